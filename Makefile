@@ -1,0 +1,41 @@
+# trackgen: `make generate` compiles taxonomy/ into generated/; `make test` runs the whole suite.
+# Both work on a fresh machine: they make the virtual environment (and, for tests,
+# install PostgreSQL's pg_cron package and the npm packages) by themselves.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: generate check validate diff test lint bench clean golden
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+generate: $(STAMP)
+	$(BIN)/trackgen generate
+
+check: $(STAMP)
+	$(BIN)/trackgen check
+
+validate: $(STAMP)
+	$(BIN)/trackgen validate
+
+diff: $(STAMP)
+	$(BIN)/trackgen diff
+
+lint: $(STAMP)
+	$(BIN)/trackgen check
+
+# Rewrites tests/cases/*/expected and stderr.txt from the current generator; review the diff.
+golden: $(STAMP)
+	$(BIN)/python -m tests.golden
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

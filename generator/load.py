@@ -1,0 +1,228 @@
+"""Load: read the taxonomy's YAML files into plain data plus a map of source positions.
+
+PyYAML's composer gives every node a start and end mark; we keep them keyed by
+the JSON-pointer-like path of the value (and separately of the mapping key), so
+later stages can point at ``file:line:col`` for any value they reject without
+carrying YAML nodes around.  Scalars follow YAML 1.2's core schema: only
+``true``/``false`` are booleans and dates stay strings, so an enum value such as
+``no`` or ``2024-01-01`` means what the analyst typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, Span, Sources, relpath
+
+Path_ = tuple[Any, ...]
+
+#: The files that make up a taxonomy, relative to its folder, in load order.
+LAYOUT_GLOBS = ("project.yaml", "tiers.yaml", "events/*.yaml", "kpis/*.yaml")
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars: no yes/no/on/off booleans, no timestamps, no sexagesimals."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _Resolver,
+):
+    def __init__(self, stream: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML file: its data and where each value (and each mapping key) stands."""
+
+    file: str  # display path, e.g. taxonomy/events/consumer.yaml
+    rel: str  # path inside the taxonomy folder, e.g. events/consumer.yaml
+    data: Any
+    values: dict[Path_, Span] = field(repr=False, default_factory=dict)
+    keys: dict[Path_, Span] = field(repr=False, default_factory=dict)
+
+    def span(self, path: Path_, *, key: bool = False) -> Span:
+        """Span of the value at ``path`` (or of its key); falls back to the nearest ancestor."""
+        path = tuple(path)
+        while True:
+            if key and path in self.keys:
+                return self.keys[path]
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return Span.whole_file(self.file)
+            path = path[:-1]
+            key = False
+
+
+def _span(file: str, node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording spans and duplicate keys."""
+
+    def __init__(self, file: str, loader: _Loader):
+        self.file = file
+        self.loader = loader
+        self.values: dict[Path_, Span] = {}
+        self.keys: dict[Path_, Span] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.values[path] = _span(self.file, node)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.diagnostics.append(
+                        Diagnostic("E003", "YAML merge keys (<<) are not supported; write the keys out",
+                                   _span(self.file, key_node))
+                    )
+                    continue
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    self.diagnostics.append(
+                        Diagnostic("E003", "mapping keys must be plain scalars", _span(self.file, key_node))
+                    )
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                child = path + (key,)
+                if key in out:
+                    first = self.keys[child]
+                    self.diagnostics.append(
+                        Diagnostic(
+                            "E002",
+                            f'duplicate key "{key}" (first defined at line {first.line})',
+                            _span(self.file, key_node),
+                            hint="each key may appear once; the second would silently replace the first",
+                        )
+                    )
+                    continue
+                self.keys[child] = _span(self.file, key_node)
+                out[key] = self.build(value_node, child)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+
+def parse_text(text: str, file: str, rel: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse one YAML text; on a syntax error return no document and one E001 diagnostic."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        return None, [Diagnostic("E001", f"YAML syntax error: {problem}", Span(file, line, col, line, col + 1))]
+    except yaml.YAMLError as exc:  # reader errors: bad bytes or control characters
+        return None, [Diagnostic("E001", f"YAML syntax error: {exc}", Span.whole_file(file))]
+    finally:
+        loader.dispose()
+    if node is None:
+        return Document(file, rel, None, {(): Span.whole_file(file)}, {}), []
+    builder = _Builder(file, loader)
+    try:
+        data = builder.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        span = Span(file, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else None
+        return None, [Diagnostic("E001", f"YAML value error: {exc.problem}", span)]
+    except RecursionError:
+        return None, [Diagnostic("E001", "YAML document is nested too deeply", Span.whole_file(file))]
+    return Document(file, rel, data, builder.values, builder.keys), builder.diagnostics
+
+
+@dataclass
+class Loaded:
+    documents: list[Document]
+    sources: Sources
+    diagnostics: list[Diagnostic]
+
+
+def discover(taxonomy: Path) -> list[Path]:
+    """The taxonomy's files in a fixed order (never file-system order)."""
+    found: list[Path] = []
+    for pattern in LAYOUT_GLOBS:
+        found.extend(sorted(taxonomy.glob(pattern), key=lambda p: p.as_posix()))
+    return found
+
+
+def load(taxonomy: Path, display_base: Path | None = None) -> Loaded:
+    """Read and parse every taxonomy file; never raises for bad input."""
+    base = display_base if display_base is not None else Path.cwd()
+    sources = Sources()
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = []
+    shown_root = relpath(taxonomy.resolve(), base.resolve()) if taxonomy.is_absolute() else taxonomy.as_posix()
+    if not taxonomy.is_dir():
+        diagnostics.append(Diagnostic("E004", f"taxonomy folder {shown_root} does not exist"))
+        return Loaded(documents, sources, diagnostics)
+    for required in ("project.yaml", "tiers.yaml"):
+        if not (taxonomy / required).is_file():
+            diagnostics.append(
+                Diagnostic("E004", f"missing {shown_root}/{required}", hint="every taxonomy has project.yaml and tiers.yaml")
+            )
+    for stray in sorted(list(taxonomy.rglob("*.yml")) + list(taxonomy.rglob("*.json")), key=lambda p: p.as_posix()):
+        rel = stray.relative_to(taxonomy).as_posix()
+        diagnostics.append(
+            Diagnostic("E005", f"{shown_root}/{rel} is not read: taxonomy files end in .yaml and live in "
+                               "project.yaml, tiers.yaml, events/ or kpis/", Span.whole_file(f"{shown_root}/{rel}"))
+        )
+    for path in discover(taxonomy):
+        rel = path.relative_to(taxonomy).as_posix()
+        file = f"{shown_root}/{rel}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            diagnostics.append(Diagnostic("E001", f"file is not UTF-8: {exc.reason} at byte {exc.start}",
+                                          Span.whole_file(file)))
+            continue
+        sources.texts[file] = text
+        document, problems = parse_text(text, file, rel)
+        diagnostics.extend(problems)
+        if document is not None:
+            documents.append(document)
+    return Loaded(documents, sources, diagnostics)

@@ -1,0 +1,183 @@
+"""Model: the typed, frozen picture of a validated taxonomy.
+
+Everything after ``validate`` works on these dataclasses, never on raw YAML, so
+a template or planner cannot see a value the validator did not check.  Each
+entity keeps the ``Span`` it came from so later stages (resolve, lint) can still
+point at the analyst's line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Span
+
+GRAINS = ("day", "week", "month")
+KPI_TYPES = ("count", "distinct_actors", "ratio", "rolling", "funnel", "retention", "percentile")
+
+
+@dataclass(frozen=True)
+class Claims:
+    site_id: str = "app_metadata.site_id"
+    tier: str = "app_metadata.tier"
+    network_id: str = "app_metadata.network_id"
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    description: str
+    timezone: str = "UTC"
+    public_schema: str = "analytics"
+    private_schema: str = "analytics_private"
+    claims: Claims = Claims()
+    k_anonymity: int = 5
+    pii_deny: tuple[str, ...] = ()
+    allow_anon: bool = False
+    max_batch_size: int = 500
+    max_payload_bytes: int = 4096
+    max_past: str = "7 days"
+    max_future: str = "5 minutes"
+    partitions_ahead: int = 3
+    cron_history: str = "7 days"
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    rank: int  # position in tiers.yaml, 1-based; higher may send the lower tiers' events
+    description: str
+    system: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Exemption:
+    reason: str
+    reviewed_by: str
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """The JSON Schema subset a payload value may use (see DESIGN.md)."""
+
+    type: str  # boolean | integer | number | string | array
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    format: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: float | int | None = None
+    maximum: float | int | None = None
+    exclusive_minimum: float | int | None = None
+    exclusive_maximum: float | int | None = None
+    multiple_of: float | int | None = None
+    items: "ValueType | None" = None
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    description: str
+    value: ValueType
+    required: bool = True
+    pii_exempt: Exemption | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str  # tier.object_action
+    tier: str
+    description: str
+    owner: str
+    properties: tuple[Property, ...]
+    examples: tuple[dict[str, Any], ...]
+    status: str = "active"
+    version: str = "1-0-0"
+    deprecation_reason: str | None = None
+    replaced_by: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The ``object_action`` part of the id."""
+        return self.id.split(".", 1)[1]
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def property(self, name: str) -> Property | None:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        return None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which events a KPI reads: event ids (globs already expanded), actor tiers, payload filters."""
+
+    patterns: tuple[str, ...]
+    events: tuple[str, ...]  # resolved, sorted
+    tiers: tuple[str, ...] = ()
+    where: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    name: str
+    selection: Selection
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    type: str
+    description: str
+    owner: str | None = None
+    refresh: str = "* * * * *"
+    selection: Selection | None = None  # count, distinct_actors, percentile
+    by: tuple[str, ...] = ()
+    grain: str = "day"
+    numerator: str | None = None  # ratio
+    denominator: str | None = None
+    base: str | None = None  # rolling
+    window: str | None = None  # rolling, funnel
+    order: str = "ordered"  # funnel
+    steps: tuple[FunnelStep, ...] = ()
+    cohort: Selection | None = None  # retention
+    cohort_grain: str = "week"
+    returning: Selection | None = None
+    periods: int = 0
+    field: str | None = None  # percentile
+    percentiles: tuple[float, ...] = ()
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """Other KPIs this one is computed from."""
+        names = [n for n in (self.numerator, self.denominator, self.base) if n]
+        return tuple(sorted(set(names)))
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    project: Project
+    tiers: tuple[Tier, ...]
+    events: tuple[Event, ...]  # sorted by id
+    kpis: tuple[Kpi, ...]  # sorted by name
+
+    def tier(self, name: str) -> Tier | None:
+        return next((t for t in self.tiers if t.name == name), None)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def kpi(self, name: str) -> Kpi | None:
+        return next((k for k in self.kpis if k.name == name), None)
