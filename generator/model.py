@@ -8,7 +8,8 @@ point at the analyst's line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import Span
@@ -49,7 +50,7 @@ class Tier:
     rank: int  # position in tiers.yaml, 1-based; higher may send the lower tiers' events
     description: str
     system: bool = False
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Property:
     value: ValueType
     required: bool = True
     pii_exempt: Exemption | None = None
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Event:
     version: str = "1-0-0"
     deprecation_reason: str | None = None
     replaced_by: str | None = None
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -157,7 +158,7 @@ class Kpi:
     periods: int = 0
     field: str | None = None  # percentile
     percentiles: tuple[float, ...] = ()
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
     @property
     def depends_on(self) -> tuple[str, ...]:

@@ -1,0 +1,182 @@
+"""Model stage: turn structurally valid YAML data into the frozen dataclasses of ``model``.
+
+Entities whose YAML had a structural error are left out (the error is already
+reported), so later checks never trip over half-formed input; their names are
+still recorded so a KPI that mentions them is not reported a second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Diagnostic, Span
+from .load import Document
+from .model import Claims, Event, Exemption, FunnelStep, Kpi, Project, Property, Selection, Taxonomy, Tier, ValueType
+from .validate import StructureReport, schema_kind
+
+
+@dataclass
+class Built:
+    """What the model stage produced: the taxonomy plus where each entity came from."""
+
+    taxonomy: Taxonomy | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: event ids declared anywhere, even when their definition was broken
+    declared_events: set[str] = field(default_factory=set)
+    declared_kpis: set[str] = field(default_factory=set)
+    #: (event id) -> document that defined it, for positions of examples and properties
+    event_docs: dict[str, Document] = field(default_factory=dict)
+    kpi_docs: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
+    #: file -> tier name declared at its top
+    file_tiers: dict[str, tuple[str, Span]] = field(default_factory=dict)
+
+
+def value_type(raw: dict[str, Any]) -> ValueType:
+    items = raw.get("items")
+    return ValueType(
+        type=raw["type"],
+        enum=tuple(raw["enum"]) if "enum" in raw else None,
+        pattern=raw.get("pattern"),
+        format=raw.get("format"),
+        min_length=raw.get("minLength"),
+        max_length=raw.get("maxLength"),
+        minimum=raw.get("minimum"),
+        maximum=raw.get("maximum"),
+        exclusive_minimum=raw.get("exclusiveMinimum"),
+        exclusive_maximum=raw.get("exclusiveMaximum"),
+        multiple_of=raw.get("multipleOf"),
+        items=value_type(items) if isinstance(items, dict) else None,
+        min_items=raw.get("minItems"),
+        max_items=raw.get("maxItems"),
+        unique_items=bool(raw.get("uniqueItems", False)),
+    )
+
+
+def _project(doc: Document | None) -> Project:
+    data = doc.data if doc and isinstance(doc.data, dict) else {}
+    schemas = data.get("schemas", {})
+    claims = data.get("claims", {})
+    privacy = data.get("privacy", {})
+    ingest = data.get("ingest", {})
+    storage = data.get("storage", {})
+    defaults = Project(name="", description="")
+    return Project(
+        name=data.get("project", "trackgen"),
+        description=data.get("description", ""),
+        timezone=data.get("timezone", defaults.timezone),
+        public_schema=schemas.get("public", defaults.public_schema),
+        private_schema=schemas.get("private", defaults.private_schema),
+        claims=Claims(**{k: claims.get(k, getattr(Claims(), k)) for k in ("site_id", "tier", "network_id")}),
+        k_anonymity=privacy.get("k_anonymity", defaults.k_anonymity),
+        pii_deny=tuple(privacy.get("pii_deny", ())),
+        allow_anon=ingest.get("allow_anon", defaults.allow_anon),
+        max_batch_size=ingest.get("max_batch_size", defaults.max_batch_size),
+        max_payload_bytes=ingest.get("max_payload_bytes", defaults.max_payload_bytes),
+        max_past=ingest.get("max_past", defaults.max_past),
+        max_future=ingest.get("max_future", defaults.max_future),
+        partitions_ahead=storage.get("partitions_ahead", defaults.partitions_ahead),
+        cron_history=storage.get("cron_history", defaults.cron_history),
+    )
+
+
+def _selection(raw: dict[str, Any]) -> Selection:
+    where = raw.get("where", {})
+    return Selection(
+        patterns=tuple(raw.get("events", ())),
+        events=(),  # expanded by resolve
+        tiers=tuple(raw.get("tiers", ())),
+        where=tuple(sorted((k, tuple(v) if isinstance(v, list) else (v,)) for k, v in where.items())),
+    )
+
+
+def _kpi(raw: dict[str, Any], span: Span) -> Kpi:
+    kind = raw["type"]
+    common: dict[str, Any] = dict(name=raw["name"], type=kind, description=raw["description"], owner=raw.get("owner"),
+                                  refresh=raw.get("refresh", "* * * * *"), span=span)
+    if kind in ("count", "distinct_actors", "percentile"):
+        common.update(selection=_selection(raw), by=tuple(raw.get("by", ())), grain=raw.get("grain", "day"))
+    if kind == "percentile":
+        common.update(field=raw["field"], percentiles=tuple(sorted(raw["p"])))
+    if kind == "ratio":
+        common.update(numerator=raw["numerator"]["kpi"], denominator=raw["denominator"]["kpi"])
+    if kind == "rolling":
+        common.update(base=raw["kpi"], window=raw["window"])
+    if kind == "funnel":
+        common.update(order=raw.get("order", "ordered"), window=raw["window"], by=tuple(raw.get("by", ())),
+                      steps=tuple(FunnelStep(s["name"], _selection(s)) for s in raw["steps"]))
+    if kind == "retention":
+        tiers = tuple(raw.get("tiers", ()))
+        cohort = _selection(raw["cohort"])
+        common.update(cohort=Selection(cohort.patterns, (), tiers, cohort.where),
+                      cohort_grain=raw["cohort"].get("grain", "week"),
+                      returning=_selection(raw["returning"]), periods=raw["periods"])
+    return Kpi(**common)
+
+
+def build(documents: list[Document], structure: StructureReport) -> Built:
+    """Build the model from every document part that passed structural validation."""
+    out = Built(taxonomy=None)
+    by_kind: dict[str, list[Document]] = {"project": [], "tiers": [], "events": [], "kpis": []}
+    for doc in documents:
+        by_kind[schema_kind(doc.rel)].append(doc)
+
+    project_doc = by_kind["project"][0] if by_kind["project"] else None
+    project = _project(project_doc if project_doc and not structure.is_broken(project_doc.file, ()) else None)
+
+    tiers: list[Tier] = []
+    for doc in by_kind["tiers"]:
+        if structure.is_broken(doc.file, ()) and not isinstance(doc.data, dict):
+            continue
+        for i, raw in enumerate((doc.data or {}).get("tiers", []) if isinstance(doc.data, dict) else []):
+            if structure.is_broken(doc.file, ("tiers", i)) or not isinstance(raw, dict):
+                continue
+            tiers.append(Tier(raw["name"], len(tiers) + 1, raw["description"], bool(raw.get("system", False)),
+                              span=doc.span(("tiers", i, "name"))))
+
+    events: list[Event] = []
+    for doc in by_kind["events"]:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if isinstance(data.get("tier"), str):
+            out.file_tiers[doc.file] = (data["tier"], doc.span(("tier",)))
+        raw_events = data.get("events") if isinstance(data.get("events"), dict) else {}
+        for event_id, raw in raw_events.items():
+            out.declared_events.add(event_id)
+            path = ("events", event_id)
+            if structure.is_broken(doc.file, path):
+                continue
+            props = tuple(
+                Property(name=name, description=p["description"], value=value_type(p),
+                         required=p.get("required", True),
+                         pii_exempt=Exemption(**p["pii_exempt"]) if "pii_exempt" in p else None,
+                         span=doc.span(path + ("properties", name), key=True))
+                for name, p in sorted(raw.get("properties", {}).items())
+            )
+            deprecation = raw.get("deprecation", {})
+            events.append(Event(
+                id=event_id, tier=event_id.split(".", 1)[0], description=raw["description"], owner=raw["owner"],
+                properties=props, examples=tuple(raw["examples"]), status=raw.get("status", "active"),
+                version=raw.get("version", "1-0-0"), deprecation_reason=deprecation.get("reason"),
+                replaced_by=deprecation.get("replaced_by"), span=doc.span(path, key=True)))
+            out.event_docs.setdefault(event_id, doc)
+
+    kpis: list[Kpi] = []
+    for doc in by_kind["kpis"]:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        for i, raw in enumerate(data.get("kpis", []) if isinstance(data.get("kpis"), list) else []):
+            if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+                out.declared_kpis.add(raw["name"])
+            path = ("kpis", i)
+            if structure.is_broken(doc.file, path):
+                continue
+            kpi = _kpi(raw, doc.span(path + ("name",)))
+            kpis.append(kpi)
+            out.kpi_docs.setdefault(kpi.name, (doc, path))
+
+    out.taxonomy = Taxonomy(
+        project=project,
+        tiers=tuple(tiers),
+        events=tuple(sorted(events, key=lambda e: e.id)),
+        kpis=tuple(kpis),  # kept in file order here; resolve sorts after reporting duplicates
+    )
+    return out

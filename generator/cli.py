@@ -1,0 +1,100 @@
+"""The command line: the only place that prints or exits.
+
+Exit codes: 0 success, 1 taxonomy errors or stale output, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import emit
+from .compiler import Compilation, analyse, compile_taxonomy
+from .diagnostics import render_all
+
+_taxonomy = click.option("--taxonomy", "taxonomy", default="taxonomy", show_default=True,
+                         type=click.Path(file_okay=False, path_type=Path), help="Folder of the tracking plan.")
+_out = click.option("--out", "out", default="generated", show_default=True,
+                    type=click.Path(file_okay=False, path_type=Path), help="Folder of the generated files.")
+
+
+def _report(result: Compilation, *, wrote_nothing: bool) -> None:
+    if result.diagnostics:
+        click.echo(render_all(result.diagnostics, result.sources, wrote_nothing=wrote_nothing), err=True, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="trackgen")
+def main() -> None:
+    """Compile the YAML tracking plan into SQL, JSON Schemas, TypeScript and docs."""
+
+
+@main.command()
+@_taxonomy
+def validate(taxonomy: Path) -> None:
+    """Check the taxonomy and print every problem; writes nothing."""
+    result = analyse(taxonomy)
+    _report(result, wrote_nothing=False)
+    if not result.ok:
+        sys.exit(1)
+    tax = result.taxonomy
+    click.echo(f"ok: {len(tax.events)} events in {len(tax.tiers)} tiers, {len(tax.kpis)} KPIs")
+
+
+@main.command()
+@_taxonomy
+@_out
+def generate(taxonomy: Path, out: Path) -> None:
+    """Rewrite the output folder from the taxonomy: all files or none."""
+    result = compile_taxonomy(taxonomy)
+    _report(result, wrote_nothing=True)
+    if not result.ok:
+        sys.exit(1)
+    changes = emit.compare(out, result.files)
+    emit.write(out, result.files)
+    click.echo(f"wrote {len(result.files)} files to {out} ({len(changes)} changed)")
+
+
+@main.command()
+@_taxonomy
+@_out
+def check(taxonomy: Path, out: Path) -> None:
+    """Fail (exit 1) when the output folder is not what generate would write."""
+    result = compile_taxonomy(taxonomy)
+    _report(result, wrote_nothing=False)
+    if not result.ok:
+        sys.exit(1)
+    changes = emit.compare(out, result.files)
+    if not changes:
+        click.echo(f"{out} is up to date ({len(result.files)} files)")
+        return
+    for change in changes:
+        click.echo(f"{change.status}: {out.as_posix()}/{change.path}", err=True)
+    for change in changes[:10]:
+        click.echo(change.diff, err=True, nl=False)
+    if len(changes) > 10:
+        click.echo(f"... and {len(changes) - 10} more files", err=True)
+    click.echo(f"{out} is stale: {len(changes)} files differ; run `make generate` and commit the result", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@_taxonomy
+@_out
+def diff(taxonomy: Path, out: Path) -> None:
+    """Summarise what generate would change, file by file."""
+    result = compile_taxonomy(taxonomy)
+    _report(result, wrote_nothing=False)
+    if not result.ok:
+        sys.exit(1)
+    changes = emit.compare(out, result.files)
+    for change in changes:
+        verb = {"missing": "add", "extra": "remove", "changed": "change"}[change.status]
+        click.echo(f"{verb} {change.path}")
+    click.echo(f"{len(changes)} files would change")
+
+
+if __name__ == "__main__":
+    main()

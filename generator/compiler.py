@@ -1,0 +1,76 @@
+"""The pipeline in one place: load -> validate -> model -> resolve -> plan -> render -> lint.
+
+``compile_taxonomy`` never writes and never prints; it returns the files it
+would write and every diagnostic it found.  Stages after validation run only on
+an error-free model, so a template never sees input the validator refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import rules
+from .build import build
+from .diagnostics import Diagnostic, Sources
+from .lint import lint
+from .load import load
+from .model import Taxonomy
+from .plan import Artifact
+from .plan import jsonschema as plan_jsonschema
+from .render import TEMPLATES, render
+from .resolve import resolve
+from .validate import check_structure
+
+PLANNERS = (plan_jsonschema.plan,)
+
+
+@dataclass
+class Compilation:
+    files: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: Sources = field(default_factory=Sources)
+    taxonomy: Taxonomy | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def analyse(taxonomy_dir: Path, display_base: Path | None = None) -> Compilation:
+    """Load, validate, model and resolve; no output is planned."""
+    loaded = load(taxonomy_dir, display_base)
+    result = Compilation(diagnostics=list(loaded.diagnostics), sources=loaded.sources)
+    structure = check_structure(loaded.documents)
+    result.diagnostics.extend(structure.diagnostics)
+    built = build(loaded.documents, structure)
+    result.diagnostics.extend(rules.check(built))
+    taxonomy, problems = resolve(built)
+    result.diagnostics.extend(problems)
+    result.taxonomy = taxonomy
+    return result
+
+
+def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
+    artifacts: list[Artifact] = []
+    for planner in PLANNERS:
+        artifacts.extend(planner(taxonomy))
+    return artifacts
+
+
+def compile_taxonomy(taxonomy_dir: Path, *, display_base: Path | None = None,
+                     templates: Path = TEMPLATES) -> Compilation:
+    result = analyse(taxonomy_dir, display_base)
+    if not result.ok or result.taxonomy is None:
+        return result
+    artifacts = plan_all(result.taxonomy)
+    files, problems = render(artifacts, templates)
+    result.diagnostics.extend(problems)
+    result.diagnostics.extend(lint(artifacts, files))
+    if result.ok:
+        result.files = files
+    return result

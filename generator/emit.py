@@ -1,0 +1,79 @@
+"""Emit: the only module that writes files.
+
+``write`` replaces the whole output folder in one step: every file is written
+to a fresh sibling folder first, then the folders are swapped by rename, so a
+reader (or a crash) sees the old tree or the new one, never a mix.  Files the
+generator no longer produces disappear with the old tree.  ``compare`` is the
+read-only twin used by ``trackgen check``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def read_tree(root: Path) -> dict[str, str]:
+    """Every file under ``root`` as text, keyed by its forward-slash relative path."""
+    if not root.is_dir():
+        return {}
+    out: dict[str, str] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        try:
+            out[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            out[path.relative_to(root).as_posix()] = "<binary>"
+    return out
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    root = root.resolve()
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+    try:
+        for rel in sorted(files):
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(files[rel])
+                handle.flush()
+                os.fsync(handle.fileno())
+        old = None
+        if root.exists():
+            old = root.parent / f".{root.name}.old-{os.getpid()}"
+            os.rename(root, old)
+        os.rename(staging, root)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Difference:
+    path: str
+    status: str  # "changed", "missing" (should exist), "extra" (should not exist)
+    diff: str
+
+
+def compare(root: Path, files: dict[str, str], *, context: int = 3, max_lines: int = 40) -> list[Difference]:
+    """What differs between ``files`` and the tree on disk; empty when up to date."""
+    current = read_tree(root)
+    out: list[Difference] = []
+    for rel in sorted(set(current) | set(files)):
+        want, have = files.get(rel), current.get(rel)
+        if want == have:
+            continue
+        status = "missing" if have is None else "extra" if want is None else "changed"
+        lines = list(difflib.unified_diff(
+            (have or "").splitlines(keepends=True), (want or "").splitlines(keepends=True),
+            fromfile=f"a/{rel}", tofile=f"b/{rel}", n=context))
+        if len(lines) > max_lines:
+            lines = lines[:max_lines] + [f"... {len(lines) - max_lines} more diff lines\n"]
+        out.append(Difference(rel, status, "".join(lines)))
+    return out

@@ -1,0 +1,177 @@
+"""Validate (structure): check each taxonomy file against its JSON Schema.
+
+The schemas in ``generator/schemas/`` are the format's single definition: the
+same files give editors completion (via the ``yaml-language-server`` comment)
+and give the compiler its structural errors here.  jsonschema's errors are
+turned into positioned diagnostics with stable codes:
+
+E101 unknown key, E102 missing key, E103 wrong type, E104 value not allowed,
+E105 other constraint, E201 bad event id, E210 bad property name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .diagnostics import Diagnostic
+from .load import Document
+from .suggest import did_you_mean
+
+SCHEMA_FOR = {"project.yaml": "project", "tiers.yaml": "tiers", "events/": "events", "kpis/": "kpis"}
+
+_JSON_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "integer": int, "number": (int, float)}
+
+
+@cache
+def taxonomy_schema(kind: str) -> dict[str, Any]:
+    """The shipped JSON Schema of one taxonomy file kind (project, tiers, events, kpis)."""
+    text = resources.files("generator").joinpath("schemas", f"{kind}.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def schema_kind(rel: str) -> str:
+    for prefix, kind in SCHEMA_FOR.items():
+        if rel == prefix or (prefix.endswith("/") and rel.startswith(prefix)):
+            return kind
+    raise ValueError(rel)
+
+
+@dataclass
+class StructureReport:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: paths (per file) under which a structural error was found; later checks skip them
+    broken: dict[str, set[tuple]] = field(default_factory=dict)
+
+    def is_broken(self, file: str, path: tuple) -> bool:
+        """True when ``path`` or anything under it or above it had a structural error."""
+        for bad in self.broken.get(file, ()):
+            n = min(len(bad), len(path))
+            if bad[:n] == path[:n]:
+                return True
+        return False
+
+
+def _names_in(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
+    """Property names a schema level allows, following allOf/if/then/$ref one level down."""
+    names: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if "$ref" in node:
+            target = root
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            stack.append(target)
+        names.update(node.get("properties", {}))
+        for key in ("allOf", "anyOf", "oneOf"):
+            stack.extend(node.get(key, []))
+        for key in ("then", "else"):
+            if key in node:
+                stack.append(node[key])
+    return names
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    for name, kind in _JSON_TYPES.items():
+        if name in ("integer", "number") and isinstance(value, bool):
+            continue
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _type_name(expected: Any) -> str:
+    if isinstance(expected, list):
+        return " or ".join(expected)
+    return {"object": "a mapping", "array": "a list"}.get(expected, f"a {expected}")
+
+
+def _explain(error: ValidationError, doc: Document, root: dict[str, Any]) -> list[Diagnostic]:
+    path = tuple(error.absolute_path)
+    where = ".".join(str(p) for p in path) or "file"
+    kind = error.validator
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        if not isinstance(error.instance, dict):
+            return []
+        allowed = _names_in(error.schema, root)
+        if kind == "additionalProperties" and isinstance(error.schema.get("additionalProperties"), bool):
+            allowed = set(error.schema.get("properties", {}))
+        out = []
+        for key in sorted(k for k in error.instance if k not in allowed):
+            hint = did_you_mean(key, allowed) or ("allowed keys: " + ", ".join(sorted(allowed)) if allowed else None)
+            out.append(Diagnostic("E101", f'unknown key "{key}" in {where}', doc.span(path + (key,), key=True),
+                                  hint=hint))
+        return out
+    if kind == "required":
+        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+        return [Diagnostic("E102", f'missing required key "{k}" in {where}', doc.span(path, key=True),
+                           hint=f'add "{k}:"') for k in missing]
+    if kind == "type":
+        return [Diagnostic("E103", f"{where}: expected {_type_name(error.validator_value)}, "
+                                   f"found {_describe(error.instance)}", doc.span(path))]
+    if kind in ("enum", "const"):
+        allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        hint = did_you_mean(str(error.instance), [str(a) for a in allowed]) or (
+            "one of: " + ", ".join(str(a) for a in allowed))
+        return [Diagnostic("E104", f"{where}: {json.dumps(error.instance)} is not allowed", doc.span(path), hint=hint)]
+    if kind == "propertyNames" or (error.relative_schema_path and "propertyNames" in error.relative_schema_path):
+        name = error.instance
+        code, what = ("E201", "event id") if path == ("events",) else ("E210", "name")
+        hint = None
+        if code == "E201":
+            hint = "event ids are tier.object_action in snake_case, e.g. consumer.feature_used"
+        else:
+            hint = "names are snake_case, start with a letter, at most 63 bytes"
+        return [Diagnostic(code, f'{what} "{name}" in {where} is not valid', doc.span(path + (name,), key=True),
+                           hint=hint)]
+    if kind == "pattern":
+        return [Diagnostic("E104", f"{where}: {json.dumps(error.instance)} does not match the expected form",
+                           doc.span(path), hint=_pattern_hint(error))]
+    if kind == "oneOf" and error.context:
+        return [Diagnostic("E103", f"{where}: expected a scalar or a list of scalars, found {_describe(error.instance)}",
+                           doc.span(path))]
+    return [Diagnostic("E105", f"{where}: {error.message}", doc.span(path))]
+
+
+def _pattern_hint(error: ValidationError) -> str | None:
+    description = error.schema.get("description")
+    if description:
+        return description
+    return f"must match {error.validator_value}"
+
+
+def check_structure(documents: list[Document]) -> StructureReport:
+    """Validate every document against its JSON Schema; collect every error, never stop early."""
+    report = StructureReport()
+    for doc in documents:
+        kind = schema_kind(doc.rel)
+        root = taxonomy_schema(kind)
+        validator = Draft202012Validator(root)
+        broken = report.broken.setdefault(doc.file, set())
+        if doc.data is None:
+            report.diagnostics.append(Diagnostic("E103", f"{doc.rel} is empty; expected a mapping", doc.span(())))
+            broken.add(())
+            continue
+        seen: set[tuple] = set()
+        for error in sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
+            if error.validator in ("if", "allOf"):
+                continue
+            for diag in _explain(error, doc, root):
+                key = (diag.code, diag.message, diag.span)
+                if key not in seen:
+                    seen.add(key)
+                    report.diagnostics.append(diag)
+            where = tuple(error.absolute_path)
+            if error.validator == "propertyNames" or "propertyNames" in error.relative_schema_path:
+                where = where + (error.instance,)
+            broken.add(where)
+    return report
