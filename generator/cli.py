@@ -5,19 +5,45 @@ Exit codes: 0 success, 1 taxonomy errors or stale output, 2 usage errors.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from . import emit
 from .compiler import Compilation, analyse, compile_taxonomy
+from .compiler import DEFAULT_RELEASE
 from .diagnostics import render_all
+from .load import load_previous
 
 _taxonomy = click.option("--taxonomy", "taxonomy", default="taxonomy", show_default=True,
                          type=click.Path(file_okay=False, path_type=Path), help="Folder of the tracking plan.")
 _out = click.option("--out", "out", default="generated", show_default=True,
                     type=click.Path(file_okay=False, path_type=Path), help="Folder of the generated files.")
+
+
+def _release_time() -> datetime:
+    """When a new migration is stamped: SOURCE_DATE_EPOCH, else the last commit's time, else a fixed date.
+
+    Never the wall clock, so the same checkout always generates the same files.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        try:
+            epoch = subprocess.run(["git", "log", "-1", "--format=%ct"], capture_output=True, text=True,
+                                   check=True, timeout=10).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            epoch = None
+    if epoch is None or not epoch.isdigit():
+        return DEFAULT_RELEASE
+    return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+
+
+def _compile(taxonomy: Path, out: Path) -> Compilation:
+    return compile_taxonomy(taxonomy, previous=load_previous(out), release=_release_time())
 
 
 def _report(result: Compilation, *, wrote_nothing: bool) -> None:
@@ -48,7 +74,7 @@ def validate(taxonomy: Path) -> None:
 @_out
 def generate(taxonomy: Path, out: Path) -> None:
     """Rewrite the output folder from the taxonomy: all files or none."""
-    result = compile_taxonomy(taxonomy)
+    result = _compile(taxonomy, out)
     _report(result, wrote_nothing=True)
     if not result.ok:
         sys.exit(1)
@@ -62,7 +88,7 @@ def generate(taxonomy: Path, out: Path) -> None:
 @_out
 def check(taxonomy: Path, out: Path) -> None:
     """Fail (exit 1) when the output folder is not what generate would write."""
-    result = compile_taxonomy(taxonomy)
+    result = _compile(taxonomy, out)
     _report(result, wrote_nothing=False)
     if not result.ok:
         sys.exit(1)
@@ -85,7 +111,7 @@ def check(taxonomy: Path, out: Path) -> None:
 @_out
 def diff(taxonomy: Path, out: Path) -> None:
     """Summarise what generate would change, file by file."""
-    result = compile_taxonomy(taxonomy)
+    result = _compile(taxonomy, out)
     _report(result, wrote_nothing=False)
     if not result.ok:
         sys.exit(1)

@@ -8,21 +8,28 @@ an error-free model, so a template never sees input the validator refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import rules
 from .build import build
 from .diagnostics import Diagnostic, Sources
 from .lint import lint
+from . import migrations
 from .load import load
+from .migrations import Previous
 from .model import Taxonomy
 from .plan import Artifact
+from .plan import database as plan_database
 from .plan import jsonschema as plan_jsonschema
 from .render import TEMPLATES, render
 from .resolve import resolve
 from .validate import check_structure
 
-PLANNERS = (plan_jsonschema.plan,)
+PLANNERS = (plan_jsonschema.plan, plan_database.plan)
+
+#: release time used when none is given (tests, no git): fixed so output stays reproducible
+DEFAULT_RELEASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -62,8 +69,10 @@ def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
     return artifacts
 
 
-def compile_taxonomy(taxonomy_dir: Path, *, display_base: Path | None = None,
+def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
+                     release: datetime = DEFAULT_RELEASE, display_base: Path | None = None,
                      templates: Path = TEMPLATES) -> Compilation:
+    """Everything generate would write, from the taxonomy and the previous output's history."""
     result = analyse(taxonomy_dir, display_base)
     if not result.ok or result.taxonomy is None:
         return result
@@ -71,6 +80,11 @@ def compile_taxonomy(taxonomy_dir: Path, *, display_base: Path | None = None,
     files, problems = render(artifacts, templates)
     result.diagnostics.extend(problems)
     result.diagnostics.extend(lint(artifacts, files))
-    if result.ok:
-        result.files = files
+    if not result.ok:
+        return result
+    schema_files = {path.rsplit("/", 1)[1]: text for path, text in files.items()
+                    if path.startswith("supabase/schemas/")}
+    files.update(migrations.plan(previous or Previous(), schema_files,
+                                 plan_database.plan_version(result.taxonomy), release))
+    result.files = dict(sorted(files.items()))
     return result

@@ -226,3 +226,24 @@ def load(taxonomy: Path, display_base: Path | None = None) -> Loaded:
         if document is not None:
             documents.append(document)
     return Loaded(documents, sources, diagnostics)
+
+
+def load_previous(out_dir: Path) -> "Previous":
+    """The migrations and lock an earlier generate left in ``out_dir`` (both are inputs: history)."""
+    import json
+
+    from .migrations import LOCK_FILE, MIGRATIONS_DIR, Previous
+
+    migrations = {}
+    folder = out_dir / MIGRATIONS_DIR
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.sql"), key=lambda p: p.name):
+            migrations[path.name] = path.read_text(encoding="utf-8")
+    lock = None
+    lock_path = out_dir / LOCK_FILE
+    if lock_path.is_file():
+        try:
+            lock = json.loads(lock_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            lock = None
+    return Previous(migrations, lock)

@@ -1,0 +1,113 @@
+"""Plan the SQL payload checks: each event's JSON Schema as a list of PL/pgSQL conditions.
+
+Every check is ``(condition, reason, field)``: when ``condition`` is true the
+payload is rejected with ``reason`` for ``field``.  Checks are ordered so each
+one may assume the earlier ones passed (type before bounds), which is why they
+become separate IF statements: SQL does not promise to evaluate OR left to right.
+Reason codes are part of the wire contract (see docs/ingestion.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Event, Property, ValueType
+from ..sqlquote import literal, text_array
+
+RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+@dataclass(frozen=True)
+class Check:
+    condition: str
+    reason: str
+    field: str
+
+    @property
+    def result(self) -> str:
+        """The SQL literal the check function returns: 'reason:field'."""
+        return literal(f"{self.reason}:{self.field}")
+
+
+@dataclass(frozen=True)
+class PropertyChecks:
+    """Checks that run only when the payload has the key (absence is the required-check's business)."""
+
+    key: str  # SQL literal of the property name
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
+class EventChecks:
+    event_id: str
+    function: str  # unqualified function name
+    allowed_keys: str  # SQL text[] literal
+    required: tuple[Check, ...]
+    properties: tuple[PropertyChecks, ...]
+
+
+_JSON_TYPE = {"boolean": "boolean", "string": "string", "array": "array", "integer": "number", "number": "number"}
+
+
+def _value_checks(expr: str, text_expr: str, value: ValueType, field: str, helpers: str) -> list[Check]:
+    """Checks on one JSON value ``expr`` (jsonb) whose text form is ``text_expr``."""
+    out = [Check(f"jsonb_typeof({expr}) is distinct from {literal(_JSON_TYPE[value.type])}", "wrong_type", field)]
+    num = f"({text_expr})::numeric"
+    if value.type == "integer":
+        out.append(Check(f"{num} % 1 <> 0", "wrong_type", field))
+    if value.type in ("integer", "number"):
+        for bound, op in ((value.minimum, "<"), (value.exclusive_minimum, "<="),
+                          (value.maximum, ">"), (value.exclusive_maximum, ">=")):
+            if bound is not None:
+                out.append(Check(f"{num} {op} {literal(bound)}", "out_of_range", field))
+        if value.multiple_of is not None:
+            out.append(Check(f"{num} % {literal(value.multiple_of)} <> 0", "out_of_range", field))
+    if value.type == "string":
+        if value.enum is not None:
+            out.append(Check(f"not ({text_expr} = any ({text_array(value.enum)}))", "bad_enum", field))
+        if value.min_length is not None:
+            out.append(Check(f"char_length({text_expr}) < {value.min_length}", "too_short", field))
+        if value.max_length is not None:
+            out.append(Check(f"char_length({text_expr}) > {value.max_length}", "too_long", field))
+        if value.pattern is not None:
+            out.append(Check(f"{text_expr} !~ {literal(value.pattern)}", "bad_pattern", field))
+        if value.format == "date-time":
+            out.append(Check(f"{text_expr} !~ {literal(RFC3339)} or not {helpers}.is_timestamp({text_expr})",
+                             "bad_format", field))
+        elif value.format == "date":
+            out.append(Check(f"{text_expr} !~ {literal(DATE)} or not {helpers}.is_date({text_expr})",
+                             "bad_format", field))
+        elif value.format == "uuid":
+            out.append(Check(f"{text_expr} !~ {literal(UUID)}", "bad_format", field))
+    if value.type == "array":
+        if value.max_items is not None:
+            out.append(Check(f"jsonb_array_length({expr}) > {value.max_items}", "too_many_items", field))
+        if value.min_items is not None:
+            out.append(Check(f"jsonb_array_length({expr}) < {value.min_items}", "too_few_items", field))
+        if value.unique_items:
+            out.append(Check(f"(select count(distinct e) <> count(*) from jsonb_array_elements({expr}) as e)",
+                             "duplicate_items", field))
+        if value.items is not None:
+            for item in _value_checks("e", "(e #>> '{}')", value.items, field, helpers):
+                out.append(Check(f"exists (select 1 from jsonb_array_elements({expr}) as e where {item.condition})",
+                                 item.reason, field))
+    return out
+
+
+def property_checks(prop: Property, helpers: str, payload: str = "p") -> list[Check]:
+    """Checks of one property; ``helpers`` is the quoted schema of is_timestamp/is_date."""
+    key = literal(prop.name)
+    return _value_checks(f"{payload} -> {key}", f"({payload} ->> {key})", prop.value, prop.name, helpers)
+
+
+def event_checks(event: Event, function: str, helpers: str) -> EventChecks:
+    return EventChecks(
+        event_id=event.id,
+        function=function,
+        allowed_keys=text_array([p.name for p in event.properties]),
+        required=tuple(Check(f"not (p ? {literal(p.name)})", "missing_property", p.name)
+                       for p in event.properties if p.required),
+        properties=tuple(PropertyChecks(literal(p.name), tuple(property_checks(p, helpers))) for p in event.properties),
+    )
