@@ -1,10 +1,108 @@
-"""SQL lint placeholder replaced in the database issue."""
+"""SQL lint: PostgreSQL's own parser (libpg_query via pglast) on every generated statement.
+
+Two kinds of finding, both bugs in a template or plan rather than in the taxonomy:
+
+E920 syntax: the statement (or a PL/pgSQL body) does not parse.
+E921 safety: the platform's rules for generated SQL. Migrations are additive
+     (no DROP except of our own policies, no RENAME, no column drop or type
+     change) and touch nothing outside the two analytics schemas: every object
+     a statement creates, alters, grants on or writes to is schema-qualified
+     with one of them.
+"""
 
 from __future__ import annotations
 
-from .diagnostics import Diagnostic
+import pglast
+from pglast import ast, enums, parser
+from pglast.visitors import Visitor
+
+from .diagnostics import Diagnostic, Span
 from .plan import Artifact
 
 
-def lint_sql(artifact: Artifact, text: str) -> list[Diagnostic]:
-    return []
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text.encode()[:offset].decode(errors="ignore")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    return line, col
+
+
+def _where(artifact: Artifact, text: str, offset: int) -> tuple[Span, str]:
+    line, col = _position(text, offset)
+    return Span(artifact.path, line, col, line, col + 1), f"templates/{artifact.template}"
+
+
+class _Targets(Visitor):
+    """Collect the relations a statement names, with the role each plays."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relations: list[ast.RangeVar] = []
+
+    def visit_RangeVar(self, ancestors, node: ast.RangeVar) -> None:
+        self.relations.append(node)
+
+
+_ALLOWED_EXTENSIONS = {"pgcrypto", "pg_cron"}
+
+
+def _safety(stmt: ast.Node, schemas: set[str]) -> str | None:
+    """A reason the statement breaks the platform's rules, or None."""
+    if isinstance(stmt, ast.DropStmt):
+        if stmt.removeType == enums.ObjectType.OBJECT_POLICY:
+            return None
+        return "DROP is not allowed: schema changes are additive (deprecate, never drop)"
+    if isinstance(stmt, ast.RenameStmt):
+        return "RENAME is not allowed: schema changes are additive"
+    if isinstance(stmt, ast.AlterTableStmt):
+        for cmd in stmt.cmds or ():
+            if cmd.subtype in (enums.AlterTableType.AT_DropColumn, enums.AlterTableType.AT_AlterColumnType):
+                return "dropping or retyping a column is not allowed: schema changes are additive"
+    if isinstance(stmt, ast.CreateExtensionStmt) and stmt.extname not in _ALLOWED_EXTENSIONS:
+        return f"extension {stmt.extname} is not one this schema may create"
+    if isinstance(stmt, ast.CreateSchemaStmt) and stmt.schemaname not in schemas:
+        return f"schema {stmt.schemaname} is not one of {sorted(schemas)}"
+    if isinstance(stmt, ast.CreateFunctionStmt):
+        qualifier = [n.sval for n in stmt.funcname]
+        if len(qualifier) != 2 or qualifier[0] not in schemas:
+            return f"function {'.'.join(qualifier)} must be created in {sorted(schemas)}"
+    if isinstance(stmt, (ast.CreateStmt, ast.IndexStmt, ast.AlterTableStmt, ast.CreatePolicyStmt, ast.ViewStmt,
+                         ast.CreateTableAsStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
+        targets = _Targets()
+        targets(stmt)
+        for rel in targets.relations:
+            if rel.schemaname is None and rel.relname not in ("moved",):
+                return f"relation {rel.relname} is not schema-qualified (search_path must not matter)"
+            if rel.schemaname is not None and rel.schemaname not in schemas:
+                return f"relation {rel.schemaname}.{rel.relname} is outside {sorted(schemas)}"
+    return None
+
+
+def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None) -> list[Diagnostic]:
+    owned = schemas or {artifact.context.get("pub_name", "analytics"), artifact.context.get("priv_name", "analytics_private")}
+    try:
+        statements = parser.parse_sql(text)
+    except parser.ParseError as exc:
+        offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        span, template = _where(artifact, text, max(offset - 1, 0))
+        return [Diagnostic("E920", f"{artifact.path}: {exc.args[0]} (from {template})", span)]
+    out: list[Diagnostic] = []
+    for raw in statements:
+        stmt = raw.stmt
+        start = raw.stmt_location or 0
+        if isinstance(stmt, ast.CreateFunctionStmt):
+            language = next((o.arg.sval for o in stmt.options or () if o.defname == "language"), None)
+            if language == "plpgsql":
+                end = start + (raw.stmt_len or len(text.encode()) - start)
+                source = text.encode()[start:end].decode()
+                try:
+                    pglast.parse_plpgsql(source + ";")
+                except parser.ParseError as exc:
+                    span, template = _where(artifact, text, start)
+                    out.append(Diagnostic("E920", f"{artifact.path}: PL/pgSQL body of {'.'.join(n.sval for n in stmt.funcname)}: "
+                                                  f"{exc.args[0]} (from {template})", span))
+        problem = _safety(stmt, owned)
+        if problem:
+            span, template = _where(artifact, text, start)
+            out.append(Diagnostic("E921", f"{artifact.path}: {problem} (from {template})", span))
+    return out
