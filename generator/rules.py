@@ -1,6 +1,6 @@
 """Validate (meaning): rules on tiers and events that a JSON Schema cannot express.
 
-Codes are stable and documented in docs/diagnostics.md:
+Codes are stable and listed in the README (Diagnostics):
 E202 tier, E203 personal data, E204 free text, E205 bad example, E206 duplicate
 event, E208 unsafe format, E209 pattern admits free text, E211 unbounded number,
 E212 unbounded array, E213 deprecation, E216 duplicate tier.

@@ -4,7 +4,7 @@ Every check is ``(condition, reason, field)``: when ``condition`` is true the
 payload is rejected with ``reason`` for ``field``.  Checks are ordered so each
 one may assume the earlier ones passed (type before bounds), which is why they
 become separate IF statements: SQL does not promise to evaluate OR left to right.
-Reason codes are part of the wire contract (see docs/ingestion.md).
+Reason codes are part of the wire contract (see the README, Ingestion).
 """
 
 from __future__ import annotations
