@@ -34,7 +34,10 @@ lint: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden
 
+# scripts/ensure-postgres.sh installs the server's matching postgresql-<major>-cron
+# package when missing (apt; sudo when not root); the tests start their own cluster.
 test: $(STAMP)
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 clean:

@@ -1,0 +1,264 @@
+"""Helpers shared by the database tests (the fixtures themselves are in conftest.py).
+
+Import them as ``from dbutil import as_caller, apply_sql_files, claims`` (tests/
+is put on ``sys.path`` by tests/conftest.py).
+
+What the fixtures provide (see conftest.py for the details):
+
+- ``pg_cluster`` (session; one private cluster per xdist worker), with ``.host``,
+  ``.port``, ``.user`` (superuser), ``.dbname`` (the pg_cron database),
+  ``.dsn(dbname=None, user=None)`` and
+  ``.connect(dbname=None, autocommit=True, user=None)``.
+- ``cron_db`` (function): an autocommit superuser connection to ``pg_cluster.dbname``
+  after :func:`reset_cron_db`.
+
+Supabase stand-ins (:data:`STANDINS_SQL`) are made by the fixtures, never by the
+generated SQL: roles ``anon``, ``authenticated``, ``service_role`` (NOLOGIN,
+service_role BYPASSRLS), ``authenticator`` (LOGIN NOINHERIT, member of the three,
+like PostgREST's login role), schema ``auth`` with ``auth.jwt()``, ``auth.uid()``,
+``auth.role()``, and schema ``extensions`` holding pgcrypto.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import contextmanager
+from os import PathLike
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import psycopg
+from psycopg import sql
+
+# Roles that exist on Supabase and that the generated SQL grants to (never creates).
+API_ROLES = ("anon", "authenticated", "service_role")
+# The login role tests may connect as (pg_cluster.connect(user=LOGIN_ROLE)) and
+# then `set role` to one of API_ROLES, like PostgREST does.
+LOGIN_ROLE = "authenticator"
+
+# Schemas the generated SQL owns; cron_db drops them before every test.
+OWNED_SCHEMAS = ("analytics", "analytics_private")
+
+# Idempotent: run on template1 at cluster start (so every database created later
+# has the stand-ins) and again by reset_cron_db (repairs anything a test broke).
+STANDINS_SQL = r"""
+do $standins$
+begin
+  if not exists (select from pg_catalog.pg_roles where rolname = 'anon') then
+    create role anon nologin noinherit;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin noinherit;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'service_role') then
+    create role service_role nologin noinherit bypassrls;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+end
+$standins$;
+grant anon, authenticated, service_role to authenticator;
+
+create schema if not exists auth;
+grant usage on schema auth to anon, authenticated, service_role;
+
+-- Same shape as Supabase's: read the claims PostgREST puts in request.jwt.claims.
+-- (Supabase's auth.jwt() returns null without claims; this one returns '{}'.)
+create or replace function auth.jwt() returns jsonb
+  language sql stable
+as $$
+  select coalesce(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb,
+                  '{}'::jsonb)
+$$;
+
+create or replace function auth.uid() returns uuid
+  language sql stable
+as $$
+  select (nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb
+          ->> 'sub')::uuid
+$$;
+
+create or replace function auth.role() returns text
+  language sql stable
+as $$
+  select nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'
+$$;
+
+grant execute on function auth.jwt(), auth.uid(), auth.role()
+  to anon, authenticated, service_role;
+
+create schema if not exists extensions;
+create extension if not exists pgcrypto with schema extensions;
+grant usage on schema extensions to anon, authenticated, service_role;
+
+-- Supabase's defaults for the host application's schema: what the postgres
+-- role creates in public is granted to the API roles.
+grant usage on schema public to anon, authenticated, service_role;
+alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+"""
+
+
+def install_standins(conn: psycopg.Connection) -> None:
+    """Create (or repair) the Supabase stand-ins in the connection's database."""
+    conn.execute(STANDINS_SQL)
+
+
+def ensure_pg_cron(conn: psycopg.Connection) -> str:
+    """``create extension if not exists pg_cron`` (the generated migrations do this
+    themselves; harness tests call this). Must be connected to ``pg_cluster.dbname``.
+    Returns the installed extension version, e.g. ``'1.4-1'``."""
+    conn.execute("create extension if not exists pg_cron")
+    row = conn.execute("select extversion from pg_catalog.pg_extension where extname = 'pg_cron'").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def pg_cron_supports_seconds(conn: psycopg.Connection) -> bool:
+    """True when the installed pg_cron (>= 1.5) accepts '[1-59] seconds' schedules."""
+    row = conn.execute(
+        "select default_version from pg_catalog.pg_available_extensions where name = 'pg_cron'"
+    ).fetchone()
+    if row is None:
+        return False
+    major, minor = (int(x) for x in row[0].split("-")[0].split(".")[:2])
+    return (major, minor) >= (1, 5)
+
+
+def reset_cron_db(conn: psycopg.Connection) -> None:
+    """Bring the cron database back to the clean state every test starts from:
+    drops the schemas the generated SQL owns (:data:`OWNED_SCHEMAS`), deletes all
+    pg_cron jobs and their run history (when the extension exists), and re-applies
+    the stand-ins. pg_cron itself, if created, is kept. Nothing else is touched:
+    other objects a test creates live until the worker's session ends."""
+    if not conn.autocommit:
+        raise ValueError("reset_cron_db needs an autocommit connection")
+    # A connection a previous test leaked while idle in a transaction would hold
+    # locks that make the drops below wait; end it.
+    conn.execute(
+        """
+        select pg_catalog.pg_terminate_backend(pid)
+        from pg_catalog.pg_stat_activity
+        where datname = pg_catalog.current_database()
+          and pid <> pg_catalog.pg_backend_pid()
+          and backend_type = 'client backend'
+          and state in ('idle in transaction', 'idle in transaction (aborted)')
+        """
+    )
+    conn.execute("set lock_timeout = '20s'")
+    try:
+        for schema in OWNED_SCHEMAS:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        has_cron = conn.execute(
+            "select exists (select from pg_catalog.pg_extension where extname = 'pg_cron')"
+        ).fetchone()[0]
+        if has_cron:
+            conn.execute("delete from cron.job")
+            conn.execute("delete from cron.job_run_details")
+        install_standins(conn)
+    finally:
+        conn.execute("reset lock_timeout")
+
+
+def claims(
+    site_id: uuid.UUID | str,
+    tier: str,
+    sub: uuid.UUID | str,
+    network_id: uuid.UUID | str | None = None,
+    *,
+    role: str = "authenticated",
+    user_metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """JWT claims shaped like Supabase's: ``sub``, ``role`` and ``aud`` at the top
+    level, the trusted attributes (``site_id``, ``tier``, ``network_id`` when given)
+    under ``app_metadata``. ``user_metadata`` (user-editable on Supabase) is only
+    present when passed, e.g. to show that policies ignore it."""
+    app_metadata: dict[str, Any] = {"site_id": str(site_id), "tier": tier}
+    if network_id is not None:
+        app_metadata["network_id"] = str(network_id)
+    result: dict[str, Any] = {
+        "sub": str(sub),
+        "role": role,
+        "aud": "authenticated",
+        "app_metadata": app_metadata,
+    }
+    if user_metadata is not None:
+        result["user_metadata"] = user_metadata
+    return result
+
+
+@contextmanager
+def as_caller(
+    conn: psycopg.Connection,
+    role: str,
+    claims: dict[str, Any] | None = None,
+    *,
+    commit: bool = False,
+) -> Iterator[psycopg.Cursor]:
+    """Run the block as an API caller, the way PostgREST does: in a transaction,
+    ``set local role <role>`` and ``set_config('request.jwt.claims', <json>, true)``.
+
+    Yields a cursor. At exit the transaction is rolled back, or committed when
+    ``commit=True`` (an exception always rolls back). Use an autocommit connection
+    (as ``cron_db`` and ``pg_cluster.connect()`` give); on a connection already in a
+    transaction this becomes a savepoint and the settings last until that outer
+    transaction ends. ``claims=None`` sets no claims (an unauthenticated call).
+    """
+    tx = conn.transaction(force_rollback=not commit)
+    with tx:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+            cur.execute(
+                "select pg_catalog.set_config('request.jwt.claims', %s, true)",
+                (json.dumps(claims, sort_keys=True) if claims is not None else "",),
+            )
+            yield cur
+        finally:
+            cur.close()
+
+
+class SqlFileError(RuntimeError):
+    """A SQL file failed; the message names the file and the server's error."""
+
+    def __init__(self, path: Path, error: psycopg.Error):
+        diag = error.diag
+        where = []
+        if diag.sqlstate:
+            where.append(f"SQLSTATE {diag.sqlstate}")
+        if diag.statement_position:
+            text = path.read_text(encoding="utf-8")
+            pos = int(diag.statement_position)
+            line = text.count("\n", 0, pos - 1) + 1
+            where.append(f"line {line}")
+        if diag.context:
+            where.append(f"context: {diag.context.strip()}")
+        detail = f" ({'; '.join(where)})" if where else ""
+        super().__init__(f"{path}: {str(error).strip()}{detail}")
+        self.path = path
+        self.error = error
+
+
+def apply_sql_files(conn: psycopg.Connection, paths: Iterable[str | PathLike[str]]) -> None:
+    """Execute each SQL file in order, each as one batch (simple query protocol, so
+    a file may hold many statements and its own ``begin``/``commit``). On an
+    autocommit connection a multi-statement file runs as one implicit transaction,
+    as Supabase's CLI runs each migration in a transaction (so
+    ``create index concurrently`` only works in a file of its own).
+
+    Raises :class:`SqlFileError` naming the file (and the line, when the server
+    reports a position) on the first error; later files are not run.
+    """
+    for p in paths:
+        path = Path(p)
+        text = path.read_text(encoding="utf-8")
+        try:
+            # No parameters: psycopg sends the text as is (no %-placeholder parsing).
+            conn.execute(text.encode("utf-8"))
+        except psycopg.Error as e:
+            if not conn.autocommit and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            raise SqlFileError(path, e) from e
