@@ -27,7 +27,10 @@ validate: $(STAMP)
 diff: $(STAMP)
 	$(BIN)/trackgen diff
 
+# Python style and bugs (ruff), then the generated tree (SQL parsed by PostgreSQL's parser, JSON Schemas
+# against the metaschema, staleness).
 lint: $(STAMP)
+	$(BIN)/ruff check generator tests
 	$(BIN)/trackgen check
 
 # Rewrites tests/cases/*/expected and stderr.txt from the current generator; review the diff.

@@ -128,7 +128,8 @@ def build(documents: list[Document], structure: StructureReport) -> Built:
     for doc in by_kind["tiers"]:
         if structure.is_broken(doc.file, ()) and not isinstance(doc.data, dict):
             continue
-        for i, raw in enumerate((doc.data or {}).get("tiers", []) if isinstance(doc.data, dict) else []):
+        raw_tiers = doc.data.get("tiers") if isinstance(doc.data, dict) else None
+        for i, raw in enumerate(raw_tiers if isinstance(raw_tiers, list) else []):
             if structure.is_broken(doc.file, ("tiers", i)) or not isinstance(raw, dict):
                 continue
             tiers.append(Tier(raw["name"], len(tiers) + 1, raw["description"], bool(raw.get("system", False)),

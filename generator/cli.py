@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from . import emit
-from .compiler import Compilation, analyse, compile_taxonomy
-from .compiler import DEFAULT_RELEASE
+from .compiler import DEFAULT_RELEASE, Compilation, analyse, compile_taxonomy
 from .diagnostics import render_all
 from .load import load_previous
 
@@ -39,7 +38,7 @@ def _release_time() -> datetime:
             epoch = None
     if epoch is None or not epoch.isdigit():
         return DEFAULT_RELEASE
-    return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
 def _compile(taxonomy: Path, out: Path) -> Compilation:

@@ -8,14 +8,13 @@ an error-free model, so a template never sees input the validator refused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import rules
+from . import migrations, rules
 from .build import build
 from .diagnostics import Diagnostic, Sources
 from .lint import lint
-from . import migrations
 from .load import load
 from .migrations import Previous
 from .model import Taxonomy
@@ -29,7 +28,7 @@ from .validate import check_structure
 PLANNERS = (plan_jsonschema.plan, plan_database.plan)
 
 #: release time used when none is given (tests, no git): fixed so output stays reproducible
-DEFAULT_RELEASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+DEFAULT_RELEASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass

@@ -21,7 +21,7 @@ class Span:
     end_col: int
 
     @classmethod
-    def whole_file(cls, file: str) -> "Span":
+    def whole_file(cls, file: str) -> Span:
         return cls(file, 1, 1, 1, 1)
 
 

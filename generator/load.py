@@ -10,6 +10,7 @@ carrying YAML nodes around.  Scalars follow YAML 1.2's core schema: only
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, Span, Sources, relpath
+from .diagnostics import Diagnostic, Sources, Span, relpath
+from .migrations import LOCK_FILE, MIGRATIONS_DIR, Previous
 
 Path_ = tuple[Any, ...]
 
@@ -147,7 +149,13 @@ class _Builder:
 
 def parse_text(text: str, file: str, rel: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one YAML text; on a syntax error return no document and one E001 diagnostic."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader rejects control characters already here
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        return None, [Diagnostic("E001", f"YAML syntax error: character U+{exc.character:04X} is not allowed",
+                                 Span(file, line, col, line, col + 1), hint="remove the control character")]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -228,12 +236,8 @@ def load(taxonomy: Path, display_base: Path | None = None) -> Loaded:
     return Loaded(documents, sources, diagnostics)
 
 
-def load_previous(out_dir: Path) -> "Previous":
+def load_previous(out_dir: Path) -> Previous:
     """The migrations and lock an earlier generate left in ``out_dir`` (both are inputs: history)."""
-    import json
-
-    from .migrations import LOCK_FILE, MIGRATIONS_DIR, Previous
-
     migrations = {}
     folder = out_dir / MIGRATIONS_DIR
     if folder.is_dir():

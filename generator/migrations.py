@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 MIGRATIONS_DIR = "supabase/migrations"
 LOCK_FILE = "trackgen.lock.json"
@@ -40,7 +40,7 @@ def digest(schema_files: dict[str, str]) -> str:
 
 def next_version(previous: Previous, release: datetime) -> str:
     versions = sorted(name.split("_", 1)[0] for name in previous.migrations)
-    candidate = release.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
+    candidate = release.astimezone(UTC).replace(microsecond=0, tzinfo=None)
     if versions:
         last = datetime.strptime(versions[-1], VERSION_FORMAT)
         candidate = max(candidate, last + timedelta(seconds=1))

@@ -74,7 +74,7 @@ class ValueType:
     exclusive_minimum: float | int | None = None
     exclusive_maximum: float | int | None = None
     multiple_of: float | int | None = None
-    items: "ValueType | None" = None
+    items: ValueType | None = None
     min_items: int | None = None
     max_items: int | None = None
     unique_items: bool = False

@@ -9,7 +9,6 @@ E309 field of the wrong kind, E310 KPI of the wrong kind), all at once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .build import Built
