@@ -83,24 +83,29 @@ def base_context(taxonomy: Taxonomy) -> dict:
     }
 
 
-def core_jobs(taxonomy: Taxonomy) -> list[CronJob]:
+def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
+    """The maintenance jobs, plus ``extra_jobs``; the history purge names every one of them exactly."""
     project = taxonomy.project
     priv = ident(project.private_schema)
     prefix = job_prefix(taxonomy)
     keep_keys = f"{interval(project.max_past)} + interval '1 day'"
-    return [
+    jobs = [
         CronJob(literal(prefix + "event_partitions"), literal("17 3 * * *"),
                 literal(f"select {priv}.ensure_event_partitions()"),
                 f"keep {project.partitions_ahead} monthly event partitions ready ahead of now"),
         CronJob(literal(prefix + "purge_event_keys"), literal("43 3 * * *"),
                 literal(f"delete from {priv}.event_keys where occurred_at < now() - ({keep_keys})"),
                 "forget idempotency keys of events too old to be accepted again"),
-        CronJob(literal(prefix + "purge_cron_history"), literal("11 4 * * *"),
-                literal("delete from cron.job_run_details where end_time < now() - "
-                        f"{interval(project.cron_history)} and jobid in "
-                        f"(select jobid from cron.job where jobname like {literal(prefix + '%')})"),
-                f"keep {project.cron_history} of run history for this schema's jobs only"),
     ]
+    purge_name = prefix + "purge_cron_history"
+    names = sorted([job.name for job in jobs + list(extra_jobs)] + [literal(purge_name)])
+    jobs.append(CronJob(
+        literal(purge_name), literal("11 4 * * *"),
+        literal("delete from cron.job_run_details where end_time < now() - "
+                f"{interval(project.cron_history)} and jobid in "
+                f"(select jobid from cron.job where jobname in ({', '.join(names)}))"),
+        f"keep {project.cron_history} of run history, for this schema's jobs only"))
+    return jobs + list(extra_jobs)
 
 
 def schema_contexts(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> dict[str, dict]:
@@ -133,7 +138,7 @@ def schema_contexts(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> dict[str, 
             max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
             max_past=interval(project.max_past), max_future=interval(project.max_future),
             plan_version=literal(plan_version(taxonomy))),
-        "90_cron.sql": dict(ctx, jobs=core_jobs(taxonomy) + extra_jobs),
+        "90_cron.sql": dict(ctx, jobs=core_jobs(taxonomy, extra_jobs)),
     }
 
 

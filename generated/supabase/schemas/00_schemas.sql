@@ -18,6 +18,6 @@ alter default privileges in schema analytics revoke execute on functions from pu
 alter default privileges in schema analytics_private revoke execute on functions from public;
 alter default privileges in schema analytics_private revoke all on tables from public;
 
-grant usage on schema analytics to anon, authenticated;
+grant usage on schema analytics to anon, authenticated, service_role;
 -- Needed to call the narrowly granted definer functions; no table here is granted to API roles.
-grant usage on schema analytics_private to anon, authenticated;
+grant usage on schema analytics_private to authenticated, service_role;

@@ -6,6 +6,7 @@ returns integer
 language plpgsql
 security definer
 set search_path = ''
+set timezone = 'UTC'
 as $fn$
 declare
   first_month date := date_trunc('month', now() at time zone 'UTC')::date;
@@ -23,11 +24,11 @@ begin
     continue when to_regclass(format('%I.%I', 'analytics_private', part)) is not null;
     execute format('create table %I.%I (like %I.events including defaults)', 'analytics_private', part, 'analytics_private');
     execute format(
-      'with moved as (delete from %I.events_default where occurred_at >= %L and occurred_at < %L returning *) '
+      'with moved as (delete from %I.events_default where occurred_at >= %L::timestamptz and occurred_at < %L::timestamptz returning *) '
       'insert into %I.%I select * from moved',
-      'analytics_private', month_start, month_end, 'analytics_private', part);
+      'analytics_private', month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00', 'analytics_private', part);
     execute format('alter table %I.events attach partition %I.%I for values from (%L) to (%L)',
-      'analytics_private', 'analytics_private', part, month_start, month_end);
+      'analytics_private', 'analytics_private', part, month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00');
     execute format('alter table %I.%I enable row level security', 'analytics_private', part);
     execute format('revoke all on table %I.%I from public, anon, authenticated', 'analytics_private', part);
     execute format('grant all on table %I.%I to service_role', 'analytics_private', part);

@@ -19,7 +19,17 @@ declare
   batch_reason text;
   hmac_key bytea;
   actor bytea;
-  results jsonb := '[]'::jsonb;
+  entries jsonb[] := '{}';
+  ok_pos integer[] := '{}';
+  ok_key uuid[] := '{}';
+  ok_event text[] := '{}';
+  ok_time timestamptz[] := '{}';
+  ok_plan text[] := '{}';
+  ok_payload jsonb[] := '{}';
+  stored_pos integer[];
+  bad_event text[] := '{}';
+  bad_reason text[] := '{}';
+  bad_field text[] := '{}';
   item jsonb;
   position integer := -1;
   v_reason text;
@@ -32,7 +42,6 @@ declare
   happened timestamptz;
   client_key uuid;
   problem text;
-  stored integer;
 begin
   if events is null or jsonb_typeof(events) is distinct from 'array' then
     raise exception 'track_events expects a JSON array of events' using errcode = '22023';
@@ -141,39 +150,63 @@ begin
     end if;
 
     if v_reason is null then
-      insert into analytics_private.event_keys (site_id, idempotency_key, occurred_at)
-        values (caller_site, client_key, happened)
-        on conflict do nothing;
-      get diagnostics stored = row_count;
-      if stored = 0 then
-        results := results || jsonb_build_array(jsonb_build_object('index', position, 'status', 'duplicate', 'reason', null));
-        continue;
-      end if;
-      insert into analytics_private.events
-        (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
-      values
-        (event_name, caller_site, caller_network, actor, caller_tier, happened, client_key,
-         item ->> 'plan_version', item -> 'payload');
-      results := results || jsonb_build_array(jsonb_build_object('index', position, 'status', 'accepted', 'reason', null));
+      -- valid: stored after the loop, in one statement, so concurrent batches take key locks in the same order
+      ok_pos := ok_pos || position;
+      ok_key := ok_key || client_key;
+      ok_event := ok_event || event_name;
+      ok_time := ok_time || happened;
+      ok_plan := ok_plan || (item ->> 'plan_version');
+      ok_payload := ok_payload || (item -> 'payload');
+      entries := array_append(entries, null::jsonb);
       continue;
     end if;
 
-    -- Count the rejection; keep only names that are safe to keep (an id or a property name), never values.
-    insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected)
-    values (
-      (now() at time zone 'UTC')::date,
-      caller_site,
-      case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end,
-      v_reason,
-      case when v_field is null then '' when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end,
-      1)
-    on conflict on constraint rejections_counter_key
-      do update set rejected = r.rejected + 1, last_seen = now();
-    results := results || jsonb_build_array(
-      jsonb_strip_nulls(jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field))
-    );
+    -- Keep only names that are safe to keep (an id or a property name), never values.
+    bad_event := bad_event || case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end;
+    bad_reason := bad_reason || v_reason;
+    bad_field := bad_field || case when v_field is null then ''
+                                   when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end;
+    entries := entries || jsonb_strip_nulls(
+      jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
   end loop;
-  return results;
+
+  -- The first occurrence of each new key wins; keys are inserted in key order (no deadlock between retries).
+  with candidates as (
+    select c.pos, c.k, c.t from unnest(ok_pos, ok_key, ok_time) as c (pos, k, t)
+  ), firsts as (
+    select distinct on (k) pos, k, t from candidates order by k, pos
+  ), inserted as (
+    insert into analytics_private.event_keys (site_id, idempotency_key, occurred_at)
+    select caller_site, f.k, f.t from firsts as f order by f.k
+    on conflict do nothing
+    returning idempotency_key
+  )
+  select coalesce(array_agg(f.pos), '{}') into stored_pos
+    from firsts as f join inserted as i on i.idempotency_key = f.k;
+
+  insert into analytics_private.events
+    (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
+  select v.e, caller_site, caller_network, actor, caller_tier, v.t, v.k, v.pv, v.p
+    from unnest(ok_pos, ok_event, ok_key, ok_time, ok_plan, ok_payload) as v (pos, e, k, t, pv, p)
+    where v.pos = any (stored_pos)
+    order by v.k;
+
+  for i in 1 .. coalesce(array_length(ok_pos, 1), 0) loop
+    entries[ok_pos[i] + 1] := jsonb_build_object(
+      'index', ok_pos[i], 'status', case when ok_pos[i] = any (stored_pos) then 'accepted' else 'duplicate' end,
+      'reason', null);
+  end loop;
+
+  -- Rejections are counted per day, site, event, reason and field, upserted in a fixed order.
+  insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected)
+  select (now() at time zone 'UTC')::date, caller_site, b.e, b.r, b.f, count(*)
+    from unnest(bad_event, bad_reason, bad_field) as b (e, r, f)
+    group by b.e, b.r, b.f
+    order by b.e, b.r, b.f
+  on conflict on constraint rejections_counter_key
+    do update set rejected = r.rejected + excluded.rejected, last_seen = now();
+
+  return to_jsonb(entries);
 end
 $fn$;
 
@@ -199,9 +232,9 @@ as $fn$
   select '77952c962888'::text;
 $fn$;
 
-revoke all on function analytics_private.track_events(jsonb) from public;
-revoke all on function analytics.track_events(jsonb) from public;
-revoke all on function analytics.plan_version() from public;
+revoke all on function analytics_private.track_events(jsonb) from public, anon, authenticated;
+revoke all on function analytics.track_events(jsonb) from public, anon, authenticated;
+revoke all on function analytics.plan_version() from public, anon, authenticated;
 grant execute on function analytics_private.track_events(jsonb) to authenticated, service_role;
 grant execute on function analytics.track_events(jsonb) to authenticated, service_role;
-grant execute on function analytics.plan_version() to anon, authenticated;
+grant execute on function analytics.plan_version() to anon, authenticated, service_role;

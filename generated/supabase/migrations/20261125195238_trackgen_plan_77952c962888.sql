@@ -1,4 +1,4 @@
--- trackgen migration 20261125193059: schema state for plan 77952c962888.
+-- trackgen migration 20261125195238: schema state for plan 77952c962888.
 -- Generated from taxonomy/; every statement is re-runnable and additive. Do not edit.
 
 -- >>> supabase/schemas/00_schemas.sql
@@ -22,9 +22,9 @@ alter default privileges in schema analytics revoke execute on functions from pu
 alter default privileges in schema analytics_private revoke execute on functions from public;
 alter default privileges in schema analytics_private revoke all on tables from public;
 
-grant usage on schema analytics to anon, authenticated;
+grant usage on schema analytics to anon, authenticated, service_role;
 -- Needed to call the narrowly granted definer functions; no table here is granted to API roles.
-grant usage on schema analytics_private to anon, authenticated;
+grant usage on schema analytics_private to authenticated, service_role;
 
 -- >>> supabase/schemas/10_reference.sql
 -- Controlled reference tables: tiers and event types, seeded from the taxonomy.
@@ -232,6 +232,7 @@ returns integer
 language plpgsql
 security definer
 set search_path = ''
+set timezone = 'UTC'
 as $fn$
 declare
   first_month date := date_trunc('month', now() at time zone 'UTC')::date;
@@ -249,11 +250,11 @@ begin
     continue when to_regclass(format('%I.%I', 'analytics_private', part)) is not null;
     execute format('create table %I.%I (like %I.events including defaults)', 'analytics_private', part, 'analytics_private');
     execute format(
-      'with moved as (delete from %I.events_default where occurred_at >= %L and occurred_at < %L returning *) '
+      'with moved as (delete from %I.events_default where occurred_at >= %L::timestamptz and occurred_at < %L::timestamptz returning *) '
       'insert into %I.%I select * from moved',
-      'analytics_private', month_start, month_end, 'analytics_private', part);
+      'analytics_private', month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00', 'analytics_private', part);
     execute format('alter table %I.events attach partition %I.%I for values from (%L) to (%L)',
-      'analytics_private', 'analytics_private', part, month_start, month_end);
+      'analytics_private', 'analytics_private', part, month_start::text || ' 00:00:00+00', month_end::text || ' 00:00:00+00');
     execute format('alter table %I.%I enable row level security', 'analytics_private', part);
     execute format('revoke all on table %I.%I from public, anon, authenticated', 'analytics_private', part);
     execute format('grant all on table %I.%I to service_role', 'analytics_private', part);
@@ -2285,64 +2286,64 @@ begin
   end case;
 end
 $fn$;
-revoke all on function analytics_private.check_clinic__caseload_handed_off(jsonb) from public;
-revoke all on function analytics_private.check_clinic__member_invited(jsonb) from public;
-revoke all on function analytics_private.check_clinic__member_joined(jsonb) from public;
-revoke all on function analytics_private.check_clinic__member_removed(jsonb) from public;
-revoke all on function analytics_private.check_clinic__member_role_changed(jsonb) from public;
-revoke all on function analytics_private.check_clinic__plan_upgraded(jsonb) from public;
-revoke all on function analytics_private.check_clinic__protocol_shared(jsonb) from public;
-revoke all on function analytics_private.check_clinic__review_completed(jsonb) from public;
-revoke all on function analytics_private.check_clinic__review_requested(jsonb) from public;
-revoke all on function analytics_private.check_clinic__seats_changed(jsonb) from public;
-revoke all on function analytics_private.check_clinic__team_created(jsonb) from public;
-revoke all on function analytics_private.check_clinic__utilization_dashboard_viewed(jsonb) from public;
-revoke all on function analytics_private.check_consumer__appointment_requested(jsonb) from public;
-revoke all on function analytics_private.check_consumer__article_viewed(jsonb) from public;
-revoke all on function analytics_private.check_consumer__checkin_logged(jsonb) from public;
-revoke all on function analytics_private.check_consumer__directory_searched(jsonb) from public;
-revoke all on function analytics_private.check_consumer__exercise_completed(jsonb) from public;
-revoke all on function analytics_private.check_consumer__exercise_started(jsonb) from public;
-revoke all on function analytics_private.check_consumer__feature_used(jsonb) from public;
-revoke all on function analytics_private.check_consumer__goal_set(jsonb) from public;
-revoke all on function analytics_private.check_consumer__progress_chart_viewed(jsonb) from public;
-revoke all on function analytics_private.check_consumer__reminder_scheduled(jsonb) from public;
-revoke all on function analytics_private.check_consumer__upgrade_prompt_viewed(jsonb) from public;
-revoke all on function analytics_private.check_consumer__wearable_connected(jsonb) from public;
-revoke all on function analytics_private.check_network__alert_configured(jsonb) from public;
-revoke all on function analytics_private.check_network__benchmark_compared(jsonb) from public;
-revoke all on function analytics_private.check_network__dashboard_viewed(jsonb) from public;
-revoke all on function analytics_private.check_network__data_sharing_accepted(jsonb) from public;
-revoke all on function analytics_private.check_network__filter_applied(jsonb) from public;
-revoke all on function analytics_private.check_network__report_exported(jsonb) from public;
-revoke all on function analytics_private.check_network__scheduled_report_created(jsonb) from public;
-revoke all on function analytics_private.check_network__suppression_notice_shown(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__availability_published(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__dashboard_viewed(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__home_program_assigned(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__outcome_measure_recorded(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__progress_report_generated(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__protocol_created(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__protocol_edited(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__protocol_logged(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__subscription_cancelled(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__trial_converted(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__trial_expired(jsonb) from public;
-revoke all on function analytics_private.check_practitioner__trial_started(jsonb) from public;
-revoke all on function analytics_private.check_system__api_request_completed(jsonb) from public;
-revoke all on function analytics_private.check_system__credential_reset_completed(jsonb) from public;
-revoke all on function analytics_private.check_system__error_occurred(jsonb) from public;
-revoke all on function analytics_private.check_system__login_failed(jsonb) from public;
-revoke all on function analytics_private.check_system__login_succeeded(jsonb) from public;
-revoke all on function analytics_private.check_system__logout_completed(jsonb) from public;
-revoke all on function analytics_private.check_system__mfa_enrolled(jsonb) from public;
-revoke all on function analytics_private.check_system__offline_sync_completed(jsonb) from public;
-revoke all on function analytics_private.check_system__screen_loaded(jsonb) from public;
-revoke all on function analytics_private.check_system__sign_in_completed(jsonb) from public;
-revoke all on function analytics_private.check_system__signup_completed(jsonb) from public;
-revoke all on function analytics_private.payload_problem(text, jsonb) from public;
-revoke all on function analytics_private.is_timestamp(text) from public;
-revoke all on function analytics_private.is_date(text) from public;
+revoke all on function analytics_private.check_clinic__caseload_handed_off(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__member_invited(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__member_joined(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__member_removed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__member_role_changed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__plan_upgraded(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__protocol_shared(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__review_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__review_requested(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__seats_changed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__team_created(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_clinic__utilization_dashboard_viewed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__appointment_requested(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__article_viewed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__checkin_logged(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__directory_searched(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__exercise_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__exercise_started(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__feature_used(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__goal_set(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__progress_chart_viewed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__reminder_scheduled(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__upgrade_prompt_viewed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_consumer__wearable_connected(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__alert_configured(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__benchmark_compared(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__dashboard_viewed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__data_sharing_accepted(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__filter_applied(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__report_exported(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__scheduled_report_created(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_network__suppression_notice_shown(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__availability_published(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__dashboard_viewed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__home_program_assigned(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__outcome_measure_recorded(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__progress_report_generated(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__protocol_created(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__protocol_edited(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__protocol_logged(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__subscription_cancelled(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__trial_converted(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__trial_expired(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_practitioner__trial_started(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__api_request_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__credential_reset_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__error_occurred(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__login_failed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__login_succeeded(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__logout_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__mfa_enrolled(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__offline_sync_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__screen_loaded(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__sign_in_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.check_system__signup_completed(jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.payload_problem(text, jsonb) from public, anon, authenticated;
+revoke all on function analytics_private.is_timestamp(text) from public, anon, authenticated;
+revoke all on function analytics_private.is_date(text) from public, anon, authenticated;
 
 -- >>> supabase/schemas/50_ingest.sql
 -- Ingestion: analytics.track_events(events jsonb) -> one result per input, in order.
@@ -2366,7 +2367,17 @@ declare
   batch_reason text;
   hmac_key bytea;
   actor bytea;
-  results jsonb := '[]'::jsonb;
+  entries jsonb[] := '{}';
+  ok_pos integer[] := '{}';
+  ok_key uuid[] := '{}';
+  ok_event text[] := '{}';
+  ok_time timestamptz[] := '{}';
+  ok_plan text[] := '{}';
+  ok_payload jsonb[] := '{}';
+  stored_pos integer[];
+  bad_event text[] := '{}';
+  bad_reason text[] := '{}';
+  bad_field text[] := '{}';
   item jsonb;
   position integer := -1;
   v_reason text;
@@ -2379,7 +2390,6 @@ declare
   happened timestamptz;
   client_key uuid;
   problem text;
-  stored integer;
 begin
   if events is null or jsonb_typeof(events) is distinct from 'array' then
     raise exception 'track_events expects a JSON array of events' using errcode = '22023';
@@ -2488,39 +2498,63 @@ begin
     end if;
 
     if v_reason is null then
-      insert into analytics_private.event_keys (site_id, idempotency_key, occurred_at)
-        values (caller_site, client_key, happened)
-        on conflict do nothing;
-      get diagnostics stored = row_count;
-      if stored = 0 then
-        results := results || jsonb_build_array(jsonb_build_object('index', position, 'status', 'duplicate', 'reason', null));
-        continue;
-      end if;
-      insert into analytics_private.events
-        (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
-      values
-        (event_name, caller_site, caller_network, actor, caller_tier, happened, client_key,
-         item ->> 'plan_version', item -> 'payload');
-      results := results || jsonb_build_array(jsonb_build_object('index', position, 'status', 'accepted', 'reason', null));
+      -- valid: stored after the loop, in one statement, so concurrent batches take key locks in the same order
+      ok_pos := ok_pos || position;
+      ok_key := ok_key || client_key;
+      ok_event := ok_event || event_name;
+      ok_time := ok_time || happened;
+      ok_plan := ok_plan || (item ->> 'plan_version');
+      ok_payload := ok_payload || (item -> 'payload');
+      entries := array_append(entries, null::jsonb);
       continue;
     end if;
 
-    -- Count the rejection; keep only names that are safe to keep (an id or a property name), never values.
-    insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected)
-    values (
-      (now() at time zone 'UTC')::date,
-      caller_site,
-      case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end,
-      v_reason,
-      case when v_field is null then '' when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end,
-      1)
-    on conflict on constraint rejections_counter_key
-      do update set rejected = r.rejected + 1, last_seen = now();
-    results := results || jsonb_build_array(
-      jsonb_strip_nulls(jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field))
-    );
+    -- Keep only names that are safe to keep (an id or a property name), never values.
+    bad_event := bad_event || case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end;
+    bad_reason := bad_reason || v_reason;
+    bad_field := bad_field || case when v_field is null then ''
+                                   when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end;
+    entries := entries || jsonb_strip_nulls(
+      jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
   end loop;
-  return results;
+
+  -- The first occurrence of each new key wins; keys are inserted in key order (no deadlock between retries).
+  with candidates as (
+    select c.pos, c.k, c.t from unnest(ok_pos, ok_key, ok_time) as c (pos, k, t)
+  ), firsts as (
+    select distinct on (k) pos, k, t from candidates order by k, pos
+  ), inserted as (
+    insert into analytics_private.event_keys (site_id, idempotency_key, occurred_at)
+    select caller_site, f.k, f.t from firsts as f order by f.k
+    on conflict do nothing
+    returning idempotency_key
+  )
+  select coalesce(array_agg(f.pos), '{}') into stored_pos
+    from firsts as f join inserted as i on i.idempotency_key = f.k;
+
+  insert into analytics_private.events
+    (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
+  select v.e, caller_site, caller_network, actor, caller_tier, v.t, v.k, v.pv, v.p
+    from unnest(ok_pos, ok_event, ok_key, ok_time, ok_plan, ok_payload) as v (pos, e, k, t, pv, p)
+    where v.pos = any (stored_pos)
+    order by v.k;
+
+  for i in 1 .. coalesce(array_length(ok_pos, 1), 0) loop
+    entries[ok_pos[i] + 1] := jsonb_build_object(
+      'index', ok_pos[i], 'status', case when ok_pos[i] = any (stored_pos) then 'accepted' else 'duplicate' end,
+      'reason', null);
+  end loop;
+
+  -- Rejections are counted per day, site, event, reason and field, upserted in a fixed order.
+  insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected)
+  select (now() at time zone 'UTC')::date, caller_site, b.e, b.r, b.f, count(*)
+    from unnest(bad_event, bad_reason, bad_field) as b (e, r, f)
+    group by b.e, b.r, b.f
+    order by b.e, b.r, b.f
+  on conflict on constraint rejections_counter_key
+    do update set rejected = r.rejected + excluded.rejected, last_seen = now();
+
+  return to_jsonb(entries);
 end
 $fn$;
 
@@ -2546,12 +2580,12 @@ as $fn$
   select '77952c962888'::text;
 $fn$;
 
-revoke all on function analytics_private.track_events(jsonb) from public;
-revoke all on function analytics.track_events(jsonb) from public;
-revoke all on function analytics.plan_version() from public;
+revoke all on function analytics_private.track_events(jsonb) from public, anon, authenticated;
+revoke all on function analytics.track_events(jsonb) from public, anon, authenticated;
+revoke all on function analytics.plan_version() from public, anon, authenticated;
 grant execute on function analytics_private.track_events(jsonb) to authenticated, service_role;
 grant execute on function analytics.track_events(jsonb) to authenticated, service_role;
-grant execute on function analytics.plan_version() to anon, authenticated;
+grant execute on function analytics.plan_version() to anon, authenticated, service_role;
 
 -- >>> supabase/schemas/90_cron.sql
 -- pg_cron jobs owned by this schema: one name per job, so re-running updates in place.
@@ -2562,5 +2596,5 @@ select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analyti
 -- forget idempotency keys of events too old to be accepted again
 select cron.schedule('analytics_purge_event_keys', '43 3 * * *', 'delete from analytics_private.event_keys where occurred_at < now() - (interval ''7 days'' + interval ''1 day'')');
 
--- keep 7 days of run history for this schema's jobs only
-select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname like ''analytics_%'')');
+-- keep 7 days of run history, for this schema's jobs only
+select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys''))');

@@ -1,0 +1,295 @@
+"""Who may do what: the RLS and grant matrix of every relation and function in
+analytics and analytics_private (enumerated from the catalog), for each API
+caller, and site isolation of the stored events.
+
+Callers connect like PostgREST does: as the login role ``authenticator`` and
+``set local role`` with the JWT claims of the request (dbutil.as_caller).
+
+The matrix runs twice (fixture ``any_db``): on the migrated database as is, and
+on one where Supabase's custom-schema default privileges were set before the
+migration ran (grants to anon/authenticated/service_role on everything new).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from dbutil import LOGIN_ROLE, as_caller, claims
+from psycopg import errors, sql
+
+pytestmark = pytest.mark.db
+
+SITE_A = uuid.UUID("a0000000-0000-4000-8000-00000000000a")
+SITE_B = uuid.UUID("b0000000-0000-4000-8000-00000000000b")
+USER_A = uuid.UUID("a1111111-1111-4111-8111-11111111111a")
+USER_B = uuid.UUID("b2222222-2222-4222-8222-22222222222b")
+
+CALLERS: dict[str, tuple[str, dict]] = {
+    "anon": ("anon", {"role": "anon"}),
+    "authenticated_site_a": ("authenticated", claims(SITE_A, "clinic", USER_A)),
+    "authenticated_site_b": ("authenticated", claims(SITE_B, "clinic", USER_B)),
+    "service_role": ("service_role", {"role": "service_role"}),
+}
+
+REFERENCE_TABLES = {("analytics", "tiers"), ("analytics", "event_types")}
+
+
+def expected_relation_access(schema: str, name: str, kind: str, role: str) -> dict[str, bool | None]:
+    """select/insert/update/delete -> allowed?  None: not decided by the contract."""
+    service = role == "service_role"
+    if schema == "analytics_private":
+        # nothing private is reachable by the API roles; service_role manages it
+        return {"select": service, "insert": service, "update": service, "delete": service}
+    if (schema, name) in REFERENCE_TABLES:
+        return {"select": True, "insert": service, "update": service, "delete": service}
+    # any other exposed relation (KPI views, ...): never anon, never written through the API
+    return {
+        "select": False if role == "anon" else None,
+        "insert": False if not service else None,
+        "update": False if not service else None,
+        "delete": False if not service else None,
+    }
+
+
+def expected_function_access(signature: str, definer: bool, role: str, allow_anon: bool) -> bool | None:
+    known = {
+        "analytics.track_events(jsonb)": {"anon": allow_anon, "authenticated": True, "service_role": True},
+        "analytics_private.track_events(jsonb)": {"anon": allow_anon, "authenticated": True, "service_role": True},
+        "analytics.plan_version()": {"anon": True, "authenticated": True, "service_role": True},
+        "analytics_private.ensure_event_partitions(integer)": {
+            "anon": False, "authenticated": False, "service_role": True},
+    }
+    if signature in known:
+        return known[signature][role]
+    if role == "anon":
+        return False
+    if role == "authenticated":
+        # the only definer code authenticated may run is the ingest entry point
+        # (invoker helpers such as the payload checks would be harmless)
+        return False if definer else None
+    return None
+
+
+def _allowed(conn: psycopg.Connection, statement: sql.Composable) -> bool:
+    """Run ``statement`` in a savepoint: False on a privilege (or RLS) error, or when
+    the relation cannot take the statement at all; True when it ran or failed only
+    after the privilege check (a NOT NULL violation and the like)."""
+    try:
+        with conn.transaction():
+            conn.execute(statement)
+        return True
+    except errors.InsufficientPrivilege:
+        return False
+    except (errors.ObjectNotInPrerequisiteState, errors.FeatureNotSupported, errors.WrongObjectType):
+        return False  # e.g. a view that is not updatable
+    except psycopg.Error:
+        return True
+
+
+def _relations(conn) -> list[tuple[str, str, str, str]]:
+    rows = conn.execute(
+        """
+        select n.nspname, c.relname, c.relkind,
+               (select a.attname from pg_attribute a
+                 where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                 order by a.attnum limit 1)
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname in ('analytics', 'analytics_private') and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        order by 1, 2
+        """
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def _functions(conn) -> list[tuple[int, str, bool, str]]:
+    with conn.transaction():
+        conn.execute("set local search_path = ''")
+        rows = conn.execute(
+            """
+            select p.oid, p.oid::regprocedure::text, p.prosecdef, n.nspname
+            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname in ('analytics', 'analytics_private')
+            order by 2
+            """
+        ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+@pytest.fixture
+def login(pg_cluster, any_db) -> Iterator[psycopg.Connection]:
+    with pg_cluster.connect(user=LOGIN_ROLE) as conn:
+        yield conn
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_relation_matrix(any_db, login, caller):
+    role, jwt = CALLERS[caller]
+    relations = _relations(any_db)
+    names = {(s, n) for s, n, _, _ in relations}
+    assert REFERENCE_TABLES <= names
+    assert ("analytics_private", "events") in names and ("analytics_private", "events_default") in names
+    assert sum(1 for s, n in names if n.startswith("events_2")) >= 1  # monthly partitions are checked too
+
+    wrong = []
+    for schema, name, kind, first_col in relations:
+        rel = sql.Identifier(schema, name)
+        col = sql.Identifier(first_col)
+        statements = {
+            "select": sql.SQL("select 1 from {} limit 1").format(rel),
+            "insert": sql.SQL("insert into {} default values").format(rel),
+            "update": sql.SQL("update {} set {} = {} where false").format(rel, col, col),
+            "delete": sql.SQL("delete from {} where false").format(rel),
+        }
+        expected = expected_relation_access(schema, name, kind, role)
+        with as_caller(login, role, jwt) as _:
+            for action, statement in statements.items():
+                want = expected[action]
+                if want is None:
+                    continue
+                got = _allowed(login, statement)
+                if got != want:
+                    wrong.append(f"{role} {action} {schema}.{name} ({kind}): allowed={got}, expected {want}")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ["anon", "authenticated", "service_role"])
+def test_function_matrix(any_db, compiled, role):
+    allow_anon = compiled.taxonomy.project.allow_anon
+    functions = _functions(any_db)
+    signatures = {s for _, s, _, _ in functions}
+    assert {"analytics.track_events(jsonb)", "analytics.plan_version()",
+            "analytics_private.track_events(jsonb)", "analytics_private.payload_problem(text,jsonb)",
+            "analytics_private.ensure_event_partitions(integer)"} <= signatures
+    wrong = []
+    executable_definers = []
+    for oid, signature, definer, schema in functions:
+        got = any_db.execute(
+            "select has_schema_privilege(%s, %s, 'USAGE') and has_function_privilege(%s, %s, 'EXECUTE')",
+            (role, schema, role, oid),
+        ).fetchone()[0]
+        if got and definer:
+            executable_definers.append(signature)
+        want = expected_function_access(signature, definer, role, allow_anon)
+        if want is not None and got != want:
+            wrong.append(f"{role} execute {signature} (definer={definer}): allowed={got}, expected {want}")
+    assert not wrong, "\n" + "\n".join(wrong)
+    if role == "anon":
+        assert executable_definers == ([] if not allow_anon else ["analytics_private.track_events(jsonb)"])
+    if role == "authenticated":
+        assert executable_definers == ["analytics_private.track_events(jsonb)"]
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_rpc_calls(any_db, login, compiled, caller):
+    """What PostgREST's /rpc would do for each caller."""
+    role, jwt = CALLERS[caller]
+    allow_anon = compiled.taxonomy.project.allow_anon
+    may_track = role != "anon" or allow_anon
+    with as_caller(login, role, jwt):
+        assert _allowed(login, sql.SQL("select analytics.plan_version()")), f"{role} plan_version"
+        assert _allowed(login, sql.SQL("select analytics.track_events('[]')")) == may_track, \
+            f"{role} track_events"
+        assert _allowed(login, sql.SQL("select analytics_private.track_events('[]')")) == may_track, \
+            f"{role} analytics_private.track_events"
+        if role != "service_role":
+            private = ["select analytics_private.ensure_event_partitions(0)"]
+            if role == "anon":
+                private += ["select analytics_private.payload_problem('system.screen_loaded', '{}')",
+                            "select analytics_private.is_timestamp('2026-01-01T00:00:00Z')"]
+            for statement in private:
+                assert not _allowed(login, sql.SQL(statement)), f"{role}: {statement}"
+
+
+def test_anon_reads_the_reference_tables(any_db, login, compiled):
+    with as_caller(login, "anon", {"role": "anon"}) as cur:
+        assert cur.execute("select count(*) from analytics.tiers").fetchone()[0] == len(compiled.taxonomy.tiers)
+        assert cur.execute("select count(*) from analytics.event_types").fetchone()[0] == len(
+            compiled.taxonomy.events)
+
+
+def test_plan_version_is_the_generated_one(db, api, compiled):
+    migration = next(p for p in compiled.files if p.startswith("supabase/migrations/"))
+    with as_caller(api, "authenticated", CALLERS["authenticated_site_a"][1]) as cur:
+        version = cur.execute("select analytics.plan_version()").fetchone()[0]
+    assert version and version in migration
+
+
+# --------------------------------------------------------------------------- #
+# Site isolation
+# --------------------------------------------------------------------------- #
+
+
+def _event(event_id: str, payload: dict) -> dict:
+    return {"event_id": event_id, "occurred_at": datetime.now(UTC).isoformat(),
+            "idempotency_key": str(uuid.uuid4()), "payload": dict(payload)}
+
+
+@pytest.fixture
+def two_sites(db, api, send, examples):
+    """Site A and site B each send events (as authenticated); returns the sites,
+    their subs and how many each stored."""
+    site_a, site_b = uuid.uuid4(), uuid.uuid4()
+    user_a, user_b = uuid.uuid4(), uuid.uuid4()
+    ids = ["clinic.member_invited", "practitioner.protocol_logged", "system.screen_loaded"]
+    sent = {}
+    for site, user, n in ((site_a, user_a, 2), (site_b, user_b, 3)):
+        batch = [_event(i, examples[i]) for _ in range(n) for i in ids]
+        result = send(api, claims(site, "clinic", user), batch)
+        assert {r["status"] for r in result} == {"accepted"}
+        sent[site] = len(batch)
+    return {"a": (site_a, user_a), "b": (site_b, user_b), "sent": sent}
+
+
+def test_rows_carry_the_callers_site(db, two_sites):
+    (site_a, _), (site_b, _) = two_sites["a"], two_sites["b"]
+    counts = dict(db.execute(
+        "select site_id, count(*) from analytics_private.events where site_id in (%s, %s) group by 1",
+        (site_a, site_b),
+    ).fetchall())
+    assert counts == two_sites["sent"]
+    hashes = dict(db.execute(
+        "select site_id, array_agg(distinct actor_hash) from analytics_private.events"
+        " where site_id in (%s, %s) group by 1",
+        (site_a, site_b),
+    ).fetchall())
+    assert len(hashes[site_a]) == len(hashes[site_b]) == 1
+    assert hashes[site_a] != hashes[site_b]
+
+
+def test_service_role_sees_rows_by_site(db, api, two_sites):
+    (site_a, _), (site_b, _) = two_sites["a"], two_sites["b"]
+    with as_caller(api, "service_role", {"role": "service_role"}) as cur:
+        counts = dict(cur.execute(
+            "select site_id, count(*) from analytics_private.events where site_id in (%s, %s) group by 1",
+            (site_a, site_b),
+        ).fetchall())
+    assert counts == two_sites["sent"]
+
+
+@pytest.mark.parametrize("who", ["a", "b"])
+def test_authenticated_cannot_read_events(db, api, two_sites, who):
+    site, user = two_sites[who]
+    for table in ("events", "events_default", "event_keys", "rejections", "secrets"):
+        with pytest.raises(errors.InsufficientPrivilege):
+            with as_caller(api, "authenticated", claims(site, "clinic", user)) as cur:
+                cur.execute(sql.SQL("select * from {}").format(sql.Identifier("analytics_private", table)))
+
+
+def test_site_policy_would_hide_other_sites_even_if_select_were_granted(db, api, two_sites):
+    """Defence in depth: the events policy for authenticated filters by the
+    site in app_metadata (never user_metadata)."""
+    (site_a, user_a), (site_b, user_b) = two_sites["a"], two_sites["b"]
+    with db.transaction(force_rollback=True):
+        db.execute("grant usage on schema analytics_private to authenticated")
+        db.execute("grant select on analytics_private.events to authenticated")
+        for site, user, other in ((site_a, user_a, site_b), (site_b, user_b, site_a)):
+            spoof = claims(site, "clinic", user, user_metadata={"site_id": str(other)})
+            with as_caller(db, "authenticated", spoof) as cur:
+                seen = dict(cur.execute(
+                    "select site_id, count(*) from analytics_private.events group by 1"
+                ).fetchall())
+            assert seen == {site: two_sites["sent"][site]}
