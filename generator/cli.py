@@ -41,8 +41,13 @@ def _release_time() -> datetime:
     return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
-def _compile(taxonomy: Path, out: Path) -> Compilation:
-    return compile_taxonomy(taxonomy, previous=load_previous(out), release=_release_time())
+def _compile_or_exit(taxonomy: Path, out: Path, *, wrote_nothing: bool) -> Compilation:
+    """Compile against the history in ``out``; print every diagnostic; exit 1 on errors."""
+    result = compile_taxonomy(taxonomy, previous=load_previous(out), release=_release_time())
+    _report(result, wrote_nothing=wrote_nothing)
+    if not result.ok:
+        sys.exit(1)
+    return result
 
 
 def _report(result: Compilation, *, wrote_nothing: bool) -> None:
@@ -73,10 +78,7 @@ def validate(taxonomy: Path) -> None:
 @_out
 def generate(taxonomy: Path, out: Path) -> None:
     """Rewrite the output folder from the taxonomy: all files or none."""
-    result = _compile(taxonomy, out)
-    _report(result, wrote_nothing=True)
-    if not result.ok:
-        sys.exit(1)
+    result = _compile_or_exit(taxonomy, out, wrote_nothing=True)
     changes = emit.compare(out, result.files)
     emit.write(out, result.files)
     click.echo(f"wrote {len(result.files)} files to {out} ({len(changes)} changed)")
@@ -87,10 +89,7 @@ def generate(taxonomy: Path, out: Path) -> None:
 @_out
 def check(taxonomy: Path, out: Path) -> None:
     """Fail (exit 1) when the output folder is not what generate would write."""
-    result = _compile(taxonomy, out)
-    _report(result, wrote_nothing=False)
-    if not result.ok:
-        sys.exit(1)
+    result = _compile_or_exit(taxonomy, out, wrote_nothing=False)
     changes = emit.compare(out, result.files)
     if not changes:
         click.echo(f"{out} is up to date ({len(result.files)} files)")
@@ -110,10 +109,7 @@ def check(taxonomy: Path, out: Path) -> None:
 @_out
 def diff(taxonomy: Path, out: Path) -> None:
     """Summarise what generate would change, file by file."""
-    result = _compile(taxonomy, out)
-    _report(result, wrote_nothing=False)
-    if not result.ok:
-        sys.exit(1)
+    result = _compile_or_exit(taxonomy, out, wrote_nothing=False)
     changes = emit.compare(out, result.files)
     for change in changes:
         verb = {"missing": "add", "extra": "remove", "changed": "change"}[change.status]
