@@ -30,6 +30,7 @@ class Built:
     kpi_docs: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
     #: file -> tier name declared at its top
     file_tiers: dict[str, tuple[str, Span]] = field(default_factory=dict)
+    project_doc: Document | None = None
 
 
 def value_type(raw: dict[str, Any]) -> ValueType:
@@ -69,6 +70,7 @@ def _project(doc: Document | None) -> Project:
         private_schema=schemas.get("private", defaults.private_schema),
         claims=Claims(**{k: claims.get(k, getattr(Claims(), k)) for k in ("site_id", "tier", "network_id")}),
         k_anonymity=privacy.get("k_anonymity", defaults.k_anonymity),
+        network_tier=privacy.get("network_tier"),
         pii_deny=tuple(privacy.get("pii_deny", ())),
         allow_anon=ingest.get("allow_anon", defaults.allow_anon),
         max_batch_size=ingest.get("max_batch_size", defaults.max_batch_size),
@@ -122,6 +124,7 @@ def build(documents: list[Document], structure: StructureReport) -> Built:
         by_kind[schema_kind(doc.rel)].append(doc)
 
     project_doc = by_kind["project"][0] if by_kind["project"] else None
+    out.project_doc = project_doc
     project = _project(project_doc if project_doc and not structure.is_broken(project_doc.file, ()) else None)
 
     tiers: list[Tier] = []

@@ -21,11 +21,22 @@ from .model import Taxonomy
 from .plan import Artifact
 from .plan import database as plan_database
 from .plan import jsonschema as plan_jsonschema
+from .plan import kpis as plan_kpis
 from .render import TEMPLATES, render
 from .resolve import resolve
 from .validate import check_structure
 
-PLANNERS = (plan_jsonschema.plan, plan_database.plan)
+
+def _plan_database(taxonomy: Taxonomy) -> list[Artifact]:
+    """Schema files; 90_cron.sql also schedules one refresh job per KPI materialization."""
+    return plan_database.plan(taxonomy, extra_jobs=plan_kpis.jobs(taxonomy))
+
+
+def _plan_kpis(taxonomy: Taxonomy) -> list[Artifact]:
+    return plan_kpis.plan(taxonomy)[0]
+
+
+PLANNERS = (plan_jsonschema.plan, _plan_database, _plan_kpis)
 
 #: release time used when none is given (tests, no git): fixed so output stays reproducible
 DEFAULT_RELEASE = datetime(2026, 1, 1, tzinfo=UTC)

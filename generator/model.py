@@ -34,6 +34,7 @@ class Project:
     private_schema: str = "analytics_private"
     claims: Claims = Claims()
     k_anonymity: int = 5
+    network_tier: str | None = None  # None: the highest non-system tier
     pii_deny: tuple[str, ...] = ()
     allow_anon: bool = False
     max_batch_size: int = 500
@@ -182,3 +183,13 @@ class Taxonomy:
 
     def kpi(self, name: str) -> Kpi | None:
         return next((k for k in self.kpis if k.name == name), None)
+
+    @property
+    def network_reader_tiers(self) -> tuple[str, ...]:
+        """Caller tiers allowed to read network views: the configured tier and those above it."""
+        callers = [t for t in self.tiers if not t.system]
+        if not callers:
+            return ()
+        floor = self.tier(self.project.network_tier) if self.project.network_tier else callers[-1]
+        rank = floor.rank if floor else callers[-1].rank
+        return tuple(t.name for t in callers if t.rank >= rank)

@@ -25,14 +25,21 @@ def check(built: Built) -> list[Diagnostic]:
     taxonomy = built.taxonomy
     assert taxonomy is not None
     out: list[Diagnostic] = []
-    out.extend(_tiers(taxonomy))
+    out.extend(_tiers(taxonomy, built))
     out.extend(_files(built, taxonomy))
     for event in taxonomy.events:
         out.extend(_event(event, taxonomy, built))
     return out
 
 
-def _tiers(taxonomy: Taxonomy) -> Iterator[Diagnostic]:
+def _tiers(taxonomy: Taxonomy, built: Built) -> Iterator[Diagnostic]:
+    wanted = taxonomy.project.network_tier
+    if wanted is not None and taxonomy.tiers:
+        tier = taxonomy.tier(wanted)
+        if tier is None or tier.system:
+            span = built.project_doc.span(("privacy", "network_tier")) if built.project_doc else None
+            yield Diagnostic("E202", f'privacy.network_tier "{wanted}" is not a caller tier', span,
+                             hint=did_you_mean(wanted, [t.name for t in taxonomy.tiers if not t.system]))
     seen: dict[str, int] = {}
     for tier in taxonomy.tiers:
         if tier.name in seen:

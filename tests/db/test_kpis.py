@@ -1,0 +1,521 @@
+"""KPIs end to end: compile the real taxonomy plus the KPI layer (generator/plan/kpis.py), apply it to
+the pg_cron database, feed synthetic events and compare every KPI view with a plain-Python
+reference (tests/db/kpi_reference.py), through full and incremental refreshes, concurrent inserts,
+out-of-order commits, site isolation, network suppression, cron jobs, index use and the linter.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from dbutil import apply_sql_files, as_caller, claims
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import kpi_reference as ref  # noqa: E402
+from splinter import lint as splinter_lint  # noqa: E402
+
+from generator.compiler import compile_taxonomy  # noqa: E402
+from generator.plan import database as plan_database  # noqa: E402
+from generator.plan import kpis as plan_kpis  # noqa: E402
+from generator.render import render  # noqa: E402
+
+pytestmark = pytest.mark.db
+
+ROOT = Path(__file__).resolve().parents[2]
+TAXONOMY = ROOT / "taxonomy"
+TIERS = ("consumer", "practitioner", "clinic", "network")
+SITES = [str(uuid.UUID(int=0x5000 + i, version=4)) for i in range(7)]
+
+
+# --------------------------------------------------------------------------- #
+# Building and applying the SQL (normal compile output + the KPI artifact)
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    comp = compile_taxonomy(TAXONOMY)
+    assert comp.ok, [str(d) for d in comp.errors]
+    tax = comp.taxonomy
+    artifacts, jobs = plan_kpis.plan(tax)
+    files, diags = render(plan_database.plan(tax, extra_jobs=jobs) + artifacts)
+    assert not diags, diags
+    from generator.lint import lint
+
+    assert not lint(artifacts, files), lint(artifacts, files)
+    schema = {p.rsplit("/", 1)[1]: text for p, text in files.items() if p.startswith("supabase/schemas/")}
+    return tax, jobs, schema
+
+
+@pytest.fixture
+def db(cron_db, compiled, tmp_path):
+    tax, _jobs, schema = compiled
+    paths = []
+    for name in sorted(schema):
+        path = tmp_path / name
+        path.write_text(schema[name], encoding="utf-8")
+        paths.append(path)
+    apply_sql_files(cron_db, paths)
+    return cron_db
+
+
+def supported(tax):
+    return [k for k in tax.kpis if k.type in plan_kpis.SUPPORTED]
+
+
+def refresh_all(conn, tax) -> None:
+    kpis = supported(tax)
+    for kpi in [k for k in kpis if k.type not in ("rolling", "ratio")] + [k for k in kpis if k.type == "rolling"]:
+        fn = plan_kpis.short_name(f"refresh_kpi_{kpi.name}")
+        conn.execute(f"select analytics_private.{fn}()")
+
+
+# --------------------------------------------------------------------------- #
+# Synthetic events
+# --------------------------------------------------------------------------- #
+
+
+class Generator:
+    def __init__(self, tax, seed: int = 7):
+        self.tax = tax
+        self.rnd = random.Random(seed)
+        used = set()
+        self.fields: dict[str, set[str]] = {}
+        for kpi in supported(tax):
+            for sel in [kpi.selection, kpi.cohort, kpi.returning] + [st.selection for st in kpi.steps]:
+                if sel is not None:
+                    used.update(sel.events)
+        self.event_ids = sorted(used)
+        # actors: 10 per site, some of them also active at a second site
+        self.actors = []
+        for s, site in enumerate(SITES):
+            for a in range(10 if s < 5 else 3):  # the last two sites are small
+                sub = str(uuid.UUID(int=(s << 16) + a + 1, version=4))
+                self.actors.append((site, sub, self.rnd.choice(TIERS)))
+        self.actors += [(SITES[1], self.actors[0][1], self.actors[0][2]), (SITES[2], self.actors[1][1], "clinic")]
+
+    def payload(self, event_id: str) -> dict:
+        event = self.tax.event(event_id)
+        payload = dict(event.examples[0]) if event.examples else {}
+        for prop in event.properties:
+            v = prop.value
+            if v.enum:
+                # skewed: the last enum value is rare, so some cells stay small
+                weights = [10] * (len(v.enum) - 1) + [1]
+                payload[prop.name] = self.rnd.choices(list(v.enum), weights)[0]
+            elif v.type == "boolean":
+                payload[prop.name] = self.rnd.random() < 0.5
+            elif v.type == "integer" and prop.name.endswith("_ms"):
+                payload[prop.name] = self.rnd.randint(1, 100000)
+        return payload
+
+    def events(self, n: int, days_back: int = 35, today: date | None = None) -> list[dict]:
+        now = datetime.now(UTC)
+        out = []
+        for _ in range(n):
+            site, sub, tier = self.rnd.choice(self.actors)
+            event_id = self.rnd.choice(self.event_ids)
+            when = now - timedelta(days=self.rnd.randint(0, days_back), seconds=self.rnd.randint(0, 86000))
+            out.append({"site": site, "actor": sub, "tier": tier, "event_id": event_id, "occurred_at": when,
+                        "payload": self.payload(event_id), "key": str(uuid.UUID(int=self.rnd.getrandbits(122), version=4))})
+        return out
+
+
+INSERT = """
+insert into analytics_private.events
+  (event_id, site_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
+select r.event_id, r.site,
+       extensions.hmac(convert_to(r.actor, 'UTF8'),
+                       (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
+       r.tier, r.occurred_at, r.key, r.payload
+from jsonb_to_recordset(%s::jsonb)
+  as r (event_id text, site uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
+on conflict do nothing
+"""
+
+
+def insert(conn, events: list[dict]) -> None:
+    import json
+
+    rows = [dict(e, occurred_at=e["occurred_at"].isoformat()) for e in events]
+    conn.execute(INSERT, (json.dumps(rows),))
+
+
+# --------------------------------------------------------------------------- #
+# Reading views and comparing
+# --------------------------------------------------------------------------- #
+
+
+VALUE_COLUMNS = ("value", "n", "numerator", "denominator", "step_name", "actors", "conversion", "step_conversion",
+                 "cohort_actors", "retained", "rate")
+
+
+def _norm(v):
+    if isinstance(v, Decimal):
+        return round(float(v), 9)
+    if isinstance(v, float):
+        return round(v, 9)
+    return v
+
+
+def read_site(conn, view: str, site: str) -> dict[tuple, tuple]:
+    with as_caller(conn, "authenticated", claims(site, "clinic", uuid.uuid4())) as cur:
+        cur.execute(f"select * from analytics.{view}")
+        names = [d.name for d in cur.description]
+        rows = cur.fetchall()
+    out = {}
+    for row in rows:
+        rec = dict(zip(names, row, strict=False))
+        assert str(rec["site_id"]) == site, f"{view}: site {site} saw {rec['site_id']}"
+        value_names = [n for n in names if n in VALUE_COLUMNS or
+                       (n.startswith("p") and n[1:2].isdigit())]
+        dim_names = [n for n in names if n not in value_names and n not in ("site_id", "period")]
+        key = (site, rec["period"]) + tuple(rec[d] for d in dim_names)
+        order = ["numerator", "denominator", "value"] if "numerator" in names else value_names
+        out[key] = tuple(_norm(rec[n]) for n in order)
+    return out
+
+
+def read_network(conn, view: str) -> dict[tuple, tuple]:
+    with as_caller(conn, "authenticated", claims(SITES[0], "network", uuid.uuid4())) as cur:
+        cur.execute(f"select * from analytics.{view}")
+        names = [d.name for d in cur.description]
+        rows = cur.fetchall()
+    assert "site_id" not in names
+    out = {}
+    for row in rows:
+        rec = dict(zip(names, row, strict=False))
+        value_names = [n for n in names if n in VALUE_COLUMNS or
+                       (n.startswith("p") and n[1:2].isdigit())]
+        dim_names = [n for n in names if n not in value_names and n != "period"]
+        order = ["numerator", "denominator", "value"] if "numerator" in names else value_names
+        out[(rec["period"],) + tuple(rec[d] for d in dim_names)] = tuple(_norm(rec[n]) for n in order)
+    return out
+
+
+def today(conn) -> date:
+    return conn.execute("select (now() at time zone 'UTC')::date").fetchone()[0]
+
+
+def check_all(conn, tax, events, *, network: bool = True) -> dict[str, tuple[int, int]]:
+    """Compare every KPI view with the reference; returns {kpi: (site cells, visible network cells)}."""
+    t = today(conn)
+    problems = []
+    sizes = {}
+    for kpi in supported(tax):
+        expected = {k: tuple(_norm(x) for x in v) for k, v in ref.site_values(tax, kpi, events, t).items()}
+        sizes[kpi.name] = (len(expected), 0)
+        got = {}
+        for site in SITES:
+            got.update(read_site(conn, f"kpi_{kpi.name}", site))
+        if got != expected:
+            missing = {k: v for k, v in expected.items() if got.get(k) != v}
+            extra = {k: v for k, v in got.items() if expected.get(k) != v}
+            problems.append(f"{kpi.name}: {len(missing)} expected cells differ/missing, e.g. "
+                            f"{list(missing.items())[:2]}; got {list(extra.items())[:2]}")
+        if network:
+            exp_net = {k: tuple(_norm(x) for x in v)
+                       for k, v in ref.network_values(tax, kpi, events, t, tax.project.k_anonymity).items()}
+            got_net = read_network(conn, f"network_{kpi.name}")
+            sizes[kpi.name] = (len(expected), len(exp_net))
+            if got_net != exp_net:
+                problems.append(f"network_{kpi.name}: expected {len(exp_net)} cells, got {len(got_net)}; "
+                                f"diff e.g. {[(k, exp_net.get(k), got_net.get(k)) for k in set(exp_net) ^ set(got_net) | {k for k in exp_net if k in got_net and exp_net[k] != got_net[k]}][:3]}")
+    assert not problems, "\n".join(problems)
+    return sizes
+
+
+# --------------------------------------------------------------------------- #
+# Tests
+# --------------------------------------------------------------------------- #
+
+
+def test_full_then_incremental_refresh_matches_reference(db, compiled):
+    tax = compiled[0]
+    gen = Generator(tax)
+    events = gen.events(1500)
+    # a dense cell so percentiles are more than one or two values
+    dense = gen.events(301)
+    for e in dense:
+        payload = dict(gen.payload("system.api_request_completed"), endpoint="track_events")
+        e.update(event_id="system.api_request_completed", site=SITES[0], payload=payload,
+                 occurred_at=datetime.now(UTC) - timedelta(days=2))
+    events += dense
+    insert(db, events)
+    refresh_all(db, tax)
+    check_all(db, tax, events)
+    for round_ in range(3):
+        batch = gen.events(300)
+        batch += [dict(e) for e in gen.rnd.sample(events, 40)]  # duplicates: ignored by the store
+        # late arrivals: old timestamps arriving now
+        late = gen.events(60, days_back=30)
+        insert(db, batch + late)
+        events += batch + late
+        refresh_all(db, tax)
+        refresh_all(db, tax)  # running twice changes nothing
+        sizes = check_all(db, tax, events, network=(round_ == 2))
+    # the data exercise every KPI, and the network views show some cells and hide others
+    assert all(site for site, _ in sizes.values()), sizes
+    assert any(net for _, net in sizes.values()), sizes
+    assert any(net < len({k[1:] for k in ref.site_values(tax, tax.kpi(n), events, today(db))})
+               for n, (_, net) in sizes.items()), sizes
+    print(sizes)
+
+
+def test_out_of_order_commit_is_not_skipped(db, compiled, pg_cluster):
+    tax = compiled[0]
+    gen = Generator(tax, seed=11)
+    first = gen.events(200)
+    second = gen.events(200)
+    with pg_cluster.connect(autocommit=False) as slow:
+        insert(slow, first)  # older xid, still open
+        insert(db, second)  # newer xid, commits first
+        refresh_all(db, tax)
+        slow.commit()
+    refresh_all(db, tax)
+    check_all(db, tax, first + second)
+
+
+def test_concurrent_inserts_and_refreshes_lose_and_double_nothing(db, compiled, pg_cluster):
+    tax = compiled[0]
+    events: list[dict] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer(seed: int) -> None:
+        gen = Generator(tax, seed=100 + seed)
+        try:
+            with pg_cluster.connect() as conn:
+                for _ in range(8):
+                    batch = gen.events(40)
+                    insert(conn, batch)
+                    with lock:
+                        events.extend(batch)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    def refresher() -> None:
+        try:
+            with pg_cluster.connect() as conn:
+                while not stop.is_set():
+                    refresh_all(conn, tax)
+        except BaseException as e:  # pragma: no cover
+            errors.append(e)
+
+    writers = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    refreshers = [threading.Thread(target=refresher) for _ in range(2)]
+    for t in refreshers + writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in refreshers:
+        t.join()
+    assert not errors, errors
+    refresh_all(db, tax)
+    check_all(db, tax, events)
+
+
+def test_isolation_and_grants(db, compiled):
+    tax = compiled[0]
+    gen = Generator(tax, seed=3)
+    insert(db, gen.events(400))
+    refresh_all(db, tax)
+    # a caller sees only its own site (read_site asserts it on every row) and something at all
+    assert read_site(db, "kpi_daily_active_actors", SITES[0])
+    # a caller without a site claim sees nothing
+    with as_caller(db, "authenticated", {"sub": str(uuid.uuid4()), "role": "authenticated"}) as cur:
+        cur.execute("select count(*) from analytics.kpi_daily_active_actors")
+        assert cur.fetchone()[0] == 0
+    for relation in ("analytics.kpi_daily_active_actors", "analytics.network_daily_active_actors",
+                     "analytics_private.kpi_daily_active_actors", "analytics_private.kpi_daily_active_actors_net"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with as_caller(db, "anon", None) as cur:
+                cur.execute(f"select * from {relation}")
+    for relation in ("analytics_private.kpi_daily_active_actors", "analytics_private.kpi_daily_active_actors_net",
+                     "analytics_private.kpi_daily_active_actors_facts"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with as_caller(db, "authenticated", claims(SITES[0], "clinic", uuid.uuid4())) as cur:
+                cur.execute(f"select * from {relation}")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with as_caller(db, "authenticated", claims(SITES[0], "clinic", uuid.uuid4())) as cur:
+            cur.execute("select analytics_private.refresh_kpi_daily_active_actors()")
+
+
+def test_network_views_suppress_small_cells(db, compiled):
+    tax = compiled[0]
+    k = tax.project.k_anonymity
+    day = datetime.now(UTC) - timedelta(days=1)
+    events = []
+
+    def ev(site, actor, feature):
+        return {"site": site, "actor": actor, "tier": "consumer", "event_id": "consumer.feature_used",
+                "occurred_at": day, "payload": {"feature": feature, "entry_point": "home_screen", "platform": "ios"},
+                "key": str(uuid.uuid4())}
+
+    # goals: k sites, k actors -> shown; reminders: k sites, k actors -> shown;
+    # education_hub: 2 sites -> hidden, so the smallest shown sibling (reminders) is hidden too
+    for i in range(k):
+        events.append(ev(SITES[i], f"a{i}", "goals"))
+        events.append(ev(SITES[i], f"b{i}", "goals"))
+        events.append(ev(SITES[i], f"c{i}", "reminders"))
+    events.append(ev(SITES[0], "x0", "education_hub"))
+    events.append(ev(SITES[1], "x1", "education_hub"))
+    insert(db, events)
+    refresh_all(db, tax)
+    got = read_network(db, "network_consumer_feature_users_by_feature")
+    assert got == {(day.date(), "goals"): (2 * k,)}
+    total = read_network(db, "network_consumer_feature_users")
+    assert total == {(day.date(),): (3 * k + 2,)}
+    check_all(db, tax, events)
+
+
+def test_cron_jobs_exist_and_run(db, compiled):
+    tax, jobs, _ = compiled
+    rows = db.execute("select jobname, schedule, command from cron.job where jobname like 'analytics_refresh_%' "
+                      "order by jobname").fetchall()
+    expected = sorted((j.name.strip("'"), j.schedule.strip("'"), j.command.strip("'")) for j in jobs)
+    assert rows == expected
+    names = {k.name for k in tax.kpis if k.type != "ratio"}
+    assert {r[0] for r in rows} == {f"analytics_refresh_{n}" for n in names}
+    insert(db, Generator(tax).events(100))
+    for _name, _schedule, command in rows:
+        db.execute(command)
+
+
+def test_between_uses_the_site_period_index(db, compiled):
+    tax = compiled[0]
+    insert(db, Generator(tax).events(300))
+    refresh_all(db, tax)
+    notices: list[str] = []
+    db.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+    db.execute("load 'auto_explain'")
+    db.execute("set auto_explain.log_min_duration = 0")
+    db.execute("set auto_explain.log_nested_statements = on")
+    db.execute("set client_min_messages = log")
+    db.execute("set enable_seqscan = off")
+    db.execute("select pg_catalog.set_config('request.jwt.claims', %s, false)",
+               (__import__("json").dumps(claims(SITES[0], "clinic", uuid.uuid4())),))
+    t = today(db)
+    for kpi in supported(tax):
+        if kpi.type == "ratio":
+            continue
+        notices.clear()
+        db.execute(f"select * from analytics.kpi_{kpi.name}_between(%s, %s)", (t - timedelta(days=3), t))
+        rollup = plan_kpis.short_name(f"kpi_{kpi.name}")
+        # the definer function's own statement, as auto_explain logs nested statements
+        plans = [n for n in notices if f"from analytics_private.{rollup} as r" in n]
+        assert plans, notices
+        assert f"Index Scan using {rollup}_key on {rollup} r" in plans[0] or \
+            f"Index Only Scan using {rollup}_key on {rollup} r" in plans[0] or \
+            f"Bitmap Index Scan on {rollup}_key" in plans[0], plans[0]
+    db.execute("reset all")
+
+
+def test_splinter_is_silent(db):
+    assert splinter_lint(db, ["analytics", "analytics_private"]) == []
+
+
+def test_funnel_steps_in_order_within_window(db, compiled):
+    tax = compiled[0]
+    gen = Generator(tax, seed=5)
+    kpi = tax.kpi("trial_activation_to_conversion")
+    ids = [s.selection.events[0] for s in kpi.steps]
+    base = datetime.now(UTC) - timedelta(days=6)
+    events = []
+
+    def ev(site, actor, event_id, at):
+        return {"site": site, "actor": actor, "tier": "practitioner", "event_id": event_id, "occurred_at": at,
+                "payload": gen.payload(event_id), "key": str(uuid.uuid4())}
+
+    for s, site in enumerate(SITES[:6]):
+        for a in range(6):
+            actor = f"f{s}-{a}"
+            depth = 1 + (a % 4)  # how far this actor goes, in order
+            for i in range(depth):
+                events.append(ev(site, actor, ids[i], base + timedelta(hours=3 * i + a)))
+        # out of order: logged before creating a protocol -> depth 2 when ordered (3 in any order)
+        events.append(ev(site, f"o{s}", ids[0], base))
+        events.append(ev(site, f"o{s}", ids[2], base + timedelta(hours=1)))
+        events.append(ev(site, f"o{s}", ids[1], base + timedelta(hours=2)))
+        # too slow: second step after the 30-day window
+        events.append(ev(site, f"s{s}", ids[0], base - timedelta(days=40)))
+        events.append(ev(site, f"s{s}", ids[1], base - timedelta(days=5)))
+    first, late = events[: len(events) // 2], events[len(events) // 2:]
+    insert(db, first)
+    refresh_all(db, tax)
+    check_all(db, tax, first)
+    insert(db, late)  # later steps arrive after the first refresh
+    refresh_all(db, tax)
+    check_all(db, tax, events)
+    depths = ref.funnel_entries(tax, kpi, events)
+    assert {1, 2, 3, 4} <= set(depths.values())
+    net = read_network(db, "network_trial_activation_to_conversion")
+    assert net and any(key[-1] == 4 for key in net), net
+
+
+def test_events_sent_through_track_events_reach_the_views(db, compiled):
+    import json
+
+    tax = compiled[0]
+    site, sub = SITES[3], uuid.uuid4()
+    example = dict(tax.event("consumer.feature_used").examples[0])
+    now = datetime.now(UTC).isoformat()
+    batch = [{"event_id": "consumer.feature_used", "occurred_at": now, "idempotency_key": str(uuid.uuid4()),
+              "payload": example} for _ in range(2)]
+    batch.append(dict(batch[0]))  # a retry of the first: a duplicate
+    with as_caller(db, "authenticated", claims(site, "consumer", sub), commit=True) as cur:
+        cur.execute("select analytics.track_events(%s::jsonb)", (json.dumps(batch),))
+        statuses = [r["status"] for r in cur.fetchone()[0]]
+    assert statuses == ["accepted", "accepted", "duplicate"]
+    refresh_all(db, tax)
+    t = today(db)
+    assert read_site(db, "kpi_daily_active_actors", site) == {(site, t, "consumer"): (1,)}
+    by_feature = read_site(db, "kpi_consumer_feature_users_by_feature", site)
+    assert by_feature == {(site, t, example["feature"]): (1,)}
+    assert read_site(db, "kpi_daily_active_actors", SITES[4]) == {}
+
+
+SUPABASE_DEFAULTS = """
+create schema if not exists analytics; create schema if not exists analytics_private;
+grant usage on schema analytics, analytics_private to anon, authenticated, service_role;
+alter default privileges in schema analytics, analytics_private grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema analytics, analytics_private grant all on routines to anon, authenticated, service_role;
+alter default privileges in schema analytics, analytics_private grant all on sequences to anon, authenticated, service_role;
+"""
+
+
+def test_splinter_is_silent_even_with_supabase_default_privileges(cron_db, compiled, tmp_path):
+    """Supabase's "custom schema" guide grants everything new to the API roles by default;
+    every object of the KPI layer revokes explicitly, so nothing leaks."""
+    _tax, _jobs, schema = compiled
+    cron_db.execute(SUPABASE_DEFAULTS)
+    paths = []
+    for name in sorted(schema):
+        path = tmp_path / name
+        path.write_text(schema[name], encoding="utf-8")
+        paths.append(path)
+    apply_sql_files(cron_db, paths)
+    assert splinter_lint(cron_db, ["analytics", "analytics_private"]) == []
+    leaks = cron_db.execute("""
+        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'analytics_private' and c.relkind in ('r', 'p', 'v', 'm')
+          and (has_table_privilege('anon', c.oid, 'select') or has_table_privilege('authenticated', c.oid, 'select'))
+    """).fetchall()
+    assert leaks == []
+    anon_fns = cron_db.execute("""
+        select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('analytics', 'analytics_private') and p.proname like any (array['%kpi%', '%network%'])
+          and has_function_privilege('anon', p.oid, 'execute')
+    """).fetchall()
+    assert anon_fns == []
