@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import migrations, rules
+from . import lineage, migrations, rules
 from .build import build
 from .diagnostics import Diagnostic, Sources
 from .lint import lint
@@ -84,6 +84,8 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                      templates: Path = TEMPLATES) -> Compilation:
     """Everything generate would write, from the taxonomy and the previous output's history."""
     result = analyse(taxonomy_dir, display_base)
+    if result.ok and result.taxonomy is not None and previous is not None:
+        result.diagnostics.extend(lineage.check(result.taxonomy, previous.lock))
     if not result.ok or result.taxonomy is None:
         return result
     artifacts = plan_all(result.taxonomy)
@@ -95,6 +97,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     schema_files = {path.rsplit("/", 1)[1]: text for path, text in files.items()
                     if path.startswith("supabase/schemas/")}
     files.update(migrations.plan(previous or Previous(), schema_files,
-                                 plan_database.plan_version(result.taxonomy), release))
+                                 plan_database.plan_version(result.taxonomy), release,
+                                 extra_lock=lineage.lock_entry(result.taxonomy)))
     result.files = dict(sorted(files.items()))
     return result
