@@ -18,7 +18,7 @@ from .lint import lint
 from .load import load
 from .migrations import Previous
 from .model import Taxonomy
-from .plan import Artifact
+from .plan import Artifact, PlanError
 from .plan import database as plan_database
 from .plan import jsonschema as plan_jsonschema
 from .plan import kpis as plan_kpis
@@ -88,7 +88,11 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
         result.diagnostics.extend(lineage.check(result.taxonomy, previous.lock))
     if not result.ok or result.taxonomy is None:
         return result
-    artifacts = plan_all(result.taxonomy)
+    try:
+        artifacts = plan_all(result.taxonomy)
+    except PlanError as exc:
+        result.diagnostics.append(Diagnostic(exc.code, exc.message, exc.span))
+        return result
     files, problems = render(artifacts, templates)
     result.diagnostics.extend(problems)
     result.diagnostics.extend(lint(artifacts, files))

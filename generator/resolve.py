@@ -9,6 +9,7 @@ E309 field of the wrong kind, E310 KPI of the wrong kind), all at once.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from .build import Built
@@ -18,6 +19,9 @@ from .suggest import did_you_mean
 
 #: dimensions every event has; ``site`` only in site-scoped views
 BUILTIN_DIMENSIONS = ("event", "tier")
+#: column names the KPI rollups use themselves; a payload field of that name cannot be a dimension
+ROLLUP_COLUMNS = ("site_id", "period", "value", "actors", "sites", "actor_hash", "ingest_xid", "n",
+                  "numerator", "denominator", "event_key", "occurred_at", "measure")
 NUMERIC = ("integer", "number")
 
 
@@ -106,6 +110,11 @@ class _Resolver:
         for i, dim in enumerate(kpi.by):
             if dim in BUILTIN_DIMENSIONS or dim == "site":
                 continue
+            if dim in ROLLUP_COLUMNS:
+                self.diags.append(Diagnostic("E313", f'KPI "{kpi.name}": dimension "{dim}" clashes with a rollup '
+                                                     "column name", self.span(kpi, "by", i),
+                                             hint="reserved: " + ", ".join(ROLLUP_COLUMNS)))
+                continue
             self.field(kpi, events, dim, ("by", i), allowed=("string", "boolean"), enum_only=True)
 
     def kpi(self, kpi: Kpi) -> Kpi:
@@ -114,6 +123,10 @@ class _Resolver:
             self.dimensions(kpi, kpi.selection.events)
             if kpi.type == "percentile" and kpi.field:
                 self.field(kpi, kpi.selection.events, kpi.field, ("field",), allowed=NUMERIC)
+        if kpi.type == "rolling" and kpi.window and not re.fullmatch(r"[1-9][0-9]* (day|week)s?", kpi.window):
+            self.diags.append(Diagnostic("E307", f'KPI "{kpi.name}": a rolling window is whole days or weeks, '
+                                                 f'not "{kpi.window}"', self.span(kpi, "window"),
+                                         hint='e.g. "7 days" or "4 weeks"'))
         if kpi.type == "funnel":
             if not 2 <= len(kpi.steps) <= 10:
                 self.diags.append(Diagnostic("E308", f'KPI "{kpi.name}": a funnel has 2 to 10 steps, '

@@ -10,6 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..diagnostics import Span
+
+
+class PlanError(Exception):
+    """A taxonomy that validates but cannot be laid out (e.g. two KPIs needing one SQL name)."""
+
+    def __init__(self, code: str, message: str, span: Span | None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.span = span
+
 
 @dataclass(frozen=True)
 class Artifact:

@@ -28,17 +28,16 @@ import re
 from dataclasses import dataclass
 
 from ..model import Kpi, Selection, Taxonomy
+from ..resolve import ROLLUP_COLUMNS as RESERVED_COLUMNS  # a dimension may not take these names (E313)
 from ..sqlquote import ident, literal, short_name, text_array
-from . import Artifact
+from . import Artifact, PlanError
 from .database import CronJob, base_context, job_prefix
 
 PATH = "supabase/schemas/60_kpis.sql"
 TEMPLATE = "sql/60_kpis.sql.j2"
 #: KPI types compiled so far; the rest are listed in the file as not yet materialized
 SUPPORTED = ("count", "distinct_actors", "percentile", "ratio", "rolling", "funnel", "retention")
-#: columns the rollups use themselves; a dimension may not take these names
-RESERVED_COLUMNS = ("site_id", "period", "value", "actors", "sites", "actor_hash", "ingest_xid", "n",
-                    "numerator", "denominator", "event_key", "occurred_at", "measure")
+
 BUILTIN = {"tier": ("tier", "e.actor_tier"), "event": ("event_id", "e.event_id")}
 
 
@@ -324,7 +323,8 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
         for key in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view"):
             other = owners.setdefault(ctx[key], ctx["name"])
             if other != ctx["name"]:
-                raise ValueError(f'KPIs "{other}" and "{ctx["name"]}" both need the SQL name {ctx[key]}')
+                span = next((k.span for k in taxonomy.kpis if k.name == ctx["name"]), None)
+                raise PlanError("E314", f'KPIs "{other}" and "{ctx["name"]}" both need the SQL name {ctx[key]}', span)
     return out, skipped
 
 
