@@ -25,12 +25,14 @@ class Built:
     #: event ids declared anywhere, even when their definition was broken
     declared_events: set[str] = field(default_factory=set)
     declared_kpis: set[str] = field(default_factory=set)
-    #: (event id) -> document that defined it, for positions of examples and properties
-    event_docs: dict[str, Document] = field(default_factory=dict)
+    #: display file -> its document, for positions inside an entity (an event's examples)
+    docs: dict[str, Document] = field(default_factory=dict)
     kpi_docs: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
     #: file -> tier name declared at its top
     file_tiers: dict[str, tuple[str, Span]] = field(default_factory=dict)
     project_doc: Document | None = None
+    #: tiers whose events file could not be parsed: references to their events are not reported again
+    unreadable_tiers: set[str] = field(default_factory=set)
 
 
 def value_type(raw: dict[str, Any]) -> ValueType:
@@ -122,6 +124,7 @@ def build(documents: list[Document], structure: StructureReport) -> Built:
     by_kind: dict[str, list[Document]] = {"project": [], "tiers": [], "events": [], "kpis": []}
     for doc in documents:
         by_kind[schema_kind(doc.rel)].append(doc)
+        out.docs[doc.file] = doc
 
     project_doc = by_kind["project"][0] if by_kind["project"] else None
     out.project_doc = project_doc
@@ -162,7 +165,6 @@ def build(documents: list[Document], structure: StructureReport) -> Built:
                 properties=props, examples=tuple(raw["examples"]), status=raw.get("status", "active"),
                 version=raw.get("version", "1-0-0"), deprecation_reason=deprecation.get("reason"),
                 replaced_by=deprecation.get("replaced_by"), span=doc.span(path, key=True)))
-            out.event_docs.setdefault(event_id, doc)
 
     kpis: list[Kpi] = []
     for doc in by_kind["kpis"]:

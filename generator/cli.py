@@ -55,10 +55,13 @@ def _report(result: Compilation, *, wrote_nothing: bool) -> None:
         click.echo(render_all(result.diagnostics, result.sources, wrote_nothing=wrote_nothing), err=True, nl=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="trackgen")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Compile the YAML tracking plan into SQL, JSON Schemas, TypeScript and docs."""
+    if ctx.invoked_subcommand is None:  # a missing command is a usage error (exit 2), not success
+        raise click.UsageError("missing command: one of validate, generate, check, diff", ctx)
 
 
 @main.command()

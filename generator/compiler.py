@@ -65,6 +65,8 @@ def analyse(taxonomy_dir: Path, display_base: Path | None = None) -> Compilation
     structure = check_structure(loaded.documents)
     result.diagnostics.extend(structure.diagnostics)
     built = build(loaded.documents, structure)
+    built.unreadable_tiers = {Path(d.span.file).stem for d in loaded.diagnostics
+                              if d.code == "E001" and d.span is not None and "/events/" in d.span.file}
     result.diagnostics.extend(rules.check(built))
     taxonomy, problems = resolve(built)
     result.diagnostics.extend(problems)

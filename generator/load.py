@@ -48,6 +48,7 @@ _Resolver.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
@@ -213,12 +214,14 @@ def load(taxonomy: Path, display_base: Path | None = None) -> Loaded:
             diagnostics.append(
                 Diagnostic("E004", f"missing {shown_root}/{required}", hint="every taxonomy has project.yaml and tiers.yaml")
             )
-    for stray in sorted(list(taxonomy.rglob("*.yml")) + list(taxonomy.rglob("*.json")), key=lambda p: p.as_posix()):
+    read = set(discover(taxonomy))
+    for stray in sorted((p for p in taxonomy.rglob("*") if p.is_file() and p not in read
+                         and p.suffix.lower() in (".yaml", ".yml", ".json")), key=lambda p: p.as_posix()):
         rel = stray.relative_to(taxonomy).as_posix()
         diagnostics.append(
             Diagnostic("E005", f"{shown_root}/{rel} is not read: taxonomy files end in .yaml and live in "
-                               "project.yaml, tiers.yaml, events/ or kpis/", Span.whole_file(f"{shown_root}/{rel}"))
-        )
+                               "project.yaml, tiers.yaml, events/ or kpis/", Span.whole_file(f"{shown_root}/{rel}"),
+                       hint="move or rename it, or delete it if it is not part of the plan"))
     for path in discover(taxonomy):
         rel = path.relative_to(taxonomy).as_posix()
         file = f"{shown_root}/{rel}"

@@ -33,6 +33,25 @@ class Lineage:
     kpis: tuple[str, ...]
 
 
+def _never_matches(value_type, value) -> str | None:
+    """Why a ``where`` value can never equal a payload value of this type, or None."""
+    kind = value_type.type
+    if kind == "boolean" and not isinstance(value, bool):
+        return "the field is a boolean"
+    if kind in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"the field is {'an' if kind == 'integer' else 'a'} {kind}"
+        low, high = value_type.minimum, value_type.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            return f"outside {low}..{high}"
+    if kind == "string":
+        if not isinstance(value, str):
+            return "the field is a string"
+        if value_type.enum is not None and value not in value_type.enum:
+            return "not one of its values"
+    return None
+
+
 class _Resolver:
     def __init__(self, built: Built):
         assert built.taxonomy is not None
@@ -51,12 +70,20 @@ class _Resolver:
         found: set[str] = set()
         for i, pattern in enumerate(sel.patterns):
             tier, _, name = pattern.partition(".")
+            if tier in self.built.unreadable_tiers:  # its file did not parse; that error says it all
+                found.update(e.id for e in self.tax.events if e.tier == tier and e.active)
+                continue
             if name == "*":
                 if self.tax.tier(tier) is None:
                     self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": no tier "{tier}" for "{pattern}"',
                                                  self.span(kpi, *path, "events", i),
                                                  hint=did_you_mean(tier, [t.name for t in self.tax.tiers])))
-                found.update(e.id for e in self.tax.events if e.tier == tier and e.active)
+                else:
+                    matched = [e.id for e in self.tax.events if e.tier == tier and e.active]
+                    if not matched:
+                        self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": "{pattern}" matches no active event',
+                                                     self.span(kpi, *path, "events", i)))
+                    found.update(matched)
                 continue
             event = self.tax.event(pattern)
             if event is None:
@@ -82,11 +109,14 @@ class _Resolver:
             for value in values:
                 for event in self._events(events):
                     prop = event.property(name)
-                    if prop and prop.value.enum is not None and value not in prop.value.enum:
+                    problem = _never_matches(prop.value, value) if prop else None
+                    if problem:
+                        hint = None
+                        if prop.value.enum is not None:
+                            hint = did_you_mean(str(value), prop.value.enum) or "allowed: " + ", ".join(prop.value.enum)
                         self.diags.append(Diagnostic(
-                            "E302", f'KPI "{kpi.name}": {name} = {value!r} can never match event "{event.id}"',
-                            self.span(kpi, *path, "where", name),
-                            hint=did_you_mean(str(value), prop.value.enum) or "allowed: " + ", ".join(prop.value.enum)))
+                            "E302", f'KPI "{kpi.name}": {name} = {value!r} can never match event "{event.id}" '
+                                    f"({problem})", self.span(kpi, *path, "where", name), hint=hint))
         return dataclasses.replace(sel, events=events)
 
     def _events(self, ids: tuple[str, ...]) -> list[Event]:

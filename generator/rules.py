@@ -140,13 +140,15 @@ def _pattern_problem(pattern: str) -> str | None:
         return f"is not a valid regular expression ({exc})"
     if not (pattern.startswith("^") and pattern.endswith("$")):
         return "is not anchored at both ends"
-    if re.search(r"(?<!\\)\.|\\[SWD]|\[\^", pattern):
+    # a "." outside [...] is any character; inside a class it is a literal dot
+    outside_classes = re.sub(r"\[(?:\\.|[^\]\\])*\]", "", pattern)
+    if "[^" in pattern or re.search(r"\\[SWD]", pattern) or re.search(r"(?<!\\)\.", outside_classes):
         return "admits arbitrary characters (free text)"
     return None
 
 
 def _examples(event: Event, taxonomy: Taxonomy, built: Built) -> Iterator[Diagnostic]:
-    doc = built.event_docs.get(event.id)
+    doc = built.docs.get(event.span.file) if event.span else None
     schema = payload_schema(taxonomy.project.name, event)
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     for i, example in enumerate(event.examples):

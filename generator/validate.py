@@ -92,7 +92,8 @@ def _describe(value: Any) -> str:
 def _type_name(expected: Any) -> str:
     if isinstance(expected, list):
         return " or ".join(expected)
-    return {"object": "a mapping", "array": "a list"}.get(expected, f"a {expected}")
+    article = "an" if str(expected)[:1] in "aeiou" else "a"
+    return {"object": "a mapping", "array": "a list"}.get(expected, f"{article} {expected}")
 
 
 def _explain(error: ValidationError, doc: Document, root: dict[str, Any]) -> list[Diagnostic]:

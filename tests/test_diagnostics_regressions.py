@@ -1,0 +1,94 @@
+"""Regression tests for diagnostics problems found while building the golden catalog.
+
+Each test states what the generator must do: report YAML files outside the layout,
+treat ``<<`` as an (unsupported) merge key, accept a literal dot in a character
+class, point example errors of a duplicated event at its own file, type-check
+``where`` values, report a tier glob that matches nothing, and speak English.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.compiler import Compilation, analyse
+
+try:
+    from tests import caselib
+except ImportError:  # tests/ itself is on sys.path
+    import caselib  # type: ignore[no-redef]
+
+
+
+
+def _base(tmp_path: Path) -> Path:
+    shutil.copytree(caselib.CASES / "ok_base" / "taxonomy", tmp_path / "taxonomy")
+    return tmp_path / "taxonomy"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _analyse(tmp_path: Path) -> Compilation:
+    return analyse(tmp_path / "taxonomy", display_base=tmp_path)
+
+
+def _codes(result: Compilation) -> list[str]:
+    return sorted(d.code for d in result.diagnostics)
+
+
+@pytest.mark.parametrize("where", ["more_kpis.yaml", "kpis/archive/journeys.yaml", "kpis/journeys.YAML"])
+def test_yaml_file_outside_the_layout_is_reported(where: str, tmp_path: Path) -> None:
+    taxonomy = _base(tmp_path)
+    (taxonomy / where).parent.mkdir(parents=True, exist_ok=True)
+    (taxonomy / "kpis" / "journeys.yaml").rename(taxonomy / where)  # three KPIs vanish without a word
+    assert "E005" in _codes(_analyse(tmp_path))
+
+
+def test_merge_key_is_e003(tmp_path: Path) -> None:
+    shutil.copytree(caselib.CASES / "yaml_merge_key" / "taxonomy", tmp_path / "taxonomy")
+    assert "E003" in _codes(_analyse(tmp_path))
+
+
+def test_dot_in_character_class_is_not_free_text(tmp_path: Path) -> None:
+    _edit(_base(tmp_path) / "events" / "practitioner.yaml",
+          'pattern: "^prt_[0-9a-f]{8}$"', 'pattern: "^prt_[0-9a-f.]{8}$"')
+    assert _codes(_analyse(tmp_path)) == []
+
+
+def test_duplicate_event_example_error_points_at_its_own_file(tmp_path: Path) -> None:
+    taxonomy = _base(tmp_path)
+    _edit(taxonomy / "events" / "practitioner.yaml", "      - {trial_length_days: 14}\n",
+          "      - {trial_length_days: 14}\n\n  consumer.goal_completed:\n"
+          "    description: A self-care goal was marked as completed.\n    owner: growth\n"
+          "    examples:\n      - {streak_days: 5}\n")
+    [e205] = [d for d in _analyse(tmp_path).diagnostics if d.code == "E205"]
+    assert e205.span is not None and e205.span.file == "taxonomy/events/practitioner.yaml"
+
+
+@pytest.mark.parametrize("field, value", [("notes_attached", '"true"'), ("exercise_count", "many")])
+def test_where_value_of_the_wrong_type_is_reported(field: str, value: str, tmp_path: Path) -> None:
+    _edit(_base(tmp_path) / "kpis" / "engagement.yaml", "where: {logging_mode: [live, after_session]}",
+          f"where: {{{field}: {value}}}")
+    result = _analyse(tmp_path)
+    assert not result.ok and any(field in d.message for d in result.errors)
+
+
+def test_glob_matching_no_event_is_reported(tmp_path: Path) -> None:
+    taxonomy = _base(tmp_path)
+    _edit(taxonomy / "tiers.yaml", "  - name: system\n",
+          "  - name: network\n    description: Network plan with aggregate analytics only.\n  - name: system\n")
+    _edit(taxonomy / "kpis" / "engagement.yaml", "events: [practitioner.protocol_logged]\n    tiers:",
+          "events: [network.*]\n    tiers:")
+    assert any("network.*" in d.message for d in _analyse(tmp_path).diagnostics)  # an error or at least a warning
+
+
+def test_type_message_grammar(tmp_path: Path) -> None:
+    _edit(_base(tmp_path) / "kpis" / "journeys.yaml", "    periods: 8", '    periods: "8"')
+    [diag] = _analyse(tmp_path).diagnostics
+    assert "expected an integer" in diag.message
