@@ -31,6 +31,8 @@ class Built:
     #: file -> tier name declared at its top
     file_tiers: dict[str, tuple[str, Span]] = field(default_factory=dict)
     project_doc: Document | None = None
+    #: events built without some broken properties: their examples are not checked yet
+    partial_events: set[str] = field(default_factory=set)
     #: tiers whose events file could not be parsed: references to their events are not reported again
     unreadable_tiers: set[str] = field(default_factory=set)
 
@@ -118,6 +120,23 @@ def _kpi(raw: dict[str, Any], span: Span) -> Kpi:
     return Kpi(**common)
 
 
+def _broken_properties(structure: StructureReport, file: str, path: tuple) -> set[str] | None:
+    """Names of the event's properties with structural errors, or None when the event itself is broken.
+
+    An error confined to one property should not hide the PII and free-text
+    checks of its siblings: all diagnostics at once, as far as they can be trusted.
+    """
+    if any(len(bad) <= len(path) and path[:len(bad)] == bad for bad in structure.broken.get(file, ())):
+        return None  # the event node itself (or an ancestor) is broken
+    names: set[str] = set()
+    for bad in structure.broken_below(file, path):
+        if len(bad) >= 4 and bad[2] == "properties":
+            names.add(bad[3])
+        else:
+            return None
+    return names
+
+
 def build(documents: list[Document], structure: StructureReport) -> Built:
     """Build the model from every document part that passed structural validation."""
     out = Built(taxonomy=None)
@@ -150,14 +169,17 @@ def build(documents: list[Document], structure: StructureReport) -> Built:
         for event_id, raw in raw_events.items():
             out.declared_events.add(event_id)
             path = ("events", event_id)
-            if structure.is_broken(doc.file, path):
+            bad_props = _broken_properties(structure, doc.file, path)
+            if bad_props is None:
                 continue
+            if bad_props:  # keep checking the sound properties; examples wait for the fix
+                out.partial_events.add(event_id)
             props = tuple(
                 Property(name=name, description=p["description"], value=value_type(p),
                          required=p.get("required", True),
                          pii_exempt=Exemption(**p["pii_exempt"]) if "pii_exempt" in p else None,
                          span=doc.span(path + ("properties", name), key=True))
-                for name, p in sorted(raw.get("properties", {}).items())
+                for name, p in sorted(raw.get("properties", {}).items()) if name not in bad_props
             )
             deprecation = raw.get("deprecation", {})
             events.append(Event(

@@ -88,7 +88,8 @@ def _event(event: Event, taxonomy: Taxonomy, built: Built) -> Iterator[Diagnosti
                              hint=did_you_mean(event.replaced_by, [e.id for e in taxonomy.events if e.active]))
     for prop in event.properties:
         yield from _property(event, prop, taxonomy)
-    yield from _examples(event, taxonomy, built)
+    if event.id not in built.partial_events:
+        yield from _examples(event, taxonomy, built)
 
 
 def _property(event: Event, prop: Property, taxonomy: Taxonomy) -> Iterator[Diagnostic]:

@@ -49,6 +49,10 @@ class StructureReport:
     #: paths (per file) under which a structural error was found; later checks skip them
     broken: dict[str, set[tuple]] = field(default_factory=dict)
 
+    def broken_below(self, file: str, path: tuple) -> list[tuple]:
+        """Broken paths strictly inside ``path``; empty when ``path`` itself or an ancestor broke."""
+        return [bad for bad in self.broken.get(file, ()) if len(bad) > len(path) and bad[:len(path)] == path]
+
     def is_broken(self, file: str, path: tuple) -> bool:
         """True when ``path`` or anything under it or above it had a structural error."""
         for bad in self.broken.get(file, ()):

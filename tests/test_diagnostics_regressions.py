@@ -92,3 +92,16 @@ def test_type_message_grammar(tmp_path: Path) -> None:
     _edit(_base(tmp_path) / "kpis" / "journeys.yaml", "    periods: 8", '    periods: "8"')
     [diag] = _analyse(tmp_path).diagnostics
     assert "expected an integer" in diag.message
+
+
+def test_a_broken_property_does_not_hide_its_siblings_problems(tmp_path: Path) -> None:
+    """One structural error in a property; the PII name next to it is still reported in the same run."""
+    _edit(_base(tmp_path) / "events" / "practitioner.yaml",
+          "      trial_length_days:\n        type: integer\n",
+          "      contact_email:\n        type: string\n        format: email\n        description: Where to send it.\n"
+          "      trial_length_days:\n        type: integger\n")
+    result = _analyse(tmp_path)
+    codes = _codes(result)
+    assert "E104" in codes  # the misspelt type
+    assert "E203" in codes and "E208" in codes  # the sibling's personal data and unsafe format
+    assert "E205" not in codes  # examples wait until the properties are sound
