@@ -59,12 +59,12 @@ class _Resolver:
         self.tax: Taxonomy = built.taxonomy
         self.diags: list[Diagnostic] = []
 
-    def span(self, kpi: Kpi, *path) -> Span | None:
+    def span(self, kpi: Kpi, *path, key: bool = False) -> Span | None:
         found = self.built.kpi_docs.get(kpi.name)
         if not found:
             return kpi.span
         doc, base = found
-        return doc.span(base + tuple(path))
+        return doc.span(base + tuple(path), key=key)
 
     def expand(self, kpi: Kpi, sel: Selection, path: tuple) -> Selection:
         found: set[str] = set()
@@ -160,11 +160,12 @@ class _Resolver:
         if kpi.type == "funnel":
             if not 2 <= len(kpi.steps) <= 10:
                 self.diags.append(Diagnostic("E308", f'KPI "{kpi.name}": a funnel has 2 to 10 steps, '
-                                                     f"found {len(kpi.steps)}", self.span(kpi, "steps")))
+                                                     f"found {len(kpi.steps)}", self.span(kpi, "steps", key=True)))
             names = [s.name for s in kpi.steps]
             for dup in sorted({n for n in names if names.count(n) > 1}):
+                second = [i for i, n in enumerate(names) if n == dup][1]
                 self.diags.append(Diagnostic("E305", f'KPI "{kpi.name}": step "{dup}" is named twice',
-                                             self.span(kpi, "steps")))
+                                             self.span(kpi, "steps", second, "name")))
             steps = tuple(dataclasses.replace(s, selection=self.expand(kpi, s.selection, ("steps", i)))
                           for i, s in enumerate(kpi.steps))
             kpi = dataclasses.replace(kpi, steps=steps)

@@ -82,6 +82,22 @@ def _names_in(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
     return names
 
 
+def describe_path(doc: Document, path: tuple) -> str:
+    """A readable location: list items by their name (kpis[upgrade_funnel].periods), else dotted."""
+    parts: list[str] = []
+    node: Any = doc.data
+    for step in path:
+        if isinstance(step, int) and isinstance(node, list) and step < len(node):
+            item = node[step]
+            name = item.get("name") if isinstance(item, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{name if isinstance(name, str) else step}]"]
+            node = item
+            continue
+        parts.append(str(step))
+        node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts) or doc.rel
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "null"
@@ -102,7 +118,7 @@ def _type_name(expected: Any) -> str:
 
 def _explain(error: ValidationError, doc: Document, root: dict[str, Any]) -> list[Diagnostic]:
     path = tuple(error.absolute_path)
-    where = ".".join(str(p) for p in path) or "file"
+    where = describe_path(doc, path)
     kind = error.validator
     if kind in ("additionalProperties", "unevaluatedProperties"):
         if not isinstance(error.instance, dict):
