@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import psycopg
 from psycopg import sql

@@ -17,8 +17,8 @@ were taken from the splinter repository and Supabase's database linter docs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import psycopg
 

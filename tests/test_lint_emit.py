@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -102,21 +103,21 @@ def test_compare_reports_missing_changed_and_extra(tmp_path):
 
 
 def test_migrations_are_history(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from generator.migrations import Previous
     from generator.migrations import plan as plan_migrations
 
-    first = plan_migrations(Previous(), {"a.sql": "select 1;\n"}, "p1", datetime(2026, 3, 1, tzinfo=timezone.utc))
+    first = plan_migrations(Previous(), {"a.sql": "select 1;\n"}, "p1", datetime(2026, 3, 1, tzinfo=UTC))
     [name1] = [p for p in first if p.endswith(".sql")]
     assert name1 == "supabase/migrations/20260301000000_trackgen_plan_p1.sql"
     import json
 
     previous = Previous({name1.rsplit("/", 1)[1]: first[name1]}, json.loads(first["trackgen.lock.json"]))
-    same = plan_migrations(previous, {"a.sql": "select 1;\n"}, "p1", datetime(2027, 1, 1, tzinfo=timezone.utc))
+    same = plan_migrations(previous, {"a.sql": "select 1;\n"}, "p1", datetime(2027, 1, 1, tzinfo=UTC))
     assert same == first  # nothing changed: no new migration, byte-identical lock
     # a change released "earlier" than the last migration still sorts after it
-    later = plan_migrations(previous, {"a.sql": "select 2;\n"}, "p2", datetime(2025, 1, 1, tzinfo=timezone.utc))
+    later = plan_migrations(previous, {"a.sql": "select 2;\n"}, "p2", datetime(2025, 1, 1, tzinfo=UTC))
     names = sorted(p for p in later if p.endswith(".sql"))
     assert names == [name1, "supabase/migrations/20260301000001_trackgen_plan_p2.sql"]
     assert later[name1] == first[name1]

@@ -18,6 +18,11 @@ committed generated/ tree.
   must only add rows under their own random site ids.
 - ``api``: a connection as the PostgREST login role (``authenticator``), for
   ``as_caller``.
+- ``expected_jobs``: the pg_cron jobs the SQL must schedule, (name, schedule,
+  command) as plain text, from ``generator.plan.database.core_jobs`` and
+  ``generator.plan.kpis.jobs`` for the compiled taxonomy.
+- ``kpi_catalog``: the names of every KPI object the contract promises for the
+  compiled taxonomy (:class:`KpiCatalog`), derived from the KPI definitions.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ import psycopg
 import pytest
 
 from generator.compiler import Compilation, compile_taxonomy
+from generator.model import Taxonomy
+from generator.plan import database as plan_database
+from generator.plan import kpis as plan_kpis
+from generator.sqlquote import short_name
 
 REPO = Path(__file__).resolve().parents[2]
 TAXONOMY = REPO / "taxonomy"
@@ -177,3 +186,109 @@ def any_db(request, migrate) -> psycopg.Connection:
 @pytest.fixture(scope="session")
 def supabase_defaults() -> str:
     return SUPABASE_DEFAULTS
+
+
+# --------------------------------------------------------------------------- #
+# What the compiled taxonomy promises: cron jobs and KPI objects
+# --------------------------------------------------------------------------- #
+
+
+def unliteral(text: str) -> str:
+    """The value of a SQL string literal as the planner writes it ('it''s' -> it's)."""
+    assert len(text) >= 2 and text[0] == text[-1] == "'", text
+    return text[1:-1].replace("''", "'")
+
+
+@pytest.fixture(scope="session")
+def expected_jobs(compiled: Compilation) -> tuple[tuple[str, str, str], ...]:
+    """Every pg_cron job the generated SQL schedules: (name, schedule, command), by name."""
+    tax = compiled.taxonomy
+    jobs = plan_database.core_jobs(tax, plan_kpis.jobs(tax))
+    out = tuple(sorted((unliteral(j.name), unliteral(j.schedule), unliteral(j.command)) for j in jobs))
+    assert len({name for name, _, _ in out}) == len(out), "two jobs share a name"
+    return out
+
+
+#: private tables each storing KPI type keeps besides its rollup kpi_<name> (by name suffix)
+_PRIVATE_TABLES_BY_TYPE = {
+    "count": ("facts",),
+    "distinct_actors": ("facts",),
+    "percentile": ("values",),
+    "rolling": (),
+    "funnel": ("steps", "actors"),
+    "retention": ("cohorts", "active"),
+}
+
+
+@dataclass(frozen=True)
+class KpiCatalog:
+    """Names (unqualified relation names; regprocedure text for functions, printed
+    with an empty search_path) of the KPI objects the database contract promises."""
+
+    pub: str
+    priv: str
+    kpis: tuple[str, ...]  # every KPI, by name
+    stored: tuple[str, ...]  # the KPIs with rollups (all but ratios), bases before rolling windows
+    site_views: dict[str, str]  # kpi -> analytics view, site-scoped
+    network_views: dict[str, str]  # kpi -> analytics view, across sites
+    between: dict[str, str]  # kpi -> analytics function (from date, to date)
+    private_tables: dict[str, tuple[str, ...]]  # stored kpi -> its private tables (rollup first)
+    net: dict[str, str]  # stored kpi -> its private materialized view
+    refresh: dict[str, str]  # stored kpi -> private refresh function (service_role only)
+    read_definers: dict[str, tuple[str, ...]]  # stored kpi -> private definer read functions
+    helpers: tuple[str, ...]  # private helper functions (service_role only)
+    watermarks: str  # the private watermark table
+    network_reader_tiers: tuple[str, ...]
+
+    def private_relations(self) -> set[str]:
+        names = {self.watermarks} | set(self.net.values())
+        for tables in self.private_tables.values():
+            names |= set(tables)
+        return names
+
+    def exposed_relations(self) -> set[str]:
+        return set(self.site_views.values()) | set(self.network_views.values())
+
+
+def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
+    pub, priv = tax.project.public_schema, tax.project.private_schema
+    n = lambda pattern, name: short_name(pattern.format(name))  # noqa: E731
+    kpis = tuple(k.name for k in tax.kpis)
+    stored_kpis = sorted((k for k in tax.kpis if k.type != "ratio"), key=lambda k: (k.type == "rolling", k.name))
+    stored = tuple(k.name for k in stored_kpis)
+    return KpiCatalog(
+        pub=pub,
+        priv=priv,
+        kpis=kpis,
+        stored=stored,
+        site_views={k: n("kpi_{}", k) for k in kpis},
+        network_views={k: n("network_{}", k) for k in kpis},
+        between={k: f"{pub}.{n('kpi_{}_between', k)}(date,date)" for k in kpis},
+        private_tables={
+            k.name: (n("kpi_{}", k.name),)
+            + tuple(n("kpi_{}_" + suffix, k.name) for suffix in _PRIVATE_TABLES_BY_TYPE[k.type])
+            for k in stored_kpis
+        },
+        net={k: n("kpi_{}_net", k) for k in stored},
+        refresh={k: f"{priv}.{n('refresh_kpi_{}', k)}()" for k in stored},
+        read_definers={
+            k: (f"{priv}.{n('kpi_{}_for_caller', k)}()",
+                f"{priv}.{n('kpi_{}_between', k)}(date,date)",
+                f"{priv}.{n('network_{}_cells', k)}()")
+            for k in stored
+        },
+        helpers=(
+            f"{priv}.kpi_caller_reads_network()",
+            f"{priv}.kpi_caller_site()",
+            f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],integer,integer,interval,text)",
+        ),
+        watermarks="kpi_watermarks",
+        network_reader_tiers=tuple(tax.network_reader_tiers),
+    )
+
+
+@pytest.fixture(scope="session")
+def kpi_catalog(compiled: Compilation) -> KpiCatalog:
+    catalog = kpi_catalog_of(compiled.taxonomy)
+    assert catalog.kpis and catalog.stored, "the taxonomy defines no KPI: nothing to check"
+    return catalog

@@ -8,6 +8,10 @@ Callers connect like PostgREST does: as the login role ``authenticator`` and
 The matrix runs twice (fixture ``any_db``): on the migrated database as is, and
 on one where Supabase's custom-schema default privileges were set before the
 migration ran (grants to anon/authenticated/service_role on everything new).
+
+The KPI layer is part of the matrix: what the KPI objects must be is derived from
+the compiled taxonomy (fixture ``kpi_catalog``), never listed by hand. What callers
+actually read through those objects is in test_kpi_access.py.
 """
 
 from __future__ import annotations
@@ -25,51 +29,82 @@ pytestmark = pytest.mark.db
 
 SITE_A = uuid.UUID("a0000000-0000-4000-8000-00000000000a")
 SITE_B = uuid.UUID("b0000000-0000-4000-8000-00000000000b")
+SITE_N = uuid.UUID("c0000000-0000-4000-8000-00000000000c")
 USER_A = uuid.UUID("a1111111-1111-4111-8111-11111111111a")
 USER_B = uuid.UUID("b2222222-2222-4222-8222-22222222222b")
+USER_N = uuid.UUID("c3333333-3333-4333-8333-33333333333c")
+NETWORK = uuid.UUID("d4444444-4444-4444-8444-44444444444d")
 
 CALLERS: dict[str, tuple[str, dict]] = {
     "anon": ("anon", {"role": "anon"}),
-    "authenticated_site_a": ("authenticated", claims(SITE_A, "clinic", USER_A)),
+    "authenticated_site_a": ("authenticated", claims(SITE_A, "practitioner", USER_A)),
     "authenticated_site_b": ("authenticated", claims(SITE_B, "clinic", USER_B)),
+    "authenticated_network": ("authenticated", claims(SITE_N, "network", USER_N, NETWORK)),
     "service_role": ("service_role", {"role": "service_role"}),
 }
 
 REFERENCE_TABLES = {("analytics", "tiers"), ("analytics", "event_types")}
+ALL_ACTIONS = ("select", "insert", "update", "delete")
 
 
-def expected_relation_access(schema: str, name: str, kind: str, role: str) -> dict[str, bool | None]:
-    """select/insert/update/delete -> allowed?  None: not decided by the contract."""
+def expected_relation_access(schema: str, name: str, kind: str, role: str,
+                             kpi_views: set[str]) -> dict[str, bool | None]:
+    """select/insert/update/delete -> allowed?  None: not decided by the contract.
+    ``kpi_views``: the exposed KPI and network views the taxonomy defines."""
     service = role == "service_role"
     if schema == "analytics_private":
-        # nothing private is reachable by the API roles; service_role manages it
+        # nothing private is reachable by the API roles; service_role manages it, except
+        # that a materialized view only changes by being refreshed, never by DML
+        if kind == "m":
+            return {"select": service, "insert": False, "update": False, "delete": False}
         return {"select": service, "insert": service, "update": service, "delete": service}
     if (schema, name) in REFERENCE_TABLES:
         return {"select": True, "insert": service, "update": service, "delete": service}
-    # any other exposed relation (KPI views, ...): never anon, never written through the API
-    return {
-        "select": False if role == "anon" else None,
-        "insert": False if not service else None,
-        "update": False if not service else None,
-        "delete": False if not service else None,
-    }
+    if name in kpi_views:
+        # KPI and network views: read by authenticated and service_role, never anon,
+        # never written (not even by service_role: they read definer functions)
+        return {"select": role != "anon", "insert": False, "update": False, "delete": False}
+    # anything else exposed is unexpected: test_relation_matrix fails on it first
+    return {"select": False if role == "anon" else None,
+            "insert": False if not service else None,
+            "update": False if not service else None,
+            "delete": False if not service else None}
 
 
-def expected_function_access(signature: str, definer: bool, role: str, allow_anon: bool) -> bool | None:
+def kpi_function_access(kpi_catalog) -> dict[str, dict[str, bool]]:
+    """signature -> role -> may execute, for every KPI function the taxonomy implies."""
+    read = {"anon": False, "authenticated": True, "service_role": True}
+    service_only = {"anon": False, "authenticated": False, "service_role": True}
+    out = {signature: read for signature in kpi_catalog.between.values()}
+    for signatures in kpi_catalog.read_definers.values():
+        out.update({signature: read for signature in signatures})
+    out.update({signature: service_only for signature in kpi_catalog.refresh.values()})
+    out.update({signature: service_only for signature in kpi_catalog.helpers})
+    return out
+
+
+def is_kpi_function(signature: str) -> bool:
+    name = signature.split(".", 1)[1]
+    return name.startswith(("kpi_", "network_", "refresh_kpi_"))
+
+
+def expected_function_access(signature: str, definer: bool, role: str, allow_anon: bool,
+                             kpi_functions: dict[str, dict[str, bool]]) -> bool | None:
     known = {
         "analytics.track_events(jsonb)": {"anon": allow_anon, "authenticated": True, "service_role": True},
         "analytics_private.track_events(jsonb)": {"anon": allow_anon, "authenticated": True, "service_role": True},
         "analytics.plan_version()": {"anon": True, "authenticated": True, "service_role": True},
         "analytics_private.ensure_event_partitions(integer)": {
             "anon": False, "authenticated": False, "service_role": True},
+        **kpi_functions,
     }
     if signature in known:
         return known[signature][role]
     if role == "anon":
         return False
     if role == "authenticated":
-        # the only definer code authenticated may run is the ingest entry point
-        # (invoker helpers such as the payload checks would be harmless)
+        # the only definer code authenticated may run is the ingest entry point and the
+        # KPI read functions (invoker helpers such as the payload checks would be harmless)
         return False if definer else None
     return None
 
@@ -126,13 +161,23 @@ def login(pg_cluster, any_db) -> Iterator[psycopg.Connection]:
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
-def test_relation_matrix(any_db, login, caller):
+def test_relation_matrix(any_db, login, kpi_catalog, caller):
     role, jwt = CALLERS[caller]
     relations = _relations(any_db)
     names = {(s, n) for s, n, _, _ in relations}
     assert REFERENCE_TABLES <= names
     assert ("analytics_private", "events") in names and ("analytics_private", "events_default") in names
     assert sum(1 for s, n in names if n.startswith("events_2")) >= 1  # monthly partitions are checked too
+    # exactly the reference tables and every KPI's site and network view are exposed
+    kpi_views = kpi_catalog.exposed_relations()
+    exposed = {n for s, n in names if s == "analytics"}
+    assert exposed == {n for _, n in REFERENCE_TABLES} | kpi_views
+    assert {n for s, n, k, _ in relations if s == "analytics" and n in kpi_views and k != "v"} == set()
+    # every KPI's rollup, facts/values/steps/... tables and materialized view are in the matrix
+    private = {(n, k) for s, n, k, _ in relations if s == "analytics_private"}
+    assert {(n, "m") for n in kpi_catalog.net.values()} <= private
+    assert {(n, "r") for n in kpi_catalog.private_relations() - set(kpi_catalog.net.values())} <= private
+    assert {n for n, _ in private if n.startswith("kpi_")} == kpi_catalog.private_relations()
 
     wrong = []
     for schema, name, kind, first_col in relations:
@@ -144,7 +189,7 @@ def test_relation_matrix(any_db, login, caller):
             "update": sql.SQL("update {} set {} = {} where false").format(rel, col, col),
             "delete": sql.SQL("delete from {} where false").format(rel),
         }
-        expected = expected_relation_access(schema, name, kind, role)
+        expected = expected_relation_access(schema, name, kind, role, kpi_views)
         with as_caller(login, role, jwt) as _:
             for action, statement in statements.items():
                 want = expected[action]
@@ -157,13 +202,21 @@ def test_relation_matrix(any_db, login, caller):
 
 
 @pytest.mark.parametrize("role", ["anon", "authenticated", "service_role"])
-def test_function_matrix(any_db, compiled, role):
+def test_function_matrix(any_db, compiled, kpi_catalog, role):
     allow_anon = compiled.taxonomy.project.allow_anon
     functions = _functions(any_db)
     signatures = {s for _, s, _, _ in functions}
     assert {"analytics.track_events(jsonb)", "analytics.plan_version()",
             "analytics_private.track_events(jsonb)", "analytics_private.payload_problem(text,jsonb)",
             "analytics_private.ensure_event_partitions(integer)"} <= signatures
+    kpi_functions = kpi_function_access(kpi_catalog)
+    # every KPI function the taxonomy implies exists, and there is no other KPI-looking one
+    assert {s for s in signatures if is_kpi_function(s)} == set(kpi_functions)
+    definer_of = {s: d for _, s, d, _ in functions}
+    read_definers = {f for fns in kpi_catalog.read_definers.values() for f in fns}
+    assert all(definer_of[s] for s in read_definers), "KPI read functions must be SECURITY DEFINER"
+    assert not any(definer_of[s] for s in kpi_catalog.between.values()), \
+        "the exposed KPI functions must be SECURITY INVOKER wrappers"
     wrong = []
     executable_definers = []
     for oid, signature, definer, schema in functions:
@@ -173,14 +226,15 @@ def test_function_matrix(any_db, compiled, role):
         ).fetchone()[0]
         if got and definer:
             executable_definers.append(signature)
-        want = expected_function_access(signature, definer, role, allow_anon)
+        want = expected_function_access(signature, definer, role, allow_anon, kpi_functions)
         if want is not None and got != want:
             wrong.append(f"{role} execute {signature} (definer={definer}): allowed={got}, expected {want}")
     assert not wrong, "\n" + "\n".join(wrong)
     if role == "anon":
         assert executable_definers == ([] if not allow_anon else ["analytics_private.track_events(jsonb)"])
     if role == "authenticated":
-        assert executable_definers == ["analytics_private.track_events(jsonb)"]
+        # the ingest entry point and the KPI read functions, all in the private schema
+        assert sorted(executable_definers) == sorted({"analytics_private.track_events(jsonb)"} | read_definers)
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
@@ -202,6 +256,44 @@ def test_rpc_calls(any_db, login, compiled, caller):
                             "select analytics_private.is_timestamp('2026-01-01T00:00:00Z')"]
             for statement in private:
                 assert not _allowed(login, sql.SQL(statement)), f"{role}: {statement}"
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_kpi_reads_and_rpc_calls(any_db, login, kpi_catalog, caller):
+    """Every KPI and network view and every KPI function, as each caller would reach
+    them through PostgREST (reads of the views, /rpc of the functions), plus the private
+    KPI relations and functions, which only service_role may reach."""
+    role, jwt = CALLERS[caller]
+    reader = role != "anon"
+    wrong = []
+
+    def check(statement: str, want: bool) -> None:
+        got = _allowed(login, sql.SQL(statement))
+        if got != want:
+            wrong.append(f"{caller}: {statement}: allowed={got}, expected {want}")
+
+    pub, priv = kpi_catalog.pub, kpi_catalog.priv
+    with as_caller(login, role, jwt):
+        for kpi in kpi_catalog.kpis:
+            check(f"select * from {pub}.{kpi_catalog.site_views[kpi]}", reader)
+            check(f"select * from {pub}.{kpi_catalog.network_views[kpi]}", reader)
+            between = kpi_catalog.between[kpi].removesuffix("(date,date)")
+            check(f"select * from {between}('2020-01-01', '2030-12-31')", reader)
+        for kpi in kpi_catalog.stored:
+            for table in kpi_catalog.private_tables[kpi] + (kpi_catalog.net[kpi],):
+                check(f"select 1 from {priv}.{table} limit 1", role == "service_role")
+            if role != "service_role":  # service_role's refresh is tested in test_kpi_access.py
+                check(f"select {kpi_catalog.refresh[kpi]}", False)
+            for_caller, between, cells = kpi_catalog.read_definers[kpi]
+            check(f"select * from {for_caller}", reader)
+            check(f"select * from {between.removesuffix('(date,date)')}('2020-01-01', '2030-12-31')", reader)
+            check(f"select * from {cells}", reader)
+        check(f"select 1 from {priv}.{kpi_catalog.watermarks} limit 1", role == "service_role")
+        check(f"select {priv}.kpi_caller_site()", role == "service_role")
+        check(f"select {priv}.kpi_caller_reads_network()", role == "service_role")
+        check(f"select {priv}.kpi_funnel_depth('{{1}}', array[now()], 1, 2, interval '1 day', 'ordered')",
+              role == "service_role")
+    assert not wrong, "\n" + "\n".join(wrong)
 
 
 def test_anon_reads_the_reference_tables(any_db, login, compiled):

@@ -8,8 +8,6 @@ import uuid
 
 import psycopg
 import pytest
-from psycopg import errors
-
 from dbutil import (
     API_ROLES,
     LOGIN_ROLE,
@@ -21,6 +19,7 @@ from dbutil import (
     pg_cron_supports_seconds,
     reset_cron_db,
 )
+from psycopg import errors
 
 pytestmark = pytest.mark.db
 

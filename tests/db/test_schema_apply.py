@@ -26,10 +26,18 @@ import pytest
 from dbutil import OWNED_SCHEMAS, as_caller, claims, reset_cron_db
 from splinter import lint
 
+from generator.sqlquote import short_name
+
 pytestmark = pytest.mark.db
 
 SCHEMAS = list(OWNED_SCHEMAS)
-JOBS = ("analytics_event_partitions", "analytics_purge_event_keys", "analytics_purge_cron_history")
+#: the maintenance jobs (generator.plan.database.core_jobs); the KPI refresh jobs come from the
+#: taxonomy (fixture expected_jobs)
+CORE_JOBS = ("analytics_event_partitions", "analytics_purge_event_keys", "analytics_purge_cron_history")
+
+
+def job_names(expected_jobs) -> list[str]:
+    return [name for name, _, _ in expected_jobs]
 
 
 
@@ -245,7 +253,23 @@ def expected_partition_names(ahead: int) -> set[str]:
 # --------------------------------------------------------------------------- #
 
 
-def test_migrations_apply_from_scratch(cron_db, migrate, compiled):
+def test_expected_jobs_are_the_core_jobs_plus_one_per_stored_kpi(expected_jobs, kpi_catalog, compiled):
+    """What the other tests expect, checked against the contract itself: the three
+    maintenance jobs and one refresh job per non-ratio KPI, on the KPI's schedule."""
+    kpis = {k.name: k for k in compiled.taxonomy.kpis}
+    stored = [k for k in kpis.values() if k.type != "ratio"]
+    assert set(kpi_catalog.stored) == {k.name for k in stored}
+    want = {name: None for name in CORE_JOBS}
+    for kpi in stored:
+        want[short_name(f"analytics_refresh_{kpi.name}")] = (kpi.refresh, f"select {kpi_catalog.refresh[kpi.name]}")
+    got = {name: (schedule, command) for name, schedule, command in expected_jobs}
+    assert sorted(got) == sorted(want)
+    for name, schedule_command in want.items():
+        if schedule_command is not None:
+            assert got[name] == schedule_command, name
+
+
+def test_migrations_apply_from_scratch(cron_db, migrate, compiled, expected_jobs, kpi_catalog):
     assert cron_db.execute(
         "select count(*) from pg_namespace where nspname in ('analytics', 'analytics_private')"
     ).fetchone()[0] == 0
@@ -255,7 +279,15 @@ def test_migrations_apply_from_scratch(cron_db, migrate, compiled):
         "select (select count(*) from analytics.tiers), (select count(*) from analytics.event_types),"
         " (select count(*) from analytics_private.secrets), (select count(*) from cron.job)"
     ).fetchone()
-    assert counts == (len(tax.tiers), len(tax.events), 1, len(JOBS))
+    assert counts == (len(tax.tiers), len(tax.events), 1, len(expected_jobs))
+    # every non-ratio KPI starts with a watermark and a materialized view across sites
+    watermarks = [r[0] for r in cron_db.execute(
+        "select kpi from analytics_private.kpi_watermarks where next_xid = '0' and refreshed_at is null"
+        " order by 1")]
+    assert watermarks == sorted(kpi_catalog.stored)
+    matviews = [r[0] for r in cron_db.execute(
+        "select matviewname from pg_matviews where schemaname = 'analytics_private' order by 1")]
+    assert matviews == sorted(kpi_catalog.net.values())
     # the reference table says what the taxonomy says
     rows = dict(cron_db.execute("select id, status from analytics.event_types").fetchall())
     assert rows == {e.id: e.status for e in tax.events}
@@ -314,14 +346,14 @@ def test_migration_on_top_of_declarative_schemas_is_a_no_op(cron_db, migrate):
     assert_same(before, snapshot(cron_db), "migration after schemas/ changed the catalog")
 
 
-def test_nothing_outside_our_schemas_changes(cron_db, migrate):
+def test_nothing_outside_our_schemas_changes(cron_db, migrate, expected_jobs):
     cron_db.execute("create extension if not exists pg_cron")
     before = outside_snapshot(cron_db)
     migrate(cron_db, "migrations")
     migrate(cron_db, "migrations")
     assert_same(before, outside_snapshot(cron_db), "the migration changed objects it does not own")
     jobs = [r[0] for r in cron_db.execute("select jobname from cron.job order by 1")]
-    assert jobs == sorted(JOBS)
+    assert jobs == job_names(expected_jobs)
 
 
 # --------------------------------------------------------------------------- #
@@ -331,11 +363,22 @@ def test_nothing_outside_our_schemas_changes(cron_db, migrate):
 
 @pytest.mark.parametrize("defaults", ["stand-ins", "supabase-defaults"])
 def test_splinter_clean_after_migration_and_a_month_of_partitions(
-    cron_db, migrate, compiled, supabase_defaults, defaults
+    cron_db, migrate, compiled, supabase_defaults, kpi_catalog, defaults
 ):
     if defaults == "supabase-defaults":
         cron_db.execute(supabase_defaults)
     migrate(cron_db)
+    # the linter sees the KPI layer too: every exposed view, materialized view and definer function
+    views = {r[0] for r in cron_db.execute(
+        "select viewname from pg_views where schemaname = 'analytics'")}
+    assert views == kpi_catalog.exposed_relations()
+    matviews = {r[0] for r in cron_db.execute(
+        "select matviewname from pg_matviews where schemaname = 'analytics_private'")}
+    assert matviews == set(kpi_catalog.net.values())
+    definers = {r[0] for r in cron_db.execute(
+        "select p.oid::regprocedure::text from pg_proc p where p.prosecdef"
+        " and p.pronamespace = 'analytics_private'::regnamespace")}
+    assert {f for fns in kpi_catalog.read_definers.values() for f in fns} <= definers
     assert lint_findings(cron_db) == []
     ahead = compiled.taxonomy.project.partitions_ahead
     # a month later the daily job makes one more partition: the same as asking for one more now
@@ -364,11 +407,12 @@ def _scheduled_in_sql(sql_text: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def test_cron_jobs_exist_with_their_schedules(fresh_db, compiled, pg_cluster):
+def test_cron_jobs_exist_with_their_schedules(fresh_db, compiled, pg_cluster, expected_jobs):
     rows = fresh_db.execute(
         "select jobname, schedule, command, database, username, active from cron.job order by jobname"
     ).fetchall()
-    assert [r[0] for r in rows] == sorted(JOBS)
+    assert [r[0] for r in rows] == job_names(expected_jobs)
+    assert [(r[0], r[1], r[2]) for r in rows] == list(expected_jobs)
     migration = "".join(t for p, t in compiled.files.items() if p.startswith("supabase/migrations/"))
     in_sql = _scheduled_in_sql(migration)
     for name, schedule, command, database, username, active in rows:
@@ -386,13 +430,18 @@ def test_cron_jobs_exist_with_their_schedules(fresh_db, compiled, pg_cluster):
     assert args == f"months_ahead integer DEFAULT {compiled.taxonomy.project.partitions_ahead}"
 
 
-def test_cron_job_commands_run(fresh_db):
+def test_cron_job_commands_run(fresh_db, kpi_catalog):
     for name, command in fresh_db.execute("select jobname, command from cron.job order by 1").fetchall():
         try:
             with fresh_db.transaction():
                 fresh_db.execute(command)
         except psycopg.Error as e:
             raise AssertionError(f"job {name}: {command!r} failed: {e}") from e
+    # each KPI's job refreshed that KPI (its watermark moved)
+    refreshed = [r[0] for r in fresh_db.execute(
+        "select kpi from analytics_private.kpi_watermarks"
+        " where refreshed_at is not null and next_xid > '0' order by 1")]
+    assert refreshed == sorted(kpi_catalog.stored)
     assert lint_findings(fresh_db) == []
 
 
@@ -511,7 +560,7 @@ def test_purge_event_keys_job_forgets_only_old_keys(fresh_db, compiled):
     assert left == [recent]
 
 
-def test_purge_cron_history_job_touches_only_our_jobs(fresh_db):
+def test_purge_cron_history_job_touches_only_our_jobs(fresh_db, expected_jobs):
     """The history purge must delete old run details of our jobs only; a host
     application's job whose name merely starts like ours keeps its history."""
     host_jobs = ["analytics-host-export", "analyticsxreport", "host_nightly"]
@@ -538,7 +587,8 @@ def test_purge_cron_history_job_touches_only_our_jobs(fresh_db):
         "select j.jobname, d.end_time from cron.job_run_details d join cron.job j using (jobid)"
     ).fetchall():
         left.setdefault(name, []).append(t)
-    for name in JOBS:
+    assert set(job_names(expected_jobs)) <= set(jobs)
+    for name in job_names(expected_jobs):
         assert len(left.get(name, [])) == 1, f"{name}: old history not purged or recent purged"
     for name in host_jobs:
         assert len(left.get(name, [])) == 2, (

@@ -17,6 +17,7 @@ auth.uid()/auth.jwt(), schemas analytics/analytics_private dropped first).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def test_findings_are_sorted_finding_objects(db):
         ("0013_rls_disabled_in_public", "analytics.a_open"),
         ("0013_rls_disabled_in_public", "analytics.b_open"),
     ]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         result[0].rule = "changed"  # frozen
 
 

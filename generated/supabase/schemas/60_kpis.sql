@@ -29,7 +29,8 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
--- Network views are for callers of the network tier (and above) and for service_role.
+-- Network views are for callers of the network tier (and above) and for service_role
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -38,7 +39,7 @@ security invoker
 set search_path = ''
 as $fn$
   select coalesce(
-    current_setting('role', true) = 'service_role'
+    current_setting('role', true) = 'service_role' or session_user = 'service_role'
     or ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['network']::text[]),
     false);
 $fn$;
@@ -117,11 +118,12 @@ create table if not exists analytics_private.kpi_active_clinic_members (
 create index if not exists kpi_active_clinic_members_xid_idx on analytics_private.kpi_active_clinic_members (ingest_xid);
 comment on table analytics_private.kpi_active_clinic_members is 'Clinic-plan actors with any product event in the week.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_clinic_members()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -291,11 +293,12 @@ create table if not exists analytics_private.kpi_active_network_members (
 create index if not exists kpi_active_network_members_xid_idx on analytics_private.kpi_active_network_members (ingest_xid);
 comment on table analytics_private.kpi_active_network_members is 'Network-plan actors with any product event in the month.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_network_members()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -465,11 +468,12 @@ create table if not exists analytics_private.kpi_active_practitioners (
 create index if not exists kpi_active_practitioners_xid_idx on analytics_private.kpi_active_practitioners (ingest_xid);
 comment on table analytics_private.kpi_active_practitioners is 'Pro-plan actors with any practitioner event in the week.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_practitioners()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -641,11 +645,12 @@ create table if not exists analytics_private.kpi_api_latency_ms (
 );
 comment on table analytics_private.kpi_api_latency_ms is 'Median, 95th and 99th percentile API request duration in milliseconds per day, by endpoint.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_latency_ms()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -818,11 +823,12 @@ create table if not exists analytics_private.kpi_api_request_count (
 create index if not exists kpi_api_request_count_xid_idx on analytics_private.kpi_api_request_count (ingest_xid);
 comment on table analytics_private.kpi_api_request_count is 'API requests completed per day.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_request_count()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -992,11 +998,12 @@ create table if not exists analytics_private.kpi_api_server_error_count (
 create index if not exists kpi_api_server_error_count_xid_idx on analytics_private.kpi_api_server_error_count (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count is 'API requests per day that ended with a 5xx status.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_server_error_count()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1168,11 +1175,12 @@ create table if not exists analytics_private.kpi_clinic_collaborators (
 create index if not exists kpi_clinic_collaborators_xid_idx on analytics_private.kpi_clinic_collaborators (ingest_xid);
 comment on table analytics_private.kpi_clinic_collaborators is 'Clinic-plan actors who shared a protocol, handed off a caseload or took part in a review in the week.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_clinic_collaborators()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1355,11 +1363,12 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding (
 );
 comment on table analytics_private.kpi_clinic_team_onboarding is 'Actors who move their site onto the clinic plan and then, within 14 days, invite a colleague and share a protocol with the team.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_clinic_team_onboarding()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1564,11 +1573,12 @@ create table if not exists analytics_private.kpi_consumer_daily_actives (
 create index if not exists kpi_consumer_daily_actives_xid_idx on analytics_private.kpi_consumer_daily_actives (ingest_xid);
 comment on table analytics_private.kpi_consumer_daily_actives is 'Free-plan actors with any consumer event in the day.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consumer_daily_actives()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1738,11 +1748,12 @@ create table if not exists analytics_private.kpi_consumer_feature_users (
 create index if not exists kpi_consumer_feature_users_xid_idx on analytics_private.kpi_consumer_feature_users (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users is 'Free-plan actors who used at least one free feature surface in the day.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consumer_feature_users()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1912,11 +1923,12 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
 create index if not exists kpi_consumer_feature_users_by_feature_xid_idx on analytics_private.kpi_consumer_feature_users_by_feature (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_by_feature is 'Free-plan actors per day who used each free feature surface (one actor may count under several).';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consumer_feature_users_by_feature()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -2086,11 +2098,12 @@ create table if not exists analytics_private.kpi_daily_active_actors (
 create index if not exists kpi_daily_active_actors_xid_idx on analytics_private.kpi_daily_active_actors (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors is 'Distinct actors with at least one product event in the day, by the caller''s tier (DAU).';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_daily_active_actors()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -2259,11 +2272,12 @@ create table if not exists analytics_private.kpi_error_count (
 create index if not exists kpi_error_count_xid_idx on analytics_private.kpi_error_count (ingest_xid);
 comment on table analytics_private.kpi_error_count is 'All errors shown to callers per day.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_error_count()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -2433,11 +2447,12 @@ create table if not exists analytics_private.kpi_errors_by_code (
 create index if not exists kpi_errors_by_code_xid_idx on analytics_private.kpi_errors_by_code (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code is 'Errors shown to callers per day, by error code.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_errors_by_code()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -2607,11 +2622,12 @@ create table if not exists analytics_private.kpi_monthly_active_actors (
 create index if not exists kpi_monthly_active_actors_xid_idx on analytics_private.kpi_monthly_active_actors (ingest_xid);
 comment on table analytics_private.kpi_monthly_active_actors is 'Distinct actors with at least one product event in the calendar month, by tier (MAU).';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_monthly_active_actors()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -2790,11 +2806,12 @@ create table if not exists analytics_private.kpi_monthly_signup_retention (
 );
 comment on table analytics_private.kpi_monthly_signup_retention is 'Of the actors who signed up in a month, the share with any product event in each of the following 12 months.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_monthly_signup_retention()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -3004,11 +3021,12 @@ create table if not exists analytics_private.kpi_network_analytics_viewers (
 create index if not exists kpi_network_analytics_viewers_xid_idx on analytics_private.kpi_network_analytics_viewers (ingest_xid);
 comment on table analytics_private.kpi_network_analytics_viewers is 'Network-plan actors who opened a network dashboard or compared a benchmark in the month.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_network_analytics_viewers()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -3178,11 +3196,12 @@ create table if not exists analytics_private.kpi_protocol_loggers (
 create index if not exists kpi_protocol_loggers_xid_idx on analytics_private.kpi_protocol_loggers (ingest_xid);
 comment on table analytics_private.kpi_protocol_loggers is 'Pro-plan actors who logged at least one protocol session in the week.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_protocol_loggers()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -3362,11 +3381,12 @@ create table if not exists analytics_private.kpi_protocol_logging_retention (
 );
 comment on table analytics_private.kpi_protocol_logging_retention is 'Of the actors who started a pro trial in a week, the share who log a protocol session in each of the following 8 weeks.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_protocol_logging_retention()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -3576,11 +3596,12 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged (
 create index if not exists kpi_protocol_sessions_logged_xid_idx on analytics_private.kpi_protocol_sessions_logged (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged is 'Protocol sessions logged per day, by logging mode (live, after the session, bulk import).';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_protocol_sessions_logged()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -3752,11 +3773,12 @@ create table if not exists analytics_private.kpi_screen_load_ms (
 );
 comment on table analytics_private.kpi_screen_load_ms is 'Median and 95th percentile time to interactive per day, by screen and client platform.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_screen_load_ms()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -3942,11 +3964,12 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion 
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion is 'Pro trials that are activated (protocol created, then a session logged) and convert to a paid subscription within 30 days of the trial start.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_trial_activation_to_conversion()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -4169,11 +4192,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic is 'Free-plan actors who go on to start a pro trial, log a protocol session and move their site onto the clinic plan within 30 days.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -4396,11 +4420,12 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial (
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial is 'Free-plan actors shown a pro upgrade prompt who start a pro trial within 7 days.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_upgrade_prompt_to_trial()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -4601,11 +4626,12 @@ create table if not exists analytics_private.kpi_weekly_active_actors (
 create index if not exists kpi_weekly_active_actors_xid_idx on analytics_private.kpi_weekly_active_actors (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_actors is 'Distinct actors with at least one product event in the calendar week, by tier (WAU).';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_active_actors()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -4784,11 +4810,12 @@ create table if not exists analytics_private.kpi_weekly_signup_retention (
 );
 comment on table analytics_private.kpi_weekly_signup_retention is 'Of the actors who signed up in a week, the share with a consumer or practitioner event in each of the following 8 weeks.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_signup_retention()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -4987,11 +5014,12 @@ create table if not exists analytics_private.kpi_active_actors_28d (
 );
 comment on table analytics_private.kpi_active_actors_28d is 'Distinct actors active on any of the 28 days ending with each day, by tier.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_actors_28d()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -5145,11 +5173,12 @@ create table if not exists analytics_private.kpi_active_actors_7d (
 );
 comment on table analytics_private.kpi_active_actors_7d is 'Distinct actors active on any of the 7 days ending with each day, by tier (a trailing window, unlike the calendar-week WAU).';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_actors_7d()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare

@@ -29,7 +29,8 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
--- Network views are for callers of the network tier (and above) and for service_role.
+-- Network views are for callers of the network tier (and above) and for service_role
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -38,7 +39,7 @@ security invoker
 set search_path = ''
 as $fn$
   select coalesce(
-    current_setting('role', true) = 'service_role'
+    current_setting('role', true) = 'service_role' or session_user = 'service_role'
     or ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]),
     false);
 $fn$;
@@ -119,11 +120,12 @@ create table if not exists analytics_private.kpi_api_latency_ms (
 );
 comment on table analytics_private.kpi_api_latency_ms is 'Median and 95th percentile API request duration per day, by endpoint group.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_latency_ms()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -296,11 +298,12 @@ create table if not exists analytics_private.kpi_daily_active_actors (
 create index if not exists kpi_daily_active_actors_xid_idx on analytics_private.kpi_daily_active_actors (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors is 'Distinct actors with at least one product event in the day, by tier.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_daily_active_actors()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -469,11 +472,12 @@ create table if not exists analytics_private.kpi_live_protocol_sessions (
 create index if not exists kpi_live_protocol_sessions_xid_idx on analytics_private.kpi_live_protocol_sessions (ingest_xid);
 comment on table analytics_private.kpi_live_protocol_sessions is 'Protocol sessions logged live or right after the session, per day and mode.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_live_protocol_sessions()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -658,11 +662,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel (
 );
 comment on table analytics_private.kpi_upgrade_funnel is 'Free-plan actors who start a pro trial and log a protocol within 14 days.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_upgrade_funnel()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -868,11 +873,12 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners (
 create index if not exists kpi_weekly_active_practitioners_xid_idx on analytics_private.kpi_weekly_active_practitioners (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_practitioners is 'Pro-plan actors with any practitioner event in the week.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_active_practitioners()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1042,11 +1048,12 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers (
 create index if not exists kpi_weekly_protocol_loggers_xid_idx on analytics_private.kpi_weekly_protocol_loggers (ingest_xid);
 comment on table analytics_private.kpi_weekly_protocol_loggers is 'Pro-plan actors who logged at least one protocol session in the week.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_protocol_loggers()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1226,11 +1233,12 @@ create table if not exists analytics_private.kpi_weekly_retention (
 );
 comment on table analytics_private.kpi_weekly_retention is 'Share of each weekly sign-up cohort that comes back in later weeks.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_retention()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare
@@ -1429,11 +1437,12 @@ create table if not exists analytics_private.kpi_active_actors_28d (
 );
 comment on table analytics_private.kpi_active_actors_28d is 'Distinct actors active on any of the 28 days ending with each day.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_actors_28d()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare

@@ -555,7 +555,8 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
--- Network views are for callers of the network tier (and above) and for service_role.
+-- Network views are for callers of the network tier (and above) and for service_role
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -564,7 +565,7 @@ security invoker
 set search_path = ''
 as $fn$
   select coalesce(
-    current_setting('role', true) = 'service_role'
+    current_setting('role', true) = 'service_role' or session_user = 'service_role'
     or ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[]),
     false);
 $fn$;

@@ -603,7 +603,8 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
--- Network views are for callers of the network tier (and above) and for service_role.
+-- Network views are for callers of the network tier (and above) and for service_role
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -612,7 +613,7 @@ security invoker
 set search_path = ''
 as $fn$
   select coalesce(
-    current_setting('role', true) = 'service_role'
+    current_setting('role', true) = 'service_role' or session_user = 'service_role'
     or ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[]),
     false);
 $fn$;
@@ -691,11 +692,12 @@ create table if not exists analytics_private.kpi_consent_refusals (
 create index if not exists kpi_consent_refusals_xid_idx on analytics_private.kpi_consent_refusals (ingest_xid);
 comment on table analytics_private.kpi_consent_refusals is 'Consent questions answered with no, per day.';
 
+-- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consent_refusals()
 returns bigint
 language plpgsql
 volatile
-security invoker
+security definer
 set search_path = ''
 as $fn$
 declare

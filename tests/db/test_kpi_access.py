@@ -1,0 +1,396 @@
+"""Who reads what through the KPI layer, with data in it: the RLS/grant matrix of
+tests/db/test_access.py extended to every KPI and network view the taxonomy defines.
+
+A "world" of events is stored directly (as the superuser, into
+analytics_private.events, with the actor hash computed the way track_events does)
+for k+1 sites, one actor per caller tier at each site, each actor sending the
+events every KPI reads (funnel steps in order, a minute apart), so that every KPI
+has rows at every site and every network cell has enough sites and actors to be
+shown. Then every refresh function runs (as the superuser, bases before rolling
+windows). Callers, as PostgREST makes them (dbutil.as_caller):
+
+- anon: reaches no KPI view, network view or KPI function at all;
+- authenticated at site A (practitioner tier), at site B (clinic tier), and a
+  network-tier caller: read every analytics.kpi_* view and kpi_*_between function,
+  and see exactly their own site's rows; read the network views, which return rows
+  only to the network reader tiers (Taxonomy.network_reader_tiers) and to
+  service_role, zero rows to everyone else;
+- nobody but service_role reaches a rollup/facts/_net relation, the watermarks or a
+  refresh function.
+
+What the objects are called is derived from the compiled taxonomy (fixture
+``kpi_catalog`` in conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
+import psycopg
+import pytest
+from dbutil import as_caller, claims
+from psycopg import errors, sql
+
+pytestmark = pytest.mark.db
+
+INSERT = """
+insert into analytics_private.events
+  (event_id, site_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
+select r.event_id, r.site,
+       extensions.hmac(convert_to(r.actor, 'UTF8'),
+                       (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
+       r.tier, r.occurred_at, r.key, r.payload
+from jsonb_to_recordset(%s::jsonb)
+  as r (event_id text, site uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
+"""
+
+WIDE = ("2000-01-01", "2100-01-01")  # a _between range that holds every period
+
+
+# --------------------------------------------------------------------------- #
+# The world
+# --------------------------------------------------------------------------- #
+
+
+class World:
+    def __init__(self, tax, catalog, base: datetime):
+        self.tax = tax
+        self.catalog = catalog
+        self.base = base
+        k = tax.project.k_anonymity
+        self.sites = [uuid.uuid4() for _ in range(k + 1)]
+        self.site_a, self.site_b, self.site_n = self.sites[:3]
+        self.caller_tiers = [t.name for t in tax.tiers if not t.system]
+        self.actors = [(site, str(uuid.uuid4()), tier) for site in self.sites for tier in self.caller_tiers]
+
+    def _payload(self, sel) -> tuple[str, dict]:
+        event_id = sel.events[0]
+        event = self.tax.event(event_id)
+        payload = dict(event.examples[0]) if event.examples else {}
+        for name, values in sel.where:
+            payload[name] = values[0]
+        return event_id, payload
+
+    def events(self) -> list[dict]:
+        """Per actor: one event of every plain selection at ``base``; the steps of every
+        funnel at base + 1, 2, ... minutes."""
+        timed = []
+        for kpi in self.tax.kpis:
+            for sel in (kpi.selection, kpi.cohort, kpi.returning):
+                if sel is not None:
+                    timed.append((0, *self._payload(sel)))
+            for i, step in enumerate(kpi.steps, start=1):
+                timed.append((i, *self._payload(step.selection)))
+        out = []
+        for site, actor, tier in self.actors:
+            for minutes, event_id, payload in timed:
+                out.append({"site": str(site), "actor": actor, "tier": tier, "event_id": event_id,
+                            "occurred_at": (self.base + timedelta(minutes=minutes)).isoformat(),
+                            "key": str(uuid.uuid4()), "payload": payload})
+        return out
+
+    def build(self, conn: psycopg.Connection) -> None:
+        conn.execute(INSERT, (json.dumps(self.events()),))
+        refresh_all(conn, self.catalog)
+
+
+def refresh_all(conn: psycopg.Connection, catalog) -> None:
+    for kpi in catalog.stored:  # bases before rolling windows
+        conn.execute(f"select {catalog.refresh[kpi]}")
+
+
+_worlds: dict[int, World] = {}
+
+
+@pytest.fixture
+def world(db, compiled, kpi_catalog) -> World:
+    """Built once per migrated database (the shared ``db`` is re-migrated when a test of
+    another module reset it in between; then the world is built again)."""
+    oid = db.execute("select 'analytics_private.events'::regclass::oid").fetchone()[0]
+    if oid not in _worlds:
+        base = datetime.combine(datetime.now(UTC).date(), time(0, 0), tzinfo=UTC)
+        w = World(compiled.taxonomy, kpi_catalog, base)
+        w.build(db)
+        _worlds.clear()
+        _worlds[oid] = w
+    return _worlds[oid]
+
+
+def caller(world: World, who: str) -> tuple[str, dict | None]:
+    return {
+        "anon": ("anon", {"role": "anon"}),
+        "site_a": ("authenticated", claims(world.site_a, "practitioner", uuid.uuid4())),
+        "site_b": ("authenticated", claims(world.site_b, "clinic", uuid.uuid4())),
+        "network": ("authenticated", claims(world.site_n, "network", uuid.uuid4(), uuid.uuid4())),
+        "service_role": ("service_role", {"role": "service_role"}),
+    }[who]
+
+
+def own_site(world: World, who: str) -> uuid.UUID:
+    return {"site_a": world.site_a, "site_b": world.site_b, "network": world.site_n}[who]
+
+
+def read(conn, role: str, jwt: dict | None, statement: str, params=()) -> tuple[list[str], list[tuple]]:
+    with as_caller(conn, role, jwt) as cur:
+        cur.execute(statement, params or None)
+        return [d.name for d in cur.description], cur.fetchall()
+
+
+def denied(conn, role: str, jwt: dict | None, statement: str) -> bool:
+    try:
+        with as_caller(conn, role, jwt) as cur:
+            cur.execute(statement)
+    except errors.InsufficientPrivilege:
+        return True
+    return False
+
+
+def between_call(signature: str) -> str:
+    return f"select * from {signature.removesuffix('(date,date)')}(%s, %s)"
+
+
+# --------------------------------------------------------------------------- #
+# anon
+# --------------------------------------------------------------------------- #
+
+
+def test_anon_reaches_no_kpi_object(db, api, world, kpi_catalog):
+    role, jwt = caller(world, "anon")
+    pub, priv = kpi_catalog.pub, kpi_catalog.priv
+    statements = []
+    for kpi in kpi_catalog.kpis:
+        statements += [f"select * from {pub}.{kpi_catalog.site_views[kpi]}",
+                       f"select * from {pub}.{kpi_catalog.network_views[kpi]}",
+                       between_call(kpi_catalog.between[kpi]).replace("%s", "'2000-01-01'")]
+    for kpi in kpi_catalog.stored:
+        statements += [f"select * from {priv}.{t}" for t in kpi_catalog.private_tables[kpi]]
+        statements += [f"select * from {priv}.{kpi_catalog.net[kpi]}", f"select {kpi_catalog.refresh[kpi]}"]
+        for_caller, between, cells = kpi_catalog.read_definers[kpi]
+        statements += [f"select * from {for_caller}", f"select * from {cells}",
+                       between_call(between).replace("%s", "'2000-01-01'")]
+    statements += [f"select * from {priv}.{kpi_catalog.watermarks}"]
+    statements += [f"select {h.split('(')[0]}()" for h in kpi_catalog.helpers if h.endswith("()")]
+    reached = [s for s in statements if not denied(api, role, jwt, s)]
+    assert reached == []
+
+
+# --------------------------------------------------------------------------- #
+# authenticated: site-scoped KPI views
+# --------------------------------------------------------------------------- #
+
+
+def _rows_by_key(names: list[str], rows: list[tuple], value_columns: set[str]) -> dict[tuple, tuple]:
+    keys = [i for i, n in enumerate(names) if n not in value_columns]
+    vals = [i for i, n in enumerate(names) if n in value_columns]
+    out = {}
+    for row in rows:
+        key = tuple(row[i] for i in keys)
+        assert key not in out, f"two rows for {key}"
+        out[key] = tuple(row[i] for i in vals)
+    return out
+
+
+@pytest.mark.parametrize("who", ["site_a", "site_b", "network"])
+def test_kpi_views_show_exactly_the_callers_own_site(db, api, world, kpi_catalog, who):
+    role, jwt = caller(world, who)
+    site = own_site(world, who)
+    pub, priv = kpi_catalog.pub, kpi_catalog.priv
+    today = db.execute("select (now() at time zone %s)::date", (world.tax.project.timezone,)).fetchone()[0]
+    kpis = {k.name: k for k in world.tax.kpis}
+    seen: dict[str, tuple[list[str], list[tuple]]] = {}
+    wrong = []
+    for name in kpi_catalog.kpis:
+        view = kpi_catalog.site_views[name]
+        names, rows = read(api, role, jwt, f"select * from {pub}.{view}")
+        seen[name] = (names, rows)
+        if not rows:
+            wrong.append(f"{view}: no rows for the caller's own site")
+        others = {r[names.index("site_id")] for r in rows} - {site}
+        if others:
+            wrong.append(f"{view}: a caller at {site} saw sites {others}")
+        # the exposed _between function gives the same rows for a range holding every period
+        _, b_rows = read(api, role, jwt, between_call(kpi_catalog.between[name]), WIDE)
+        if Counter(b_rows) != Counter(rows):
+            wrong.append(f"{kpi_catalog.between[name]}: differs from {view}")
+        if name in kpi_catalog.net:  # stored: every own-site rollup row, nothing else
+            rollup = kpi_catalog.private_tables[name][0]
+            cond = " and period <= %s" if kpis[name].type == "rolling" else ""
+            stored = db.execute(
+                f"select count(*) from {priv}.{rollup} where site_id = %s{cond}",
+                (site, today) if cond else (site,),
+            ).fetchone()[0]
+            if stored != len(rows):
+                wrong.append(f"{view}: {len(rows)} rows, the rollup holds {stored} for the site")
+    for name in kpi_catalog.kpis:  # ratios: one row per cell of either of their two KPIs
+        kpi = kpis[name]
+        if kpi.type != "ratio":
+            continue
+        names, rows = seen[name]
+        key_cols = [n for n in names if n not in ("numerator", "denominator", "value")]
+        want = set()
+        for part in (kpi.numerator, kpi.denominator):
+            p_names, p_rows = seen[part]
+            want |= {tuple(r[p_names.index(c)] for c in key_cols) for r in p_rows}
+        got = {tuple(r[names.index(c)] for c in key_cols) for r in rows}
+        if got != want:
+            wrong.append(f"{kpi_catalog.site_views[name]}: cells {got} != those of its KPIs {want}")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+def test_user_metadata_does_not_move_the_caller_to_another_site(db, api, world, kpi_catalog):
+    spoof = claims(world.site_a, "practitioner", uuid.uuid4(),
+                   user_metadata={"site_id": str(world.site_b), "tier": "network"})
+    pub = kpi_catalog.pub
+    wrong = []
+    for name in kpi_catalog.kpis:
+        names, rows = read(api, "authenticated", spoof, f"select * from {pub}.{kpi_catalog.site_views[name]}")
+        sites = {r[names.index("site_id")] for r in rows}
+        if sites != {world.site_a}:
+            wrong.append(f"{kpi_catalog.site_views[name]}: sites {sites}")
+        _, net_rows = read(api, "authenticated", spoof, f"select * from {pub}.{kpi_catalog.network_views[name]}")
+        if net_rows:
+            wrong.append(f"{kpi_catalog.network_views[name]}: {len(net_rows)} rows for a practitioner")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("site_claim", [None, "not-a-uuid", ""])
+def test_caller_without_a_valid_site_reads_no_kpi_rows(db, api, world, kpi_catalog, site_claim):
+    jwt = {"sub": str(uuid.uuid4()), "role": "authenticated", "app_metadata": {"tier": "practitioner"}}
+    if site_claim is not None:
+        jwt["app_metadata"]["site_id"] = site_claim
+    pub = kpi_catalog.pub
+    nonempty = []
+    for name in kpi_catalog.kpis:
+        _, rows = read(api, "authenticated", jwt, f"select * from {pub}.{kpi_catalog.site_views[name]}")
+        _, b_rows = read(api, "authenticated", jwt, between_call(kpi_catalog.between[name]), WIDE)
+        if rows or b_rows:
+            nonempty.append(name)
+    assert nonempty == []
+
+
+# --------------------------------------------------------------------------- #
+# network views
+# --------------------------------------------------------------------------- #
+
+
+def _network_rows(api, role, jwt, kpi_catalog) -> dict[str, tuple[list[str], Counter]]:
+    out = {}
+    for name in kpi_catalog.kpis:
+        names, rows = read(api, role, jwt, f"select * from {kpi_catalog.pub}.{kpi_catalog.network_views[name]}")
+        out[name] = (names, Counter(rows))
+    return out
+
+
+def test_service_role_reads_every_network_view(db, api, world, kpi_catalog):
+    role, jwt = caller(world, "service_role")
+    got = _network_rows(api, role, jwt, kpi_catalog)
+    empty = [kpi_catalog.network_views[n] for n, (_, rows) in got.items() if not rows]
+    assert empty == [], "the world should show at least one cell in every network view"
+    with_site = [kpi_catalog.network_views[n] for n, (names, _) in got.items() if "site_id" in names]
+    assert with_site == [], "network views aggregate across sites and have no site column"
+
+
+#: every tier of this taxonomy (checked by test_every_tier_is_checked), one it does not know, none
+TIERS = ["consumer", "practitioner", "clinic", "network", "system", "admin", None]
+
+
+def test_every_tier_is_checked(compiled, kpi_catalog):
+    tiers = {t.name for t in compiled.taxonomy.tiers}
+    assert tiers <= set(TIERS) and "admin" not in tiers
+    assert kpi_catalog.network_reader_tiers == compiled.taxonomy.network_reader_tiers
+    # both outcomes are exercised: some tiers read the network views, some do not
+    assert set(kpi_catalog.network_reader_tiers) & tiers
+    assert tiers - set(kpi_catalog.network_reader_tiers)
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_network_views_return_rows_only_to_network_reader_tiers(db, api, world, kpi_catalog, tier):
+    jwt = claims(world.site_a, tier or "", uuid.uuid4(), uuid.uuid4())
+    if tier is None:
+        del jwt["app_metadata"]["tier"]
+    reader = tier in kpi_catalog.network_reader_tiers
+    reference = _network_rows(api, *caller(world, "service_role"), kpi_catalog)
+    got = _network_rows(api, "authenticated", jwt, kpi_catalog)
+    wrong = []
+    for name in kpi_catalog.kpis:
+        names, rows = got[name]
+        want = reference[name][1] if reader else Counter()
+        if reader and not want:
+            wrong.append(f"{kpi_catalog.network_views[name]}: the reference is empty")
+        if rows != want:
+            wrong.append(f"{kpi_catalog.network_views[name]}: tier {tier!r} got {sum(rows.values())} rows,"
+                         f" expected {sum(want.values())}")
+    # the private cell functions the views read apply the same rule when called directly
+    for name in kpi_catalog.stored:
+        cells = kpi_catalog.read_definers[name][2]
+        _, rows = read(api, "authenticated", jwt, f"select * from {cells}")
+        if bool(rows) != reader:
+            wrong.append(f"{cells}: tier {tier!r} got {len(rows)} rows")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("where", ["user_metadata", "top_level", "network_id_only"])
+def test_network_tier_cannot_be_spoofed(db, api, world, kpi_catalog, where):
+    jwt = claims(world.site_a, "practitioner", uuid.uuid4(), uuid.uuid4())
+    if where == "user_metadata":
+        jwt["user_metadata"] = {"tier": "network"}
+    elif where == "top_level":
+        jwt["tier"] = "network"
+    # network_id_only: a network_id in app_metadata alone does not make a network reader
+    got = _network_rows(api, "authenticated", jwt, kpi_catalog)
+    assert {kpi_catalog.network_views[n]: sum(rows.values()) for n, (_, rows) in got.items() if rows} == {}
+
+
+# --------------------------------------------------------------------------- #
+# private KPI objects
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("who", ["site_a", "site_b", "network"])
+def test_authenticated_reaches_no_private_kpi_relation_or_refresh(db, api, world, kpi_catalog, who):
+    role, jwt = caller(world, who)
+    priv = kpi_catalog.priv
+    statements = [f"select * from {priv}.{kpi_catalog.watermarks}"]
+    for kpi in kpi_catalog.stored:
+        for table in kpi_catalog.private_tables[kpi]:
+            statements += [f"select * from {priv}.{table}",
+                           f"delete from {priv}.{table}",
+                           f"update {priv}.{table} set site_id = site_id"]
+        statements += [f"select * from {priv}.{kpi_catalog.net[kpi]}",
+                       f"refresh materialized view {priv}.{kpi_catalog.net[kpi]}",
+                       f"select {kpi_catalog.refresh[kpi]}"]
+    statements += [f"select {h.split('(')[0]}()" for h in kpi_catalog.helpers if h.endswith("()")]
+    reached = [s for s in statements if not denied(api, role, jwt, s)]
+    assert reached == []
+
+
+def test_service_role_reads_the_private_kpi_relations(db, api, world, kpi_catalog):
+    role, jwt = caller(world, "service_role")
+    priv = kpi_catalog.priv
+    empty = []
+    for kpi in kpi_catalog.stored:
+        for relation in kpi_catalog.private_tables[kpi] + (kpi_catalog.net[kpi],):
+            _, rows = read(api, role, jwt, f"select * from {priv}.{relation} where true limit 1")
+            if not rows:
+                empty.append(relation)
+    assert empty == []
+
+
+def test_service_role_can_run_every_refresh_function(db, api, world, kpi_catalog, compiled):
+    """refresh_kpi_*() is granted to service_role (and only to it): running it must work
+    when there is something new to refresh, not only when there is nothing to do."""
+    fresh = World(compiled.taxonomy, kpi_catalog, world.base)
+    db.execute(INSERT, (json.dumps(fresh.events()),))
+    role, jwt = caller(world, "service_role")
+    failed = []
+    for kpi in kpi_catalog.stored:
+        try:
+            with as_caller(api, role, jwt) as cur:  # rolled back: the world stays as it was
+                cur.execute(sql.SQL(f"select {kpi_catalog.refresh[kpi]}"))
+        except psycopg.Error as e:
+            failed.append(f"{kpi_catalog.refresh[kpi]}: {type(e).__name__}: {str(e).splitlines()[0]}")
+    refresh_all(db, kpi_catalog)  # as the cron jobs do (the superuser), so later tests see it
+    assert failed == [], "\n" + "\n".join(failed)
