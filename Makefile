@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: generate check validate diff test lint bench clean golden
+.PHONY: generate check validate diff test lint clean golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,7 @@ golden: $(STAMP)
 # package when missing (apt; sudo when not root); the tests start their own cluster.
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
+	$(BIN)/ruff check generator tests
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 clean:

@@ -12,6 +12,8 @@ E921 safety: the platform's rules for generated SQL. Migrations are additive
 
 from __future__ import annotations
 
+import re
+
 import pglast
 from pglast import ast, enums, parser
 from pglast.visitors import Visitor
@@ -27,8 +29,35 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+_CREATES = re.compile(
+    r"create\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:materialized\s+)?(?:function|table|view|index)\s+"
+    r"(?:if\s+not\s+exists\s+)?(?:\"?\w+\"?\.)?\"?(\w+)", re.IGNORECASE)
+
+
+def _statement_at(text: str, offset: int) -> tuple[str, int]:
+    """The statement of ``text`` at or after byte ``offset``, and where its first token is."""
+    data = text.encode()
+    start = 0
+    for stmt in parser.split(text, with_parser=False):
+        found = data.find(stmt.encode(), start)
+        if found < 0:
+            break
+        end = found + len(stmt.encode())
+        if offset <= end:
+            return stmt, max(found, offset) if found > offset else found
+        start = end
+    return "", offset
+
+
 def _where(artifact: Artifact, text: str, offset: int) -> tuple[Span, str]:
-    line, col = _position(text, offset)
+    """Where to point: the taxonomy entity behind the failing statement when known, else the output line."""
+    stmt, first = _statement_at(text, offset)
+    line, col = _position(text, first if first >= offset else offset)
+    output = f"{artifact.path}:{line}:{col}"
+    match = _CREATES.search(stmt)
+    origin = artifact.origins.get(match.group(1)) if match else None
+    if origin is not None:
+        return origin, f"templates/{artifact.template}, at {output}"
     return Span(artifact.path, line, col, line, col + 1), f"templates/{artifact.template}"
 
 

@@ -121,3 +121,22 @@ def test_migrations_are_history(tmp_path):
     names = sorted(p for p in later if p.endswith(".sql"))
     assert names == [name1, "supabase/migrations/20260301000001_trackgen_plan_p2.sql"]
     assert later[name1] == first[name1]
+
+
+def test_sql_error_in_generated_function_points_at_the_event(tmp_path):
+    """A template bug that breaks one event's check function is reported at that event's YAML line."""
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    path = templates / "sql" / "40_payload_checks.sql.j2"
+    text = path.read_text()
+    marker = "  return null;\nend\n$fn$;\n{% endfor %}"
+    assert marker in text
+    path.write_text(text.replace(marker, "  retrun null;\nend\n$fn$;\n{% endfor %}", 1))
+    result = compile_taxonomy(ROOT / "taxonomy", templates=templates)
+    assert not result.files
+    errors = [d for d in result.errors if d.code == "E920"]
+    assert errors and all("40_payload_checks.sql.j2" in d.message for d in errors)
+    first = errors[0]
+    assert first.span.file.endswith(".yaml") and "check_" in first.message

@@ -30,3 +30,5 @@ class Artifact:
     context: dict[str, Any] = field(default_factory=dict)
     #: which lint applies to the rendered text: "sql", "jsonschema", "markdown", "typescript" or "none"
     kind: str = "none"
+    #: SQL object name -> the taxonomy entity it was generated from, so a lint error can point at YAML
+    origins: dict[str, Span] = field(default_factory=dict, compare=False)

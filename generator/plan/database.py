@@ -144,7 +144,9 @@ def schema_contexts(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> dict[str, 
 
 def plan(taxonomy: Taxonomy, extra_jobs: list[CronJob] | None = None) -> list[Artifact]:
     contexts = schema_contexts(taxonomy, extra_jobs or [])
-    return [Artifact(f"supabase/schemas/{name}", template, contexts[name], kind="sql")
+    origins = {check_function(e.id): e.span for e in taxonomy.events if e.span is not None}
+    return [Artifact(f"supabase/schemas/{name}", template, contexts[name], kind="sql",
+                     origins=origins if name == "40_payload_checks.sql" else {})
             for name, template in SCHEMA_FILES]
 
 

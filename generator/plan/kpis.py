@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..diagnostics import Span
 from ..model import Kpi, Selection, Taxonomy
 from ..resolve import ROLLUP_COLUMNS as RESERVED_COLUMNS  # a dimension may not take these names (E313)
 from ..sqlquote import ident, literal, short_name, text_array
@@ -34,6 +35,9 @@ from . import Artifact, PlanError
 from .database import CronJob, base_context, job_prefix
 
 PATH = "supabase/schemas/60_kpis.sql"
+#: context keys naming the SQL objects of one KPI (for lint errors that point back at the YAML)
+ORIGIN_KEYS = ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "view",
+               "network_view", "between_view")
 TEMPLATE = "sql/60_kpis.sql.j2"
 #: KPI types compiled so far; the rest are listed in the file as not yet materialized
 SUPPORTED = ("count", "distinct_actors", "percentile", "ratio", "rolling", "funnel", "retention")
@@ -348,4 +352,15 @@ def context(taxonomy: Taxonomy) -> dict:
 
 def plan(taxonomy: Taxonomy) -> tuple[list[Artifact], list[CronJob]]:
     """The KPI schema file and the cron jobs that keep its rollups fresh."""
-    return [Artifact(PATH, TEMPLATE, context(taxonomy), kind="sql")], jobs(taxonomy)
+    ctx = context(taxonomy)
+    origins: dict[str, Span] = {}
+    spans = {k.name: k.span for k in taxonomy.kpis if k.span is not None}
+    for kpi_ctx in ctx["kpis"]:
+        span = spans.get(kpi_ctx["name"])
+        if span is None:
+            continue
+        for key in ORIGIN_KEYS:
+            name = kpi_ctx.get(key)
+            if isinstance(name, str):
+                origins[name.strip('"')] = span
+    return [Artifact(PATH, TEMPLATE, ctx, kind="sql", origins=origins)], jobs(taxonomy)
