@@ -38,14 +38,6 @@ class Diagnostic:
         return (span.file, span.line, span.col, self.code, self.message)
 
 
-class DiagnosticError(Exception):
-    """Raised by a stage that cannot go on; carries everything found so far."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__(f"{len(diagnostics)} diagnostics")
-        self.diagnostics = diagnostics
-
-
 @dataclass
 class Sources:
     """Source texts by file name, so diagnostics can quote the offending line."""

@@ -14,9 +14,6 @@ from typing import Any
 
 from .diagnostics import Span
 
-GRAINS = ("day", "week", "month")
-KPI_TYPES = ("count", "distinct_actors", "ratio", "rolling", "funnel", "retention", "percentile")
-
 
 @dataclass(frozen=True)
 class Claims:

@@ -30,10 +30,6 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def qualified(schema: str, name: str) -> str:
-    return f"{ident(schema)}.{ident(name)}"
-
-
 def short_name(name: str, limit: int = MAX_IDENT) -> str:
     """``name`` itself when it fits, else a prefix plus 8 hex chars of its hash."""
     if len(name.encode()) <= limit:
@@ -62,13 +58,3 @@ def text_array(values: list[str] | tuple[str, ...]) -> str:
 
 def jsonb_literal(value: object) -> str:
     return literal(json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)) + "::jsonb"
-
-
-def dollar_quote(body: str, tag: str = "fn") -> str:
-    """Dollar-quote a function body with a tag that does not occur inside it."""
-    candidate = tag
-    n = 0
-    while f"${candidate}$" in body:
-        n += 1
-        candidate = f"{tag}{n}"
-    return f"${candidate}$\n{body}${candidate}$"

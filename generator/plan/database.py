@@ -17,7 +17,7 @@ from ..model import Taxonomy
 from ..payload import payload_schema
 from ..sqlquote import ident, jsonb_literal, literal, short_name, text_array
 from . import Artifact
-from .payload_checks import DATE, RFC3339, UUID, event_checks
+from .payload_checks import RFC3339, UUID, event_checks
 
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
 EVENT_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
@@ -149,5 +149,3 @@ def plan(taxonomy: Taxonomy, extra_jobs: list[CronJob] | None = None) -> list[Ar
                      origins=origins if name == "40_payload_checks.sql" else {})
             for name, template in SCHEMA_FILES]
 
-
-__all__ = ["DATE", "plan", "CronJob", "plan_version"]
