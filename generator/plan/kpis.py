@@ -8,8 +8,12 @@ private schema:
 - ``kpi_<name>``: the site rollup (count / distinct actors / percentiles) per
   (site, period, dimensions), upserted in the transaction that advances the
   KPI's watermark;
-- ``kpi_<name>_net``: a materialized view across sites (value, distinct sites,
-  distinct actors) with a plain unique index, refreshed CONCURRENTLY.
+- ``kpi_<name>_net``: a materialized view across the sites of each network (value,
+  distinct sites, distinct actors per (network_id, period, dimensions)) with a plain
+  unique index, refreshed CONCURRENTLY. Every event carries the network_id of the
+  caller that sent it; rows of events without one belong to no network and are left
+  out. Funnel attempts and retention cohort members belong to the network of their
+  entry event (step 1, first cohort event); site rollups ignore networks.
 
 Refresh reads only events whose ``ingest_xid`` is in [watermark,
 pg_snapshot_xmin(pg_current_snapshot())): every transaction below that bound has
@@ -154,8 +158,8 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
         "keys_n": join_on("keys", "n", dims, ("site_id", "period")),
         "keys_d": join_on("keys", "d", dims, ("site_id", "period")),
         "group_by": ", ".join(str(i) for i in range(1, 3 + len(dims))),
-        "net_group_by": ", ".join(str(i) for i in range(1, 2 + len(dims))),
-        "vp_join": join_on("v", "p", dims),
+        "net_group_by": ", ".join(str(i) for i in range(1, 3 + len(dims))),
+        "vp_join": join_on("v", "p", dims, ("network_id", "period")),
         "val_decl": ", value bigint",
         "val_cols": ", value",
         "r_vals": ", r.value",
@@ -252,10 +256,12 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
                 by_a="".join(f", a.{d.column}" for d in by),
                 by_x="".join(f", x.{d.column}" for d in by),
                 by_u="".join(f", u.{d.column}" for d in by),
-                by_arrays="".join(f", array_agg(s.{d.column} order by s.occurred_at, s.step) as {d.column}" for d in by),
-                by_seq="".join(f", seq.{d.column}" for d in by),
+                by_arrays="".join(f", array_agg(s.{d.column} order by s.occurred_at, s.step) as {d.column}" for d in by)
+                + ", array_agg(s.network_id order by s.occurred_at, s.step) as network_id",
+                by_seq="".join(f", seq.{d.column}" for d in by) + ", seq.network_id",
+                by_unnest="".join(f", {d.column}" for d in by) + ", network_id",
                 by_join="".join(f" and a.{d.column} is not distinct from c.{d.column}" for d in by),
-                by_group=", ".join(str(i) for i in range(1, 4 + len(by))),
+                by_group=", ".join(str(i) for i in range(1, 5 + len(by))),
                 cell_group=", ".join(str(i) for i in range(1, 4 + len(by))),
                 n_steps=len(kpi.steps),
                 window=f"interval {literal(kpi.window)}",

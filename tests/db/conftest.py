@@ -279,6 +279,7 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
         },
         helpers=(
             f"{priv}.kpi_caller_reads_network()",
+            f"{priv}.kpi_caller_network()",
             f"{priv}.kpi_caller_site()",
             f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],integer,integer,interval,text)",
         ),

@@ -1,7 +1,8 @@
 """Plain-Python reference semantics of the compiled KPIs (tests/db/test_kpis.py compares against it).
 
 An event is a dict: site (str uuid), actor (str: the caller's sub), tier, event_id,
-occurred_at (aware datetime, UTC), payload (dict), key (str uuid). Duplicates
+occurred_at (aware datetime, UTC), payload (dict), key (str uuid), and optionally network
+(str uuid or None: the caller's network_id claim). Duplicates
 (same site, key, occurred_at) count once, like the event store's primary key.
 """
 
@@ -130,15 +131,29 @@ def site_values(tax: Taxonomy, kpi: Kpi, events: list[dict], today: date) -> dic
     raise NotImplementedError(kpi.type)
 
 
-def network_values(tax: Taxonomy, kpi: Kpi, events: list[dict], today: date, k_anon: int) -> dict[tuple, tuple]:
-    """(period, *dims) -> value columns of analytics.network_<name>, after suppression."""
+def of_network(events: list[dict], network: str | None) -> list[dict]:
+    """The events a network view of ``network`` reads: those sent with that network_id
+    (none for no network). Exact as long as each (site, actor) sends under one network:
+    the database assigns funnel attempts and retention cohort members to the network of
+    their entry event."""
+    if network is None:
+        return []
+    return [ev for ev in events if ev.get("network") == network]
+
+
+def network_values(tax: Taxonomy, kpi: Kpi, events: list[dict], today: date, k_anon: int,
+                   network: str | None = None, *, all_networks: bool = False) -> dict[tuple, tuple]:
+    """(period, *dims) -> value columns of analytics.network_<name> for a caller of ``network``,
+    after suppression within that network (``all_networks``: pretend every event is of one network)."""
+    if not all_networks:
+        events = of_network(events, network)
     if kpi.type == "funnel":
         return funnel_network_values(tax, kpi, events, k_anon)
     if kpi.type == "retention":
         return retention_network_values(kpi, events, k_anon)
     if kpi.type == "ratio":
-        num = network_values(tax, tax.kpi(kpi.numerator), events, today, k_anon)
-        den = network_values(tax, tax.kpi(kpi.denominator), events, today, k_anon)
+        num = network_values(tax, tax.kpi(kpi.numerator), events, today, k_anon, all_networks=True)
+        den = network_values(tax, tax.kpi(kpi.denominator), events, today, k_anon, all_networks=True)
         return {k: (num[k][0], den[k][0], num[k][0] / den[k][0] if den[k][0] else None)
                 for k in set(num) & set(den)}
     # per cell: value columns, sites, actors

@@ -291,6 +291,7 @@ def test_kpi_reads_and_rpc_calls(any_db, login, kpi_catalog, caller):
         check(f"select 1 from {priv}.{kpi_catalog.watermarks} limit 1", role == "service_role")
         check(f"select {priv}.kpi_caller_site()", role == "service_role")
         check(f"select {priv}.kpi_caller_reads_network()", role == "service_role")
+        check(f"select {priv}.kpi_caller_network()", role == "service_role")
         check(f"select {priv}.kpi_funnel_depth('{{1}}', array[now()], 1, 2, interval '1 day', 'ordered')",
               role == "service_role")
     assert not wrong, "\n" + "\n".join(wrong)

@@ -14,7 +14,9 @@ windows). Callers, as PostgREST makes them (dbutil.as_caller):
   network-tier caller: read every analytics.kpi_* view and kpi_*_between function,
   and see exactly their own site's rows; read the network views, which return rows
   only to the network reader tiers (Taxonomy.network_reader_tiers) and to
-  service_role, zero rows to everyone else;
+  service_role, zero rows to everyone else, and then only the cells of the network
+  in the caller's app_metadata.network_id claim (two networks here, plus one site
+  whose events carry no network and so are in no network view);
 - nobody but service_role reaches a rollup/facts/_net relation, the watermarks or a
   refresh function.
 
@@ -38,13 +40,13 @@ pytestmark = pytest.mark.db
 
 INSERT = """
 insert into analytics_private.events
-  (event_id, site_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
-select r.event_id, r.site,
+  (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
+select r.event_id, r.site, r.network,
        extensions.hmac(convert_to(r.actor, 'UTF8'),
                        (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
        r.tier, r.occurred_at, r.key, r.payload
 from jsonb_to_recordset(%s::jsonb)
-  as r (event_id text, site uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
+  as r (event_id text, site uuid, network uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
 """
 
 WIDE = ("2000-01-01", "2100-01-01")  # a _between range that holds every period
@@ -61,10 +63,17 @@ class World:
         self.catalog = catalog
         self.base = base
         k = tax.project.k_anonymity
+        # two networks over the same periods and cells: k+1 sites in net_a, k+2 in net_b (so their
+        # aggregates differ), and one site whose callers carry no network_id claim
+        self.net_a, self.net_b = uuid.uuid4(), uuid.uuid4()
         self.sites = [uuid.uuid4() for _ in range(k + 1)]
+        self.sites_b = [uuid.uuid4() for _ in range(k + 2)]
+        self.site_none = uuid.uuid4()
+        self.network = {**{s: self.net_a for s in self.sites}, **{s: self.net_b for s in self.sites_b},
+                        self.site_none: None}
         self.site_a, self.site_b, self.site_n = self.sites[:3]
         self.caller_tiers = [t.name for t in tax.tiers if not t.system]
-        self.actors = [(site, str(uuid.uuid4()), tier) for site in self.sites for tier in self.caller_tiers]
+        self.actors = [(site, str(uuid.uuid4()), tier) for site in self.network for tier in self.caller_tiers]
 
     def _payload(self, sel) -> tuple[str, dict]:
         event_id = sel.events[0]
@@ -87,7 +96,8 @@ class World:
         out = []
         for site, actor, tier in self.actors:
             for minutes, event_id, payload in timed:
-                out.append({"site": str(site), "actor": actor, "tier": tier, "event_id": event_id,
+                net = self.network[site]
+                out.append({"site": str(site), "network": str(net) if net else None, "actor": actor, "tier": tier, "event_id": event_id,
                             "occurred_at": (self.base + timedelta(minutes=minutes)).isoformat(),
                             "key": str(uuid.uuid4()), "payload": payload})
         return out
@@ -124,8 +134,10 @@ def caller(world: World, who: str) -> tuple[str, dict | None]:
         "anon": ("anon", {"role": "anon"}),
         "site_a": ("authenticated", claims(world.site_a, "practitioner", uuid.uuid4())),
         "site_b": ("authenticated", claims(world.site_b, "clinic", uuid.uuid4())),
-        "network": ("authenticated", claims(world.site_n, "network", uuid.uuid4(), uuid.uuid4())),
-        "service_role": ("service_role", {"role": "service_role"}),
+        "network": ("authenticated", claims(world.site_n, "network", uuid.uuid4(), world.net_a)),
+        "network_b": ("authenticated", claims(world.sites_b[0], "network", uuid.uuid4(), world.net_b)),
+        "service_role": ("service_role", {"role": "service_role", "app_metadata": {"network_id": str(world.net_a)}}),
+        "service_role_no_network": ("service_role", {"role": "service_role"}),
     }[who]
 
 
@@ -285,12 +297,58 @@ def _network_rows(api, role, jwt, kpi_catalog) -> dict[str, tuple[list[str], Cou
 
 
 def test_service_role_reads_every_network_view(db, api, world, kpi_catalog):
+    """service_role passes the tier check but, like everyone, sees only the network of its
+    network_id claim (none without one)."""
     role, jwt = caller(world, "service_role")
     got = _network_rows(api, role, jwt, kpi_catalog)
     empty = [kpi_catalog.network_views[n] for n, (_, rows) in got.items() if not rows]
     assert empty == [], "the world should show at least one cell in every network view"
-    with_site = [kpi_catalog.network_views[n] for n, (names, _) in got.items() if "site_id" in names]
-    assert with_site == [], "network views aggregate across sites and have no site column"
+    with_site = [kpi_catalog.network_views[n] for n, (names, _) in got.items()
+                 if {"site_id", "network_id"} & set(names)]
+    assert with_site == [], "network views aggregate across sites and have no site or network column"
+    assert got == _network_rows(api, *caller(world, "network"), kpi_catalog)
+    bare = _network_rows(api, *caller(world, "service_role_no_network"), kpi_catalog)
+    assert {n: sum(rows.values()) for n, (_, rows) in bare.items() if rows} == {}
+
+
+def test_network_views_are_scoped_to_the_callers_network(db, api, world, kpi_catalog):
+    got_a = _network_rows(api, *caller(world, "network"), kpi_catalog)
+    got_b = _network_rows(api, *caller(world, "network_b"), kpi_catalog)
+    wrong = []
+    for name in kpi_catalog.kpis:
+        view = kpi_catalog.network_views[name]
+        (names, rows_a), (_, rows_b) = got_a[name], got_b[name]
+        if not rows_a or not rows_b:
+            wrong.append(f"{view}: empty for one network")
+        elif rows_a == rows_b:
+            wrong.append(f"{view}: both networks see the same rows")
+        # the same cells (same periods and dimensions) for both, with each network's own values
+        keys = [i for i, n in enumerate(names) if n == "period" or n in ("step", "period_number")]
+        if {tuple(r[i] for i in keys) for r in rows_a} != {tuple(r[i] for i in keys) for r in rows_b}:
+            wrong.append(f"{view}: the networks' cells differ")
+    # distinct actors per cell: each network counts only its own sites' actors
+    for name, kpi in ((k.name, k) for k in world.tax.kpis if k.type == "distinct_actors" and not k.by):
+        for who, sites in (("network", world.sites), ("network_b", world.sites_b)):
+            names, rows = got_a[name] if who == "network" else got_b[name]
+            actors = len(sites) * len([t for t in world.caller_tiers
+                                       if not kpi.selection.tiers or t in kpi.selection.tiers])
+            values = {r[names.index("value")] for r in rows}
+            if values != {actors}:
+                wrong.append(f"{kpi_catalog.network_views[name]}: {who} sees {values}, expected {actors}")
+    # no claim, a malformed one, or a network with no data: nothing
+    for network_id in (None, "not-a-uuid", str(uuid.uuid4())):
+        jwt = claims(world.site_n, "network", uuid.uuid4())
+        if network_id is not None:
+            jwt["app_metadata"]["network_id"] = network_id
+        rows = _network_rows(api, "authenticated", jwt, kpi_catalog)
+        shown = {n: sum(r.values()) for n, (_, r) in rows.items() if r}
+        if shown:
+            wrong.append(f"network_id {network_id!r}: {shown}")
+        for name in kpi_catalog.stored:
+            _, cells = read(api, "authenticated", jwt, f"select * from {kpi_catalog.read_definers[name][2]}")
+            if cells:
+                wrong.append(f"{kpi_catalog.read_definers[name][2]}: network_id {network_id!r} got rows")
+    assert not wrong, "\n" + "\n".join(wrong)
 
 
 #: every tier of this taxonomy (checked by test_every_tier_is_checked), one it does not know, none
@@ -308,7 +366,7 @@ def test_every_tier_is_checked(compiled, kpi_catalog):
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_network_views_return_rows_only_to_network_reader_tiers(db, api, world, kpi_catalog, tier):
-    jwt = claims(world.site_a, tier or "", uuid.uuid4(), uuid.uuid4())
+    jwt = claims(world.site_a, tier or "", uuid.uuid4(), world.net_a)
     if tier is None:
         del jwt["app_metadata"]["tier"]
     reader = tier in kpi_catalog.network_reader_tiers
@@ -334,7 +392,7 @@ def test_network_views_return_rows_only_to_network_reader_tiers(db, api, world, 
 
 @pytest.mark.parametrize("where", ["user_metadata", "top_level", "network_id_only"])
 def test_network_tier_cannot_be_spoofed(db, api, world, kpi_catalog, where):
-    jwt = claims(world.site_a, "practitioner", uuid.uuid4(), uuid.uuid4())
+    jwt = claims(world.site_a, "practitioner", uuid.uuid4(), world.net_a)
     if where == "user_metadata":
         jwt["user_metadata"] = {"tier": "network"}
     elif where == "top_level":

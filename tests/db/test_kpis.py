@@ -32,7 +32,17 @@ pytestmark = pytest.mark.db
 ROOT = Path(__file__).resolve().parents[2]
 TAXONOMY = ROOT / "taxonomy"
 TIERS = ("consumer", "practitioner", "clinic", "network")
-SITES = [str(uuid.UUID(int=0x5000 + i, version=4)) for i in range(7)]
+SITES = [str(uuid.UUID(int=0x5000 + i, version=4)) for i in range(13)]
+#: two networks: A has sites 0-5, B sites 6-11 (both over the same periods and dimensions);
+#: site 12 sends without a network_id claim, so its events are in no network view
+NETWORKS = [str(uuid.UUID(int=0x6000 + i, version=4)) for i in range(2)]
+NET_A, NET_B = NETWORKS
+SMALL_SITES = {5, 11, 12}
+
+
+def network_of(site: str) -> str | None:
+    i = SITES.index(site)
+    return NET_A if i < 6 else NET_B if i < 12 else None
 
 
 # --------------------------------------------------------------------------- #
@@ -94,7 +104,7 @@ class Generator:
         # actors: 10 per site, some of them also active at a second site
         self.actors = []
         for s, site in enumerate(SITES):
-            for a in range(10 if s < 5 else 3):  # the last two sites are small
+            for a in range(3 if s in SMALL_SITES else 10):  # some sites are small
                 sub = str(uuid.UUID(int=(s << 16) + a + 1, version=4))
                 self.actors.append((site, sub, self.rnd.choice(TIERS)))
         self.actors += [(SITES[1], self.actors[0][1], self.actors[0][2]), (SITES[2], self.actors[1][1], "clinic")]
@@ -121,20 +131,20 @@ class Generator:
             site, sub, tier = self.rnd.choice(self.actors)
             event_id = self.rnd.choice(self.event_ids)
             when = now - timedelta(days=self.rnd.randint(0, days_back), seconds=self.rnd.randint(0, 86000))
-            out.append({"site": site, "actor": sub, "tier": tier, "event_id": event_id, "occurred_at": when,
+            out.append({"site": site, "network": network_of(site), "actor": sub, "tier": tier, "event_id": event_id, "occurred_at": when,
                         "payload": self.payload(event_id), "key": str(uuid.UUID(int=self.rnd.getrandbits(122), version=4))})
         return out
 
 
 INSERT = """
 insert into analytics_private.events
-  (event_id, site_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
-select r.event_id, r.site,
+  (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
+select r.event_id, r.site, r.network,
        extensions.hmac(convert_to(r.actor, 'UTF8'),
                        (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
        r.tier, r.occurred_at, r.key, r.payload
 from jsonb_to_recordset(%s::jsonb)
-  as r (event_id text, site uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
+  as r (event_id text, site uuid, network uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
 on conflict do nothing
 """
 
@@ -142,7 +152,7 @@ on conflict do nothing
 def insert(conn, events: list[dict]) -> None:
     import json
 
-    rows = [dict(e, occurred_at=e["occurred_at"].isoformat()) for e in events]
+    rows = [dict(e, occurred_at=e["occurred_at"].isoformat(), network=e.get("network")) for e in events]
     conn.execute(INSERT, (json.dumps(rows),))
 
 
@@ -181,12 +191,15 @@ def read_site(conn, view: str, site: str) -> dict[tuple, tuple]:
     return out
 
 
-def read_network(conn, view: str) -> dict[tuple, tuple]:
-    with as_caller(conn, "authenticated", claims(SITES[0], "network", uuid.uuid4())) as cur:
+def read_network(conn, view: str, network: str | None = NET_A, *, jwt: dict | None = None,
+                 role: str = "authenticated") -> dict[tuple, tuple]:
+    """The view as a network-tier caller whose network_id claim is ``network`` (None: no claim)."""
+    jwt = jwt if jwt is not None else claims(SITES[0], "network", uuid.uuid4(), network)
+    with as_caller(conn, role, jwt) as cur:
         cur.execute(f"select * from analytics.{view}")
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
-    assert "site_id" not in names
+    assert "site_id" not in names and "network_id" not in names
     out = {}
     for row in rows:
         rec = dict(zip(names, row, strict=False))
@@ -219,13 +232,22 @@ def check_all(conn, tax, events, *, network: bool = True) -> dict[str, tuple[int
             problems.append(f"{kpi.name}: {len(missing)} expected cells differ/missing, e.g. "
                             f"{list(missing.items())[:2]}; got {list(extra.items())[:2]}")
         if network:
-            exp_net = {k: tuple(_norm(x) for x in v)
-                       for k, v in ref.network_values(tax, kpi, events, t, tax.project.k_anonymity).items()}
-            got_net = read_network(conn, f"network_{kpi.name}")
-            sizes[kpi.name] = (len(expected), len(exp_net))
-            if got_net != exp_net:
-                problems.append(f"network_{kpi.name}: expected {len(exp_net)} cells, got {len(got_net)}; "
-                                f"diff e.g. {[(k, exp_net.get(k), got_net.get(k)) for k in set(exp_net) ^ set(got_net) | {k for k in exp_net if k in got_net and exp_net[k] != got_net[k]}][:3]}")
+            shown = 0
+            for net in NETWORKS:
+                exp_net = {k: tuple(_norm(x) for x in v) for k, v in
+                           ref.network_values(tax, kpi, events, t, tax.project.k_anonymity, net).items()}
+                got_net = read_network(conn, f"network_{kpi.name}", net)
+                shown += len(exp_net)
+                if got_net != exp_net:
+                    diff = [(k, exp_net.get(k), got_net.get(k)) for k in set(exp_net) ^ set(got_net)
+                            | {k for k in exp_net if k in got_net and exp_net[k] != got_net[k]}]
+                    problems.append(f"network_{kpi.name} ({net}): expected {len(exp_net)} cells, "
+                                    f"got {len(got_net)}; diff e.g. {diff[:3]}")
+            # no network claim (or a network without events): nothing
+            if read_network(conn, f"network_{kpi.name}", None) or \
+                    read_network(conn, f"network_{kpi.name}", str(uuid.uuid4())):
+                problems.append(f"network_{kpi.name}: rows for a caller without a (known) network")
+            sizes[kpi.name] = (len(expected), shown)
     assert not problems, "\n".join(problems)
     return sizes
 
@@ -355,24 +377,52 @@ def test_network_views_suppress_small_cells(db, compiled):
     events = []
 
     def ev(site, actor, feature):
-        return {"site": site, "actor": actor, "tier": "consumer", "event_id": "consumer.feature_used",
-                "occurred_at": day, "payload": {"feature": feature, "entry_point": "home_screen", "platform": "ios"},
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "consumer",
+                "event_id": "consumer.feature_used", "occurred_at": day,
+                "payload": {"feature": feature, "entry_point": "home_screen", "platform": "ios"},
                 "key": str(uuid.uuid4())}
 
-    # goals: k sites, k actors -> shown; reminders: k sites, k actors -> shown;
-    # education_hub: 2 sites -> hidden, so the smallest shown sibling (reminders) is hidden too
-    for i in range(k):
-        events.append(ev(SITES[i], f"a{i}", "goals"))
-        events.append(ev(SITES[i], f"b{i}", "goals"))
-        events.append(ev(SITES[i], f"c{i}", "reminders"))
-    events.append(ev(SITES[0], "x0", "education_hub"))
-    events.append(ev(SITES[1], "x1", "education_hub"))
+    a_sites, b_sites = SITES[:k], SITES[6:6 + k]
+    assert {network_of(x) for x in a_sites} == {NET_A} and {network_of(x) for x in b_sites} == {NET_B}
+    # network A, day D: goals (k sites, 2k actors) shown; reminders (k sites, k actors) shown on its own,
+    # education_hub (2 sites) hidden, so the smallest shown sibling (reminders) is hidden too
+    for i, site in enumerate(a_sites):
+        events.append(ev(site, f"a{i}", "goals"))
+        events.append(ev(site, f"b{i}", "goals"))
+        events.append(ev(site, f"c{i}", "reminders"))
+    events.append(ev(a_sites[0], "x0", "education_hub"))
+    events.append(ev(a_sites[1], "x1", "education_hub"))
+    # network B, same day and features: every cell has k sites and k actors -> all shown. Counted across
+    # both networks, A's education_hub cell would have k + 2 sites and be shown: suppression is per network
+    for i, site in enumerate(b_sites):
+        events.append(ev(site, f"ga{i}", "goals"))
+        events.append(ev(site, f"ra{i}", "reminders"))
+        events.append(ev(site, f"rb{i}", "reminders"))
+        events.append(ev(site, f"ea{i}", "education_hub"))
+    # no network: never counted anywhere
+    events += [ev(SITES[12], f"n{i}", "education_hub") for i in range(k)]
     insert(db, events)
     refresh_all(db, tax)
-    got = read_network(db, "network_consumer_feature_users_by_feature")
-    assert got == {(day.date(), "goals"): (2 * k,)}
-    total = read_network(db, "network_consumer_feature_users")
-    assert total == {(day.date(),): (3 * k + 2,)}
+    d = day.date()
+    by_feature = "network_consumer_feature_users_by_feature"
+    assert read_network(db, by_feature, NET_A) == {(d, "goals"): (2 * k,)}
+    assert read_network(db, by_feature, NET_B) == {(d, "goals"): (k,), (d, "reminders"): (2 * k,),
+                                                   (d, "education_hub"): (k,)}
+    assert read_network(db, "network_consumer_feature_users", NET_A) == {(d,): (3 * k + 2,)}
+    assert read_network(db, "network_consumer_feature_users", NET_B) == {(d,): (4 * k,)}
+    # no network claim, a malformed one, another network: no rows
+    assert read_network(db, by_feature, None) == {}
+    assert read_network(db, by_feature, str(uuid.uuid4())) == {}
+    bad = claims(SITES[0], "network", uuid.uuid4())
+    bad["app_metadata"]["network_id"] = "not-a-uuid"
+    assert read_network(db, by_feature, jwt=bad) == {}
+    # service_role: only with a network claim, and then only that network
+    assert read_network(db, by_feature, role="service_role", jwt={"role": "service_role"}) == {}
+    assert read_network(db, by_feature, role="service_role",
+                        jwt={"role": "service_role", "app_metadata": {"network_id": NET_B}}) == \
+        read_network(db, by_feature, NET_B)
+    # a non-reader tier with a network claim: nothing
+    assert read_network(db, by_feature, jwt=claims(SITES[0], "clinic", uuid.uuid4(), NET_A)) == {}
     check_all(db, tax, events)
 
 
@@ -431,10 +481,11 @@ def test_funnel_steps_in_order_within_window(db, compiled):
     events = []
 
     def ev(site, actor, event_id, at):
-        return {"site": site, "actor": actor, "tier": "practitioner", "event_id": event_id, "occurred_at": at,
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "practitioner",
+                "event_id": event_id, "occurred_at": at,
                 "payload": gen.payload(event_id), "key": str(uuid.uuid4())}
 
-    for s, site in enumerate(SITES[:6]):
+    for s, site in enumerate(SITES[:6]):  # network A
         for a in range(6):
             actor = f"f{s}-{a}"
             depth = 1 + (a % 4)  # how far this actor goes, in order
@@ -456,8 +507,9 @@ def test_funnel_steps_in_order_within_window(db, compiled):
     check_all(db, tax, events)
     depths = ref.funnel_entries(tax, kpi, events)
     assert {1, 2, 3, 4} <= set(depths.values())
-    net = read_network(db, "network_trial_activation_to_conversion")
+    net = read_network(db, "network_trial_activation_to_conversion", NET_A)
     assert net and any(key[-1] == 4 for key in net), net
+    assert read_network(db, "network_trial_activation_to_conversion", NET_B) == {}  # its sites: too few
 
 
 def test_events_sent_through_track_events_reach_the_views(db, compiled):

@@ -29,8 +29,26 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
+-- The caller's network from the JWT (null when absent or malformed): network views show only its cells.
+create or replace function analytics_private.kpi_caller_network()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
+revoke all on function analytics_private.kpi_caller_network() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_caller_network() to service_role;
+
 -- Network views are for callers of the network tier (and above) and for service_role
--- (reached by SET ROLE, as PostgREST does, or by logging in as it).
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it); either way the rows are
+-- only those of the network in the caller's own network_id claim (none without one).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -102,9 +120,11 @@ create table if not exists analytics_private.kpi_active_clinic_members_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_active_clinic_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_clinic_members_facts_xid_idx on analytics_private.kpi_active_clinic_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_clinic_members_facts is 'KPI active_clinic_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -140,19 +160,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_active_clinic_members_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_active_clinic_members_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['clinic']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_active_clinic_members as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_clinic_members_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -165,13 +190,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_clinic_members_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_active_clinic_members_facts as f
-group by 1;
-create unique index if not exists kpi_active_clinic_members_net_key on analytics_private.kpi_active_clinic_members_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_active_clinic_members_net_key on analytics_private.kpi_active_clinic_members_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_clinic_members_for_caller()
@@ -199,8 +226,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_clinic_members_cells()
 returns table (period date, value bigint)
 language sql
@@ -211,6 +239,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_active_clinic_members_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -277,9 +306,11 @@ create table if not exists analytics_private.kpi_active_network_members_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_active_network_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_network_members_facts_xid_idx on analytics_private.kpi_active_network_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_network_members_facts is 'KPI active_network_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -315,19 +346,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_active_network_members_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_active_network_members_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['network']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_active_network_members as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_network_members_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -340,13 +376,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_network_members_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_active_network_members_facts as f
-group by 1;
-create unique index if not exists kpi_active_network_members_net_key on analytics_private.kpi_active_network_members_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_active_network_members_net_key on analytics_private.kpi_active_network_members_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_network_members_for_caller()
@@ -374,8 +412,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_network_members_cells()
 returns table (period date, value bigint)
 language sql
@@ -386,6 +425,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_active_network_members_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -452,9 +492,11 @@ create table if not exists analytics_private.kpi_active_practitioners_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_active_practitioners_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_practitioners_facts_xid_idx on analytics_private.kpi_active_practitioners_facts (ingest_xid);
 comment on table analytics_private.kpi_active_practitioners_facts is 'KPI active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -490,19 +532,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_active_practitioners_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_active_practitioners_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['practitioner']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_active_practitioners as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_practitioners_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -515,13 +562,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_practitioners_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_active_practitioners_facts as f
-group by 1;
-create unique index if not exists kpi_active_practitioners_net_key on analytics_private.kpi_active_practitioners_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_active_practitioners_net_key on analytics_private.kpi_active_practitioners_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_practitioners_for_caller()
@@ -549,8 +598,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_practitioners_cells()
 returns table (period date, value bigint)
 language sql
@@ -561,6 +611,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_active_practitioners_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -630,9 +681,11 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_latency_ms_values_key unique (site_id, event_key, occurred_at)
 );
+alter table analytics_private.kpi_api_latency_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_api_latency_ms_values_xid_idx on analytics_private.kpi_api_latency_ms_values (ingest_xid);
 create index if not exists kpi_api_latency_ms_values_cell_idx on analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint);
 comment on table analytics_private.kpi_api_latency_ms_values is 'KPI api_latency_ms: one measured value per event.';
@@ -667,8 +720,8 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision
+  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
@@ -695,13 +748,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_latency_ms_net as
-select f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
+select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_api_latency_ms_values as f
-group by 1, 2;
-create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (period, endpoint);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
@@ -729,8 +784,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_latency_ms_cells()
 returns table (period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
 language sql
@@ -741,6 +797,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_latency_ms_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -807,19 +864,23 @@ create table if not exists analytics_private.kpi_api_request_count_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_api_request_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_facts_xid_idx on analytics_private.kpi_api_request_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_request_count_facts is 'KPI api_request_count: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_api_request_count (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_request_count_key unique nulls not distinct (site_id, period)
+  constraint kpi_api_request_count_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_api_request_count add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_xid_idx on analytics_private.kpi_api_request_count (ingest_xid);
 comment on table analytics_private.kpi_api_request_count is 'API requests completed per day.';
 
@@ -845,19 +906,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_request_count_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_api_request_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_api_request_count as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_api_request_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_request_count';
@@ -868,15 +929,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_request_count_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_api_request_count as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_api_request_count_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_api_request_count_net_key on analytics_private.kpi_api_request_count_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_api_request_count as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_api_request_count_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_api_request_count_net_key on analytics_private.kpi_api_request_count_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_request_count_for_caller()
@@ -886,9 +949,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_api_request_count_between("from" date, "to" date)
@@ -898,14 +962,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_request_count_cells()
 returns table (period date, value bigint)
 language sql
@@ -916,6 +982,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_request_count_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -982,19 +1049,23 @@ create table if not exists analytics_private.kpi_api_server_error_count_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_api_server_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_facts_xid_idx on analytics_private.kpi_api_server_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count_facts is 'KPI api_server_error_count: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_api_server_error_count (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_server_error_count_key unique nulls not distinct (site_id, period)
+  constraint kpi_api_server_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_api_server_error_count add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_xid_idx on analytics_private.kpi_api_server_error_count (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count is 'API requests per day that ended with a 5xx status.';
 
@@ -1020,21 +1091,21 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_server_error_count_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_api_server_error_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_api_server_error_count as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_api_server_error_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_server_error_count';
@@ -1045,15 +1116,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_server_error_count_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_api_server_error_count as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_api_server_error_count_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_api_server_error_count_net_key on analytics_private.kpi_api_server_error_count_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_api_server_error_count as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_api_server_error_count_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_api_server_error_count_net_key on analytics_private.kpi_api_server_error_count_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_server_error_count_for_caller()
@@ -1063,9 +1136,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_api_server_error_count_between("from" date, "to" date)
@@ -1075,14 +1149,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_server_error_count_cells()
 returns table (period date, value bigint)
 language sql
@@ -1093,6 +1169,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_server_error_count_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1159,9 +1236,11 @@ create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_clinic_collaborators_facts add column if not exists network_id uuid;
 create index if not exists kpi_clinic_collaborators_facts_xid_idx on analytics_private.kpi_clinic_collaborators_facts (ingest_xid);
 comment on table analytics_private.kpi_clinic_collaborators_facts is 'KPI clinic_collaborators: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1197,19 +1276,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_clinic_collaborators_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_clinic_collaborators_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested']::text[])
       and e.actor_tier = any (array['clinic']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_clinic_collaborators as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_clinic_collaborators_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1222,13 +1306,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_clinic_collaborators_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_clinic_collaborators_facts as f
-group by 1;
-create unique index if not exists kpi_clinic_collaborators_net_key on analytics_private.kpi_clinic_collaborators_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_clinic_collaborators_net_key on analytics_private.kpi_clinic_collaborators_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
@@ -1256,8 +1342,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_clinic_collaborators_cells()
 returns table (period date, value bigint)
 language sql
@@ -1268,6 +1355,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_clinic_collaborators_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1336,9 +1424,11 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_clinic_team_onboarding_steps add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash);
 create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
@@ -1347,10 +1437,12 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_clinic_team_onboarding_actors add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_actors_xid_idx on analytics_private.kpi_clinic_team_onboarding_actors (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 
@@ -1385,42 +1477,46 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.plan_upgraded']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.member_invited']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.protocol_shared']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 3, interval '14 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_clinic_team_onboarding_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_clinic_team_onboarding_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_clinic_team_onboarding as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_clinic_team_onboarding_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_clinic_team_onboarding_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -1438,15 +1534,17 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_clinic_team_onboarding_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_clinic_team_onboarding_actors as a cross join generate_series(1, 3) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_clinic_team_onboarding_net_key on analytics_private.kpi_clinic_team_onboarding_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_clinic_team_onboarding_net_key on analytics_private.kpi_clinic_team_onboarding_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
@@ -1474,8 +1572,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_clinic_team_onboarding_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -1486,6 +1585,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_clinic_team_onboarding_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1557,9 +1657,11 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consumer_daily_actives_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_daily_actives_facts_xid_idx on analytics_private.kpi_consumer_daily_actives_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_daily_actives_facts is 'KPI consumer_daily_actives: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1595,19 +1697,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_consumer_daily_actives_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_consumer_daily_actives_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected']::text[])
       and e.actor_tier = any (array['consumer']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_consumer_daily_actives as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_daily_actives_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1620,13 +1727,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consumer_daily_actives_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_consumer_daily_actives_facts as f
-group by 1;
-create unique index if not exists kpi_consumer_daily_actives_net_key on analytics_private.kpi_consumer_daily_actives_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_consumer_daily_actives_net_key on analytics_private.kpi_consumer_daily_actives_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
@@ -1654,8 +1763,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consumer_daily_actives_cells()
 returns table (period date, value bigint)
 language sql
@@ -1666,6 +1776,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consumer_daily_actives_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1732,9 +1843,11 @@ create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consumer_feature_users_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_facts_xid_idx on analytics_private.kpi_consumer_feature_users_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_facts is 'KPI consumer_feature_users: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1770,19 +1883,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_consumer_feature_users_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_consumer_feature_users_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['consumer.feature_used']::text[])
       and e.actor_tier = any (array['consumer']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_consumer_feature_users as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_feature_users_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1795,13 +1913,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consumer_feature_users_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_consumer_feature_users_facts as f
-group by 1;
-create unique index if not exists kpi_consumer_feature_users_net_key on analytics_private.kpi_consumer_feature_users_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_consumer_feature_users_net_key on analytics_private.kpi_consumer_feature_users_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
@@ -1829,8 +1949,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consumer_feature_users_cells()
 returns table (period date, value bigint)
 language sql
@@ -1841,6 +1962,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consumer_feature_users_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1907,9 +2029,11 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   site_id uuid not null,
   period date not null, feature text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash)
+  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consumer_feature_users_by_feature_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_by_feature_facts_xid_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_facts is 'KPI consumer_feature_users_by_feature: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1945,19 +2069,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'feature'), e.actor_hash
+    insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'feature'), e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['consumer.feature_used']::text[])
       and e.actor_tier = any (array['consumer']::text[])
     on conflict do nothing
-    returning site_id, period, feature
+    returning site_id, period, feature, actor_hash
   )
   insert into analytics_private.kpi_consumer_feature_users_by_feature as r (site_id, period, feature, value)
-  select fresh.site_id, fresh.period, fresh.feature, count(*)
+  select fresh.site_id, fresh.period, fresh.feature, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_feature_users_by_feature_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.feature is not distinct from fresh.feature)
   group by 1, 2, 3
   on conflict (site_id, period, feature) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1970,13 +2099,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consumer_feature_users_by_feature_net as
-select f.period, f.feature, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_consumer_feature_users_by_feature_facts as f
-group by 1, 2;
-create unique index if not exists kpi_consumer_feature_users_by_feature_net_key on analytics_private.kpi_consumer_feature_users_by_feature_net (period, feature);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_consumer_feature_users_by_feature_net_key on analytics_private.kpi_consumer_feature_users_by_feature_net (network_id, period, feature);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
@@ -2004,8 +2135,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consumer_feature_users_by_feature_cells()
 returns table (period date, feature text, value bigint)
 language sql
@@ -2016,6 +2148,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consumer_feature_users_by_feature_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2082,9 +2215,11 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_daily_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_daily_active_actors_facts_xid_idx on analytics_private.kpi_daily_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2120,18 +2255,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_daily_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_daily_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -2144,13 +2284,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_daily_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_daily_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
@@ -2178,8 +2320,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_daily_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -2190,6 +2333,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_daily_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2256,19 +2400,23 @@ create table if not exists analytics_private.kpi_error_count_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_error_count_facts_xid_idx on analytics_private.kpi_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_error_count_facts is 'KPI error_count: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_error_count (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_error_count_key unique nulls not distinct (site_id, period)
+  constraint kpi_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_error_count add column if not exists network_id uuid;
 create index if not exists kpi_error_count_xid_idx on analytics_private.kpi_error_count (ingest_xid);
 comment on table analytics_private.kpi_error_count is 'All errors shown to callers per day.';
 
@@ -2294,19 +2442,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_error_count_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_error_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_error_count as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_error_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'error_count';
@@ -2317,15 +2465,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_error_count_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_error_count as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_error_count_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_error_count_net_key on analytics_private.kpi_error_count_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_error_count as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_error_count_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_error_count_net_key on analytics_private.kpi_error_count_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_error_count_for_caller()
@@ -2335,9 +2485,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_error_count_between("from" date, "to" date)
@@ -2347,14 +2498,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_error_count_cells()
 returns table (period date, value bigint)
 language sql
@@ -2365,6 +2518,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_error_count_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2431,19 +2585,23 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   site_id uuid not null,
   period date not null, error_code text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash)
+  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
 );
+alter table analytics_private.kpi_errors_by_code_facts add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_facts_xid_idx on analytics_private.kpi_errors_by_code_facts (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code_facts is 'KPI errors_by_code: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_errors_by_code (
   site_id uuid not null,
   period date not null, error_code text,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_errors_by_code_key unique nulls not distinct (site_id, period, error_code)
+  constraint kpi_errors_by_code_key unique nulls not distinct (site_id, period, error_code, network_id)
 );
+alter table analytics_private.kpi_errors_by_code add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_xid_idx on analytics_private.kpi_errors_by_code (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code is 'Errors shown to callers per day, by error code.';
 
@@ -2469,19 +2627,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.actor_hash
+  insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), count(*)
+  insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
-  group by 1, 2, 3
-  on conflict (site_id, period, error_code) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, error_code, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'errors_by_code';
@@ -2492,15 +2650,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_errors_by_code_net as
-select v.period, v.error_code, v.value, p.sites, p.actors
-from (select f.period, f.error_code, sum(f.value)::bigint as value
-      from analytics_private.kpi_errors_by_code as f group by 1, 2) as v
-join (select f.period, f.error_code, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_errors_by_code_facts as f group by 1, 2) as p
-  on v.period = p.period and v.error_code is not distinct from p.error_code;
-create unique index if not exists kpi_errors_by_code_net_key on analytics_private.kpi_errors_by_code_net (period, error_code);
+select v.network_id, v.period, v.error_code, v.value, p.sites, p.actors
+from (select f.network_id, f.period, f.error_code, sum(f.value)::bigint as value
+      from analytics_private.kpi_errors_by_code as f where f.network_id is not null group by 1, 2, 3) as v
+join (select f.network_id, f.period, f.error_code, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_errors_by_code_facts as f where f.network_id is not null group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.error_code is not distinct from p.error_code;
+create unique index if not exists kpi_errors_by_code_net_key on analytics_private.kpi_errors_by_code_net (network_id, period, error_code);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_errors_by_code_for_caller()
@@ -2510,9 +2670,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.error_code, r.value
+  select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2, 3;
 $fn$;
 
 create or replace function analytics_private.kpi_errors_by_code_between("from" date, "to" date)
@@ -2522,14 +2683,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.error_code, r.value
+  select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_errors_by_code_cells()
 returns table (period date, error_code text, value bigint)
 language sql
@@ -2540,6 +2703,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_errors_by_code_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2606,9 +2770,11 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_monthly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_active_actors_facts_xid_idx on analytics_private.kpi_monthly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_monthly_active_actors_facts is 'KPI monthly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2644,18 +2810,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_monthly_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_monthly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_monthly_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_monthly_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -2668,13 +2839,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_monthly_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_monthly_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_monthly_active_actors_net_key on analytics_private.kpi_monthly_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_monthly_active_actors_net_key on analytics_private.kpi_monthly_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
@@ -2702,8 +2875,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_monthly_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -2714,6 +2888,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_monthly_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2780,9 +2955,11 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_cohort
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_monthly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_signup_retention_cohorts_xid_idx on analytics_private.kpi_monthly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_monthly_signup_retention_cohorts is 'KPI monthly_signup_retention: each actor''s cohort, the month of its first cohort event at the site.';
 
@@ -2840,14 +3017,16 @@ begin
           and e.event_id = any (array['system.signup_completed']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_monthly_signup_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_monthly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.signup_completed']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_monthly_signup_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('month', e.occurred_at at time zone 'UTC')::date
@@ -2884,17 +3063,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_monthly_signup_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_monthly_signup_retention_cohorts as c
 cross join generate_series(0, 12) as g (j)
 left join analytics_private.kpi_monthly_signup_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
-group by 1, 2;
-create unique index if not exists kpi_monthly_signup_retention_net_key on analytics_private.kpi_monthly_signup_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_monthly_signup_retention_net_key on analytics_private.kpi_monthly_signup_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
@@ -2922,8 +3103,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_monthly_signup_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -2934,6 +3116,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_monthly_signup_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3005,9 +3188,11 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_facts
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_network_analytics_viewers_facts add column if not exists network_id uuid;
 create index if not exists kpi_network_analytics_viewers_facts_xid_idx on analytics_private.kpi_network_analytics_viewers_facts (ingest_xid);
 comment on table analytics_private.kpi_network_analytics_viewers_facts is 'KPI network_analytics_viewers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3043,19 +3228,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_network_analytics_viewers_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_network_analytics_viewers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['network.benchmark_compared', 'network.dashboard_viewed']::text[])
       and e.actor_tier = any (array['network']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_network_analytics_viewers as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_network_analytics_viewers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -3068,13 +3258,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_network_analytics_viewers_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_network_analytics_viewers_facts as f
-group by 1;
-create unique index if not exists kpi_network_analytics_viewers_net_key on analytics_private.kpi_network_analytics_viewers_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_network_analytics_viewers_net_key on analytics_private.kpi_network_analytics_viewers_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
@@ -3102,8 +3294,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_network_analytics_viewers_cells()
 returns table (period date, value bigint)
 language sql
@@ -3114,6 +3307,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_network_analytics_viewers_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3180,9 +3374,11 @@ create table if not exists analytics_private.kpi_protocol_loggers_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_protocol_loggers_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_loggers_facts_xid_idx on analytics_private.kpi_protocol_loggers_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_loggers_facts is 'KPI protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3218,19 +3414,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_protocol_loggers_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_protocol_loggers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['practitioner.protocol_logged']::text[])
       and e.actor_tier = any (array['practitioner']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_protocol_loggers as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_protocol_loggers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -3243,13 +3444,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_protocol_loggers_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_protocol_loggers_facts as f
-group by 1;
-create unique index if not exists kpi_protocol_loggers_net_key on analytics_private.kpi_protocol_loggers_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_protocol_loggers_net_key on analytics_private.kpi_protocol_loggers_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_loggers_for_caller()
@@ -3277,8 +3480,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_protocol_loggers_cells()
 returns table (period date, value bigint)
 language sql
@@ -3289,6 +3493,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_protocol_loggers_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3355,9 +3560,11 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_coho
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_logging_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_protocol_logging_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_logging_retention_cohorts_xid_idx on analytics_private.kpi_protocol_logging_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_protocol_logging_retention_cohorts is 'KPI protocol_logging_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -3415,14 +3622,16 @@ begin
           and e.event_id = any (array['practitioner.trial_started']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_protocol_logging_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_protocol_logging_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_protocol_logging_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
@@ -3459,17 +3668,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_protocol_logging_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_protocol_logging_retention_cohorts as c
 cross join generate_series(0, 8) as g (j)
 left join analytics_private.kpi_protocol_logging_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-group by 1, 2;
-create unique index if not exists kpi_protocol_logging_retention_net_key on analytics_private.kpi_protocol_logging_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_protocol_logging_retention_net_key on analytics_private.kpi_protocol_logging_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
@@ -3497,8 +3708,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_protocol_logging_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -3509,6 +3721,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_protocol_logging_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3580,19 +3793,23 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   site_id uuid not null,
   period date not null, logging_mode text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash)
+  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
 );
+alter table analytics_private.kpi_protocol_sessions_logged_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_facts_xid_idx on analytics_private.kpi_protocol_sessions_logged_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged_facts is 'KPI protocol_sessions_logged: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_protocol_sessions_logged (
   site_id uuid not null,
   period date not null, logging_mode text,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_sessions_logged_key unique nulls not distinct (site_id, period, logging_mode)
+  constraint kpi_protocol_sessions_logged_key unique nulls not distinct (site_id, period, logging_mode, network_id)
 );
+alter table analytics_private.kpi_protocol_sessions_logged add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_xid_idx on analytics_private.kpi_protocol_sessions_logged (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged is 'Protocol sessions logged per day, by logging mode (live, after the session, bulk import).';
 
@@ -3618,19 +3835,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash
+  insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), count(*)
+  insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
-  group by 1, 2, 3
-  on conflict (site_id, period, logging_mode) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, logging_mode, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'protocol_sessions_logged';
@@ -3641,15 +3858,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_protocol_sessions_logged_net as
-select v.period, v.logging_mode, v.value, p.sites, p.actors
-from (select f.period, f.logging_mode, sum(f.value)::bigint as value
-      from analytics_private.kpi_protocol_sessions_logged as f group by 1, 2) as v
-join (select f.period, f.logging_mode, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_protocol_sessions_logged_facts as f group by 1, 2) as p
-  on v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
-create unique index if not exists kpi_protocol_sessions_logged_net_key on analytics_private.kpi_protocol_sessions_logged_net (period, logging_mode);
+select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
+from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+      from analytics_private.kpi_protocol_sessions_logged as f where f.network_id is not null group by 1, 2, 3) as v
+join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_protocol_sessions_logged_facts as f where f.network_id is not null group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+create unique index if not exists kpi_protocol_sessions_logged_net_key on analytics_private.kpi_protocol_sessions_logged_net (network_id, period, logging_mode);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
@@ -3659,9 +3878,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.logging_mode, r.value
+  select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2, 3;
 $fn$;
 
 create or replace function analytics_private.kpi_protocol_sessions_logged_between("from" date, "to" date)
@@ -3671,14 +3891,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.logging_mode, r.value
+  select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_protocol_sessions_logged_cells()
 returns table (period date, logging_mode text, value bigint)
 language sql
@@ -3689,6 +3911,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_protocol_sessions_logged_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3758,9 +3981,11 @@ create table if not exists analytics_private.kpi_screen_load_ms_values (
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_screen_load_ms_values_key unique (site_id, event_key, occurred_at)
 );
+alter table analytics_private.kpi_screen_load_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_screen_load_ms_values_xid_idx on analytics_private.kpi_screen_load_ms_values (ingest_xid);
 create index if not exists kpi_screen_load_ms_values_cell_idx on analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform);
 comment on table analytics_private.kpi_screen_load_ms_values is 'KPI screen_load_ms: one measured value per event.';
@@ -3795,8 +4020,8 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'screen'), (e.payload ->> 'platform'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision
+  insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'screen'), (e.payload ->> 'platform'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.screen_loaded']::text[])
@@ -3823,13 +4048,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_screen_load_ms_net as
-select f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
+select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_screen_load_ms_values as f
-group by 1, 2, 3;
-create unique index if not exists kpi_screen_load_ms_net_key on analytics_private.kpi_screen_load_ms_net (period, screen, platform);
+where f.network_id is not null
+group by 1, 2, 3, 4;
+create unique index if not exists kpi_screen_load_ms_net_key on analytics_private.kpi_screen_load_ms_net (network_id, period, screen, platform);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_screen_load_ms_for_caller()
@@ -3857,8 +4084,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_screen_load_ms_cells()
 returns table (period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -3869,6 +4097,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_screen_load_ms_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3937,9 +4166,11 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_trial_activation_to_conversion_steps add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash);
 create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
@@ -3948,10 +4179,12 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_trial_activation_to_conversion_actors add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_actors_xid_idx on analytics_private.kpi_trial_activation_to_conversion_actors (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 
@@ -3986,47 +4219,52 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_created']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
 union all
-select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_converted']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 4, interval '30 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_trial_activation_to_conversion_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_trial_activation_to_conversion_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_trial_activation_to_conversion as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_trial_activation_to_conversion_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_trial_activation_to_conversion_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -4044,15 +4282,17 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_trial_activation_to_conversion_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_trial_activation_to_conversion_actors as a cross join generate_series(1, 4) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_trial_activation_to_conversion_net_key on analytics_private.kpi_trial_activation_to_conversion_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_trial_activation_to_conversion_net_key on analytics_private.kpi_trial_activation_to_conversion_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
@@ -4080,8 +4320,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_trial_activation_to_conversion_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -4092,6 +4333,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_trial_activation_to_conversion_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4165,9 +4407,11 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
@@ -4176,10 +4420,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 
@@ -4214,47 +4460,52 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.feature_used']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
 union all
-select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.plan_upgraded']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 4, interval '30 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -4272,15 +4523,17 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a cross join generate_series(1, 4) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_upgrade_funnel_consumer_to_clinic_net_key on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_upgrade_funnel_consumer_to_clinic_net_key on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
@@ -4308,8 +4561,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -4320,6 +4574,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4393,9 +4648,11 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_upgrade_prompt_to_trial_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
@@ -4404,10 +4661,12 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_upgrade_prompt_to_trial_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_actors_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 
@@ -4442,38 +4701,41 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.upgrade_prompt_viewed']::text[])
       and (e.payload ->> 'offered_tier') = any (array['practitioner']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 2, interval '7 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_upgrade_prompt_to_trial_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_prompt_to_trial_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_upgrade_prompt_to_trial as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_prompt_to_trial_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -4491,15 +4753,17 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_upgrade_prompt_to_trial_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_upgrade_prompt_to_trial_actors as a cross join generate_series(1, 2) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_upgrade_prompt_to_trial_net_key on analytics_private.kpi_upgrade_prompt_to_trial_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_upgrade_prompt_to_trial_net_key on analytics_private.kpi_upgrade_prompt_to_trial_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
@@ -4527,8 +4791,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_upgrade_prompt_to_trial_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -4539,6 +4804,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_upgrade_prompt_to_trial_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4610,9 +4876,11 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_weekly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_active_actors_facts_xid_idx on analytics_private.kpi_weekly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_actors_facts is 'KPI weekly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4648,18 +4916,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_weekly_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_weekly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_weekly_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_weekly_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -4672,13 +4945,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_weekly_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_weekly_active_actors_net_key on analytics_private.kpi_weekly_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_weekly_active_actors_net_key on analytics_private.kpi_weekly_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
@@ -4706,8 +4981,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -4718,6 +4994,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4784,9 +5061,11 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_cohorts
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_weekly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_signup_retention_cohorts_xid_idx on analytics_private.kpi_weekly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_weekly_signup_retention_cohorts is 'KPI weekly_signup_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -4844,14 +5123,16 @@ begin
           and e.event_id = any (array['system.signup_completed']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_weekly_signup_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_weekly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.signup_completed']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_weekly_signup_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
@@ -4888,17 +5169,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_signup_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_weekly_signup_retention_cohorts as c
 cross join generate_series(0, 8) as g (j)
 left join analytics_private.kpi_weekly_signup_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-group by 1, 2;
-create unique index if not exists kpi_weekly_signup_retention_net_key on analytics_private.kpi_weekly_signup_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_weekly_signup_retention_net_key on analytics_private.kpi_weekly_signup_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
@@ -4926,8 +5209,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_signup_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -4938,6 +5222,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_signup_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5056,18 +5341,21 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_actors_28d_net as
-select v.period, v.tier, v.value, p.sites, p.actors
-from (select f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      group by 1, 2) as v
-join (select f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
+      where f.network_id is not null
+      group by 1, 2, 3) as v
+join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
              count(distinct f.actor_hash) as actors
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      group by 1, 2) as p
-  on v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (period, tier);
+      where f.network_id is not null
+      group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
@@ -5095,8 +5383,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_actors_28d_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -5106,7 +5395,8 @@ set search_path = ''
 as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_28d_net as m where m.period <= (now() at time zone 'UTC')::date
+    from analytics_private.kpi_active_actors_28d_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5215,18 +5505,21 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_actors_7d_net as
-select v.period, v.tier, v.value, p.sites, p.actors
-from (select f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 6) as g (i)
-      group by 1, 2) as v
-join (select f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
+      where f.network_id is not null
+      group by 1, 2, 3) as v
+join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
              count(distinct f.actor_hash) as actors
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 6) as g (i)
-      group by 1, 2) as p
-  on v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_7d_net_key on analytics_private.kpi_active_actors_7d_net (period, tier);
+      where f.network_id is not null
+      group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+create unique index if not exists kpi_active_actors_7d_net_key on analytics_private.kpi_active_actors_7d_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_7d_for_caller()
@@ -5254,8 +5547,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_actors_7d_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -5265,7 +5559,8 @@ set search_path = ''
 as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_7d_net as m where m.period <= (now() at time zone 'UTC')::date
+    from analytics_private.kpi_active_actors_7d_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period

@@ -814,8 +814,26 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
+-- The caller's network from the JWT (null when absent or malformed): network views show only its cells.
+create or replace function analytics_private.kpi_caller_network()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
+revoke all on function analytics_private.kpi_caller_network() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_caller_network() to service_role;
+
 -- Network views are for callers of the network tier (and above) and for service_role
--- (reached by SET ROLE, as PostgREST does, or by logging in as it).
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it); either way the rows are
+-- only those of the network in the caller's own network_id claim (none without one).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -890,9 +908,11 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_latency_ms_values_key unique (site_id, event_key, occurred_at)
 );
+alter table analytics_private.kpi_api_latency_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_api_latency_ms_values_xid_idx on analytics_private.kpi_api_latency_ms_values (ingest_xid);
 create index if not exists kpi_api_latency_ms_values_cell_idx on analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint_group);
 comment on table analytics_private.kpi_api_latency_ms_values is 'KPI api_latency_ms: one measured value per event.';
@@ -927,8 +947,8 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint_group, actor_hash, event_key, occurred_at, measure)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint_group'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision
+  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint_group, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint_group'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
@@ -955,13 +975,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_latency_ms_net as
-select f.period, f.endpoint_group, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
+select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_api_latency_ms_values as f
-group by 1, 2;
-create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (period, endpoint_group);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint_group);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
@@ -989,8 +1011,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_latency_ms_cells()
 returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -1001,6 +1024,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_latency_ms_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1067,9 +1091,11 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_daily_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_daily_active_actors_facts_xid_idx on analytics_private.kpi_daily_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1105,18 +1131,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.protocol_shared', 'consumer.feature_used', 'consumer.goal_completed', 'practitioner.protocol_logged', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_daily_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_daily_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1129,13 +1160,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_daily_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_daily_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
@@ -1163,8 +1196,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_daily_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -1175,6 +1209,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_daily_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1241,19 +1276,23 @@ create table if not exists analytics_private.kpi_live_protocol_sessions_facts (
   site_id uuid not null,
   period date not null, logging_mode text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_live_protocol_sessions_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash)
+  constraint kpi_live_protocol_sessions_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
 );
+alter table analytics_private.kpi_live_protocol_sessions_facts add column if not exists network_id uuid;
 create index if not exists kpi_live_protocol_sessions_facts_xid_idx on analytics_private.kpi_live_protocol_sessions_facts (ingest_xid);
 comment on table analytics_private.kpi_live_protocol_sessions_facts is 'KPI live_protocol_sessions: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_live_protocol_sessions (
   site_id uuid not null,
   period date not null, logging_mode text,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_live_protocol_sessions_key unique nulls not distinct (site_id, period, logging_mode)
+  constraint kpi_live_protocol_sessions_key unique nulls not distinct (site_id, period, logging_mode, network_id)
 );
+alter table analytics_private.kpi_live_protocol_sessions add column if not exists network_id uuid;
 create index if not exists kpi_live_protocol_sessions_xid_idx on analytics_private.kpi_live_protocol_sessions (ingest_xid);
 comment on table analytics_private.kpi_live_protocol_sessions is 'Protocol sessions logged live or right after the session, per day and mode.';
 
@@ -1279,21 +1318,21 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_live_protocol_sessions_facts (site_id, period, logging_mode, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash
+  insert into analytics_private.kpi_live_protocol_sessions_facts (site_id, period, logging_mode, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
       and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_live_protocol_sessions as r (site_id, period, logging_mode, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), count(*)
+  insert into analytics_private.kpi_live_protocol_sessions as r (site_id, period, logging_mode, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
       and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])
-  group by 1, 2, 3
-  on conflict (site_id, period, logging_mode) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, logging_mode, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'live_protocol_sessions';
@@ -1304,15 +1343,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_live_protocol_sessions_net as
-select v.period, v.logging_mode, v.value, p.sites, p.actors
-from (select f.period, f.logging_mode, sum(f.value)::bigint as value
-      from analytics_private.kpi_live_protocol_sessions as f group by 1, 2) as v
-join (select f.period, f.logging_mode, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_live_protocol_sessions_facts as f group by 1, 2) as p
-  on v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
-create unique index if not exists kpi_live_protocol_sessions_net_key on analytics_private.kpi_live_protocol_sessions_net (period, logging_mode);
+select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
+from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+      from analytics_private.kpi_live_protocol_sessions as f where f.network_id is not null group by 1, 2, 3) as v
+join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_live_protocol_sessions_facts as f where f.network_id is not null group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+create unique index if not exists kpi_live_protocol_sessions_net_key on analytics_private.kpi_live_protocol_sessions_net (network_id, period, logging_mode);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_live_protocol_sessions_for_caller()
@@ -1322,9 +1363,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.logging_mode, r.value
+  select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2, 3;
 $fn$;
 
 create or replace function analytics_private.kpi_live_protocol_sessions_between("from" date, "to" date)
@@ -1334,14 +1376,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.logging_mode, r.value
+  select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_live_protocol_sessions_cells()
 returns table (period date, logging_mode text, value bigint)
 language sql
@@ -1352,6 +1396,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_live_protocol_sessions_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1420,9 +1465,11 @@ create table if not exists analytics_private.kpi_upgrade_funnel_steps (
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_upgrade_funnel_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_steps_actor_idx on analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private.kpi_upgrade_funnel_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_steps is 'KPI upgrade_funnel: every event that matches a step, per actor.';
@@ -1431,10 +1478,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_upgrade_funnel_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_actors_xid_idx on analytics_private.kpi_upgrade_funnel_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_actors is 'KPI upgrade_funnel: per actor and entry cell, the deepest step reached.';
 
@@ -1469,43 +1518,47 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.feature_used']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
       and (e.payload ->> 'logging_mode') = any (array['live']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_upgrade_funnel_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_upgrade_funnel_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 3, interval '14 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_upgrade_funnel as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_funnel_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_funnel_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -1523,15 +1576,17 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_upgrade_funnel_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_upgrade_funnel_actors as a cross join generate_series(1, 3) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_upgrade_funnel_net_key on analytics_private.kpi_upgrade_funnel_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_upgrade_funnel_net_key on analytics_private.kpi_upgrade_funnel_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_funnel_for_caller()
@@ -1559,8 +1614,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_upgrade_funnel_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -1571,6 +1627,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_upgrade_funnel_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1642,9 +1699,11 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_fac
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_weekly_active_practitioners_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_active_practitioners_facts_xid_idx on analytics_private.kpi_weekly_active_practitioners_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_practitioners_facts is 'KPI weekly_active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1680,19 +1739,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_weekly_active_practitioners_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_weekly_active_practitioners_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['practitioner.protocol_logged', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['practitioner']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_weekly_active_practitioners as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_weekly_active_practitioners_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1705,13 +1769,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_active_practitioners_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_weekly_active_practitioners_facts as f
-group by 1;
-create unique index if not exists kpi_weekly_active_practitioners_net_key on analytics_private.kpi_weekly_active_practitioners_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_weekly_active_practitioners_net_key on analytics_private.kpi_weekly_active_practitioners_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_active_practitioners_for_caller()
@@ -1739,8 +1805,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_active_practitioners_cells()
 returns table (period date, value bigint)
 language sql
@@ -1751,6 +1818,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_active_practitioners_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1817,9 +1885,11 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_weekly_protocol_loggers_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_protocol_loggers_facts_xid_idx on analytics_private.kpi_weekly_protocol_loggers_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_protocol_loggers_facts is 'KPI weekly_protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1855,19 +1925,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_weekly_protocol_loggers_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_weekly_protocol_loggers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['practitioner.protocol_logged']::text[])
       and e.actor_tier = any (array['practitioner']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_weekly_protocol_loggers as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_weekly_protocol_loggers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -1880,13 +1955,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_protocol_loggers_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_weekly_protocol_loggers_facts as f
-group by 1;
-create unique index if not exists kpi_weekly_protocol_loggers_net_key on analytics_private.kpi_weekly_protocol_loggers_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_weekly_protocol_loggers_net_key on analytics_private.kpi_weekly_protocol_loggers_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_protocol_loggers_for_caller()
@@ -1914,8 +1991,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_protocol_loggers_cells()
 returns table (period date, value bigint)
 language sql
@@ -1926,6 +2004,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_protocol_loggers_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -1992,9 +2071,11 @@ create table if not exists analytics_private.kpi_weekly_retention_cohorts (
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_weekly_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_retention_cohorts_xid_idx on analytics_private.kpi_weekly_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_weekly_retention_cohorts is 'KPI weekly_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -2052,14 +2133,16 @@ begin
           and e.event_id = any (array['system.signup_completed']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_weekly_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_weekly_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.signup_completed']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_weekly_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
@@ -2096,17 +2179,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_weekly_retention_cohorts as c
 cross join generate_series(0, 8) as g (j)
 left join analytics_private.kpi_weekly_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-group by 1, 2;
-create unique index if not exists kpi_weekly_retention_net_key on analytics_private.kpi_weekly_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_weekly_retention_net_key on analytics_private.kpi_weekly_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_retention_for_caller()
@@ -2134,8 +2219,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -2146,6 +2232,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2264,18 +2351,21 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_actors_28d_net as
-select v.period, v.tier, v.value, p.sites, p.actors
-from (select f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      group by 1, 2) as v
-join (select f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
+      where f.network_id is not null
+      group by 1, 2, 3) as v
+join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
              count(distinct f.actor_hash) as actors
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      group by 1, 2) as p
-  on v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (period, tier);
+      where f.network_id is not null
+      group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
@@ -2303,8 +2393,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_actors_28d_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -2314,7 +2405,8 @@ set search_path = ''
 as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_28d_net as m where m.period <= (now() at time zone 'UTC')::date
+    from analytics_private.kpi_active_actors_28d_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period

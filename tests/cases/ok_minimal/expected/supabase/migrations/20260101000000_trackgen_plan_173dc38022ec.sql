@@ -555,8 +555,26 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
+-- The caller's network from the JWT (null when absent or malformed): network views show only its cells.
+create or replace function analytics_private.kpi_caller_network()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
+revoke all on function analytics_private.kpi_caller_network() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_caller_network() to service_role;
+
 -- Network views are for callers of the network tier (and above) and for service_role
--- (reached by SET ROLE, as PostgREST does, or by logging in as it).
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it); either way the rows are
+-- only those of the network in the caller's own network_id claim (none without one).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql

@@ -29,8 +29,26 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
+-- The caller's network from the JWT (null when absent or malformed): network views show only its cells.
+create or replace function analytics_private.kpi_caller_network()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
+revoke all on function analytics_private.kpi_caller_network() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_caller_network() to service_role;
+
 -- Network views are for callers of the network tier (and above) and for service_role
--- (reached by SET ROLE, as PostgREST does, or by logging in as it).
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it); either way the rows are
+-- only those of the network in the caller's own network_id claim (none without one).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -102,19 +120,23 @@ create table if not exists analytics_private.kpi_consent_refusals_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consent_refusals_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_consent_refusals_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consent_refusals_facts add column if not exists network_id uuid;
 create index if not exists kpi_consent_refusals_facts_xid_idx on analytics_private.kpi_consent_refusals_facts (ingest_xid);
 comment on table analytics_private.kpi_consent_refusals_facts is 'KPI consent_refusals: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_consent_refusals (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consent_refusals_key unique nulls not distinct (site_id, period)
+  constraint kpi_consent_refusals_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_consent_refusals add column if not exists network_id uuid;
 create index if not exists kpi_consent_refusals_xid_idx on analytics_private.kpi_consent_refusals (ingest_xid);
 comment on table analytics_private.kpi_consent_refusals is 'Consent questions answered with no, per day.';
 
@@ -140,21 +162,21 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_consent_refusals_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_consent_refusals_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.consent_answered']::text[])
       and (e.payload ->> 'answer') = any (array['no']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_consent_refusals as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_consent_refusals as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.consent_answered']::text[])
       and (e.payload ->> 'answer') = any (array['no']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'consent_refusals';
@@ -165,15 +187,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consent_refusals_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_consent_refusals as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_consent_refusals_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_consent_refusals_net_key on analytics_private.kpi_consent_refusals_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_consent_refusals as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_consent_refusals_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_consent_refusals_net_key on analytics_private.kpi_consent_refusals_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consent_refusals_for_caller()
@@ -183,9 +207,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_consent_refusals_between("from" date, "to" date)
@@ -195,14 +220,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consent_refusals_cells()
 returns table (period date, value bigint)
 language sql
@@ -213,6 +240,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consent_refusals_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period

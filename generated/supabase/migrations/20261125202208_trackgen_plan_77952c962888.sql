@@ -1,4 +1,4 @@
--- trackgen migration 20261125200938: schema state for plan 77952c962888.
+-- trackgen migration 20261125202208: schema state for plan 77952c962888.
 -- Generated from taxonomy/; every statement is re-runnable and additive. Do not edit.
 
 -- >>> supabase/schemas/00_schemas.sql
@@ -2619,8 +2619,26 @@ $fn$;
 revoke all on function analytics_private.kpi_caller_site() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_site() to service_role;
 
+-- The caller's network from the JWT (null when absent or malformed): network views show only its cells.
+create or replace function analytics_private.kpi_caller_network()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
+revoke all on function analytics_private.kpi_caller_network() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_caller_network() to service_role;
+
 -- Network views are for callers of the network tier (and above) and for service_role
--- (reached by SET ROLE, as PostgREST does, or by logging in as it).
+-- (reached by SET ROLE, as PostgREST does, or by logging in as it); either way the rows are
+-- only those of the network in the caller's own network_id claim (none without one).
 create or replace function analytics_private.kpi_caller_reads_network()
 returns boolean
 language sql
@@ -2692,9 +2710,11 @@ create table if not exists analytics_private.kpi_active_clinic_members_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_active_clinic_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_clinic_members_facts_xid_idx on analytics_private.kpi_active_clinic_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_clinic_members_facts is 'KPI active_clinic_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2730,19 +2750,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_active_clinic_members_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_active_clinic_members_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['clinic']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_active_clinic_members as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_clinic_members_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -2755,13 +2780,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_clinic_members_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_active_clinic_members_facts as f
-group by 1;
-create unique index if not exists kpi_active_clinic_members_net_key on analytics_private.kpi_active_clinic_members_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_active_clinic_members_net_key on analytics_private.kpi_active_clinic_members_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_clinic_members_for_caller()
@@ -2789,8 +2816,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_clinic_members_cells()
 returns table (period date, value bigint)
 language sql
@@ -2801,6 +2829,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_active_clinic_members_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -2867,9 +2896,11 @@ create table if not exists analytics_private.kpi_active_network_members_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_active_network_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_network_members_facts_xid_idx on analytics_private.kpi_active_network_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_network_members_facts is 'KPI active_network_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2905,19 +2936,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_active_network_members_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_active_network_members_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['network']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_active_network_members as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_network_members_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -2930,13 +2966,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_network_members_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_active_network_members_facts as f
-group by 1;
-create unique index if not exists kpi_active_network_members_net_key on analytics_private.kpi_active_network_members_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_active_network_members_net_key on analytics_private.kpi_active_network_members_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_network_members_for_caller()
@@ -2964,8 +3002,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_network_members_cells()
 returns table (period date, value bigint)
 language sql
@@ -2976,6 +3015,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_active_network_members_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3042,9 +3082,11 @@ create table if not exists analytics_private.kpi_active_practitioners_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_active_practitioners_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_practitioners_facts_xid_idx on analytics_private.kpi_active_practitioners_facts (ingest_xid);
 comment on table analytics_private.kpi_active_practitioners_facts is 'KPI active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3080,19 +3122,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_active_practitioners_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_active_practitioners_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
       and e.actor_tier = any (array['practitioner']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_active_practitioners as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_practitioners_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -3105,13 +3152,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_practitioners_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_active_practitioners_facts as f
-group by 1;
-create unique index if not exists kpi_active_practitioners_net_key on analytics_private.kpi_active_practitioners_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_active_practitioners_net_key on analytics_private.kpi_active_practitioners_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_practitioners_for_caller()
@@ -3139,8 +3188,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_practitioners_cells()
 returns table (period date, value bigint)
 language sql
@@ -3151,6 +3201,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_active_practitioners_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3220,9 +3271,11 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_latency_ms_values_key unique (site_id, event_key, occurred_at)
 );
+alter table analytics_private.kpi_api_latency_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_api_latency_ms_values_xid_idx on analytics_private.kpi_api_latency_ms_values (ingest_xid);
 create index if not exists kpi_api_latency_ms_values_cell_idx on analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint);
 comment on table analytics_private.kpi_api_latency_ms_values is 'KPI api_latency_ms: one measured value per event.';
@@ -3257,8 +3310,8 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision
+  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
@@ -3285,13 +3338,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_latency_ms_net as
-select f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
+select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_api_latency_ms_values as f
-group by 1, 2;
-create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (period, endpoint);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
@@ -3319,8 +3374,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_latency_ms_cells()
 returns table (period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
 language sql
@@ -3331,6 +3387,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_latency_ms_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3397,19 +3454,23 @@ create table if not exists analytics_private.kpi_api_request_count_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_api_request_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_facts_xid_idx on analytics_private.kpi_api_request_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_request_count_facts is 'KPI api_request_count: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_api_request_count (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_request_count_key unique nulls not distinct (site_id, period)
+  constraint kpi_api_request_count_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_api_request_count add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_xid_idx on analytics_private.kpi_api_request_count (ingest_xid);
 comment on table analytics_private.kpi_api_request_count is 'API requests completed per day.';
 
@@ -3435,19 +3496,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_request_count_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_api_request_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_api_request_count as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_api_request_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_request_count';
@@ -3458,15 +3519,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_request_count_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_api_request_count as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_api_request_count_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_api_request_count_net_key on analytics_private.kpi_api_request_count_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_api_request_count as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_api_request_count_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_api_request_count_net_key on analytics_private.kpi_api_request_count_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_request_count_for_caller()
@@ -3476,9 +3539,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_api_request_count_between("from" date, "to" date)
@@ -3488,14 +3552,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_request_count_cells()
 returns table (period date, value bigint)
 language sql
@@ -3506,6 +3572,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_request_count_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3572,19 +3639,23 @@ create table if not exists analytics_private.kpi_api_server_error_count_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_api_server_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_facts_xid_idx on analytics_private.kpi_api_server_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count_facts is 'KPI api_server_error_count: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_api_server_error_count (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_server_error_count_key unique nulls not distinct (site_id, period)
+  constraint kpi_api_server_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_api_server_error_count add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_xid_idx on analytics_private.kpi_api_server_error_count (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count is 'API requests per day that ended with a 5xx status.';
 
@@ -3610,21 +3681,21 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_api_server_error_count_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_api_server_error_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_api_server_error_count as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_api_server_error_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.api_request_completed']::text[])
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_server_error_count';
@@ -3635,15 +3706,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_api_server_error_count_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_api_server_error_count as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_api_server_error_count_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_api_server_error_count_net_key on analytics_private.kpi_api_server_error_count_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_api_server_error_count as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_api_server_error_count_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_api_server_error_count_net_key on analytics_private.kpi_api_server_error_count_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_server_error_count_for_caller()
@@ -3653,9 +3726,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_api_server_error_count_between("from" date, "to" date)
@@ -3665,14 +3739,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_api_server_error_count_cells()
 returns table (period date, value bigint)
 language sql
@@ -3683,6 +3759,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_api_server_error_count_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3749,9 +3826,11 @@ create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_clinic_collaborators_facts add column if not exists network_id uuid;
 create index if not exists kpi_clinic_collaborators_facts_xid_idx on analytics_private.kpi_clinic_collaborators_facts (ingest_xid);
 comment on table analytics_private.kpi_clinic_collaborators_facts is 'KPI clinic_collaborators: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3787,19 +3866,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_clinic_collaborators_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_clinic_collaborators_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested']::text[])
       and e.actor_tier = any (array['clinic']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_clinic_collaborators as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_clinic_collaborators_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -3812,13 +3896,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_clinic_collaborators_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_clinic_collaborators_facts as f
-group by 1;
-create unique index if not exists kpi_clinic_collaborators_net_key on analytics_private.kpi_clinic_collaborators_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_clinic_collaborators_net_key on analytics_private.kpi_clinic_collaborators_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
@@ -3846,8 +3932,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_clinic_collaborators_cells()
 returns table (period date, value bigint)
 language sql
@@ -3858,6 +3945,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_clinic_collaborators_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -3926,9 +4014,11 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_clinic_team_onboarding_steps add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash);
 create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
@@ -3937,10 +4027,12 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_clinic_team_onboarding_actors add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_actors_xid_idx on analytics_private.kpi_clinic_team_onboarding_actors (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 
@@ -3975,42 +4067,46 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.plan_upgraded']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.member_invited']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.protocol_shared']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 3, interval '14 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_clinic_team_onboarding_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_clinic_team_onboarding_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_clinic_team_onboarding as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_clinic_team_onboarding_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_clinic_team_onboarding_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -4028,15 +4124,17 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_clinic_team_onboarding_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_clinic_team_onboarding_actors as a cross join generate_series(1, 3) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_clinic_team_onboarding_net_key on analytics_private.kpi_clinic_team_onboarding_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_clinic_team_onboarding_net_key on analytics_private.kpi_clinic_team_onboarding_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
@@ -4064,8 +4162,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_clinic_team_onboarding_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -4076,6 +4175,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_clinic_team_onboarding_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4147,9 +4247,11 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consumer_daily_actives_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_daily_actives_facts_xid_idx on analytics_private.kpi_consumer_daily_actives_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_daily_actives_facts is 'KPI consumer_daily_actives: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4185,19 +4287,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_consumer_daily_actives_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_consumer_daily_actives_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected']::text[])
       and e.actor_tier = any (array['consumer']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_consumer_daily_actives as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_daily_actives_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -4210,13 +4317,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consumer_daily_actives_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_consumer_daily_actives_facts as f
-group by 1;
-create unique index if not exists kpi_consumer_daily_actives_net_key on analytics_private.kpi_consumer_daily_actives_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_consumer_daily_actives_net_key on analytics_private.kpi_consumer_daily_actives_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
@@ -4244,8 +4353,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consumer_daily_actives_cells()
 returns table (period date, value bigint)
 language sql
@@ -4256,6 +4366,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consumer_daily_actives_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4322,9 +4433,11 @@ create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consumer_feature_users_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_facts_xid_idx on analytics_private.kpi_consumer_feature_users_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_facts is 'KPI consumer_feature_users: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4360,19 +4473,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_consumer_feature_users_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_consumer_feature_users_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['consumer.feature_used']::text[])
       and e.actor_tier = any (array['consumer']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_consumer_feature_users as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_feature_users_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -4385,13 +4503,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consumer_feature_users_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_consumer_feature_users_facts as f
-group by 1;
-create unique index if not exists kpi_consumer_feature_users_net_key on analytics_private.kpi_consumer_feature_users_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_consumer_feature_users_net_key on analytics_private.kpi_consumer_feature_users_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
@@ -4419,8 +4539,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consumer_feature_users_cells()
 returns table (period date, value bigint)
 language sql
@@ -4431,6 +4552,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consumer_feature_users_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4497,9 +4619,11 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   site_id uuid not null,
   period date not null, feature text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash)
+  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
 );
+alter table analytics_private.kpi_consumer_feature_users_by_feature_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_by_feature_facts_xid_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_facts is 'KPI consumer_feature_users_by_feature: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4535,19 +4659,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'feature'), e.actor_hash
+    insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'feature'), e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['consumer.feature_used']::text[])
       and e.actor_tier = any (array['consumer']::text[])
     on conflict do nothing
-    returning site_id, period, feature
+    returning site_id, period, feature, actor_hash
   )
   insert into analytics_private.kpi_consumer_feature_users_by_feature as r (site_id, period, feature, value)
-  select fresh.site_id, fresh.period, fresh.feature, count(*)
+  select fresh.site_id, fresh.period, fresh.feature, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_feature_users_by_feature_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.feature is not distinct from fresh.feature)
   group by 1, 2, 3
   on conflict (site_id, period, feature) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -4560,13 +4689,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_consumer_feature_users_by_feature_net as
-select f.period, f.feature, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_consumer_feature_users_by_feature_facts as f
-group by 1, 2;
-create unique index if not exists kpi_consumer_feature_users_by_feature_net_key on analytics_private.kpi_consumer_feature_users_by_feature_net (period, feature);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_consumer_feature_users_by_feature_net_key on analytics_private.kpi_consumer_feature_users_by_feature_net (network_id, period, feature);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
@@ -4594,8 +4725,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_consumer_feature_users_by_feature_cells()
 returns table (period date, feature text, value bigint)
 language sql
@@ -4606,6 +4738,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_consumer_feature_users_by_feature_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4672,9 +4805,11 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_daily_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_daily_active_actors_facts_xid_idx on analytics_private.kpi_daily_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4710,18 +4845,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_daily_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_daily_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -4734,13 +4874,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_daily_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_daily_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
@@ -4768,8 +4910,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_daily_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -4780,6 +4923,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_daily_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -4846,19 +4990,23 @@ create table if not exists analytics_private.kpi_error_count_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_error_count_facts_xid_idx on analytics_private.kpi_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_error_count_facts is 'KPI error_count: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_error_count (
   site_id uuid not null,
   period date not null,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_error_count_key unique nulls not distinct (site_id, period)
+  constraint kpi_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
+alter table analytics_private.kpi_error_count add column if not exists network_id uuid;
 create index if not exists kpi_error_count_xid_idx on analytics_private.kpi_error_count (ingest_xid);
 comment on table analytics_private.kpi_error_count is 'All errors shown to callers per day.';
 
@@ -4884,19 +5032,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_error_count_facts (site_id, period, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+  insert into analytics_private.kpi_error_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_error_count as r (site_id, period, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, count(*)
+  insert into analytics_private.kpi_error_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
-  group by 1, 2
-  on conflict (site_id, period) do update
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'error_count';
@@ -4907,15 +5055,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_error_count_net as
-select v.period, v.value, p.sites, p.actors
-from (select f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_error_count as f group by 1) as v
-join (select f.period, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_error_count_facts as f group by 1) as p
-  on v.period = p.period;
-create unique index if not exists kpi_error_count_net_key on analytics_private.kpi_error_count_net (period);
+select v.network_id, v.period, v.value, p.sites, p.actors
+from (select f.network_id, f.period, sum(f.value)::bigint as value
+      from analytics_private.kpi_error_count as f where f.network_id is not null group by 1, 2) as v
+join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_error_count_facts as f where f.network_id is not null group by 1, 2) as p
+  on v.network_id = p.network_id and v.period = p.period;
+create unique index if not exists kpi_error_count_net_key on analytics_private.kpi_error_count_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_error_count_for_caller()
@@ -4925,9 +5075,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2;
 $fn$;
 
 create or replace function analytics_private.kpi_error_count_between("from" date, "to" date)
@@ -4937,14 +5088,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.value
+  select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_error_count_cells()
 returns table (period date, value bigint)
 language sql
@@ -4955,6 +5108,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_error_count_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5021,19 +5175,23 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   site_id uuid not null,
   period date not null, error_code text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash)
+  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
 );
+alter table analytics_private.kpi_errors_by_code_facts add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_facts_xid_idx on analytics_private.kpi_errors_by_code_facts (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code_facts is 'KPI errors_by_code: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_errors_by_code (
   site_id uuid not null,
   period date not null, error_code text,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_errors_by_code_key unique nulls not distinct (site_id, period, error_code)
+  constraint kpi_errors_by_code_key unique nulls not distinct (site_id, period, error_code, network_id)
 );
+alter table analytics_private.kpi_errors_by_code add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_xid_idx on analytics_private.kpi_errors_by_code (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code is 'Errors shown to callers per day, by error code.';
 
@@ -5059,19 +5217,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.actor_hash
+  insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), count(*)
+  insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.error_occurred']::text[])
-  group by 1, 2, 3
-  on conflict (site_id, period, error_code) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, error_code, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'errors_by_code';
@@ -5082,15 +5240,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_errors_by_code_net as
-select v.period, v.error_code, v.value, p.sites, p.actors
-from (select f.period, f.error_code, sum(f.value)::bigint as value
-      from analytics_private.kpi_errors_by_code as f group by 1, 2) as v
-join (select f.period, f.error_code, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_errors_by_code_facts as f group by 1, 2) as p
-  on v.period = p.period and v.error_code is not distinct from p.error_code;
-create unique index if not exists kpi_errors_by_code_net_key on analytics_private.kpi_errors_by_code_net (period, error_code);
+select v.network_id, v.period, v.error_code, v.value, p.sites, p.actors
+from (select f.network_id, f.period, f.error_code, sum(f.value)::bigint as value
+      from analytics_private.kpi_errors_by_code as f where f.network_id is not null group by 1, 2, 3) as v
+join (select f.network_id, f.period, f.error_code, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_errors_by_code_facts as f where f.network_id is not null group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.error_code is not distinct from p.error_code;
+create unique index if not exists kpi_errors_by_code_net_key on analytics_private.kpi_errors_by_code_net (network_id, period, error_code);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_errors_by_code_for_caller()
@@ -5100,9 +5260,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.error_code, r.value
+  select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2, 3;
 $fn$;
 
 create or replace function analytics_private.kpi_errors_by_code_between("from" date, "to" date)
@@ -5112,14 +5273,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.error_code, r.value
+  select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_errors_by_code_cells()
 returns table (period date, error_code text, value bigint)
 language sql
@@ -5130,6 +5293,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_errors_by_code_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5196,9 +5360,11 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_monthly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_active_actors_facts_xid_idx on analytics_private.kpi_monthly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_monthly_active_actors_facts is 'KPI monthly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5234,18 +5400,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_monthly_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_monthly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_monthly_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_monthly_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -5258,13 +5429,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_monthly_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_monthly_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_monthly_active_actors_net_key on analytics_private.kpi_monthly_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_monthly_active_actors_net_key on analytics_private.kpi_monthly_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
@@ -5292,8 +5465,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_monthly_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -5304,6 +5478,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_monthly_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5370,9 +5545,11 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_cohort
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_monthly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_signup_retention_cohorts_xid_idx on analytics_private.kpi_monthly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_monthly_signup_retention_cohorts is 'KPI monthly_signup_retention: each actor''s cohort, the month of its first cohort event at the site.';
 
@@ -5430,14 +5607,16 @@ begin
           and e.event_id = any (array['system.signup_completed']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_monthly_signup_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_monthly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.signup_completed']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_monthly_signup_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('month', e.occurred_at at time zone 'UTC')::date
@@ -5474,17 +5653,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_monthly_signup_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_monthly_signup_retention_cohorts as c
 cross join generate_series(0, 12) as g (j)
 left join analytics_private.kpi_monthly_signup_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
-group by 1, 2;
-create unique index if not exists kpi_monthly_signup_retention_net_key on analytics_private.kpi_monthly_signup_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_monthly_signup_retention_net_key on analytics_private.kpi_monthly_signup_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
@@ -5512,8 +5693,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_monthly_signup_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -5524,6 +5706,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_monthly_signup_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5595,9 +5778,11 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_facts
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_network_analytics_viewers_facts add column if not exists network_id uuid;
 create index if not exists kpi_network_analytics_viewers_facts_xid_idx on analytics_private.kpi_network_analytics_viewers_facts (ingest_xid);
 comment on table analytics_private.kpi_network_analytics_viewers_facts is 'KPI network_analytics_viewers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5633,19 +5818,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_network_analytics_viewers_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_network_analytics_viewers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['network.benchmark_compared', 'network.dashboard_viewed']::text[])
       and e.actor_tier = any (array['network']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_network_analytics_viewers as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_network_analytics_viewers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -5658,13 +5848,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_network_analytics_viewers_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_network_analytics_viewers_facts as f
-group by 1;
-create unique index if not exists kpi_network_analytics_viewers_net_key on analytics_private.kpi_network_analytics_viewers_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_network_analytics_viewers_net_key on analytics_private.kpi_network_analytics_viewers_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
@@ -5692,8 +5884,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_network_analytics_viewers_cells()
 returns table (period date, value bigint)
 language sql
@@ -5704,6 +5897,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_network_analytics_viewers_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5770,9 +5964,11 @@ create table if not exists analytics_private.kpi_protocol_loggers_facts (
   site_id uuid not null,
   period date not null,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash)
+  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
+alter table analytics_private.kpi_protocol_loggers_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_loggers_facts_xid_idx on analytics_private.kpi_protocol_loggers_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_loggers_facts is 'KPI protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5808,19 +6004,24 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_protocol_loggers_facts (site_id, period, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash
+    insert into analytics_private.kpi_protocol_loggers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['practitioner.protocol_logged']::text[])
       and e.actor_tier = any (array['practitioner']::text[])
     on conflict do nothing
-    returning site_id, period
+    returning site_id, period, actor_hash
   )
   insert into analytics_private.kpi_protocol_loggers as r (site_id, period, value)
-  select fresh.site_id, fresh.period, count(*)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_protocol_loggers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
   group by 1, 2
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -5833,13 +6034,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_protocol_loggers_net as
-select f.period, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_protocol_loggers_facts as f
-group by 1;
-create unique index if not exists kpi_protocol_loggers_net_key on analytics_private.kpi_protocol_loggers_net (period);
+where f.network_id is not null
+group by 1, 2;
+create unique index if not exists kpi_protocol_loggers_net_key on analytics_private.kpi_protocol_loggers_net (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_loggers_for_caller()
@@ -5867,8 +6070,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_protocol_loggers_cells()
 returns table (period date, value bigint)
 language sql
@@ -5879,6 +6083,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_protocol_loggers_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -5945,9 +6150,11 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_coho
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_logging_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_protocol_logging_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_logging_retention_cohorts_xid_idx on analytics_private.kpi_protocol_logging_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_protocol_logging_retention_cohorts is 'KPI protocol_logging_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -6005,14 +6212,16 @@ begin
           and e.event_id = any (array['practitioner.trial_started']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_protocol_logging_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_protocol_logging_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_protocol_logging_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
@@ -6049,17 +6258,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_protocol_logging_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_protocol_logging_retention_cohorts as c
 cross join generate_series(0, 8) as g (j)
 left join analytics_private.kpi_protocol_logging_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-group by 1, 2;
-create unique index if not exists kpi_protocol_logging_retention_net_key on analytics_private.kpi_protocol_logging_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_protocol_logging_retention_net_key on analytics_private.kpi_protocol_logging_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
@@ -6087,8 +6298,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_protocol_logging_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -6099,6 +6311,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_protocol_logging_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -6170,19 +6383,23 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   site_id uuid not null,
   period date not null, logging_mode text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash)
+  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
 );
+alter table analytics_private.kpi_protocol_sessions_logged_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_facts_xid_idx on analytics_private.kpi_protocol_sessions_logged_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged_facts is 'KPI protocol_sessions_logged: the distinct actors of each (site, period, dimensions) cell.';
 
 create table if not exists analytics_private.kpi_protocol_sessions_logged (
   site_id uuid not null,
   period date not null, logging_mode text,
+  network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_sessions_logged_key unique nulls not distinct (site_id, period, logging_mode)
+  constraint kpi_protocol_sessions_logged_key unique nulls not distinct (site_id, period, logging_mode, network_id)
 );
+alter table analytics_private.kpi_protocol_sessions_logged add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_xid_idx on analytics_private.kpi_protocol_sessions_logged (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged is 'Protocol sessions logged per day, by logging mode (live, after the session, bulk import).';
 
@@ -6208,19 +6425,19 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash
+  insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
   on conflict do nothing;
-  insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), count(*)
+  insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
-  group by 1, 2, 3
-  on conflict (site_id, period, logging_mode) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, logging_mode, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'protocol_sessions_logged';
@@ -6231,15 +6448,17 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_protocol_sessions_logged_net as
-select v.period, v.logging_mode, v.value, p.sites, p.actors
-from (select f.period, f.logging_mode, sum(f.value)::bigint as value
-      from analytics_private.kpi_protocol_sessions_logged as f group by 1, 2) as v
-join (select f.period, f.logging_mode, count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_protocol_sessions_logged_facts as f group by 1, 2) as p
-  on v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
-create unique index if not exists kpi_protocol_sessions_logged_net_key on analytics_private.kpi_protocol_sessions_logged_net (period, logging_mode);
+select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
+from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+      from analytics_private.kpi_protocol_sessions_logged as f where f.network_id is not null group by 1, 2, 3) as v
+join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
+             count(distinct f.actor_hash) as actors
+      from analytics_private.kpi_protocol_sessions_logged_facts as f where f.network_id is not null group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+create unique index if not exists kpi_protocol_sessions_logged_net_key on analytics_private.kpi_protocol_sessions_logged_net (network_id, period, logging_mode);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
@@ -6249,9 +6468,10 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.logging_mode, r.value
+  select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+  group by 1, 2, 3;
 $fn$;
 
 create or replace function analytics_private.kpi_protocol_sessions_logged_between("from" date, "to" date)
@@ -6261,14 +6481,16 @@ stable
 security definer
 set search_path = ''
 as $fn$
-  select r.site_id, r.period, r.logging_mode, r.value
+  select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_protocol_sessions_logged_cells()
 returns table (period date, logging_mode text, value bigint)
 language sql
@@ -6279,6 +6501,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_protocol_sessions_logged_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -6348,9 +6571,11 @@ create table if not exists analytics_private.kpi_screen_load_ms_values (
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_screen_load_ms_values_key unique (site_id, event_key, occurred_at)
 );
+alter table analytics_private.kpi_screen_load_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_screen_load_ms_values_xid_idx on analytics_private.kpi_screen_load_ms_values (ingest_xid);
 create index if not exists kpi_screen_load_ms_values_cell_idx on analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform);
 comment on table analytics_private.kpi_screen_load_ms_values is 'KPI screen_load_ms: one measured value per event.';
@@ -6385,8 +6610,8 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'screen'), (e.payload ->> 'platform'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision
+  insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'screen'), (e.payload ->> 'platform'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.screen_loaded']::text[])
@@ -6413,13 +6638,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_screen_load_ms_net as
-select f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
+select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_screen_load_ms_values as f
-group by 1, 2, 3;
-create unique index if not exists kpi_screen_load_ms_net_key on analytics_private.kpi_screen_load_ms_net (period, screen, platform);
+where f.network_id is not null
+group by 1, 2, 3, 4;
+create unique index if not exists kpi_screen_load_ms_net_key on analytics_private.kpi_screen_load_ms_net (network_id, period, screen, platform);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_screen_load_ms_for_caller()
@@ -6447,8 +6674,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_screen_load_ms_cells()
 returns table (period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -6459,6 +6687,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_screen_load_ms_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -6527,9 +6756,11 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_trial_activation_to_conversion_steps add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash);
 create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
@@ -6538,10 +6769,12 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_trial_activation_to_conversion_actors add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_actors_xid_idx on analytics_private.kpi_trial_activation_to_conversion_actors (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 
@@ -6576,47 +6809,52 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_created']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
 union all
-select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_converted']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 4, interval '30 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_trial_activation_to_conversion_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_trial_activation_to_conversion_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_trial_activation_to_conversion as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_trial_activation_to_conversion_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_trial_activation_to_conversion_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -6634,15 +6872,17 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_trial_activation_to_conversion_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_trial_activation_to_conversion_actors as a cross join generate_series(1, 4) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_trial_activation_to_conversion_net_key on analytics_private.kpi_trial_activation_to_conversion_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_trial_activation_to_conversion_net_key on analytics_private.kpi_trial_activation_to_conversion_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
@@ -6670,8 +6910,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_trial_activation_to_conversion_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -6682,6 +6923,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_trial_activation_to_conversion_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -6755,9 +6997,11 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
@@ -6766,10 +7010,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 
@@ -6804,47 +7050,52 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.feature_used']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.protocol_logged']::text[])
 union all
-select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['clinic.plan_upgraded']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 4, interval '30 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -6862,15 +7113,17 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a cross join generate_series(1, 4) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_upgrade_funnel_consumer_to_clinic_net_key on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_upgrade_funnel_consumer_to_clinic_net_key on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
@@ -6898,8 +7151,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -6910,6 +7164,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -6983,9 +7238,11 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
 );
+alter table analytics_private.kpi_upgrade_prompt_to_trial_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
@@ -6994,10 +7251,12 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   site_id uuid not null,
   actor_hash bytea not null,
   period date not null,
+  network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period)
+  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
+alter table analytics_private.kpi_upgrade_prompt_to_trial_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_actors_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 
@@ -7032,38 +7291,41 @@ begin
   if lo >= hi then
     return 0;
   end if;
-  insert into analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, step, occurred_at, event_key)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['consumer.upgrade_prompt_viewed']::text[])
       and (e.payload ->> 'offered_tier') = any (array['practitioner']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['practitioner.trial_started']::text[])
   on conflict do nothing;
-  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction.
-  insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, depth)
-  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date,
+  -- Re-evaluate every attempt of the actors who got new funnel events in this transaction
+  -- (an attempt belongs to the network of its step-1 event).
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 2, interval '7 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times
+               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
         from analytics_private.kpi_upgrade_prompt_to_trial_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_prompt_to_trial_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times) with ordinality as u (step, t, idx)
+  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
   where u.step = 1
-  group by 1, 2, 3
-  on conflict (site_id, actor_hash, period) do update
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   insert into analytics_private.kpi_upgrade_prompt_to_trial as r (site_id, period, step, value)
-  select a.site_id, a.period, g.step::smallint, count(*) filter (where a.depth >= g.step)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_prompt_to_trial_actors as a
   join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
         where x.ingest_xid = pg_current_xact_id()) as c
@@ -7081,15 +7343,17 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_upgrade_prompt_to_trial_net as
-select a.period, g.step::smallint as step,
+select a.network_id, a.period, g.step::smallint as step,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
        count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
        count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
 from analytics_private.kpi_upgrade_prompt_to_trial_actors as a cross join generate_series(1, 2) as g (step)
-group by 1, 2;
-create unique index if not exists kpi_upgrade_prompt_to_trial_net_key on analytics_private.kpi_upgrade_prompt_to_trial_net (period, step);
+where a.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_upgrade_prompt_to_trial_net_key on analytics_private.kpi_upgrade_prompt_to_trial_net (network_id, period, step);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
@@ -7117,8 +7381,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_upgrade_prompt_to_trial_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -7129,6 +7394,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_upgrade_prompt_to_trial_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -7200,9 +7466,11 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   site_id uuid not null,
   period date not null, tier text,
   actor_hash bytea not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash)
+  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
+alter table analytics_private.kpi_weekly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_active_actors_facts_xid_idx on analytics_private.kpi_weekly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_actors_facts is 'KPI weekly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -7238,18 +7506,23 @@ begin
   if lo >= hi then
     return 0;
   end if;
+  -- A fact is per network too; the site rollup counts an actor once per cell, so only actors
+  -- the cell had under no network before (the main query sees the facts as they were).
   with fresh as (
-    insert into analytics_private.kpi_weekly_active_actors_facts (site_id, period, tier, actor_hash)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash
+    insert into analytics_private.kpi_weekly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id = any (array['clinic.caseload_handed_off', 'clinic.member_invited', 'clinic.member_joined', 'clinic.member_removed', 'clinic.member_role_changed', 'clinic.plan_upgraded', 'clinic.protocol_shared', 'clinic.review_completed', 'clinic.review_requested', 'clinic.seats_changed', 'clinic.team_created', 'clinic.utilization_dashboard_viewed', 'consumer.appointment_requested', 'consumer.article_viewed', 'consumer.checkin_logged', 'consumer.directory_searched', 'consumer.exercise_completed', 'consumer.exercise_started', 'consumer.feature_used', 'consumer.goal_set', 'consumer.progress_chart_viewed', 'consumer.reminder_scheduled', 'consumer.upgrade_prompt_viewed', 'consumer.wearable_connected', 'network.alert_configured', 'network.benchmark_compared', 'network.dashboard_viewed', 'network.data_sharing_accepted', 'network.filter_applied', 'network.report_exported', 'network.scheduled_report_created', 'network.suppression_notice_shown', 'practitioner.availability_published', 'practitioner.dashboard_viewed', 'practitioner.home_program_assigned', 'practitioner.outcome_measure_recorded', 'practitioner.progress_report_generated', 'practitioner.protocol_created', 'practitioner.protocol_edited', 'practitioner.protocol_logged', 'practitioner.subscription_cancelled', 'practitioner.trial_converted', 'practitioner.trial_expired', 'practitioner.trial_started']::text[])
     on conflict do nothing
-    returning site_id, period, tier
+    returning site_id, period, tier, actor_hash
   )
   insert into analytics_private.kpi_weekly_active_actors as r (site_id, period, tier, value)
-  select fresh.site_id, fresh.period, fresh.tier, count(*)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
   from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_weekly_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
@@ -7262,13 +7535,15 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_active_actors_net as
-select f.period, f.tier, count(distinct f.actor_hash) as value,
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
        count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
 from analytics_private.kpi_weekly_active_actors_facts as f
-group by 1, 2;
-create unique index if not exists kpi_weekly_active_actors_net_key on analytics_private.kpi_weekly_active_actors_net (period, tier);
+where f.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_weekly_active_actors_net_key on analytics_private.kpi_weekly_active_actors_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
@@ -7296,8 +7571,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_active_actors_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -7308,6 +7584,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_active_actors_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -7374,9 +7651,11 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_cohorts
   site_id uuid not null,
   actor_hash bytea not null,
   cohort date not null,
+  network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
+alter table analytics_private.kpi_weekly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_signup_retention_cohorts_xid_idx on analytics_private.kpi_weekly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_weekly_signup_retention_cohorts is 'KPI weekly_signup_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -7434,14 +7713,16 @@ begin
           and e.event_id = any (array['system.signup_completed']::text[])
         group by 1, 2) as f
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
-  insert into analytics_private.kpi_weekly_signup_retention_cohorts as r (site_id, actor_hash, cohort)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date)
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_weekly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id = any (array['system.signup_completed']::text[])
   group by 1, 2
   on conflict (site_id, actor_hash) do update
-    set cohort = excluded.cohort, ingest_xid = pg_current_xact_id()
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_weekly_signup_retention_active (site_id, actor_hash, period)
   select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
@@ -7478,17 +7759,19 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_weekly_signup_retention_net as
-select c.cohort as period, g.j::smallint as period_number,
+select c.network_id, c.cohort as period, g.j::smallint as period_number,
        count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
        count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
 from analytics_private.kpi_weekly_signup_retention_cohorts as c
 cross join generate_series(0, 8) as g (j)
 left join analytics_private.kpi_weekly_signup_retention_active as a
   on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-group by 1, 2;
-create unique index if not exists kpi_weekly_signup_retention_net_key on analytics_private.kpi_weekly_signup_retention_net (period, period_number);
+where c.network_id is not null
+group by 1, 2, 3;
+create unique index if not exists kpi_weekly_signup_retention_net_key on analytics_private.kpi_weekly_signup_retention_net (network_id, period, period_number);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
@@ -7516,8 +7799,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_weekly_signup_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -7528,6 +7812,7 @@ as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
     from analytics_private.kpi_weekly_signup_retention_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network())
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -7646,18 +7931,21 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_actors_28d_net as
-select v.period, v.tier, v.value, p.sites, p.actors
-from (select f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      group by 1, 2) as v
-join (select f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
+      where f.network_id is not null
+      group by 1, 2, 3) as v
+join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
              count(distinct f.actor_hash) as actors
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      group by 1, 2) as p
-  on v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (period, tier);
+      where f.network_id is not null
+      group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
@@ -7685,8 +7973,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_actors_28d_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -7696,7 +7985,8 @@ set search_path = ''
 as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_28d_net as m where m.period <= (now() at time zone 'UTC')::date
+    from analytics_private.kpi_active_actors_28d_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
@@ -7805,18 +8095,21 @@ begin
 end
 $fn$;
 
--- Across sites, with the distinct sites and actors behind each cell (for suppression).
+-- Per network, across its sites, with the distinct sites and actors behind each cell (for
+-- suppression). Rows without a network (events sent without a network_id claim) are left out.
 create materialized view if not exists analytics_private.kpi_active_actors_7d_net as
-select v.period, v.tier, v.value, p.sites, p.actors
-from (select f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 6) as g (i)
-      group by 1, 2) as v
-join (select f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
+      where f.network_id is not null
+      group by 1, 2, 3) as v
+join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
              count(distinct f.actor_hash) as actors
       from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 6) as g (i)
-      group by 1, 2) as p
-  on v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_7d_net_key on analytics_private.kpi_active_actors_7d_net (period, tier);
+      where f.network_id is not null
+      group by 1, 2, 3) as p
+  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+create unique index if not exists kpi_active_actors_7d_net_key on analytics_private.kpi_active_actors_7d_net (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_7d_for_caller()
@@ -7844,8 +8137,9 @@ as $fn$
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
--- Network cells: a cell with fewer than 5 sites or actors is hidden; when a period
--- hides exactly one cell, its smallest visible sibling is hidden too (no recovery from a total).
+-- Network cells of the caller's network (its network_id claim) only: a cell with fewer than
+-- 5 of that network's sites or actors is hidden; when a period hides exactly one cell, its
+-- smallest visible sibling is hidden too (no recovery from a total).
 create or replace function analytics_private.network_active_actors_7d_cells()
 returns table (period date, tier text, value bigint)
 language sql
@@ -7855,7 +8149,8 @@ set search_path = ''
 as $fn$
   with c as (
     select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_7d_net as m where m.period <= (now() at time zone 'UTC')::date
+    from analytics_private.kpi_active_actors_7d_net as m
+    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
   ), g as (
     select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
     from c group by c.period
