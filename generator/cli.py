@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import emit
+from .changes import summarise
 from .compiler import DEFAULT_RELEASE, Compilation, analyse, compile_taxonomy
 from .diagnostics import render_all
 from .load import load_previous
@@ -111,13 +112,15 @@ def check(taxonomy: Path, out: Path) -> None:
 @_taxonomy
 @_out
 def diff(taxonomy: Path, out: Path) -> None:
-    """Summarise what generate would change, file by file."""
+    """Summarise what generate would change: events and KPIs against the lock, then files."""
     result = _compile_or_exit(taxonomy, out, wrote_nothing=False)
-    changes = emit.compare(out, result.files)
-    for change in changes:
-        verb = {"missing": "add", "extra": "remove", "changed": "change"}[change.status]
-        click.echo(f"{verb} {change.path}")
-    click.echo(f"{len(changes)} files would change")
+    for change in summarise(result.taxonomy, load_previous(out).lock):
+        click.echo(change.line())
+    differences = emit.compare(out, result.files)
+    for difference in differences:
+        verb = {"missing": "add", "extra": "remove", "changed": "change"}[difference.status]
+        click.echo(f"{verb} file {difference.path}")
+    click.echo(f"{len(differences)} files would change")
 
 
 if __name__ == "__main__":

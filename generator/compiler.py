@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import lineage, migrations, rules
+from . import changes, lineage, migrations, rules
 from .build import build
 from .diagnostics import Diagnostic, Sources
 from .lint import lint
@@ -104,6 +104,6 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                     if path.startswith("supabase/schemas/")}
     files.update(migrations.plan(previous or Previous(), schema_files,
                                  plan_database.plan_version(result.taxonomy), release,
-                                 extra_lock=lineage.lock_entry(result.taxonomy)))
+                                 extra_lock=lineage.lock_entry(result.taxonomy) | changes.lock_entry(result.taxonomy)))
     result.files = dict(sorted(files.items()))
     return result

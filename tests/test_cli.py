@@ -94,7 +94,7 @@ def test_stale_output_exit_1(tmp_path: Path) -> None:
 
     diff = caselib.invoke(work, *_args("diff"))
     assert diff.returncode == 0, diff.stderr
-    assert "change jsonschema/clinic.protocol_shared.json\n" in diff.stdout
+    assert "change file jsonschema/clinic.protocol_shared.json\n" in diff.stdout
 
     assert caselib.read_tree(work / "generated") == before, "check and diff must not write"
 
