@@ -263,3 +263,43 @@ def apply_sql_files(conn: psycopg.Connection, paths: Iterable[str | PathLike[str
             if not conn.autocommit and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 conn.rollback()
             raise SqlFileError(path, e) from e
+
+
+#: What Supabase's "Using custom schemas" guide has a project run for a schema it
+#: exposes. The generated SQL must stay safe when a project did this before migrating.
+SUPABASE_DEFAULTS = """
+create schema if not exists analytics;
+create schema if not exists analytics_private;
+grant usage on schema analytics, analytics_private to anon, authenticated, service_role;
+alter default privileges in schema analytics, analytics_private
+    grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema analytics, analytics_private
+    grant all on routines to anon, authenticated, service_role;
+alter default privileges in schema analytics, analytics_private
+    grant all on sequences to anon, authenticated, service_role;
+"""
+
+_INSERT_EVENTS = """
+insert into analytics_private.events
+  (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
+select r.event_id, r.site, r.network,
+       extensions.hmac(convert_to(r.actor, 'UTF8'),
+                       (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
+       r.tier, r.occurred_at, r.key, r.payload
+from jsonb_to_recordset(%s::jsonb)
+  as r (event_id text, site uuid, network uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
+"""
+
+
+def insert_events(conn: psycopg.Connection, events: list[dict], *, skip_duplicates: bool = False) -> None:
+    """Store events directly, as the superuser, with the same keyed actor hash track_events computes.
+
+    Each event is a dict with site, network (or None), actor (the user id), tier, event_id,
+    occurred_at (datetime or ISO text), key (uuid text) and payload. Much faster than
+    track_events for building large KPI fixtures; ingestion itself is tested elsewhere.
+    """
+    import json
+
+    rows = [dict(e, occurred_at=e["occurred_at"] if isinstance(e["occurred_at"], str) else e["occurred_at"].isoformat(),
+                 network=e.get("network")) for e in events]
+    conn.execute(_INSERT_EVENTS + (" on conflict do nothing" if skip_duplicates else ""), (json.dumps(rows),))

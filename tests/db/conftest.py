@@ -154,21 +154,6 @@ def send():
     return _send
 
 
-#: What Supabase's "Using custom schemas" guide has a project run for a schema it
-#: exposes (the same statements tests/db/test_splinter.py uses as the worst case).
-#: The generated SQL must stay safe when a project did this before migrating.
-SUPABASE_DEFAULTS = """
-create schema if not exists analytics;
-create schema if not exists analytics_private;
-grant usage on schema analytics, analytics_private to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private
-    grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private
-    grant all on routines to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private
-    grant all on sequences to anon, authenticated, service_role;
-"""
-
 
 @pytest.fixture(params=["stand-ins", "supabase-defaults"])
 def any_db(request, migrate) -> psycopg.Connection:
@@ -178,14 +163,14 @@ def any_db(request, migrate) -> psycopg.Connection:
     if request.param == "stand-ins":
         return request.getfixturevalue("db")
     conn = request.getfixturevalue("cron_db")
-    conn.execute(SUPABASE_DEFAULTS)
+    conn.execute(dbutil.SUPABASE_DEFAULTS)
     migrate(conn)
     return conn
 
 
 @pytest.fixture(scope="session")
 def supabase_defaults() -> str:
-    return SUPABASE_DEFAULTS
+    return dbutil.SUPABASE_DEFAULTS
 
 
 # --------------------------------------------------------------------------- #

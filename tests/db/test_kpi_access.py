@@ -26,28 +26,16 @@ What the objects are called is derived from the compiled taxonomy (fixture
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 import psycopg
 import pytest
-from dbutil import as_caller, claims
+from dbutil import as_caller, claims, insert_events
 from psycopg import errors, sql
 
 pytestmark = pytest.mark.db
-
-INSERT = """
-insert into analytics_private.events
-  (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
-select r.event_id, r.site, r.network,
-       extensions.hmac(convert_to(r.actor, 'UTF8'),
-                       (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
-       r.tier, r.occurred_at, r.key, r.payload
-from jsonb_to_recordset(%s::jsonb)
-  as r (event_id text, site uuid, network uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
-"""
 
 WIDE = ("2000-01-01", "2100-01-01")  # a _between range that holds every period
 
@@ -103,7 +91,7 @@ class World:
         return out
 
     def build(self, conn: psycopg.Connection) -> None:
-        conn.execute(INSERT, (json.dumps(self.events()),))
+        insert_events(conn, self.events())
         refresh_all(conn, self.catalog)
 
 
@@ -441,7 +429,7 @@ def test_service_role_can_run_every_refresh_function(db, api, world, kpi_catalog
     """refresh_kpi_*() is granted to service_role (and only to it): running it must work
     when there is something new to refresh, not only when there is nothing to do."""
     fresh = World(compiled.taxonomy, kpi_catalog, world.base)
-    db.execute(INSERT, (json.dumps(fresh.events()),))
+    insert_events(db, fresh.events())
     role, jwt = caller(world, "service_role")
     failed = []
     for kpi in kpi_catalog.stored:

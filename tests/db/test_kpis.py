@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from dbutil import apply_sql_files, as_caller, claims
+from dbutil import SUPABASE_DEFAULTS, apply_sql_files, as_caller, claims, insert_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -136,24 +136,8 @@ class Generator:
         return out
 
 
-INSERT = """
-insert into analytics_private.events
-  (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, payload)
-select r.event_id, r.site, r.network,
-       extensions.hmac(convert_to(r.actor, 'UTF8'),
-                       (select s.value from analytics_private.secrets s where s.name = 'actor_hmac_key'), 'sha256'),
-       r.tier, r.occurred_at, r.key, r.payload
-from jsonb_to_recordset(%s::jsonb)
-  as r (event_id text, site uuid, network uuid, actor text, tier text, occurred_at timestamptz, key uuid, payload jsonb)
-on conflict do nothing
-"""
-
-
 def insert(conn, events: list[dict]) -> None:
-    import json
-
-    rows = [dict(e, occurred_at=e["occurred_at"].isoformat(), network=e.get("network")) for e in events]
-    conn.execute(INSERT, (json.dumps(rows),))
+    insert_events(conn, events, skip_duplicates=True)
 
 
 # --------------------------------------------------------------------------- #
@@ -532,15 +516,6 @@ def test_events_sent_through_track_events_reach_the_views(db, compiled):
     by_feature = read_site(db, "kpi_consumer_feature_users_by_feature", site)
     assert by_feature == {(site, t, example["feature"]): (1,)}
     assert read_site(db, "kpi_daily_active_actors", SITES[4]) == {}
-
-
-SUPABASE_DEFAULTS = """
-create schema if not exists analytics; create schema if not exists analytics_private;
-grant usage on schema analytics, analytics_private to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private grant all on routines to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private grant all on sequences to anon, authenticated, service_role;
-"""
 
 
 def test_splinter_is_silent_even_with_supabase_default_privileges(cron_db, compiled, tmp_path):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from dbutil import SUPABASE_DEFAULTS
 
 try:
     from tests.splinter import Finding, lint
@@ -36,17 +37,6 @@ EXPOSED = "analytics"
 PRIVATE = "analytics_private"
 SCHEMAS = [EXPOSED, PRIVATE]
 
-# What Supabase's docs ("Using Custom Schemas") have a project run for a
-# schema it exposes; on Supabase the same defaults exist for schema public.
-SUPABASE_DEFAULTS = """
-grant usage on schema analytics, analytics_private to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private
-    grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private
-    grant all on routines to anon, authenticated, service_role;
-alter default privileges in schema analytics, analytics_private
-    grant all on sequences to anon, authenticated, service_role;
-"""
 
 REVOKE_API = "from public, anon, authenticated"
 
