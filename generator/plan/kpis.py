@@ -8,12 +8,19 @@ private schema:
 - ``kpi_<name>``: the site rollup (count / distinct actors / percentiles) per
   (site, period, dimensions), upserted in the transaction that advances the
   KPI's watermark;
-- ``kpi_<name>_net``: a materialized view across the sites of each network (value,
-  distinct sites, distinct actors per (network_id, period, dimensions)) with a plain
-  unique index, refreshed CONCURRENTLY. Every event carries the network_id of the
-  caller that sent it; rows of events without one belong to no network and are left
-  out. Funnel attempts and retention cohort members belong to the network of their
-  entry event (step 1, first cohort event); site rollups ignore networks.
+- ``kpi_<name>_net``: a private table across the sites of each network (value,
+  distinct sites, distinct actors per (network_id, period, dimensions)), unique on
+  (network_id, period, dimensions). It is maintained incrementally, not refreshed
+  as a whole: after the site rollups, each refresh deletes and recomputes only the
+  network cells its new rows touched (keys taken from the rows it wrote in this
+  transaction, or from the base rows it read for rolling windows), reading the
+  facts/values/steps tables through indexes that start with (network_id, period),
+  so refresh cost grows with new events, not with history. Every event carries the
+  network_id of the caller that sent it; rows of events without one belong to no
+  network and are left out. Funnel attempts and retention cohort members belong to
+  the network of their entry event (step 1, first cohort event); site rollups
+  ignore networks. k-anonymity and complementary suppression stay at read time
+  (``network_<name>_cells()``).
 
 Refresh reads only events whose ``ingest_xid`` is in [watermark,
 pg_snapshot_xmin(pg_current_snapshot())): every transaction below that bound has
@@ -159,6 +166,14 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
         "keys_d": join_on("keys", "d", dims, ("site_id", "period")),
         "group_by": ", ".join(str(i) for i in range(1, 3 + len(dims))),
         "net_group_by": ", ".join(str(i) for i in range(1, 3 + len(dims))),
+        "net_policy": n("kpi_{}_net_service"),
+        "net_val_decl": ", value bigint not null",
+        "net_val_cols": ", value",
+        "kdims": dims,  # the dimensions that, with (network_id, period), name a cell to recompute
+        "b_dims": prefixed("b", dims),
+        "x_dims": prefixed("x", dims),
+        "facts_net_idx": n("kpi_{}_facts_net_idx"),
+        "rollup_net_idx": n("kpi_{}_rollup_net_idx"),
         "vp_join": join_on("v", "p", dims, ("network_id", "period")),
         "val_decl": ", value bigint",
         "val_cols": ", value",
@@ -206,8 +221,11 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
                     val_cols=", n" + "".join(f", {c}" for c in cols),
                     r_vals=", r.n" + "".join(f", r.{c}" for c in cols),
                     net_vals=", r.n" + "".join(f", r.{c}" for c in cols),
+                    net_val_decl=", n bigint not null" + "".join(f", {c} double precision" for c in cols),
+                    net_val_cols=", n" + "".join(f", {c}" for c in cols),
                     values=_Names(kpi.name)("kpi_{}_values"),
-                values_cell_idx=_Names(kpi.name)("kpi_{}_values_cell_idx"),
+                    values_cell_idx=_Names(kpi.name)("kpi_{}_values_cell_idx"),
+                    values_net_idx=_Names(kpi.name)("kpi_{}_values_net_idx"),
                     values_key=_Names(kpi.name)("kpi_{}_values_key"),
                     values_xid_idx=_Names(kpi.name)("kpi_{}_values_xid_idx"),
                     values_policy=_Names(kpi.name)("kpi_{}_values_service"),
@@ -271,6 +289,8 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
                 step_rows=n("kpi_{}_steps"), step_key=n("kpi_{}_steps_key"), step_actor_idx=n("kpi_{}_steps_actor_idx"),
                 step_xid_idx=n("kpi_{}_steps_xid_idx"), step_policy=n("kpi_{}_steps_service"),
                 actors=n("kpi_{}_actors"), actors_key=n("kpi_{}_actors_key"), actors_xid_idx=n("kpi_{}_actors_xid_idx"),
+                actors_net_idx=n("kpi_{}_actors_net_idx"),
+                kdims=by,
                 actors_policy=n("kpi_{}_actors_service"),
                 val_decl=", step_name text, actors bigint, conversion numeric, step_conversion numeric",
                 r_vals=vals.format(names=names, w=w_site),
@@ -295,6 +315,10 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
                 offset=offset,
                 cohorts=n("kpi_{}_cohorts"), cohorts_key=n("kpi_{}_cohorts_key"),
                 cohorts_xid_idx=n("kpi_{}_cohorts_xid_idx"), cohorts_policy=n("kpi_{}_cohorts_service"),
+                cohorts_net_idx=n("kpi_{}_cohorts_net_idx"),
+                kdims=[],
+                net_val_decl=", cohort_actors bigint not null, value bigint not null",
+                net_val_cols=", cohort_actors, value",
                 active=n("kpi_{}_active"), active_key=n("kpi_{}_active_key"),
                 active_xid_idx=n("kpi_{}_active_xid_idx"), active_policy=n("kpi_{}_active_service"),
                 val_decl=", cohort_actors bigint, retained bigint, rate numeric",
@@ -325,8 +349,9 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
                 tables += [(ctx["cohorts"], ctx["cohorts_policy"]), (ctx["active"], ctx["active_policy"])]
             if kpi.type == "funnel":
                 tables += [(ctx["step_rows"], ctx["step_policy"]), (ctx["actors"], ctx["actors_policy"])]
+            tables.append((ctx["net"], ctx["net_policy"]))
             ctx["private_tables"] = [{"name": t, "policy": pol} for t, pol in tables]
-            ctx["private_relations"] = [t for t, _ in tables] + [ctx["net"]]
+            ctx["private_relations"] = [t for t, _ in tables]
         out.append(ctx)
     owners: dict[str, str] = {}
     for ctx in out:  # e.g. KPI "a" has kpi_a_facts, so a KPI named "a_facts" would collide

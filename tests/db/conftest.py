@@ -218,7 +218,7 @@ class KpiCatalog:
     network_views: dict[str, str]  # kpi -> analytics view, across sites
     between: dict[str, str]  # kpi -> analytics function (from date, to date)
     private_tables: dict[str, tuple[str, ...]]  # stored kpi -> its private tables (rollup first)
-    net: dict[str, str]  # stored kpi -> its private materialized view
+    net: dict[str, str]  # stored kpi -> its private network table (kept incrementally, cell by cell)
     refresh: dict[str, str]  # stored kpi -> private refresh function (service_role only)
     read_definers: dict[str, tuple[str, ...]]  # stored kpi -> private definer read functions
     helpers: tuple[str, ...]  # private helper functions (service_role only)

@@ -53,10 +53,8 @@ def expected_relation_access(schema: str, name: str, kind: str, role: str,
     ``kpi_views``: the exposed KPI and network views the taxonomy defines."""
     service = role == "service_role"
     if schema == "analytics_private":
-        # nothing private is reachable by the API roles; service_role manages it, except
-        # that a materialized view only changes by being refreshed, never by DML
-        if kind == "m":
-            return {"select": service, "insert": False, "update": False, "delete": False}
+        # nothing private is reachable by the API roles; service_role manages it (the KPI
+        # network tables included: they are plain tables kept by the refresh functions)
         return {"select": service, "insert": service, "update": service, "delete": service}
     if (schema, name) in REFERENCE_TABLES:
         return {"select": True, "insert": service, "update": service, "delete": service}
@@ -173,10 +171,11 @@ def test_relation_matrix(any_db, login, kpi_catalog, caller):
     exposed = {n for s, n in names if s == "analytics"}
     assert exposed == {n for _, n in REFERENCE_TABLES} | kpi_views
     assert {n for s, n, k, _ in relations if s == "analytics" and n in kpi_views and k != "v"} == set()
-    # every KPI's rollup, facts/values/steps/... tables and materialized view are in the matrix
+    # every KPI's rollup, facts/values/steps/... tables and network table are in the matrix;
+    # no materialized view is left (network tables are kept incrementally)
     private = {(n, k) for s, n, k, _ in relations if s == "analytics_private"}
-    assert {(n, "m") for n in kpi_catalog.net.values()} <= private
-    assert {(n, "r") for n in kpi_catalog.private_relations() - set(kpi_catalog.net.values())} <= private
+    assert {(n, "r") for n in kpi_catalog.private_relations()} <= private
+    assert {n for n, k in private if k == "m"} == set()
     assert {n for n, _ in private if n.startswith("kpi_")} == kpi_catalog.private_relations()
 
     wrong = []

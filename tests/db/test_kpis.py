@@ -273,6 +273,86 @@ def test_full_then_incremental_refresh_matches_reference(db, compiled):
     print(sizes)
 
 
+def _net_rows(conn, tax) -> dict[str, dict[tuple, tuple]]:
+    """kpi -> {(xmin, ctid): (network_id, period)} for every row of its private network table."""
+    out = {}
+    for kpi in supported(tax):
+        if kpi.type == "ratio":
+            continue
+        net = plan_kpis.short_name(f"kpi_{kpi.name}_net")
+        rows = conn.execute(f"select xmin::text, ctid::text, network_id::text, period"
+                            f" from analytics_private.{net}").fetchall()
+        out[kpi.name] = {(x, c): (n, p) for x, c, n, p in rows}
+    return out
+
+
+def _touched_periods(kpi, tax, day: date) -> set[date] | None:
+    """The network periods one event on ``day`` may touch (None: any, e.g. funnels, retention)."""
+    if kpi.type == "rolling":
+        days = plan_kpis.window_days(kpi.window)
+        return {day + timedelta(days=i) for i in range(days)}
+    if kpi.type in ("count", "distinct_actors", "percentile"):
+        return {ref.period(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), kpi.grain)}
+    return None
+
+
+def test_refresh_rewrites_only_the_network_cells_it_touched(db, compiled):
+    """The network tables are kept cell by cell: a refresh rewrites (new xmin/ctid) only the
+    rows of the (network, period, dimensions) cells its new events fall in, never the history."""
+    tax = compiled[0]
+    gen = Generator(tax, seed=23)
+    events = gen.events(600)
+    insert(db, events)
+    refresh_all(db, tax)
+    before = _net_rows(db, tax)
+    assert sum(len(rows) for rows in before.values()) > 0
+    # 1. a network never seen before, on one day, at new sites with new actors
+    net_c = str(uuid.UUID(int=0x6000 + 99, version=4))
+    day = (datetime.now(UTC) - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    new_sites = {s: str(uuid.UUID(int=0x7000 + i, version=4)) for i, s in enumerate(SITES[:6])}
+    fresh = []
+    for e in gen.events(300):
+        if e["site"] not in new_sites:
+            continue
+        fresh.append(dict(e, site=new_sites[e["site"]], network=net_c, actor="c-" + e["actor"],
+                          occurred_at=day + timedelta(seconds=gen.rnd.randint(0, 3600))))
+    assert fresh
+    insert(db, fresh)
+    events += fresh
+    refresh_all(db, tax)
+    refresh_all(db, tax)  # rolling windows read their base's rows once those have committed
+    after = _net_rows(db, tax)
+    rewritten = {n: [v for k, v in rows.items() if k not in after[n]] for n, rows in before.items()}
+    assert {n: rows for n, rows in rewritten.items() if rows} == {}, "rows of untouched cells were rewritten"
+    added = {n: {v for k, v in rows.items() if k not in before[n]} for n, rows in after.items()}
+    assert {v[0] for rows in added.values() for v in rows} == {net_c}
+    t = today(db)
+    for kpi in supported(tax):
+        expected = {k: tuple(_norm(x) for x in v) for k, v in
+                    ref.network_values(tax, kpi, events, t, tax.project.k_anonymity, net_c).items()}
+        assert read_network(db, f"network_{kpi.name}", net_c) == expected, kpi.name
+    # 2. one more event in an existing cell of network A: only network A's rows of its periods change
+    one = dict(events[0], site=SITES[0], network=NET_A, occurred_at=day, key=str(uuid.uuid4()))
+    insert(db, [one])
+    events.append(one)
+    before = after
+    refresh_all(db, tax)
+    refresh_all(db, tax)
+    after = _net_rows(db, tax)
+    for kpi in supported(tax):
+        if kpi.type == "ratio":
+            continue
+        changed = [v for k, v in before[kpi.name].items() if k not in after[kpi.name]]
+        changed += [v for k, v in after[kpi.name].items() if k not in before[kpi.name]]
+        assert {n for n, _ in changed} <= {NET_A}, kpi.name
+        periods = _touched_periods(kpi, tax, day.date())
+        if periods is not None:
+            assert {p for _, p in changed} <= periods, kpi.name
+    assert any(after[n] != before[n] for n in after)
+    # and everything still matches the reference (check_all reads the sites of SITES only)
+    check_all(db, tax, [e for e in events if e["network"] != net_c])
+
+
 def test_out_of_order_commit_is_not_skipped(db, compiled, pg_cluster):
     tax = compiled[0]
     gen = Generator(tax, seed=11)
@@ -451,6 +531,46 @@ def test_between_uses_the_site_period_index(db, compiled):
             f"Bitmap Index Scan on {rollup}_key" in plans[0], plans[0]
     db.execute("reset all")
 
+
+def test_network_cells_are_recomputed_through_network_period_indexes(db, compiled, pg_cluster):
+    """The refresh reads the cells it recomputes through (network_id, period, ...) indexes and the
+    cells it touched through the ingest_xid indexes: no statement of the network upkeep scans a table."""
+    tax = compiled[0]
+    gen = Generator(tax, seed=5)
+    insert(db, gen.events(300))
+    refresh_all(db, tax)
+    insert(db, gen.events(100, days_back=3))
+    kpis = {k.name: k for k in tax.kpis}
+    source = {"count": ("rollup", "facts"), "distinct_actors": ("facts",), "percentile": ("values",),
+              "funnel": ("actors",), "retention": ("cohorts",)}
+    with pg_cluster.connect() as conn:  # a new session: no plan cached before the settings below
+        notices: list[str] = []
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        conn.execute("load 'auto_explain'")
+        conn.execute("set auto_explain.log_min_duration = 0")
+        conn.execute("set auto_explain.log_nested_statements = on")
+        conn.execute("set client_min_messages = log")
+        # tiny test tables: make the planner show the plan it would pick for a large history, where a
+        # handful of touched cells probe the big tables (nested loops over the cell index)
+        for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+            conn.execute(f"set {setting} = off")
+        stored = [k for k in supported(tax) if k.type != "ratio"]
+        for kpi in [k for k in stored if k.type != "rolling"] + [k for k in stored if k.type == "rolling"]:
+            notices.clear()
+            conn.execute(f"select analytics_private.{plan_kpis.short_name(f'refresh_kpi_{kpi.name}')}()")
+            net = plan_kpis.short_name(f"kpi_{kpi.name}_net")
+            plans = [n for n in notices if f"into analytics_private.{net} " in n or f"from analytics_private.{net} " in n]
+            assert len(plans) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
+            for plan in plans:
+                assert "Seq Scan" not in plan, plan
+            if kpi.type == "rolling":
+                base = kpis[kpi.base]
+                indexes = [f"kpi_{base.name}_facts_net_idx"] + ([f"kpi_{base.name}_rollup_net_idx"]
+                                                                  if base.type == "count" else [])
+            else:
+                indexes = [f"kpi_{kpi.name}_{suffix}_net_idx" for suffix in source[kpi.type]]
+            for index in indexes:
+                assert plan_kpis.short_name(index) in plans[1], (index, plans[1])
 
 def test_splinter_is_silent(db):
     assert splinter_lint(db, ["analytics", "analytics_private"]) == []

@@ -925,7 +925,7 @@ create table if not exists analytics_private.kpi_api_latency_ms (
 );
 comment on table analytics_private.kpi_api_latency_ms is 'Median and 95th percentile API request duration per day, by endpoint group.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_latency_ms()
 returns bigint
 language plpgsql
@@ -968,22 +968,38 @@ begin
     set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_latency_ms';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_api_latency_ms_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_latency_ms_net as nc
+  using (select distinct x.network_id, x.period, x.endpoint_group
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint_group is not distinct from t.endpoint_group;
+  insert into analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint_group, n, p50, p95, sites, actors)
+  select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_api_latency_ms_values as f
+  join (select distinct x.network_id, x.period, x.endpoint_group
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint_group is not distinct from t.endpoint_group
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_api_latency_ms_net as
-select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_api_latency_ms_values as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint_group);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_api_latency_ms_net (
+  network_id uuid not null,
+  period date not null, endpoint_group text, n bigint not null, p50 double precision, p95 double precision,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_api_latency_ms_net_key unique nulls not distinct (network_id, period, endpoint_group)
+);
+comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_api_latency_ms_values_net_idx on analytics_private.kpi_api_latency_ms_values (network_id, period, endpoint_group);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
@@ -1067,6 +1083,9 @@ create policy kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms
 alter table analytics_private.kpi_api_latency_ms_values enable row level security;
 drop policy if exists kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values;
 create policy kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_api_latency_ms_net enable row level security;
+drop policy if exists kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net;
+create policy kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_api_latency_ms() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_api_latency_ms() to service_role;
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -1109,7 +1128,7 @@ create table if not exists analytics_private.kpi_daily_active_actors (
 create index if not exists kpi_daily_active_actors_xid_idx on analytics_private.kpi_daily_active_actors (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors is 'Distinct actors with at least one product event in the day, by tier.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_daily_active_actors()
 returns bigint
 language plpgsql
@@ -1153,22 +1172,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'daily_active_actors';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_daily_active_actors_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_daily_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_daily_active_actors_net (network_id, period, tier, value, sites, actors)
+  select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_daily_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_daily_active_actors_net as
-select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_daily_active_actors_facts as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_daily_active_actors_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_daily_active_actors_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_private.kpi_daily_active_actors_facts (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
@@ -1252,6 +1287,9 @@ create policy kpi_daily_active_actors_service on analytics_private.kpi_daily_act
 alter table analytics_private.kpi_daily_active_actors_facts enable row level security;
 drop policy if exists kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts;
 create policy kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_daily_active_actors_net enable row level security;
+drop policy if exists kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net;
+create policy kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_daily_active_actors() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_daily_active_actors() to service_role;
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -1296,7 +1334,7 @@ alter table analytics_private.kpi_live_protocol_sessions add column if not exist
 create index if not exists kpi_live_protocol_sessions_xid_idx on analytics_private.kpi_live_protocol_sessions (ingest_xid);
 comment on table analytics_private.kpi_live_protocol_sessions is 'Protocol sessions logged live or right after the session, per day and mode.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_live_protocol_sessions()
 returns bigint
 language plpgsql
@@ -1336,24 +1374,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'live_protocol_sessions';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_live_protocol_sessions_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_live_protocol_sessions_net as nc
+  using (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_live_protocol_sessions as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode is not distinct from t.logging_mode;
+  insert into analytics_private.kpi_live_protocol_sessions_net (network_id, period, logging_mode, value, sites, actors)
+  select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+        from analytics_private.kpi_live_protocol_sessions as f
+        join (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_live_protocol_sessions as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
+        group by 1, 2, 3) as v
+  join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_live_protocol_sessions_facts as f
+        join (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_live_protocol_sessions as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
+        group by 1, 2, 3) as p
+    on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_live_protocol_sessions_net as
-select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
-from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
-      from analytics_private.kpi_live_protocol_sessions as f where f.network_id is not null group by 1, 2, 3) as v
-join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_live_protocol_sessions_facts as f where f.network_id is not null group by 1, 2, 3) as p
-  on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
-create unique index if not exists kpi_live_protocol_sessions_net_key on analytics_private.kpi_live_protocol_sessions_net (network_id, period, logging_mode);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_live_protocol_sessions_net (
+  network_id uuid not null,
+  period date not null, logging_mode text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_live_protocol_sessions_net_key unique nulls not distinct (network_id, period, logging_mode)
+);
+comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_protocol_sessions: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_live_protocol_sessions_facts_net_idx on analytics_private.kpi_live_protocol_sessions_facts (network_id, period, logging_mode);
+create index if not exists kpi_live_protocol_sessions_rollup_net_idx on analytics_private.kpi_live_protocol_sessions (network_id, period, logging_mode);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_live_protocol_sessions_for_caller()
@@ -1439,6 +1500,9 @@ create policy kpi_live_protocol_sessions_service on analytics_private.kpi_live_p
 alter table analytics_private.kpi_live_protocol_sessions_facts enable row level security;
 drop policy if exists kpi_live_protocol_sessions_facts_service on analytics_private.kpi_live_protocol_sessions_facts;
 create policy kpi_live_protocol_sessions_facts_service on analytics_private.kpi_live_protocol_sessions_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_live_protocol_sessions_net enable row level security;
+drop policy if exists kpi_live_protocol_sessions_net_service on analytics_private.kpi_live_protocol_sessions_net;
+create policy kpi_live_protocol_sessions_net_service on analytics_private.kpi_live_protocol_sessions_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_live_protocol_sessions() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_live_protocol_sessions() to service_role;
 revoke all on function analytics_private.kpi_live_protocol_sessions_for_caller() from public, anon, authenticated;
@@ -1496,7 +1560,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel (
 );
 comment on table analytics_private.kpi_upgrade_funnel is 'Free-plan actors who start a pro trial and log a protocol within 14 days.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_upgrade_funnel()
 returns bigint
 language plpgsql
@@ -1569,24 +1633,41 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'upgrade_funnel';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_upgrade_funnel_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_upgrade_funnel_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_upgrade_funnel_net (network_id, period, step, value, sites, actors)
+  select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_upgrade_funnel_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 3) as g (step)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_upgrade_funnel_net as
-select a.network_id, a.period, g.step::smallint as step,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
-       count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
-from analytics_private.kpi_upgrade_funnel_actors as a cross join generate_series(1, 3) as g (step)
-where a.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_upgrade_funnel_net_key on analytics_private.kpi_upgrade_funnel_net (network_id, period, step);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_upgrade_funnel_net (
+  network_id uuid not null,
+  period date not null, step smallint, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_upgrade_funnel_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_upgrade_funnel_actors_net_idx on analytics_private.kpi_upgrade_funnel_actors (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_funnel_for_caller()
@@ -1675,6 +1756,9 @@ create policy kpi_upgrade_funnel_steps_service on analytics_private.kpi_upgrade_
 alter table analytics_private.kpi_upgrade_funnel_actors enable row level security;
 drop policy if exists kpi_upgrade_funnel_actors_service on analytics_private.kpi_upgrade_funnel_actors;
 create policy kpi_upgrade_funnel_actors_service on analytics_private.kpi_upgrade_funnel_actors for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_upgrade_funnel_net enable row level security;
+drop policy if exists kpi_upgrade_funnel_net_service on analytics_private.kpi_upgrade_funnel_net;
+create policy kpi_upgrade_funnel_net_service on analytics_private.kpi_upgrade_funnel_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_upgrade_funnel() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_upgrade_funnel() to service_role;
 revoke all on function analytics_private.kpi_upgrade_funnel_for_caller() from public, anon, authenticated;
@@ -1717,7 +1801,7 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners (
 create index if not exists kpi_weekly_active_practitioners_xid_idx on analytics_private.kpi_weekly_active_practitioners (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_practitioners is 'Pro-plan actors with any practitioner event in the week.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_active_practitioners()
 returns bigint
 language plpgsql
@@ -1762,22 +1846,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'weekly_active_practitioners';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_weekly_active_practitioners_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_active_practitioners_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_weekly_active_practitioners_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_weekly_active_practitioners_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_weekly_active_practitioners_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_weekly_active_practitioners_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_weekly_active_practitioners_net_key on analytics_private.kpi_weekly_active_practitioners_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_weekly_active_practitioners_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_weekly_active_practitioners_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_weekly_active_practitioners_facts_net_idx on analytics_private.kpi_weekly_active_practitioners_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_active_practitioners_for_caller()
@@ -1861,6 +1961,9 @@ create policy kpi_weekly_active_practitioners_service on analytics_private.kpi_w
 alter table analytics_private.kpi_weekly_active_practitioners_facts enable row level security;
 drop policy if exists kpi_weekly_active_practitioners_facts_service on analytics_private.kpi_weekly_active_practitioners_facts;
 create policy kpi_weekly_active_practitioners_facts_service on analytics_private.kpi_weekly_active_practitioners_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_weekly_active_practitioners_net enable row level security;
+drop policy if exists kpi_weekly_active_practitioners_net_service on analytics_private.kpi_weekly_active_practitioners_net;
+create policy kpi_weekly_active_practitioners_net_service on analytics_private.kpi_weekly_active_practitioners_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_weekly_active_practitioners() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_weekly_active_practitioners() to service_role;
 revoke all on function analytics_private.kpi_weekly_active_practitioners_for_caller() from public, anon, authenticated;
@@ -1903,7 +2006,7 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers (
 create index if not exists kpi_weekly_protocol_loggers_xid_idx on analytics_private.kpi_weekly_protocol_loggers (ingest_xid);
 comment on table analytics_private.kpi_weekly_protocol_loggers is 'Pro-plan actors who logged at least one protocol session in the week.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_protocol_loggers()
 returns bigint
 language plpgsql
@@ -1948,22 +2051,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'weekly_protocol_loggers';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_weekly_protocol_loggers_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_protocol_loggers_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_weekly_protocol_loggers_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_weekly_protocol_loggers_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_weekly_protocol_loggers_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_weekly_protocol_loggers_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_weekly_protocol_loggers_net_key on analytics_private.kpi_weekly_protocol_loggers_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_weekly_protocol_loggers_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_weekly_protocol_loggers_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_weekly_protocol_loggers_facts_net_idx on analytics_private.kpi_weekly_protocol_loggers_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_protocol_loggers_for_caller()
@@ -2047,6 +2166,9 @@ create policy kpi_weekly_protocol_loggers_service on analytics_private.kpi_weekl
 alter table analytics_private.kpi_weekly_protocol_loggers_facts enable row level security;
 drop policy if exists kpi_weekly_protocol_loggers_facts_service on analytics_private.kpi_weekly_protocol_loggers_facts;
 create policy kpi_weekly_protocol_loggers_facts_service on analytics_private.kpi_weekly_protocol_loggers_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_weekly_protocol_loggers_net enable row level security;
+drop policy if exists kpi_weekly_protocol_loggers_net_service on analytics_private.kpi_weekly_protocol_loggers_net;
+create policy kpi_weekly_protocol_loggers_net_service on analytics_private.kpi_weekly_protocol_loggers_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_weekly_protocol_loggers() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_weekly_protocol_loggers() to service_role;
 revoke all on function analytics_private.kpi_weekly_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -2099,7 +2221,7 @@ create table if not exists analytics_private.kpi_weekly_retention (
 );
 comment on table analytics_private.kpi_weekly_retention is 'Share of each weekly sign-up cohort that comes back in later weeks.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_retention()
 returns bigint
 language plpgsql
@@ -2113,6 +2235,7 @@ declare
   changed bigint := 0;
   moved_sites uuid[];
   moved_cohorts date[];
+  moved_networks uuid[];
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_retention' for update;
@@ -2124,8 +2247,8 @@ begin
     return 0;
   end if;
   -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
-  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}')
-    into moved_sites, moved_cohorts
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_cohorts, moved_networks
   from analytics_private.kpi_weekly_retention_cohorts as c
   join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
@@ -2172,26 +2295,56 @@ begin
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'weekly_retention';
-  if changed > 0 or cardinality(moved_sites) > 0 then
-    refresh materialized view concurrently analytics_private.kpi_weekly_retention_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_retention_net as nc
+  using (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_weekly_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors)
+  select c.network_id, c.cohort as period, g.j::smallint as period_number,
+         count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+         count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
+  from analytics_private.kpi_weekly_retention_cohorts as c
+  join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+  cross join generate_series(0, 8) as g (j)
+  left join analytics_private.kpi_weekly_retention_active as a
+    on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_weekly_retention_net as
-select c.network_id, c.cohort as period, g.j::smallint as period_number,
-       count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
-       count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
-from analytics_private.kpi_weekly_retention_cohorts as c
-cross join generate_series(0, 8) as g (j)
-left join analytics_private.kpi_weekly_retention_active as a
-  on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-where c.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_weekly_retention_net_key on analytics_private.kpi_weekly_retention_net (network_id, period, period_number);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_weekly_retention_net (
+  network_id uuid not null,
+  period date not null, period_number smallint, cohort_actors bigint not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_weekly_retention_net_key unique nulls not distinct (network_id, period, period_number)
+);
+comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_weekly_retention_cohorts_net_idx on analytics_private.kpi_weekly_retention_cohorts (network_id, cohort);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_retention_for_caller()
@@ -2280,6 +2433,9 @@ create policy kpi_weekly_retention_cohorts_service on analytics_private.kpi_week
 alter table analytics_private.kpi_weekly_retention_active enable row level security;
 drop policy if exists kpi_weekly_retention_active_service on analytics_private.kpi_weekly_retention_active;
 create policy kpi_weekly_retention_active_service on analytics_private.kpi_weekly_retention_active for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_weekly_retention_net enable row level security;
+drop policy if exists kpi_weekly_retention_net_service on analytics_private.kpi_weekly_retention_net;
+create policy kpi_weekly_retention_net_service on analytics_private.kpi_weekly_retention_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_weekly_retention() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_weekly_retention() to service_role;
 revoke all on function analytics_private.kpi_weekly_retention_for_caller() from public, anon, authenticated;
@@ -2309,7 +2465,7 @@ create table if not exists analytics_private.kpi_active_actors_28d (
 );
 comment on table analytics_private.kpi_active_actors_28d is 'Distinct actors active on any of the 28 days ending with each day.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_actors_28d()
 returns bigint
 language plpgsql
@@ -2344,28 +2500,47 @@ begin
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_actors_28d';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_active_actors_28d_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_actors_28d_net as nc
+  using (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
+  select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
+        from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
+        group by 1, 2, 3) as v
+  join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
+        group by 1, 2, 3) as p
+    on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_active_actors_28d_net as
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
-from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
-      from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      where f.network_id is not null
-      group by 1, 2, 3) as v
-join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      where f.network_id is not null
-      group by 1, 2, 3) as p
-  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_active_actors_28d_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_active_actors_28d_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
@@ -2444,6 +2619,9 @@ grant all on analytics_private.kpi_active_actors_28d_net to service_role;
 alter table analytics_private.kpi_active_actors_28d enable row level security;
 drop policy if exists kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d;
 create policy kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_active_actors_28d_net enable row level security;
+drop policy if exists kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net;
+create policy kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_active_actors_28d() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_active_actors_28d() to service_role;
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;

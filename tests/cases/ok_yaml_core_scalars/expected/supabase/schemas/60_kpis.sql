@@ -140,7 +140,7 @@ alter table analytics_private.kpi_consent_refusals add column if not exists netw
 create index if not exists kpi_consent_refusals_xid_idx on analytics_private.kpi_consent_refusals (ingest_xid);
 comment on table analytics_private.kpi_consent_refusals is 'Consent questions answered with no, per day.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consent_refusals()
 returns bigint
 language plpgsql
@@ -180,24 +180,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'consent_refusals';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_consent_refusals_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consent_refusals_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_consent_refusals as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_consent_refusals_net (network_id, period, value, sites, actors)
+  select v.network_id, v.period, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, sum(f.value)::bigint as value
+        from analytics_private.kpi_consent_refusals as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_consent_refusals as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as v
+  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_consent_refusals_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_consent_refusals as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as p
+    on v.network_id = p.network_id and v.period = p.period;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_consent_refusals_net as
-select v.network_id, v.period, v.value, p.sites, p.actors
-from (select f.network_id, f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_consent_refusals as f where f.network_id is not null group by 1, 2) as v
-join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_consent_refusals_facts as f where f.network_id is not null group by 1, 2) as p
-  on v.network_id = p.network_id and v.period = p.period;
-create unique index if not exists kpi_consent_refusals_net_key on analytics_private.kpi_consent_refusals_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_consent_refusals_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_consent_refusals_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_consent_refusals_net is 'KPI consent_refusals: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_consent_refusals_facts_net_idx on analytics_private.kpi_consent_refusals_facts (network_id, period);
+create index if not exists kpi_consent_refusals_rollup_net_idx on analytics_private.kpi_consent_refusals (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consent_refusals_for_caller()
@@ -283,6 +306,9 @@ create policy kpi_consent_refusals_service on analytics_private.kpi_consent_refu
 alter table analytics_private.kpi_consent_refusals_facts enable row level security;
 drop policy if exists kpi_consent_refusals_facts_service on analytics_private.kpi_consent_refusals_facts;
 create policy kpi_consent_refusals_facts_service on analytics_private.kpi_consent_refusals_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_consent_refusals_net enable row level security;
+drop policy if exists kpi_consent_refusals_net_service on analytics_private.kpi_consent_refusals_net;
+create policy kpi_consent_refusals_net_service on analytics_private.kpi_consent_refusals_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_consent_refusals() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_consent_refusals() to service_role;
 revoke all on function analytics_private.kpi_consent_refusals_for_caller() from public, anon, authenticated;

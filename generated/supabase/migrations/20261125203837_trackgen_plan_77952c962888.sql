@@ -1,4 +1,4 @@
--- trackgen migration 20261125202208: schema state for plan 77952c962888.
+-- trackgen migration 20261125203837: schema state for plan 77952c962888.
 -- Generated from taxonomy/; every statement is re-runnable and additive. Do not edit.
 
 -- >>> supabase/schemas/00_schemas.sql
@@ -2728,7 +2728,7 @@ create table if not exists analytics_private.kpi_active_clinic_members (
 create index if not exists kpi_active_clinic_members_xid_idx on analytics_private.kpi_active_clinic_members (ingest_xid);
 comment on table analytics_private.kpi_active_clinic_members is 'Clinic-plan actors with any product event in the week.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_clinic_members()
 returns bigint
 language plpgsql
@@ -2773,22 +2773,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_clinic_members';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_active_clinic_members_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_clinic_members_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_clinic_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_active_clinic_members_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_active_clinic_members_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_clinic_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_active_clinic_members_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_active_clinic_members_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_active_clinic_members_net_key on analytics_private.kpi_active_clinic_members_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_active_clinic_members_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_active_clinic_members_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_active_clinic_members_net is 'KPI active_clinic_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_active_clinic_members_facts_net_idx on analytics_private.kpi_active_clinic_members_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_clinic_members_for_caller()
@@ -2872,6 +2888,9 @@ create policy kpi_active_clinic_members_service on analytics_private.kpi_active_
 alter table analytics_private.kpi_active_clinic_members_facts enable row level security;
 drop policy if exists kpi_active_clinic_members_facts_service on analytics_private.kpi_active_clinic_members_facts;
 create policy kpi_active_clinic_members_facts_service on analytics_private.kpi_active_clinic_members_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_active_clinic_members_net enable row level security;
+drop policy if exists kpi_active_clinic_members_net_service on analytics_private.kpi_active_clinic_members_net;
+create policy kpi_active_clinic_members_net_service on analytics_private.kpi_active_clinic_members_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_active_clinic_members() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_active_clinic_members() to service_role;
 revoke all on function analytics_private.kpi_active_clinic_members_for_caller() from public, anon, authenticated;
@@ -2914,7 +2933,7 @@ create table if not exists analytics_private.kpi_active_network_members (
 create index if not exists kpi_active_network_members_xid_idx on analytics_private.kpi_active_network_members (ingest_xid);
 comment on table analytics_private.kpi_active_network_members is 'Network-plan actors with any product event in the month.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_network_members()
 returns bigint
 language plpgsql
@@ -2959,22 +2978,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_network_members';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_active_network_members_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_network_members_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_network_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_active_network_members_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_active_network_members_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_network_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_active_network_members_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_active_network_members_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_active_network_members_net_key on analytics_private.kpi_active_network_members_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_active_network_members_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_active_network_members_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_active_network_members_net is 'KPI active_network_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_active_network_members_facts_net_idx on analytics_private.kpi_active_network_members_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_network_members_for_caller()
@@ -3058,6 +3093,9 @@ create policy kpi_active_network_members_service on analytics_private.kpi_active
 alter table analytics_private.kpi_active_network_members_facts enable row level security;
 drop policy if exists kpi_active_network_members_facts_service on analytics_private.kpi_active_network_members_facts;
 create policy kpi_active_network_members_facts_service on analytics_private.kpi_active_network_members_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_active_network_members_net enable row level security;
+drop policy if exists kpi_active_network_members_net_service on analytics_private.kpi_active_network_members_net;
+create policy kpi_active_network_members_net_service on analytics_private.kpi_active_network_members_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_active_network_members() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_active_network_members() to service_role;
 revoke all on function analytics_private.kpi_active_network_members_for_caller() from public, anon, authenticated;
@@ -3100,7 +3138,7 @@ create table if not exists analytics_private.kpi_active_practitioners (
 create index if not exists kpi_active_practitioners_xid_idx on analytics_private.kpi_active_practitioners (ingest_xid);
 comment on table analytics_private.kpi_active_practitioners is 'Pro-plan actors with any practitioner event in the week.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_practitioners()
 returns bigint
 language plpgsql
@@ -3145,22 +3183,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_practitioners';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_active_practitioners_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_practitioners_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_active_practitioners_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_active_practitioners_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_active_practitioners_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_active_practitioners_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_active_practitioners_net_key on analytics_private.kpi_active_practitioners_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_active_practitioners_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_active_practitioners_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_active_practitioners_net is 'KPI active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_active_practitioners_facts_net_idx on analytics_private.kpi_active_practitioners_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_practitioners_for_caller()
@@ -3244,6 +3298,9 @@ create policy kpi_active_practitioners_service on analytics_private.kpi_active_p
 alter table analytics_private.kpi_active_practitioners_facts enable row level security;
 drop policy if exists kpi_active_practitioners_facts_service on analytics_private.kpi_active_practitioners_facts;
 create policy kpi_active_practitioners_facts_service on analytics_private.kpi_active_practitioners_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_active_practitioners_net enable row level security;
+drop policy if exists kpi_active_practitioners_net_service on analytics_private.kpi_active_practitioners_net;
+create policy kpi_active_practitioners_net_service on analytics_private.kpi_active_practitioners_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_active_practitioners() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_active_practitioners() to service_role;
 revoke all on function analytics_private.kpi_active_practitioners_for_caller() from public, anon, authenticated;
@@ -3288,7 +3345,7 @@ create table if not exists analytics_private.kpi_api_latency_ms (
 );
 comment on table analytics_private.kpi_api_latency_ms is 'Median, 95th and 99th percentile API request duration in milliseconds per day, by endpoint.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_latency_ms()
 returns bigint
 language plpgsql
@@ -3331,22 +3388,38 @@ begin
     set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_latency_ms';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_api_latency_ms_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_latency_ms_net as nc
+  using (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint is not distinct from t.endpoint;
+  insert into analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint, n, p50, p95, p99, sites, actors)
+  select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_api_latency_ms_values as f
+  join (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint is not distinct from t.endpoint
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_api_latency_ms_net as
-select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_api_latency_ms_values as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_api_latency_ms_net_key on analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_api_latency_ms_net (
+  network_id uuid not null,
+  period date not null, endpoint text, n bigint not null, p50 double precision, p95 double precision, p99 double precision,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_api_latency_ms_net_key unique nulls not distinct (network_id, period, endpoint)
+);
+comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_api_latency_ms_values_net_idx on analytics_private.kpi_api_latency_ms_values (network_id, period, endpoint);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
@@ -3430,6 +3503,9 @@ create policy kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms
 alter table analytics_private.kpi_api_latency_ms_values enable row level security;
 drop policy if exists kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values;
 create policy kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_api_latency_ms_net enable row level security;
+drop policy if exists kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net;
+create policy kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_api_latency_ms() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_api_latency_ms() to service_role;
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -3474,7 +3550,7 @@ alter table analytics_private.kpi_api_request_count add column if not exists net
 create index if not exists kpi_api_request_count_xid_idx on analytics_private.kpi_api_request_count (ingest_xid);
 comment on table analytics_private.kpi_api_request_count is 'API requests completed per day.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_request_count()
 returns bigint
 language plpgsql
@@ -3512,24 +3588,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_request_count';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_api_request_count_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_request_count_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_api_request_count_net (network_id, period, value, sites, actors)
+  select v.network_id, v.period, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, sum(f.value)::bigint as value
+        from analytics_private.kpi_api_request_count as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as v
+  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_api_request_count_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as p
+    on v.network_id = p.network_id and v.period = p.period;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_api_request_count_net as
-select v.network_id, v.period, v.value, p.sites, p.actors
-from (select f.network_id, f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_api_request_count as f where f.network_id is not null group by 1, 2) as v
-join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_api_request_count_facts as f where f.network_id is not null group by 1, 2) as p
-  on v.network_id = p.network_id and v.period = p.period;
-create unique index if not exists kpi_api_request_count_net_key on analytics_private.kpi_api_request_count_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_api_request_count_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_api_request_count_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_api_request_count_net is 'KPI api_request_count: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_api_request_count_facts_net_idx on analytics_private.kpi_api_request_count_facts (network_id, period);
+create index if not exists kpi_api_request_count_rollup_net_idx on analytics_private.kpi_api_request_count (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_request_count_for_caller()
@@ -3615,6 +3714,9 @@ create policy kpi_api_request_count_service on analytics_private.kpi_api_request
 alter table analytics_private.kpi_api_request_count_facts enable row level security;
 drop policy if exists kpi_api_request_count_facts_service on analytics_private.kpi_api_request_count_facts;
 create policy kpi_api_request_count_facts_service on analytics_private.kpi_api_request_count_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_api_request_count_net enable row level security;
+drop policy if exists kpi_api_request_count_net_service on analytics_private.kpi_api_request_count_net;
+create policy kpi_api_request_count_net_service on analytics_private.kpi_api_request_count_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_api_request_count() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_api_request_count() to service_role;
 revoke all on function analytics_private.kpi_api_request_count_for_caller() from public, anon, authenticated;
@@ -3659,7 +3761,7 @@ alter table analytics_private.kpi_api_server_error_count add column if not exist
 create index if not exists kpi_api_server_error_count_xid_idx on analytics_private.kpi_api_server_error_count (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count is 'API requests per day that ended with a 5xx status.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_api_server_error_count()
 returns bigint
 language plpgsql
@@ -3699,24 +3801,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_server_error_count';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_api_server_error_count_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_server_error_count_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_api_server_error_count_net (network_id, period, value, sites, actors)
+  select v.network_id, v.period, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, sum(f.value)::bigint as value
+        from analytics_private.kpi_api_server_error_count as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as v
+  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_api_server_error_count_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as p
+    on v.network_id = p.network_id and v.period = p.period;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_api_server_error_count_net as
-select v.network_id, v.period, v.value, p.sites, p.actors
-from (select f.network_id, f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_api_server_error_count as f where f.network_id is not null group by 1, 2) as v
-join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_api_server_error_count_facts as f where f.network_id is not null group by 1, 2) as p
-  on v.network_id = p.network_id and v.period = p.period;
-create unique index if not exists kpi_api_server_error_count_net_key on analytics_private.kpi_api_server_error_count_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_api_server_error_count_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_api_server_error_count_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_api_server_error_count_net is 'KPI api_server_error_count: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_api_server_error_count_facts_net_idx on analytics_private.kpi_api_server_error_count_facts (network_id, period);
+create index if not exists kpi_api_server_error_count_rollup_net_idx on analytics_private.kpi_api_server_error_count (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_api_server_error_count_for_caller()
@@ -3802,6 +3927,9 @@ create policy kpi_api_server_error_count_service on analytics_private.kpi_api_se
 alter table analytics_private.kpi_api_server_error_count_facts enable row level security;
 drop policy if exists kpi_api_server_error_count_facts_service on analytics_private.kpi_api_server_error_count_facts;
 create policy kpi_api_server_error_count_facts_service on analytics_private.kpi_api_server_error_count_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_api_server_error_count_net enable row level security;
+drop policy if exists kpi_api_server_error_count_net_service on analytics_private.kpi_api_server_error_count_net;
+create policy kpi_api_server_error_count_net_service on analytics_private.kpi_api_server_error_count_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_api_server_error_count() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_api_server_error_count() to service_role;
 revoke all on function analytics_private.kpi_api_server_error_count_for_caller() from public, anon, authenticated;
@@ -3844,7 +3972,7 @@ create table if not exists analytics_private.kpi_clinic_collaborators (
 create index if not exists kpi_clinic_collaborators_xid_idx on analytics_private.kpi_clinic_collaborators (ingest_xid);
 comment on table analytics_private.kpi_clinic_collaborators is 'Clinic-plan actors who shared a protocol, handed off a caseload or took part in a review in the week.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_clinic_collaborators()
 returns bigint
 language plpgsql
@@ -3889,22 +4017,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'clinic_collaborators';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_clinic_collaborators_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_clinic_collaborators_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_collaborators_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_clinic_collaborators_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_clinic_collaborators_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_collaborators_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_clinic_collaborators_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_clinic_collaborators_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_clinic_collaborators_net_key on analytics_private.kpi_clinic_collaborators_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_clinic_collaborators_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_clinic_collaborators_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_clinic_collaborators_net is 'KPI clinic_collaborators: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_clinic_collaborators_facts_net_idx on analytics_private.kpi_clinic_collaborators_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
@@ -3988,6 +4132,9 @@ create policy kpi_clinic_collaborators_service on analytics_private.kpi_clinic_c
 alter table analytics_private.kpi_clinic_collaborators_facts enable row level security;
 drop policy if exists kpi_clinic_collaborators_facts_service on analytics_private.kpi_clinic_collaborators_facts;
 create policy kpi_clinic_collaborators_facts_service on analytics_private.kpi_clinic_collaborators_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_clinic_collaborators_net enable row level security;
+drop policy if exists kpi_clinic_collaborators_net_service on analytics_private.kpi_clinic_collaborators_net;
+create policy kpi_clinic_collaborators_net_service on analytics_private.kpi_clinic_collaborators_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_clinic_collaborators() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_clinic_collaborators() to service_role;
 revoke all on function analytics_private.kpi_clinic_collaborators_for_caller() from public, anon, authenticated;
@@ -4045,7 +4192,7 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding (
 );
 comment on table analytics_private.kpi_clinic_team_onboarding is 'Actors who move their site onto the clinic plan and then, within 14 days, invite a colleague and share a protocol with the team.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_clinic_team_onboarding()
 returns bigint
 language plpgsql
@@ -4117,24 +4264,41 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'clinic_team_onboarding';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_clinic_team_onboarding_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_clinic_team_onboarding_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_clinic_team_onboarding_net (network_id, period, step, value, sites, actors)
+  select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_clinic_team_onboarding_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 3) as g (step)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_clinic_team_onboarding_net as
-select a.network_id, a.period, g.step::smallint as step,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
-       count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
-from analytics_private.kpi_clinic_team_onboarding_actors as a cross join generate_series(1, 3) as g (step)
-where a.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_clinic_team_onboarding_net_key on analytics_private.kpi_clinic_team_onboarding_net (network_id, period, step);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_clinic_team_onboarding_net (
+  network_id uuid not null,
+  period date not null, step smallint, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_clinic_team_onboarding_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_clinic_team_onboarding_net is 'KPI clinic_team_onboarding: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
@@ -4223,6 +4387,9 @@ create policy kpi_clinic_team_onboarding_steps_service on analytics_private.kpi_
 alter table analytics_private.kpi_clinic_team_onboarding_actors enable row level security;
 drop policy if exists kpi_clinic_team_onboarding_actors_service on analytics_private.kpi_clinic_team_onboarding_actors;
 create policy kpi_clinic_team_onboarding_actors_service on analytics_private.kpi_clinic_team_onboarding_actors for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_clinic_team_onboarding_net enable row level security;
+drop policy if exists kpi_clinic_team_onboarding_net_service on analytics_private.kpi_clinic_team_onboarding_net;
+create policy kpi_clinic_team_onboarding_net_service on analytics_private.kpi_clinic_team_onboarding_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_clinic_team_onboarding() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_clinic_team_onboarding() to service_role;
 revoke all on function analytics_private.kpi_clinic_team_onboarding_for_caller() from public, anon, authenticated;
@@ -4265,7 +4432,7 @@ create table if not exists analytics_private.kpi_consumer_daily_actives (
 create index if not exists kpi_consumer_daily_actives_xid_idx on analytics_private.kpi_consumer_daily_actives (ingest_xid);
 comment on table analytics_private.kpi_consumer_daily_actives is 'Free-plan actors with any consumer event in the day.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consumer_daily_actives()
 returns bigint
 language plpgsql
@@ -4310,22 +4477,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'consumer_daily_actives';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_consumer_daily_actives_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consumer_daily_actives_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_daily_actives_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_consumer_daily_actives_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_consumer_daily_actives_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_daily_actives_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_consumer_daily_actives_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_consumer_daily_actives_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_consumer_daily_actives_net_key on analytics_private.kpi_consumer_daily_actives_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_consumer_daily_actives_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_consumer_daily_actives_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_consumer_daily_actives_net is 'KPI consumer_daily_actives: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_consumer_daily_actives_facts_net_idx on analytics_private.kpi_consumer_daily_actives_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
@@ -4409,6 +4592,9 @@ create policy kpi_consumer_daily_actives_service on analytics_private.kpi_consum
 alter table analytics_private.kpi_consumer_daily_actives_facts enable row level security;
 drop policy if exists kpi_consumer_daily_actives_facts_service on analytics_private.kpi_consumer_daily_actives_facts;
 create policy kpi_consumer_daily_actives_facts_service on analytics_private.kpi_consumer_daily_actives_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_consumer_daily_actives_net enable row level security;
+drop policy if exists kpi_consumer_daily_actives_net_service on analytics_private.kpi_consumer_daily_actives_net;
+create policy kpi_consumer_daily_actives_net_service on analytics_private.kpi_consumer_daily_actives_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_consumer_daily_actives() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_consumer_daily_actives() to service_role;
 revoke all on function analytics_private.kpi_consumer_daily_actives_for_caller() from public, anon, authenticated;
@@ -4451,7 +4637,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users (
 create index if not exists kpi_consumer_feature_users_xid_idx on analytics_private.kpi_consumer_feature_users (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users is 'Free-plan actors who used at least one free feature surface in the day.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consumer_feature_users()
 returns bigint
 language plpgsql
@@ -4496,22 +4682,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'consumer_feature_users';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_consumer_feature_users_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consumer_feature_users_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_feature_users_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_consumer_feature_users_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_consumer_feature_users_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_feature_users_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_consumer_feature_users_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_consumer_feature_users_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_consumer_feature_users_net_key on analytics_private.kpi_consumer_feature_users_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_consumer_feature_users_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_consumer_feature_users_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_consumer_feature_users_net is 'KPI consumer_feature_users: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_consumer_feature_users_facts_net_idx on analytics_private.kpi_consumer_feature_users_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
@@ -4595,6 +4797,9 @@ create policy kpi_consumer_feature_users_service on analytics_private.kpi_consum
 alter table analytics_private.kpi_consumer_feature_users_facts enable row level security;
 drop policy if exists kpi_consumer_feature_users_facts_service on analytics_private.kpi_consumer_feature_users_facts;
 create policy kpi_consumer_feature_users_facts_service on analytics_private.kpi_consumer_feature_users_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_consumer_feature_users_net enable row level security;
+drop policy if exists kpi_consumer_feature_users_net_service on analytics_private.kpi_consumer_feature_users_net;
+create policy kpi_consumer_feature_users_net_service on analytics_private.kpi_consumer_feature_users_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_consumer_feature_users() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_consumer_feature_users() to service_role;
 revoke all on function analytics_private.kpi_consumer_feature_users_for_caller() from public, anon, authenticated;
@@ -4637,7 +4842,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
 create index if not exists kpi_consumer_feature_users_by_feature_xid_idx on analytics_private.kpi_consumer_feature_users_by_feature (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_by_feature is 'Free-plan actors per day who used each free feature surface (one actor may count under several).';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_consumer_feature_users_by_feature()
 returns bigint
 language plpgsql
@@ -4682,22 +4887,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'consumer_feature_users_by_feature';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_consumer_feature_users_by_feature_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consumer_feature_users_by_feature_net as nc
+  using (select distinct x.network_id, x.period, x.feature
+        from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.feature is not distinct from t.feature;
+  insert into analytics_private.kpi_consumer_feature_users_by_feature_net (network_id, period, feature, value, sites, actors)
+  select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_consumer_feature_users_by_feature_facts as f
+  join (select distinct x.network_id, x.period, x.feature
+        from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.feature is not distinct from t.feature
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_consumer_feature_users_by_feature_net as
-select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_consumer_feature_users_by_feature_facts as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_consumer_feature_users_by_feature_net_key on analytics_private.kpi_consumer_feature_users_by_feature_net (network_id, period, feature);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_consumer_feature_users_by_feature_net (
+  network_id uuid not null,
+  period date not null, feature text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_consumer_feature_users_by_feature_net_key unique nulls not distinct (network_id, period, feature)
+);
+comment on table analytics_private.kpi_consumer_feature_users_by_feature_net is 'KPI consumer_feature_users_by_feature: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_consumer_feature_users_by_feature_facts_net_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (network_id, period, feature);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
@@ -4781,6 +5002,9 @@ create policy kpi_consumer_feature_users_by_feature_service on analytics_private
 alter table analytics_private.kpi_consumer_feature_users_by_feature_facts enable row level security;
 drop policy if exists kpi_consumer_feature_users_by_feature_facts_service on analytics_private.kpi_consumer_feature_users_by_feature_facts;
 create policy kpi_consumer_feature_users_by_feature_facts_service on analytics_private.kpi_consumer_feature_users_by_feature_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_consumer_feature_users_by_feature_net enable row level security;
+drop policy if exists kpi_consumer_feature_users_by_feature_net_service on analytics_private.kpi_consumer_feature_users_by_feature_net;
+create policy kpi_consumer_feature_users_by_feature_net_service on analytics_private.kpi_consumer_feature_users_by_feature_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_consumer_feature_users_by_feature() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_consumer_feature_users_by_feature() to service_role;
 revoke all on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() from public, anon, authenticated;
@@ -4823,7 +5047,7 @@ create table if not exists analytics_private.kpi_daily_active_actors (
 create index if not exists kpi_daily_active_actors_xid_idx on analytics_private.kpi_daily_active_actors (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors is 'Distinct actors with at least one product event in the day, by the caller''s tier (DAU).';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_daily_active_actors()
 returns bigint
 language plpgsql
@@ -4867,22 +5091,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'daily_active_actors';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_daily_active_actors_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_daily_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_daily_active_actors_net (network_id, period, tier, value, sites, actors)
+  select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_daily_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_daily_active_actors_net as
-select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_daily_active_actors_facts as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_daily_active_actors_net_key on analytics_private.kpi_daily_active_actors_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_daily_active_actors_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_daily_active_actors_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_private.kpi_daily_active_actors_facts (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
@@ -4966,6 +5206,9 @@ create policy kpi_daily_active_actors_service on analytics_private.kpi_daily_act
 alter table analytics_private.kpi_daily_active_actors_facts enable row level security;
 drop policy if exists kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts;
 create policy kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_daily_active_actors_net enable row level security;
+drop policy if exists kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net;
+create policy kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_daily_active_actors() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_daily_active_actors() to service_role;
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -5010,7 +5253,7 @@ alter table analytics_private.kpi_error_count add column if not exists network_i
 create index if not exists kpi_error_count_xid_idx on analytics_private.kpi_error_count (ingest_xid);
 comment on table analytics_private.kpi_error_count is 'All errors shown to callers per day.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_error_count()
 returns bigint
 language plpgsql
@@ -5048,24 +5291,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'error_count';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_error_count_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_error_count_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_error_count_net (network_id, period, value, sites, actors)
+  select v.network_id, v.period, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, sum(f.value)::bigint as value
+        from analytics_private.kpi_error_count as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as v
+  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_error_count_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as p
+    on v.network_id = p.network_id and v.period = p.period;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_error_count_net as
-select v.network_id, v.period, v.value, p.sites, p.actors
-from (select f.network_id, f.period, sum(f.value)::bigint as value
-      from analytics_private.kpi_error_count as f where f.network_id is not null group by 1, 2) as v
-join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_error_count_facts as f where f.network_id is not null group by 1, 2) as p
-  on v.network_id = p.network_id and v.period = p.period;
-create unique index if not exists kpi_error_count_net_key on analytics_private.kpi_error_count_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_error_count_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_error_count_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_error_count_net is 'KPI error_count: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_error_count_facts_net_idx on analytics_private.kpi_error_count_facts (network_id, period);
+create index if not exists kpi_error_count_rollup_net_idx on analytics_private.kpi_error_count (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_error_count_for_caller()
@@ -5151,6 +5417,9 @@ create policy kpi_error_count_service on analytics_private.kpi_error_count for a
 alter table analytics_private.kpi_error_count_facts enable row level security;
 drop policy if exists kpi_error_count_facts_service on analytics_private.kpi_error_count_facts;
 create policy kpi_error_count_facts_service on analytics_private.kpi_error_count_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_error_count_net enable row level security;
+drop policy if exists kpi_error_count_net_service on analytics_private.kpi_error_count_net;
+create policy kpi_error_count_net_service on analytics_private.kpi_error_count_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_error_count() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_error_count() to service_role;
 revoke all on function analytics_private.kpi_error_count_for_caller() from public, anon, authenticated;
@@ -5195,7 +5464,7 @@ alter table analytics_private.kpi_errors_by_code add column if not exists networ
 create index if not exists kpi_errors_by_code_xid_idx on analytics_private.kpi_errors_by_code (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code is 'Errors shown to callers per day, by error code.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_errors_by_code()
 returns bigint
 language plpgsql
@@ -5233,24 +5502,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'errors_by_code';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_errors_by_code_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_errors_by_code_net as nc
+  using (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.error_code is not distinct from t.error_code;
+  insert into analytics_private.kpi_errors_by_code_net (network_id, period, error_code, value, sites, actors)
+  select v.network_id, v.period, v.error_code, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, f.error_code, sum(f.value)::bigint as value
+        from analytics_private.kpi_errors_by_code as f
+        join (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code is not distinct from t.error_code
+        group by 1, 2, 3) as v
+  join (select f.network_id, f.period, f.error_code, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_errors_by_code_facts as f
+        join (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code is not distinct from t.error_code
+        group by 1, 2, 3) as p
+    on v.network_id = p.network_id and v.period = p.period and v.error_code is not distinct from p.error_code;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_errors_by_code_net as
-select v.network_id, v.period, v.error_code, v.value, p.sites, p.actors
-from (select f.network_id, f.period, f.error_code, sum(f.value)::bigint as value
-      from analytics_private.kpi_errors_by_code as f where f.network_id is not null group by 1, 2, 3) as v
-join (select f.network_id, f.period, f.error_code, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_errors_by_code_facts as f where f.network_id is not null group by 1, 2, 3) as p
-  on v.network_id = p.network_id and v.period = p.period and v.error_code is not distinct from p.error_code;
-create unique index if not exists kpi_errors_by_code_net_key on analytics_private.kpi_errors_by_code_net (network_id, period, error_code);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_errors_by_code_net (
+  network_id uuid not null,
+  period date not null, error_code text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_errors_by_code_net_key unique nulls not distinct (network_id, period, error_code)
+);
+comment on table analytics_private.kpi_errors_by_code_net is 'KPI errors_by_code: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_errors_by_code_facts_net_idx on analytics_private.kpi_errors_by_code_facts (network_id, period, error_code);
+create index if not exists kpi_errors_by_code_rollup_net_idx on analytics_private.kpi_errors_by_code (network_id, period, error_code);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_errors_by_code_for_caller()
@@ -5336,6 +5628,9 @@ create policy kpi_errors_by_code_service on analytics_private.kpi_errors_by_code
 alter table analytics_private.kpi_errors_by_code_facts enable row level security;
 drop policy if exists kpi_errors_by_code_facts_service on analytics_private.kpi_errors_by_code_facts;
 create policy kpi_errors_by_code_facts_service on analytics_private.kpi_errors_by_code_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_errors_by_code_net enable row level security;
+drop policy if exists kpi_errors_by_code_net_service on analytics_private.kpi_errors_by_code_net;
+create policy kpi_errors_by_code_net_service on analytics_private.kpi_errors_by_code_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_errors_by_code() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_errors_by_code() to service_role;
 revoke all on function analytics_private.kpi_errors_by_code_for_caller() from public, anon, authenticated;
@@ -5378,7 +5673,7 @@ create table if not exists analytics_private.kpi_monthly_active_actors (
 create index if not exists kpi_monthly_active_actors_xid_idx on analytics_private.kpi_monthly_active_actors (ingest_xid);
 comment on table analytics_private.kpi_monthly_active_actors is 'Distinct actors with at least one product event in the calendar month, by tier (MAU).';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_monthly_active_actors()
 returns bigint
 language plpgsql
@@ -5422,22 +5717,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'monthly_active_actors';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_monthly_active_actors_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_monthly_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_monthly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_monthly_active_actors_net (network_id, period, tier, value, sites, actors)
+  select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_monthly_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_monthly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_monthly_active_actors_net as
-select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_monthly_active_actors_facts as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_monthly_active_actors_net_key on analytics_private.kpi_monthly_active_actors_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_monthly_active_actors_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_monthly_active_actors_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_monthly_active_actors_net is 'KPI monthly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_monthly_active_actors_facts_net_idx on analytics_private.kpi_monthly_active_actors_facts (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
@@ -5521,6 +5832,9 @@ create policy kpi_monthly_active_actors_service on analytics_private.kpi_monthly
 alter table analytics_private.kpi_monthly_active_actors_facts enable row level security;
 drop policy if exists kpi_monthly_active_actors_facts_service on analytics_private.kpi_monthly_active_actors_facts;
 create policy kpi_monthly_active_actors_facts_service on analytics_private.kpi_monthly_active_actors_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_monthly_active_actors_net enable row level security;
+drop policy if exists kpi_monthly_active_actors_net_service on analytics_private.kpi_monthly_active_actors_net;
+create policy kpi_monthly_active_actors_net_service on analytics_private.kpi_monthly_active_actors_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_monthly_active_actors() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_monthly_active_actors() to service_role;
 revoke all on function analytics_private.kpi_monthly_active_actors_for_caller() from public, anon, authenticated;
@@ -5573,7 +5887,7 @@ create table if not exists analytics_private.kpi_monthly_signup_retention (
 );
 comment on table analytics_private.kpi_monthly_signup_retention is 'Of the actors who signed up in a month, the share with any product event in each of the following 12 months.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_monthly_signup_retention()
 returns bigint
 language plpgsql
@@ -5587,6 +5901,7 @@ declare
   changed bigint := 0;
   moved_sites uuid[];
   moved_cohorts date[];
+  moved_networks uuid[];
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.monthly_signup_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_signup_retention' for update;
@@ -5598,8 +5913,8 @@ begin
     return 0;
   end if;
   -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
-  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}')
-    into moved_sites, moved_cohorts
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_cohorts, moved_networks
   from analytics_private.kpi_monthly_signup_retention_cohorts as c
   join (select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
@@ -5646,26 +5961,56 @@ begin
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'monthly_signup_retention';
-  if changed > 0 or cardinality(moved_sites) > 0 then
-    refresh materialized view concurrently analytics_private.kpi_monthly_signup_retention_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_monthly_signup_retention_net as nc
+  using (select x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_monthly_signup_retention_active as y
+        join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_monthly_signup_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors)
+  select c.network_id, c.cohort as period, g.j::smallint as period_number,
+         count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+         count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
+  from analytics_private.kpi_monthly_signup_retention_cohorts as c
+  join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_monthly_signup_retention_active as y
+        join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+  cross join generate_series(0, 12) as g (j)
+  left join analytics_private.kpi_monthly_signup_retention_active as a
+    on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_monthly_signup_retention_net as
-select c.network_id, c.cohort as period, g.j::smallint as period_number,
-       count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
-       count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
-from analytics_private.kpi_monthly_signup_retention_cohorts as c
-cross join generate_series(0, 12) as g (j)
-left join analytics_private.kpi_monthly_signup_retention_active as a
-  on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
-where c.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_monthly_signup_retention_net_key on analytics_private.kpi_monthly_signup_retention_net (network_id, period, period_number);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_monthly_signup_retention_net (
+  network_id uuid not null,
+  period date not null, period_number smallint, cohort_actors bigint not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_monthly_signup_retention_net_key unique nulls not distinct (network_id, period, period_number)
+);
+comment on table analytics_private.kpi_monthly_signup_retention_net is 'KPI monthly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_monthly_signup_retention_cohorts_net_idx on analytics_private.kpi_monthly_signup_retention_cohorts (network_id, cohort);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
@@ -5754,6 +6099,9 @@ create policy kpi_monthly_signup_retention_cohorts_service on analytics_private.
 alter table analytics_private.kpi_monthly_signup_retention_active enable row level security;
 drop policy if exists kpi_monthly_signup_retention_active_service on analytics_private.kpi_monthly_signup_retention_active;
 create policy kpi_monthly_signup_retention_active_service on analytics_private.kpi_monthly_signup_retention_active for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_monthly_signup_retention_net enable row level security;
+drop policy if exists kpi_monthly_signup_retention_net_service on analytics_private.kpi_monthly_signup_retention_net;
+create policy kpi_monthly_signup_retention_net_service on analytics_private.kpi_monthly_signup_retention_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_monthly_signup_retention() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_monthly_signup_retention() to service_role;
 revoke all on function analytics_private.kpi_monthly_signup_retention_for_caller() from public, anon, authenticated;
@@ -5796,7 +6144,7 @@ create table if not exists analytics_private.kpi_network_analytics_viewers (
 create index if not exists kpi_network_analytics_viewers_xid_idx on analytics_private.kpi_network_analytics_viewers (ingest_xid);
 comment on table analytics_private.kpi_network_analytics_viewers is 'Network-plan actors who opened a network dashboard or compared a benchmark in the month.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_network_analytics_viewers()
 returns bigint
 language plpgsql
@@ -5841,22 +6189,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'network_analytics_viewers';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_network_analytics_viewers_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_network_analytics_viewers_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_network_analytics_viewers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_network_analytics_viewers_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_network_analytics_viewers_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_network_analytics_viewers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_network_analytics_viewers_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_network_analytics_viewers_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_network_analytics_viewers_net_key on analytics_private.kpi_network_analytics_viewers_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_network_analytics_viewers_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_network_analytics_viewers_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_network_analytics_viewers_net is 'KPI network_analytics_viewers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_network_analytics_viewers_facts_net_idx on analytics_private.kpi_network_analytics_viewers_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
@@ -5940,6 +6304,9 @@ create policy kpi_network_analytics_viewers_service on analytics_private.kpi_net
 alter table analytics_private.kpi_network_analytics_viewers_facts enable row level security;
 drop policy if exists kpi_network_analytics_viewers_facts_service on analytics_private.kpi_network_analytics_viewers_facts;
 create policy kpi_network_analytics_viewers_facts_service on analytics_private.kpi_network_analytics_viewers_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_network_analytics_viewers_net enable row level security;
+drop policy if exists kpi_network_analytics_viewers_net_service on analytics_private.kpi_network_analytics_viewers_net;
+create policy kpi_network_analytics_viewers_net_service on analytics_private.kpi_network_analytics_viewers_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_network_analytics_viewers() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_network_analytics_viewers() to service_role;
 revoke all on function analytics_private.kpi_network_analytics_viewers_for_caller() from public, anon, authenticated;
@@ -5982,7 +6349,7 @@ create table if not exists analytics_private.kpi_protocol_loggers (
 create index if not exists kpi_protocol_loggers_xid_idx on analytics_private.kpi_protocol_loggers (ingest_xid);
 comment on table analytics_private.kpi_protocol_loggers is 'Pro-plan actors who logged at least one protocol session in the week.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_protocol_loggers()
 returns bigint
 language plpgsql
@@ -6027,22 +6394,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'protocol_loggers';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_protocol_loggers_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_protocol_loggers_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_protocol_loggers_net (network_id, period, value, sites, actors)
+  select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_protocol_loggers_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_protocol_loggers_net as
-select f.network_id, f.period, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_protocol_loggers_facts as f
-where f.network_id is not null
-group by 1, 2;
-create unique index if not exists kpi_protocol_loggers_net_key on analytics_private.kpi_protocol_loggers_net (network_id, period);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_protocol_loggers_net (
+  network_id uuid not null,
+  period date not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_protocol_loggers_net_key unique nulls not distinct (network_id, period)
+);
+comment on table analytics_private.kpi_protocol_loggers_net is 'KPI protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_protocol_loggers_facts_net_idx on analytics_private.kpi_protocol_loggers_facts (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_loggers_for_caller()
@@ -6126,6 +6509,9 @@ create policy kpi_protocol_loggers_service on analytics_private.kpi_protocol_log
 alter table analytics_private.kpi_protocol_loggers_facts enable row level security;
 drop policy if exists kpi_protocol_loggers_facts_service on analytics_private.kpi_protocol_loggers_facts;
 create policy kpi_protocol_loggers_facts_service on analytics_private.kpi_protocol_loggers_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_protocol_loggers_net enable row level security;
+drop policy if exists kpi_protocol_loggers_net_service on analytics_private.kpi_protocol_loggers_net;
+create policy kpi_protocol_loggers_net_service on analytics_private.kpi_protocol_loggers_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_protocol_loggers() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_protocol_loggers() to service_role;
 revoke all on function analytics_private.kpi_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -6178,7 +6564,7 @@ create table if not exists analytics_private.kpi_protocol_logging_retention (
 );
 comment on table analytics_private.kpi_protocol_logging_retention is 'Of the actors who started a pro trial in a week, the share who log a protocol session in each of the following 8 weeks.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_protocol_logging_retention()
 returns bigint
 language plpgsql
@@ -6192,6 +6578,7 @@ declare
   changed bigint := 0;
   moved_sites uuid[];
   moved_cohorts date[];
+  moved_networks uuid[];
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.protocol_logging_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_logging_retention' for update;
@@ -6203,8 +6590,8 @@ begin
     return 0;
   end if;
   -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
-  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}')
-    into moved_sites, moved_cohorts
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_cohorts, moved_networks
   from analytics_private.kpi_protocol_logging_retention_cohorts as c
   join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
@@ -6251,26 +6638,56 @@ begin
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'protocol_logging_retention';
-  if changed > 0 or cardinality(moved_sites) > 0 then
-    refresh materialized view concurrently analytics_private.kpi_protocol_logging_retention_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_protocol_logging_retention_net as nc
+  using (select x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_protocol_logging_retention_active as y
+        join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_protocol_logging_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors)
+  select c.network_id, c.cohort as period, g.j::smallint as period_number,
+         count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+         count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
+  from analytics_private.kpi_protocol_logging_retention_cohorts as c
+  join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_protocol_logging_retention_active as y
+        join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+  cross join generate_series(0, 8) as g (j)
+  left join analytics_private.kpi_protocol_logging_retention_active as a
+    on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_protocol_logging_retention_net as
-select c.network_id, c.cohort as period, g.j::smallint as period_number,
-       count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
-       count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
-from analytics_private.kpi_protocol_logging_retention_cohorts as c
-cross join generate_series(0, 8) as g (j)
-left join analytics_private.kpi_protocol_logging_retention_active as a
-  on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-where c.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_protocol_logging_retention_net_key on analytics_private.kpi_protocol_logging_retention_net (network_id, period, period_number);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_protocol_logging_retention_net (
+  network_id uuid not null,
+  period date not null, period_number smallint, cohort_actors bigint not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_protocol_logging_retention_net_key unique nulls not distinct (network_id, period, period_number)
+);
+comment on table analytics_private.kpi_protocol_logging_retention_net is 'KPI protocol_logging_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_protocol_logging_retention_cohorts_net_idx on analytics_private.kpi_protocol_logging_retention_cohorts (network_id, cohort);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
@@ -6359,6 +6776,9 @@ create policy kpi_protocol_logging_retention_cohorts_service on analytics_privat
 alter table analytics_private.kpi_protocol_logging_retention_active enable row level security;
 drop policy if exists kpi_protocol_logging_retention_active_service on analytics_private.kpi_protocol_logging_retention_active;
 create policy kpi_protocol_logging_retention_active_service on analytics_private.kpi_protocol_logging_retention_active for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_protocol_logging_retention_net enable row level security;
+drop policy if exists kpi_protocol_logging_retention_net_service on analytics_private.kpi_protocol_logging_retention_net;
+create policy kpi_protocol_logging_retention_net_service on analytics_private.kpi_protocol_logging_retention_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_protocol_logging_retention() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_protocol_logging_retention() to service_role;
 revoke all on function analytics_private.kpi_protocol_logging_retention_for_caller() from public, anon, authenticated;
@@ -6403,7 +6823,7 @@ alter table analytics_private.kpi_protocol_sessions_logged add column if not exi
 create index if not exists kpi_protocol_sessions_logged_xid_idx on analytics_private.kpi_protocol_sessions_logged (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged is 'Protocol sessions logged per day, by logging mode (live, after the session, bulk import).';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_protocol_sessions_logged()
 returns bigint
 language plpgsql
@@ -6441,24 +6861,47 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'protocol_sessions_logged';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_protocol_sessions_logged_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_protocol_sessions_logged_net as nc
+  using (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode is not distinct from t.logging_mode;
+  insert into analytics_private.kpi_protocol_sessions_logged_net (network_id, period, logging_mode, value, sites, actors)
+  select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
+  from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+        from analytics_private.kpi_protocol_sessions_logged as f
+        join (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
+        group by 1, 2, 3) as v
+  join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from analytics_private.kpi_protocol_sessions_logged_facts as f
+        join (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
+        group by 1, 2, 3) as p
+    on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_protocol_sessions_logged_net as
-select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
-from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
-      from analytics_private.kpi_protocol_sessions_logged as f where f.network_id is not null group by 1, 2, 3) as v
-join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_protocol_sessions_logged_facts as f where f.network_id is not null group by 1, 2, 3) as p
-  on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
-create unique index if not exists kpi_protocol_sessions_logged_net_key on analytics_private.kpi_protocol_sessions_logged_net (network_id, period, logging_mode);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_protocol_sessions_logged_net (
+  network_id uuid not null,
+  period date not null, logging_mode text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_protocol_sessions_logged_net_key unique nulls not distinct (network_id, period, logging_mode)
+);
+comment on table analytics_private.kpi_protocol_sessions_logged_net is 'KPI protocol_sessions_logged: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_protocol_sessions_logged_facts_net_idx on analytics_private.kpi_protocol_sessions_logged_facts (network_id, period, logging_mode);
+create index if not exists kpi_protocol_sessions_logged_rollup_net_idx on analytics_private.kpi_protocol_sessions_logged (network_id, period, logging_mode);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
@@ -6544,6 +6987,9 @@ create policy kpi_protocol_sessions_logged_service on analytics_private.kpi_prot
 alter table analytics_private.kpi_protocol_sessions_logged_facts enable row level security;
 drop policy if exists kpi_protocol_sessions_logged_facts_service on analytics_private.kpi_protocol_sessions_logged_facts;
 create policy kpi_protocol_sessions_logged_facts_service on analytics_private.kpi_protocol_sessions_logged_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_protocol_sessions_logged_net enable row level security;
+drop policy if exists kpi_protocol_sessions_logged_net_service on analytics_private.kpi_protocol_sessions_logged_net;
+create policy kpi_protocol_sessions_logged_net_service on analytics_private.kpi_protocol_sessions_logged_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_protocol_sessions_logged() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_protocol_sessions_logged() to service_role;
 revoke all on function analytics_private.kpi_protocol_sessions_logged_for_caller() from public, anon, authenticated;
@@ -6588,7 +7034,7 @@ create table if not exists analytics_private.kpi_screen_load_ms (
 );
 comment on table analytics_private.kpi_screen_load_ms is 'Median and 95th percentile time to interactive per day, by screen and client platform.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_screen_load_ms()
 returns bigint
 language plpgsql
@@ -6631,22 +7077,38 @@ begin
     set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'screen_load_ms';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_screen_load_ms_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_screen_load_ms_net as nc
+  using (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.screen is not distinct from t.screen and nc.platform is not distinct from t.platform;
+  insert into analytics_private.kpi_screen_load_ms_net (network_id, period, screen, platform, n, p50, p95, sites, actors)
+  select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_screen_load_ms_values as f
+  join (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.screen is not distinct from t.screen and f.platform is not distinct from t.platform
+  group by 1, 2, 3, 4;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_screen_load_ms_net as
-select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_screen_load_ms_values as f
-where f.network_id is not null
-group by 1, 2, 3, 4;
-create unique index if not exists kpi_screen_load_ms_net_key on analytics_private.kpi_screen_load_ms_net (network_id, period, screen, platform);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_screen_load_ms_net (
+  network_id uuid not null,
+  period date not null, screen text, platform text, n bigint not null, p50 double precision, p95 double precision,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_screen_load_ms_net_key unique nulls not distinct (network_id, period, screen, platform)
+);
+comment on table analytics_private.kpi_screen_load_ms_net is 'KPI screen_load_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_screen_load_ms_values_net_idx on analytics_private.kpi_screen_load_ms_values (network_id, period, screen, platform);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_screen_load_ms_for_caller()
@@ -6730,6 +7192,9 @@ create policy kpi_screen_load_ms_service on analytics_private.kpi_screen_load_ms
 alter table analytics_private.kpi_screen_load_ms_values enable row level security;
 drop policy if exists kpi_screen_load_ms_values_service on analytics_private.kpi_screen_load_ms_values;
 create policy kpi_screen_load_ms_values_service on analytics_private.kpi_screen_load_ms_values for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_screen_load_ms_net enable row level security;
+drop policy if exists kpi_screen_load_ms_net_service on analytics_private.kpi_screen_load_ms_net;
+create policy kpi_screen_load_ms_net_service on analytics_private.kpi_screen_load_ms_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_screen_load_ms() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_screen_load_ms() to service_role;
 revoke all on function analytics_private.kpi_screen_load_ms_for_caller() from public, anon, authenticated;
@@ -6787,7 +7252,7 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion 
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion is 'Pro trials that are activated (protocol created, then a session logged) and convert to a paid subscription within 30 days of the trial start.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_trial_activation_to_conversion()
 returns bigint
 language plpgsql
@@ -6865,24 +7330,41 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'trial_activation_to_conversion';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_trial_activation_to_conversion_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_trial_activation_to_conversion_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_trial_activation_to_conversion_net (network_id, period, step, value, sites, actors)
+  select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_trial_activation_to_conversion_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 4) as g (step)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_trial_activation_to_conversion_net as
-select a.network_id, a.period, g.step::smallint as step,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
-       count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
-from analytics_private.kpi_trial_activation_to_conversion_actors as a cross join generate_series(1, 4) as g (step)
-where a.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_trial_activation_to_conversion_net_key on analytics_private.kpi_trial_activation_to_conversion_net (network_id, period, step);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_trial_activation_to_conversion_net (
+  network_id uuid not null,
+  period date not null, step smallint, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_trial_activation_to_conversion_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_trial_activation_to_conversion_net is 'KPI trial_activation_to_conversion: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
@@ -6971,6 +7453,9 @@ create policy kpi_trial_activation_to_conversion_steps_service on analytics_priv
 alter table analytics_private.kpi_trial_activation_to_conversion_actors enable row level security;
 drop policy if exists kpi_trial_activation_to_conversion_actors_service on analytics_private.kpi_trial_activation_to_conversion_actors;
 create policy kpi_trial_activation_to_conversion_actors_service on analytics_private.kpi_trial_activation_to_conversion_actors for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_trial_activation_to_conversion_net enable row level security;
+drop policy if exists kpi_trial_activation_to_conversion_net_service on analytics_private.kpi_trial_activation_to_conversion_net;
+create policy kpi_trial_activation_to_conversion_net_service on analytics_private.kpi_trial_activation_to_conversion_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_trial_activation_to_conversion() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_trial_activation_to_conversion() to service_role;
 revoke all on function analytics_private.kpi_trial_activation_to_conversion_for_caller() from public, anon, authenticated;
@@ -7028,7 +7513,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic is 'Free-plan actors who go on to start a pro trial, log a protocol session and move their site onto the clinic plan within 30 days.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic()
 returns bigint
 language plpgsql
@@ -7106,24 +7591,41 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'upgrade_funnel_consumer_to_clinic';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (network_id, period, step, value, sites, actors)
+  select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 4) as g (step)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as
-select a.network_id, a.period, g.step::smallint as step,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
-       count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
-from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a cross join generate_series(1, 4) as g (step)
-where a.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_upgrade_funnel_consumer_to_clinic_net_key on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (network_id, period, step);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (
+  network_id uuid not null,
+  period date not null, step smallint, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_upgrade_funnel_consumer_to_clinic_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net is 'KPI upgrade_funnel_consumer_to_clinic: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
@@ -7212,6 +7714,9 @@ create policy kpi_upgrade_funnel_consumer_to_clinic_steps_service on analytics_p
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors enable row level security;
 drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_actors_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
 create policy kpi_upgrade_funnel_consumer_to_clinic_actors_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net enable row level security;
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_net_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
+create policy kpi_upgrade_funnel_consumer_to_clinic_net_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic() to service_role;
 revoke all on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() from public, anon, authenticated;
@@ -7269,7 +7774,7 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial (
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial is 'Free-plan actors shown a pro upgrade prompt who start a pro trial within 7 days.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_upgrade_prompt_to_trial()
 returns bigint
 language plpgsql
@@ -7336,24 +7841,41 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'upgrade_prompt_to_trial';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_upgrade_prompt_to_trial_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_upgrade_prompt_to_trial_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_net (network_id, period, step, value, sites, actors)
+  select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_upgrade_prompt_to_trial_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 2) as g (step)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_upgrade_prompt_to_trial_net as
-select a.network_id, a.period, g.step::smallint as step,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
-       count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
-       count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
-from analytics_private.kpi_upgrade_prompt_to_trial_actors as a cross join generate_series(1, 2) as g (step)
-where a.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_upgrade_prompt_to_trial_net_key on analytics_private.kpi_upgrade_prompt_to_trial_net (network_id, period, step);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_net (
+  network_id uuid not null,
+  period date not null, step smallint, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_upgrade_prompt_to_trial_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_prompt_to_trial_net is 'KPI upgrade_prompt_to_trial: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
@@ -7442,6 +7964,9 @@ create policy kpi_upgrade_prompt_to_trial_steps_service on analytics_private.kpi
 alter table analytics_private.kpi_upgrade_prompt_to_trial_actors enable row level security;
 drop policy if exists kpi_upgrade_prompt_to_trial_actors_service on analytics_private.kpi_upgrade_prompt_to_trial_actors;
 create policy kpi_upgrade_prompt_to_trial_actors_service on analytics_private.kpi_upgrade_prompt_to_trial_actors for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_upgrade_prompt_to_trial_net enable row level security;
+drop policy if exists kpi_upgrade_prompt_to_trial_net_service on analytics_private.kpi_upgrade_prompt_to_trial_net;
+create policy kpi_upgrade_prompt_to_trial_net_service on analytics_private.kpi_upgrade_prompt_to_trial_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_upgrade_prompt_to_trial() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_upgrade_prompt_to_trial() to service_role;
 revoke all on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() from public, anon, authenticated;
@@ -7484,7 +8009,7 @@ create table if not exists analytics_private.kpi_weekly_active_actors (
 create index if not exists kpi_weekly_active_actors_xid_idx on analytics_private.kpi_weekly_active_actors (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_actors is 'Distinct actors with at least one product event in the calendar week, by tier (WAU).';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_active_actors()
 returns bigint
 language plpgsql
@@ -7528,22 +8053,38 @@ begin
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'weekly_active_actors';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_weekly_active_actors_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_weekly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_weekly_active_actors_net (network_id, period, tier, value, sites, actors)
+  select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_weekly_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_weekly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_weekly_active_actors_net as
-select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
-       count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
-from analytics_private.kpi_weekly_active_actors_facts as f
-where f.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_weekly_active_actors_net_key on analytics_private.kpi_weekly_active_actors_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_weekly_active_actors_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_weekly_active_actors_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_weekly_active_actors_net is 'KPI weekly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_weekly_active_actors_facts_net_idx on analytics_private.kpi_weekly_active_actors_facts (network_id, period, tier);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
@@ -7627,6 +8168,9 @@ create policy kpi_weekly_active_actors_service on analytics_private.kpi_weekly_a
 alter table analytics_private.kpi_weekly_active_actors_facts enable row level security;
 drop policy if exists kpi_weekly_active_actors_facts_service on analytics_private.kpi_weekly_active_actors_facts;
 create policy kpi_weekly_active_actors_facts_service on analytics_private.kpi_weekly_active_actors_facts for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_weekly_active_actors_net enable row level security;
+drop policy if exists kpi_weekly_active_actors_net_service on analytics_private.kpi_weekly_active_actors_net;
+create policy kpi_weekly_active_actors_net_service on analytics_private.kpi_weekly_active_actors_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_weekly_active_actors() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_weekly_active_actors() to service_role;
 revoke all on function analytics_private.kpi_weekly_active_actors_for_caller() from public, anon, authenticated;
@@ -7679,7 +8223,7 @@ create table if not exists analytics_private.kpi_weekly_signup_retention (
 );
 comment on table analytics_private.kpi_weekly_signup_retention is 'Of the actors who signed up in a week, the share with a consumer or practitioner event in each of the following 8 weeks.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_weekly_signup_retention()
 returns bigint
 language plpgsql
@@ -7693,6 +8237,7 @@ declare
   changed bigint := 0;
   moved_sites uuid[];
   moved_cohorts date[];
+  moved_networks uuid[];
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_signup_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_signup_retention' for update;
@@ -7704,8 +8249,8 @@ begin
     return 0;
   end if;
   -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
-  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}')
-    into moved_sites, moved_cohorts
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_cohorts, moved_networks
   from analytics_private.kpi_weekly_signup_retention_cohorts as c
   join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
@@ -7752,26 +8297,56 @@ begin
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'weekly_signup_retention';
-  if changed > 0 or cardinality(moved_sites) > 0 then
-    refresh materialized view concurrently analytics_private.kpi_weekly_signup_retention_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_signup_retention_net as nc
+  using (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_signup_retention_active as y
+        join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_weekly_signup_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors)
+  select c.network_id, c.cohort as period, g.j::smallint as period_number,
+         count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+         count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
+  from analytics_private.kpi_weekly_signup_retention_cohorts as c
+  join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_signup_retention_active as y
+        join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+  cross join generate_series(0, 8) as g (j)
+  left join analytics_private.kpi_weekly_signup_retention_active as a
+    on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+  group by 1, 2, 3;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_weekly_signup_retention_net as
-select c.network_id, c.cohort as period, g.j::smallint as period_number,
-       count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
-       count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
-from analytics_private.kpi_weekly_signup_retention_cohorts as c
-cross join generate_series(0, 8) as g (j)
-left join analytics_private.kpi_weekly_signup_retention_active as a
-  on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-where c.network_id is not null
-group by 1, 2, 3;
-create unique index if not exists kpi_weekly_signup_retention_net_key on analytics_private.kpi_weekly_signup_retention_net (network_id, period, period_number);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_weekly_signup_retention_net (
+  network_id uuid not null,
+  period date not null, period_number smallint, cohort_actors bigint not null, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_weekly_signup_retention_net_key unique nulls not distinct (network_id, period, period_number)
+);
+comment on table analytics_private.kpi_weekly_signup_retention_net is 'KPI weekly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+create index if not exists kpi_weekly_signup_retention_cohorts_net_idx on analytics_private.kpi_weekly_signup_retention_cohorts (network_id, cohort);
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
@@ -7860,6 +8435,9 @@ create policy kpi_weekly_signup_retention_cohorts_service on analytics_private.k
 alter table analytics_private.kpi_weekly_signup_retention_active enable row level security;
 drop policy if exists kpi_weekly_signup_retention_active_service on analytics_private.kpi_weekly_signup_retention_active;
 create policy kpi_weekly_signup_retention_active_service on analytics_private.kpi_weekly_signup_retention_active for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_weekly_signup_retention_net enable row level security;
+drop policy if exists kpi_weekly_signup_retention_net_service on analytics_private.kpi_weekly_signup_retention_net;
+create policy kpi_weekly_signup_retention_net_service on analytics_private.kpi_weekly_signup_retention_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_weekly_signup_retention() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_weekly_signup_retention() to service_role;
 revoke all on function analytics_private.kpi_weekly_signup_retention_for_caller() from public, anon, authenticated;
@@ -7889,7 +8467,7 @@ create table if not exists analytics_private.kpi_active_actors_28d (
 );
 comment on table analytics_private.kpi_active_actors_28d is 'Distinct actors active on any of the 28 days ending with each day, by tier.';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_actors_28d()
 returns bigint
 language plpgsql
@@ -7924,28 +8502,47 @@ begin
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_actors_28d';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_active_actors_28d_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_actors_28d_net as nc
+  using (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
+  select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
+        from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
+        group by 1, 2, 3) as v
+  join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
+        group by 1, 2, 3) as p
+    on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_active_actors_28d_net as
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
-from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
-      from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      where f.network_id is not null
-      group by 1, 2, 3) as v
-join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-      where f.network_id is not null
-      group by 1, 2, 3) as p
-  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_28d_net_key on analytics_private.kpi_active_actors_28d_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_active_actors_28d_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_active_actors_28d_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
@@ -8024,6 +8621,9 @@ grant all on analytics_private.kpi_active_actors_28d_net to service_role;
 alter table analytics_private.kpi_active_actors_28d enable row level security;
 drop policy if exists kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d;
 create policy kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_active_actors_28d_net enable row level security;
+drop policy if exists kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net;
+create policy kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_active_actors_28d() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_active_actors_28d() to service_role;
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -8053,7 +8653,7 @@ create table if not exists analytics_private.kpi_active_actors_7d (
 );
 comment on table analytics_private.kpi_active_actors_7d is 'Distinct actors active on any of the 7 days ending with each day, by tier (a trailing window, unlike the calendar-week WAU).';
 
--- A definer: REFRESH MATERIALIZED VIEW needs the owner. Executable by service_role (and pg_cron) only.
+-- A definer: it writes the private rollups and network cells. Executable by service_role (and pg_cron) only.
 create or replace function analytics_private.refresh_kpi_active_actors_7d()
 returns bigint
 language plpgsql
@@ -8088,28 +8688,47 @@ begin
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_actors_7d';
-  if changed > 0 then
-    refresh materialized view concurrently analytics_private.kpi_active_actors_7d_net;
-  end if;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_actors_7d_net as nc
+  using (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  insert into analytics_private.kpi_active_actors_7d_net (network_id, period, tier, value, sites, actors)
+  select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
+        from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier is not distinct from t.tier
+        group by 1, 2, 3) as v
+  join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
+               count(distinct f.actor_hash) as actors
+        from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
+        where b.ingest_xid >= lo and b.ingest_xid < hi and b.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier is not distinct from t.tier
+        group by 1, 2, 3) as p
+    on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
   return changed;
 end
 $fn$;
 
 -- Per network, across its sites, with the distinct sites and actors behind each cell (for
--- suppression). Rows without a network (events sent without a network_id claim) are left out.
-create materialized view if not exists analytics_private.kpi_active_actors_7d_net as
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
-from (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.actor_hash) as value
-      from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 6) as g (i)
-      where f.network_id is not null
-      group by 1, 2, 3) as v
-join (select f.network_id, f.period + g.i as period, f.tier, count(distinct f.site_id) as sites,
-             count(distinct f.actor_hash) as actors
-      from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 6) as g (i)
-      where f.network_id is not null
-      group by 1, 2, 3) as p
-  on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
-create unique index if not exists kpi_active_actors_7d_net_key on analytics_private.kpi_active_actors_7d_net (network_id, period, tier);
+-- suppression), kept by the refresh function cell by cell. Rows without a network (events
+-- sent without a network_id claim) are left out. Only the cells a refresh touched are rewritten,
+-- so the cost follows new events, not history.
+create table if not exists analytics_private.kpi_active_actors_7d_net (
+  network_id uuid not null,
+  period date not null, tier text, value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  constraint kpi_active_actors_7d_net_key unique nulls not distinct (network_id, period, tier)
+);
+comment on table analytics_private.kpi_active_actors_7d_net is 'KPI active_actors_7d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
 -- Site-scoped reads: definer functions in the private schema, narrowly granted.
 create or replace function analytics_private.kpi_active_actors_7d_for_caller()
@@ -8188,6 +8807,9 @@ grant all on analytics_private.kpi_active_actors_7d_net to service_role;
 alter table analytics_private.kpi_active_actors_7d enable row level security;
 drop policy if exists kpi_active_actors_7d_service on analytics_private.kpi_active_actors_7d;
 create policy kpi_active_actors_7d_service on analytics_private.kpi_active_actors_7d for all to service_role using (true) with check (true);
+alter table analytics_private.kpi_active_actors_7d_net enable row level security;
+drop policy if exists kpi_active_actors_7d_net_service on analytics_private.kpi_active_actors_7d_net;
+create policy kpi_active_actors_7d_net_service on analytics_private.kpi_active_actors_7d_net for all to service_role using (true) with check (true);
 revoke all on function analytics_private.refresh_kpi_active_actors_7d() from public, anon, authenticated;
 grant execute on function analytics_private.refresh_kpi_active_actors_7d() to service_role;
 revoke all on function analytics_private.kpi_active_actors_7d_for_caller() from public, anon, authenticated;
