@@ -50,8 +50,6 @@ PATH = "supabase/schemas/60_kpis.sql"
 ORIGIN_KEYS = ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "view",
                "network_view", "between_view")
 TEMPLATE = "sql/60_kpis.sql.j2"
-#: KPI types compiled so far; the rest are listed in the file as not yet materialized
-SUPPORTED = ("count", "distinct_actors", "percentile", "ratio", "rolling", "funnel", "retention")
 
 BUILTIN = {"tier": ("tier", "e.actor_tier"), "event": ("event_id", "e.event_id")}
 
@@ -182,17 +180,13 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
     }
 
 
-def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
+def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
     tz = taxonomy.project.timezone
     kpis = {k.name: k for k in taxonomy.kpis}
     out: list[dict] = []
-    skipped: list[str] = []
     # SQL needs dependencies first: event-reading KPIs, then rolling windows over them, then ratios
     stage = {"rolling": 1, "ratio": 2}
     for kpi in sorted(taxonomy.kpis, key=lambda k: (stage.get(k.type, 0), k.name)):
-        if kpi.type not in SUPPORTED:
-            skipped.append(f"{kpi.name} ({kpi.type})")
-            continue
         if kpi.type in ("count", "distinct_actors", "percentile"):
             assert kpi.selection is not None
             dims = dims_of(kpi)
@@ -360,12 +354,12 @@ def plan_kpis(taxonomy: Taxonomy) -> tuple[list[dict], list[str]]:
             if other != ctx["name"]:
                 span = next((k.span for k in taxonomy.kpis if k.name == ctx["name"]), None)
                 raise PlanError("E314", f'KPIs "{other}" and "{ctx["name"]}" both need the SQL name {ctx[key]}', span)
-    return out, skipped
+    return out
 
 
 def jobs(taxonomy: Taxonomy) -> list[CronJob]:
     priv = ident(taxonomy.project.private_schema)
-    contexts, _ = plan_kpis(taxonomy)
+    contexts = plan_kpis(taxonomy)
     kpis = {k.name: k for k in taxonomy.kpis}
     return [CronJob(literal(c["job"]), literal(kpis[c["name"]].refresh),
                     literal(f"select {priv}.{c['refresh_fn']}()"),
@@ -374,8 +368,8 @@ def jobs(taxonomy: Taxonomy) -> list[CronJob]:
 
 
 def context(taxonomy: Taxonomy) -> dict:
-    contexts, skipped = plan_kpis(taxonomy)
-    return dict(base_context(taxonomy), kpis=contexts, skipped=skipped, k_anon=taxonomy.project.k_anonymity,
+    contexts = plan_kpis(taxonomy)
+    return dict(base_context(taxonomy), kpis=contexts, k_anon=taxonomy.project.k_anonymity,
                 today=f"(now() at time zone {literal(taxonomy.project.timezone)})::date",
                 read_roles="authenticated, service_role",
                 network_tiers=text_array(taxonomy.network_reader_tiers))

@@ -75,7 +75,7 @@ def db(cron_db, compiled, tmp_path):
 
 
 def supported(tax):
-    return [k for k in tax.kpis if k.type in plan_kpis.SUPPORTED]
+    return list(tax.kpis)
 
 
 def refresh_all(conn, tax) -> None:
