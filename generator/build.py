@@ -8,6 +8,7 @@ still recorded so a KPI that mentions them is not reported a second time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Span
@@ -137,9 +138,12 @@ def _broken_properties(structure: StructureReport, file: str, path: tuple) -> se
     return names
 
 
-def build(documents: list[Document], structure: StructureReport) -> Built:
+def build(documents: list[Document], structure: StructureReport,
+          load_problems: list[Diagnostic] | None = None) -> Built:
     """Build the model from every document part that passed structural validation."""
     out = Built(taxonomy=None)
+    out.unreadable_tiers = {Path(d.span.file).stem for d in load_problems or ()
+                            if d.code == "E001" and d.span is not None and "/events/" in d.span.file}
     by_kind: dict[str, list[Document]] = {"project": [], "tiers": [], "events": [], "kpis": []}
     for doc in documents:
         by_kind[schema_kind(doc.rel)].append(doc)

@@ -18,6 +18,7 @@ from .changes import summarise
 from .compiler import DEFAULT_RELEASE, Compilation, analyse, compile_taxonomy
 from .diagnostics import render_all
 from .load import load_previous
+from .migrations import Previous
 
 _taxonomy = click.option("--taxonomy", "taxonomy", default="taxonomy", show_default=True,
                          type=click.Path(file_okay=False, path_type=Path), help="Folder of the tracking plan.")
@@ -42,9 +43,11 @@ def _release_time() -> datetime:
     return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
-def _compile_or_exit(taxonomy: Path, out: Path, *, wrote_nothing: bool) -> Compilation:
+def _compile_or_exit(taxonomy: Path, out: Path, *, wrote_nothing: bool,
+                     previous: Previous | None = None) -> Compilation:
     """Compile against the history in ``out``; print every diagnostic; exit 1 on errors."""
-    result = compile_taxonomy(taxonomy, previous=load_previous(out), release=_release_time())
+    previous = previous if previous is not None else load_previous(out)
+    result = compile_taxonomy(taxonomy, previous=previous, release=_release_time())
     _report(result, wrote_nothing=wrote_nothing)
     if not result.ok:
         sys.exit(1)
@@ -113,8 +116,9 @@ def check(taxonomy: Path, out: Path) -> None:
 @_out
 def diff(taxonomy: Path, out: Path) -> None:
     """Summarise what generate would change: events and KPIs against the lock, then files."""
-    result = _compile_or_exit(taxonomy, out, wrote_nothing=False)
-    for change in summarise(result.taxonomy, load_previous(out).lock):
+    previous = load_previous(out)
+    result = _compile_or_exit(taxonomy, out, wrote_nothing=False, previous=previous)
+    for change in summarise(result.taxonomy, previous.lock):
         click.echo(change.line())
     differences = emit.compare(out, result.files)
     for difference in differences:

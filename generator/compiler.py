@@ -27,16 +27,11 @@ from .resolve import resolve
 from .validate import check_structure
 
 
-def _plan_database(taxonomy: Taxonomy) -> list[Artifact]:
-    """Schema files; 90_cron.sql also schedules one refresh job per KPI materialization."""
-    return plan_database.plan(taxonomy, extra_jobs=plan_kpis.jobs(taxonomy))
+def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
+    """Every target's artifacts; the KPI layer is planned once and its cron jobs join 90_cron.sql."""
+    kpi_artifacts, kpi_jobs = plan_kpis.plan(taxonomy)
+    return plan_jsonschema.plan(taxonomy) + plan_database.plan(taxonomy, extra_jobs=kpi_jobs) + kpi_artifacts
 
-
-def _plan_kpis(taxonomy: Taxonomy) -> list[Artifact]:
-    return plan_kpis.plan(taxonomy)[0]
-
-
-PLANNERS = (plan_jsonschema.plan, _plan_database, _plan_kpis)
 
 #: release time used when none is given (tests, no git): fixed so output stays reproducible
 DEFAULT_RELEASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -64,21 +59,12 @@ def analyse(taxonomy_dir: Path, display_base: Path | None = None) -> Compilation
     result = Compilation(diagnostics=list(loaded.diagnostics), sources=loaded.sources)
     structure = check_structure(loaded.documents)
     result.diagnostics.extend(structure.diagnostics)
-    built = build(loaded.documents, structure)
-    built.unreadable_tiers = {Path(d.span.file).stem for d in loaded.diagnostics
-                              if d.code == "E001" and d.span is not None and "/events/" in d.span.file}
+    built = build(loaded.documents, structure, loaded.diagnostics)
     result.diagnostics.extend(rules.check(built))
     taxonomy, problems = resolve(built)
     result.diagnostics.extend(problems)
     result.taxonomy = taxonomy
     return result
-
-
-def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
-    artifacts: list[Artifact] = []
-    for planner in PLANNERS:
-        artifacts.extend(planner(taxonomy))
-    return artifacts
 
 
 def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,

@@ -333,6 +333,7 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
                 coalesced_dims="".join(f", coalesce(n.{d.column}, d.{d.column}) as {d.column}" for d in dims),
                 n_dims="".join(f", n.{d.column}" for d in dims),
             )
+        ctx.update(_read_shape(kpi, ctx, today(taxonomy)))
         if ctx["storage"]:
             tables = [(ctx["rollup"], ctx["policy"])]
             if kpi.type in ("count", "distinct_actors"):
@@ -357,9 +358,30 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
     return out
 
 
-def jobs(taxonomy: Taxonomy) -> list[CronJob]:
+def today(taxonomy: Taxonomy) -> str:
+    """SQL for the current day in the project's time zone (rolling windows end there)."""
+    return f"(now() at time zone {literal(taxonomy.project.timezone)})::date"
+
+
+def _read_shape(kpi: Kpi, ctx: dict, today_sql: str) -> dict:
+    """How the read functions select a KPI: counts keep one rollup row per network and are summed
+    back per site; rolling windows are cut at today so a window still filling is not shown."""
+    count = kpi.type == "count"
+    cap = f" and {{}}.period <= {today_sql}" if kpi.type == "rolling" else ""
+    return {
+        "rollup_extra_cols": ["network_id uuid"] if count else [],
+        "rollup_key_extra": ", network_id" if count else "",
+        "read_vals": ", sum(r.value)::bigint" if count else ctx.get("r_vals", ""),
+        "read_group": f"\n  group by {ctx['group_by']}" if count else "",
+        "period_cap_r": cap.format("r"),
+        "period_cap_m": cap.format("m"),
+    }
+
+
+def jobs(taxonomy: Taxonomy, contexts: list[dict] | None = None) -> list[CronJob]:
+    """One cron job per stored KPI, with the KPI's schedule."""
     priv = ident(taxonomy.project.private_schema)
-    contexts = plan_kpis(taxonomy)
+    contexts = plan_kpis(taxonomy) if contexts is None else contexts
     kpis = {k.name: k for k in taxonomy.kpis}
     return [CronJob(literal(c["job"]), literal(kpis[c["name"]].refresh),
                     literal(f"select {priv}.{c['refresh_fn']}()"),
@@ -367,17 +389,16 @@ def jobs(taxonomy: Taxonomy) -> list[CronJob]:
             for c in contexts if c["storage"]]
 
 
-def context(taxonomy: Taxonomy) -> dict:
-    contexts = plan_kpis(taxonomy)
+def context(taxonomy: Taxonomy, contexts: list[dict]) -> dict:
     return dict(base_context(taxonomy), kpis=contexts, k_anon=taxonomy.project.k_anonymity,
-                today=f"(now() at time zone {literal(taxonomy.project.timezone)})::date",
                 read_roles="authenticated, service_role",
                 network_tiers=text_array(taxonomy.network_reader_tiers))
 
 
 def plan(taxonomy: Taxonomy) -> tuple[list[Artifact], list[CronJob]]:
-    """The KPI schema file and the cron jobs that keep its rollups fresh."""
-    ctx = context(taxonomy)
+    """The KPI schema file and the cron jobs that keep its rollups fresh (planned once)."""
+    contexts = plan_kpis(taxonomy)
+    ctx = context(taxonomy, contexts)
     origins: dict[str, Span] = {}
     spans = {k.name: k.span for k in taxonomy.kpis if k.span is not None}
     for kpi_ctx in ctx["kpis"]:
@@ -388,4 +409,4 @@ def plan(taxonomy: Taxonomy) -> tuple[list[Artifact], list[CronJob]]:
             name = kpi_ctx.get(key)
             if isinstance(name, str):
                 origins[name.strip('"')] = span
-    return [Artifact(PATH, TEMPLATE, ctx, kind="sql", origins=origins)], jobs(taxonomy)
+    return [Artifact(PATH, TEMPLATE, ctx, kind="sql", origins=origins)], jobs(taxonomy, contexts)

@@ -124,7 +124,6 @@ create table if not exists analytics_private.kpi_active_clinic_members_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_active_clinic_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_clinic_members_facts_xid_idx on analytics_private.kpi_active_clinic_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_clinic_members_facts is 'KPI active_clinic_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -329,7 +328,6 @@ create table if not exists analytics_private.kpi_active_network_members_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_active_network_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_network_members_facts_xid_idx on analytics_private.kpi_active_network_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_network_members_facts is 'KPI active_network_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -534,7 +532,6 @@ create table if not exists analytics_private.kpi_active_practitioners_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_active_practitioners_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_practitioners_facts_xid_idx on analytics_private.kpi_active_practitioners_facts (ingest_xid);
 comment on table analytics_private.kpi_active_practitioners_facts is 'KPI active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -742,7 +739,6 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_latency_ms_values_key unique (site_id, event_key, occurred_at)
 );
-alter table analytics_private.kpi_api_latency_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_api_latency_ms_values_xid_idx on analytics_private.kpi_api_latency_ms_values (ingest_xid);
 create index if not exists kpi_api_latency_ms_values_cell_idx on analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint);
 comment on table analytics_private.kpi_api_latency_ms_values is 'KPI api_latency_ms: one measured value per event.';
@@ -944,7 +940,6 @@ create table if not exists analytics_private.kpi_api_request_count_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_api_request_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_facts_xid_idx on analytics_private.kpi_api_request_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_request_count_facts is 'KPI api_request_count: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -956,7 +951,6 @@ create table if not exists analytics_private.kpi_api_request_count (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_request_count_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_api_request_count add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_xid_idx on analytics_private.kpi_api_request_count (ingest_xid);
 comment on table analytics_private.kpi_api_request_count is 'API requests completed per day.';
 
@@ -1155,7 +1149,6 @@ create table if not exists analytics_private.kpi_api_server_error_count_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_api_server_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_facts_xid_idx on analytics_private.kpi_api_server_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count_facts is 'KPI api_server_error_count: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1167,7 +1160,6 @@ create table if not exists analytics_private.kpi_api_server_error_count (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_server_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_api_server_error_count add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_xid_idx on analytics_private.kpi_api_server_error_count (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count is 'API requests per day that ended with a 5xx status.';
 
@@ -1368,7 +1360,6 @@ create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_clinic_collaborators_facts add column if not exists network_id uuid;
 create index if not exists kpi_clinic_collaborators_facts_xid_idx on analytics_private.kpi_clinic_collaborators_facts (ingest_xid);
 comment on table analytics_private.kpi_clinic_collaborators_facts is 'KPI clinic_collaborators: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1575,7 +1566,6 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_clinic_team_onboarding_steps add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash);
 create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
@@ -1589,7 +1579,6 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_clinic_team_onboarding_actors add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_actors_xid_idx on analytics_private.kpi_clinic_team_onboarding_actors (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 
@@ -1828,7 +1817,6 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consumer_daily_actives_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_daily_actives_facts_xid_idx on analytics_private.kpi_consumer_daily_actives_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_daily_actives_facts is 'KPI consumer_daily_actives: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2033,7 +2021,6 @@ create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consumer_feature_users_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_facts_xid_idx on analytics_private.kpi_consumer_feature_users_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_facts is 'KPI consumer_feature_users: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2238,7 +2225,6 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consumer_feature_users_by_feature_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_by_feature_facts_xid_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_facts is 'KPI consumer_feature_users_by_feature: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2443,7 +2429,6 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_daily_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_daily_active_actors_facts_xid_idx on analytics_private.kpi_daily_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2647,7 +2632,6 @@ create table if not exists analytics_private.kpi_error_count_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_error_count_facts_xid_idx on analytics_private.kpi_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_error_count_facts is 'KPI error_count: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2659,7 +2643,6 @@ create table if not exists analytics_private.kpi_error_count (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_error_count add column if not exists network_id uuid;
 create index if not exists kpi_error_count_xid_idx on analytics_private.kpi_error_count (ingest_xid);
 comment on table analytics_private.kpi_error_count is 'All errors shown to callers per day.';
 
@@ -2858,7 +2841,6 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
 );
-alter table analytics_private.kpi_errors_by_code_facts add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_facts_xid_idx on analytics_private.kpi_errors_by_code_facts (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code_facts is 'KPI errors_by_code: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2870,7 +2852,6 @@ create table if not exists analytics_private.kpi_errors_by_code (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_errors_by_code_key unique nulls not distinct (site_id, period, error_code, network_id)
 );
-alter table analytics_private.kpi_errors_by_code add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_xid_idx on analytics_private.kpi_errors_by_code (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code is 'Errors shown to callers per day, by error code.';
 
@@ -3069,7 +3050,6 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_monthly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_active_actors_facts_xid_idx on analytics_private.kpi_monthly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_monthly_active_actors_facts is 'KPI monthly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3273,7 +3253,6 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_cohort
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_monthly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_signup_retention_cohorts_xid_idx on analytics_private.kpi_monthly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_monthly_signup_retention_cohorts is 'KPI monthly_signup_retention: each actor''s cohort, the month of its first cohort event at the site.';
 
@@ -3540,7 +3519,6 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_facts
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_network_analytics_viewers_facts add column if not exists network_id uuid;
 create index if not exists kpi_network_analytics_viewers_facts_xid_idx on analytics_private.kpi_network_analytics_viewers_facts (ingest_xid);
 comment on table analytics_private.kpi_network_analytics_viewers_facts is 'KPI network_analytics_viewers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3745,7 +3723,6 @@ create table if not exists analytics_private.kpi_protocol_loggers_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_protocol_loggers_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_loggers_facts_xid_idx on analytics_private.kpi_protocol_loggers_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_loggers_facts is 'KPI protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3950,7 +3927,6 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_coho
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_logging_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_protocol_logging_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_logging_retention_cohorts_xid_idx on analytics_private.kpi_protocol_logging_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_protocol_logging_retention_cohorts is 'KPI protocol_logging_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -4217,7 +4193,6 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
 );
-alter table analytics_private.kpi_protocol_sessions_logged_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_facts_xid_idx on analytics_private.kpi_protocol_sessions_logged_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged_facts is 'KPI protocol_sessions_logged: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4229,7 +4204,6 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_sessions_logged_key unique nulls not distinct (site_id, period, logging_mode, network_id)
 );
-alter table analytics_private.kpi_protocol_sessions_logged add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_xid_idx on analytics_private.kpi_protocol_sessions_logged (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged is 'Protocol sessions logged per day, by logging mode (live, after the session, bulk import).';
 
@@ -4431,7 +4405,6 @@ create table if not exists analytics_private.kpi_screen_load_ms_values (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_screen_load_ms_values_key unique (site_id, event_key, occurred_at)
 );
-alter table analytics_private.kpi_screen_load_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_screen_load_ms_values_xid_idx on analytics_private.kpi_screen_load_ms_values (ingest_xid);
 create index if not exists kpi_screen_load_ms_values_cell_idx on analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform);
 comment on table analytics_private.kpi_screen_load_ms_values is 'KPI screen_load_ms: one measured value per event.';
@@ -4635,7 +4608,6 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_trial_activation_to_conversion_steps add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash);
 create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
@@ -4649,7 +4621,6 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_trial_activation_to_conversion_actors add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_actors_xid_idx on analytics_private.kpi_trial_activation_to_conversion_actors (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 
@@ -4896,7 +4867,6 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
@@ -4910,7 +4880,6 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 
@@ -5157,7 +5126,6 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_upgrade_prompt_to_trial_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
@@ -5171,7 +5139,6 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_upgrade_prompt_to_trial_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_actors_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 
@@ -5405,7 +5372,6 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_weekly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_active_actors_facts_xid_idx on analytics_private.kpi_weekly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_actors_facts is 'KPI weekly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5609,7 +5575,6 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_cohorts
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_weekly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_signup_retention_cohorts_xid_idx on analytics_private.kpi_weekly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_weekly_signup_retention_cohorts is 'KPI weekly_signup_retention: each actor''s cohort, the week of its first cohort event at the site.';
 

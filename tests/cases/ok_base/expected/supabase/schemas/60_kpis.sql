@@ -127,7 +127,6 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_latency_ms_values_key unique (site_id, event_key, occurred_at)
 );
-alter table analytics_private.kpi_api_latency_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_api_latency_ms_values_xid_idx on analytics_private.kpi_api_latency_ms_values (ingest_xid);
 create index if not exists kpi_api_latency_ms_values_cell_idx on analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint_group);
 comment on table analytics_private.kpi_api_latency_ms_values is 'KPI api_latency_ms: one measured value per event.';
@@ -329,7 +328,6 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_daily_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_daily_active_actors_facts_xid_idx on analytics_private.kpi_daily_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -533,7 +531,6 @@ create table if not exists analytics_private.kpi_live_protocol_sessions_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_live_protocol_sessions_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
 );
-alter table analytics_private.kpi_live_protocol_sessions_facts add column if not exists network_id uuid;
 create index if not exists kpi_live_protocol_sessions_facts_xid_idx on analytics_private.kpi_live_protocol_sessions_facts (ingest_xid);
 comment on table analytics_private.kpi_live_protocol_sessions_facts is 'KPI live_protocol_sessions: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -545,7 +542,6 @@ create table if not exists analytics_private.kpi_live_protocol_sessions (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_live_protocol_sessions_key unique nulls not distinct (site_id, period, logging_mode, network_id)
 );
-alter table analytics_private.kpi_live_protocol_sessions add column if not exists network_id uuid;
 create index if not exists kpi_live_protocol_sessions_xid_idx on analytics_private.kpi_live_protocol_sessions (ingest_xid);
 comment on table analytics_private.kpi_live_protocol_sessions is 'Protocol sessions logged live or right after the session, per day and mode.';
 
@@ -748,7 +744,6 @@ create table if not exists analytics_private.kpi_upgrade_funnel_steps (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_upgrade_funnel_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_steps_actor_idx on analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private.kpi_upgrade_funnel_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_steps is 'KPI upgrade_funnel: every event that matches a step, per actor.';
@@ -762,7 +757,6 @@ create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_upgrade_funnel_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_actors_xid_idx on analytics_private.kpi_upgrade_funnel_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_actors is 'KPI upgrade_funnel: per actor and entry cell, the deepest step reached.';
 
@@ -1002,7 +996,6 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_fac
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_weekly_active_practitioners_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_active_practitioners_facts_xid_idx on analytics_private.kpi_weekly_active_practitioners_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_practitioners_facts is 'KPI weekly_active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1207,7 +1200,6 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_weekly_protocol_loggers_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_protocol_loggers_facts_xid_idx on analytics_private.kpi_weekly_protocol_loggers_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_protocol_loggers_facts is 'KPI weekly_protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -1412,7 +1404,6 @@ create table if not exists analytics_private.kpi_weekly_retention_cohorts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_weekly_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_retention_cohorts_xid_idx on analytics_private.kpi_weekly_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_weekly_retention_cohorts is 'KPI weekly_retention: each actor''s cohort, the week of its first cohort event at the site.';
 

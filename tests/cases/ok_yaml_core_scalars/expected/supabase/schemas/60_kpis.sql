@@ -124,7 +124,6 @@ create table if not exists analytics_private.kpi_consent_refusals_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consent_refusals_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consent_refusals_facts add column if not exists network_id uuid;
 create index if not exists kpi_consent_refusals_facts_xid_idx on analytics_private.kpi_consent_refusals_facts (ingest_xid);
 comment on table analytics_private.kpi_consent_refusals_facts is 'KPI consent_refusals: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -136,7 +135,6 @@ create table if not exists analytics_private.kpi_consent_refusals (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consent_refusals_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_consent_refusals add column if not exists network_id uuid;
 create index if not exists kpi_consent_refusals_xid_idx on analytics_private.kpi_consent_refusals (ingest_xid);
 comment on table analytics_private.kpi_consent_refusals is 'Consent questions answered with no, per day.';
 

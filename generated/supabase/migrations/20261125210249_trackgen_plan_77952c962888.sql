@@ -1,4 +1,4 @@
--- trackgen migration 20261125203837: schema state for plan 77952c962888.
+-- trackgen migration 20261125210249: schema state for plan 77952c962888.
 -- Generated from taxonomy/; every statement is re-runnable and additive. Do not edit.
 
 -- >>> supabase/schemas/00_schemas.sql
@@ -2714,7 +2714,6 @@ create table if not exists analytics_private.kpi_active_clinic_members_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_active_clinic_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_clinic_members_facts_xid_idx on analytics_private.kpi_active_clinic_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_clinic_members_facts is 'KPI active_clinic_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -2919,7 +2918,6 @@ create table if not exists analytics_private.kpi_active_network_members_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_active_network_members_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_network_members_facts_xid_idx on analytics_private.kpi_active_network_members_facts (ingest_xid);
 comment on table analytics_private.kpi_active_network_members_facts is 'KPI active_network_members: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3124,7 +3122,6 @@ create table if not exists analytics_private.kpi_active_practitioners_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_active_practitioners_facts add column if not exists network_id uuid;
 create index if not exists kpi_active_practitioners_facts_xid_idx on analytics_private.kpi_active_practitioners_facts (ingest_xid);
 comment on table analytics_private.kpi_active_practitioners_facts is 'KPI active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3332,7 +3329,6 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_latency_ms_values_key unique (site_id, event_key, occurred_at)
 );
-alter table analytics_private.kpi_api_latency_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_api_latency_ms_values_xid_idx on analytics_private.kpi_api_latency_ms_values (ingest_xid);
 create index if not exists kpi_api_latency_ms_values_cell_idx on analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint);
 comment on table analytics_private.kpi_api_latency_ms_values is 'KPI api_latency_ms: one measured value per event.';
@@ -3534,7 +3530,6 @@ create table if not exists analytics_private.kpi_api_request_count_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_api_request_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_facts_xid_idx on analytics_private.kpi_api_request_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_request_count_facts is 'KPI api_request_count: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3546,7 +3541,6 @@ create table if not exists analytics_private.kpi_api_request_count (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_request_count_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_api_request_count add column if not exists network_id uuid;
 create index if not exists kpi_api_request_count_xid_idx on analytics_private.kpi_api_request_count (ingest_xid);
 comment on table analytics_private.kpi_api_request_count is 'API requests completed per day.';
 
@@ -3745,7 +3739,6 @@ create table if not exists analytics_private.kpi_api_server_error_count_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_api_server_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_facts_xid_idx on analytics_private.kpi_api_server_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count_facts is 'KPI api_server_error_count: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -3757,7 +3750,6 @@ create table if not exists analytics_private.kpi_api_server_error_count (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_server_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_api_server_error_count add column if not exists network_id uuid;
 create index if not exists kpi_api_server_error_count_xid_idx on analytics_private.kpi_api_server_error_count (ingest_xid);
 comment on table analytics_private.kpi_api_server_error_count is 'API requests per day that ended with a 5xx status.';
 
@@ -3958,7 +3950,6 @@ create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_clinic_collaborators_facts add column if not exists network_id uuid;
 create index if not exists kpi_clinic_collaborators_facts_xid_idx on analytics_private.kpi_clinic_collaborators_facts (ingest_xid);
 comment on table analytics_private.kpi_clinic_collaborators_facts is 'KPI clinic_collaborators: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4165,7 +4156,6 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_clinic_team_onboarding_steps add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash);
 create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
@@ -4179,7 +4169,6 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_clinic_team_onboarding_actors add column if not exists network_id uuid;
 create index if not exists kpi_clinic_team_onboarding_actors_xid_idx on analytics_private.kpi_clinic_team_onboarding_actors (ingest_xid);
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 
@@ -4418,7 +4407,6 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consumer_daily_actives_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_daily_actives_facts_xid_idx on analytics_private.kpi_consumer_daily_actives_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_daily_actives_facts is 'KPI consumer_daily_actives: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4623,7 +4611,6 @@ create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consumer_feature_users_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_facts_xid_idx on analytics_private.kpi_consumer_feature_users_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_facts is 'KPI consumer_feature_users: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -4828,7 +4815,6 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
 );
-alter table analytics_private.kpi_consumer_feature_users_by_feature_facts add column if not exists network_id uuid;
 create index if not exists kpi_consumer_feature_users_by_feature_facts_xid_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (ingest_xid);
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_facts is 'KPI consumer_feature_users_by_feature: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5033,7 +5019,6 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_daily_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_daily_active_actors_facts_xid_idx on analytics_private.kpi_daily_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5237,7 +5222,6 @@ create table if not exists analytics_private.kpi_error_count_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_error_count_facts add column if not exists network_id uuid;
 create index if not exists kpi_error_count_facts_xid_idx on analytics_private.kpi_error_count_facts (ingest_xid);
 comment on table analytics_private.kpi_error_count_facts is 'KPI error_count: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5249,7 +5233,6 @@ create table if not exists analytics_private.kpi_error_count (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_error_count_key unique nulls not distinct (site_id, period, network_id)
 );
-alter table analytics_private.kpi_error_count add column if not exists network_id uuid;
 create index if not exists kpi_error_count_xid_idx on analytics_private.kpi_error_count (ingest_xid);
 comment on table analytics_private.kpi_error_count is 'All errors shown to callers per day.';
 
@@ -5448,7 +5431,6 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
 );
-alter table analytics_private.kpi_errors_by_code_facts add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_facts_xid_idx on analytics_private.kpi_errors_by_code_facts (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code_facts is 'KPI errors_by_code: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5460,7 +5442,6 @@ create table if not exists analytics_private.kpi_errors_by_code (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_errors_by_code_key unique nulls not distinct (site_id, period, error_code, network_id)
 );
-alter table analytics_private.kpi_errors_by_code add column if not exists network_id uuid;
 create index if not exists kpi_errors_by_code_xid_idx on analytics_private.kpi_errors_by_code (ingest_xid);
 comment on table analytics_private.kpi_errors_by_code is 'Errors shown to callers per day, by error code.';
 
@@ -5659,7 +5640,6 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_monthly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_active_actors_facts_xid_idx on analytics_private.kpi_monthly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_monthly_active_actors_facts is 'KPI monthly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -5863,7 +5843,6 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_cohort
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_monthly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_monthly_signup_retention_cohorts_xid_idx on analytics_private.kpi_monthly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_monthly_signup_retention_cohorts is 'KPI monthly_signup_retention: each actor''s cohort, the month of its first cohort event at the site.';
 
@@ -6130,7 +6109,6 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_facts
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_network_analytics_viewers_facts add column if not exists network_id uuid;
 create index if not exists kpi_network_analytics_viewers_facts_xid_idx on analytics_private.kpi_network_analytics_viewers_facts (ingest_xid);
 comment on table analytics_private.kpi_network_analytics_viewers_facts is 'KPI network_analytics_viewers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -6335,7 +6313,6 @@ create table if not exists analytics_private.kpi_protocol_loggers_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
-alter table analytics_private.kpi_protocol_loggers_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_loggers_facts_xid_idx on analytics_private.kpi_protocol_loggers_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_loggers_facts is 'KPI protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -6540,7 +6517,6 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_coho
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_logging_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_protocol_logging_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_logging_retention_cohorts_xid_idx on analytics_private.kpi_protocol_logging_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_protocol_logging_retention_cohorts is 'KPI protocol_logging_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
@@ -6807,7 +6783,6 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
 );
-alter table analytics_private.kpi_protocol_sessions_logged_facts add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_facts_xid_idx on analytics_private.kpi_protocol_sessions_logged_facts (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged_facts is 'KPI protocol_sessions_logged: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -6819,7 +6794,6 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_sessions_logged_key unique nulls not distinct (site_id, period, logging_mode, network_id)
 );
-alter table analytics_private.kpi_protocol_sessions_logged add column if not exists network_id uuid;
 create index if not exists kpi_protocol_sessions_logged_xid_idx on analytics_private.kpi_protocol_sessions_logged (ingest_xid);
 comment on table analytics_private.kpi_protocol_sessions_logged is 'Protocol sessions logged per day, by logging mode (live, after the session, bulk import).';
 
@@ -7021,7 +6995,6 @@ create table if not exists analytics_private.kpi_screen_load_ms_values (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_screen_load_ms_values_key unique (site_id, event_key, occurred_at)
 );
-alter table analytics_private.kpi_screen_load_ms_values add column if not exists network_id uuid;
 create index if not exists kpi_screen_load_ms_values_xid_idx on analytics_private.kpi_screen_load_ms_values (ingest_xid);
 create index if not exists kpi_screen_load_ms_values_cell_idx on analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform);
 comment on table analytics_private.kpi_screen_load_ms_values is 'KPI screen_load_ms: one measured value per event.';
@@ -7225,7 +7198,6 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_trial_activation_to_conversion_steps add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash);
 create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
@@ -7239,7 +7211,6 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_trial_activation_to_conversion_actors add column if not exists network_id uuid;
 create index if not exists kpi_trial_activation_to_conversion_actors_xid_idx on analytics_private.kpi_trial_activation_to_conversion_actors (ingest_xid);
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 
@@ -7486,7 +7457,6 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
@@ -7500,7 +7470,6 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 
@@ -7747,7 +7716,6 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
 );
-alter table analytics_private.kpi_upgrade_prompt_to_trial_steps add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash);
 create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
@@ -7761,7 +7729,6 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
 );
-alter table analytics_private.kpi_upgrade_prompt_to_trial_actors add column if not exists network_id uuid;
 create index if not exists kpi_upgrade_prompt_to_trial_actors_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (ingest_xid);
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 
@@ -7995,7 +7962,6 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
 );
-alter table analytics_private.kpi_weekly_active_actors_facts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_active_actors_facts_xid_idx on analytics_private.kpi_weekly_active_actors_facts (ingest_xid);
 comment on table analytics_private.kpi_weekly_active_actors_facts is 'KPI weekly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 
@@ -8199,7 +8165,6 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_cohorts
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_signup_retention_cohorts_key primary key (site_id, actor_hash)
 );
-alter table analytics_private.kpi_weekly_signup_retention_cohorts add column if not exists network_id uuid;
 create index if not exists kpi_weekly_signup_retention_cohorts_xid_idx on analytics_private.kpi_weekly_signup_retention_cohorts (ingest_xid);
 comment on table analytics_private.kpi_weekly_signup_retention_cohorts is 'KPI weekly_signup_retention: each actor''s cohort, the week of its first cohort event at the site.';
 
