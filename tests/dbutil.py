@@ -303,3 +303,81 @@ def insert_events(conn: psycopg.Connection, events: list[dict], *, skip_duplicat
     rows = [dict(e, occurred_at=e["occurred_at"] if isinstance(e["occurred_at"], str) else e["occurred_at"].isoformat(),
                  network=e.get("network")) for e in events]
     conn.execute(_INSERT_EVENTS + (" on conflict do nothing" if skip_duplicates else ""), (json.dumps(rows),))
+
+
+#: normalised catalog queries over the analytics schemas: what "the same database objects" means
+_CATALOG_QUERIES = {
+    "relations": """
+        select n.nspname, c.relname, c.relkind, coalesce(c.reloptions::text, ''), c.relrowsecurity,
+               coalesce(obj_description(c.oid, 'pg_class'), '')
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname in ('analytics', 'analytics_private') and c.relkind in ('r', 'p', 'v', 'm')""",
+    "columns": """
+        select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+        from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+        left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+        where n.nspname in ('analytics', 'analytics_private') and a.attnum > 0 and not a.attisdropped
+          and c.relkind in ('r', 'p', 'v', 'm')""",
+    "constraints": """
+        select n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)
+        from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname in ('analytics', 'analytics_private')""",
+    "indexes": """
+        select schemaname, tablename, indexname, indexdef from pg_indexes
+        where schemaname in ('analytics', 'analytics_private')""",
+    "functions": """
+        select p.oid::regprocedure::text, pg_get_function_result(p.oid), md5(p.prosrc), p.prosecdef,
+               p.provolatile, coalesce(p.proconfig::text, ''), coalesce(obj_description(p.oid, 'pg_proc'), '')
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('analytics', 'analytics_private')""",
+    "views": """
+        select schemaname, viewname, md5(definition) from pg_views
+        where schemaname in ('analytics', 'analytics_private')""",
+    "policies": """
+        select schemaname, tablename, policyname, permissive, roles::text, cmd, coalesce(qual, ''),
+               coalesce(with_check, '') from pg_policies where schemaname in ('analytics', 'analytics_private')""",
+    "relation_grants": """
+        select n.nspname, c.relname, a.grantee::regrole::text, a.privilege_type
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
+        where n.nspname in ('analytics', 'analytics_private') and a.grantee <> 0""",
+    "function_grants": """
+        select p.oid::regprocedure::text, a.grantee::regrole::text, a.privilege_type
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace, aclexplode(p.proacl) a
+        where n.nspname in ('analytics', 'analytics_private') and a.grantee <> 0""",
+    "public_execute": """
+        select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('analytics', 'analytics_private') and has_function_privilege('public', p.oid, 'execute')""",
+    "cron_jobs": "select jobname, schedule, command from cron.job where jobname like 'analytics%'",
+    "tiers": "select name, rank, is_system, description from analytics.tiers",
+    "event_types": """
+        select id, tier, description, owner, status, schema_version, coalesce(replaced_by, ''), md5(payload_schema::text)
+        from analytics.event_types""",
+    "event_sets": "select set_name, event_id from analytics_private.kpi_event_sets",
+}
+
+
+def catalog_state(conn: psycopg.Connection) -> dict[str, set[tuple]]:
+    """The analytics schemas' objects, grants, policies, cron jobs and reference rows, as sets of rows.
+
+    Two databases with equal states have the same objects with the same definitions,
+    whatever order of migrations built them (data in the event store and caches aside)."""
+    out = {}
+    for name, query in _CATALOG_QUERIES.items():
+        try:
+            out[name] = {tuple(str(v) for v in row) for row in conn.execute(query).fetchall()}
+        except psycopg.errors.UndefinedTable:
+            conn.rollback() if not conn.autocommit else None
+            out[name] = set()
+    return out
+
+
+def catalog_differences(live: dict[str, set[tuple]], fresh: dict[str, set[tuple]]) -> list[str]:
+    out = []
+    for name in sorted(set(live) | set(fresh)):
+        extra, missing = live.get(name, set()) - fresh.get(name, set()), fresh.get(name, set()) - live.get(name, set())
+        for row in sorted(extra)[:5]:
+            out.append(f"{name}: only in the migrated database: {row}")
+        for row in sorted(missing)[:5]:
+            out.append(f"{name}: only in the fresh database: {row}")
+    return out

@@ -102,25 +102,32 @@ def test_compare_reports_missing_changed_and_extra(tmp_path):
     assert changes == {"changed": "changed", "extra": "extra", "new": "missing"}
 
 
-def test_migrations_are_history(tmp_path):
+def test_migration_versions_follow_history(tmp_path):
+    """No change: no migration and a byte-identical lock; a change released "earlier" than the last
+    migration still sorts after it."""
+    import json
     from datetime import datetime
 
+    from generator.catalog import Catalog, Function
     from generator.migrations import Previous
     from generator.migrations import plan as plan_migrations
+    from generator.render import environment
 
-    first = plan_migrations(Previous(), {"a.sql": "select 1;\n"}, "p1", datetime(2026, 3, 1, tzinfo=UTC))
+    env = environment()
+    kw = {"public_schema": "analytics", "private_schema": "analytics_private"}
+    one = Catalog((Function("analytics_private", "f", (), "int", "  select 1;"),))
+    two = Catalog((Function("analytics_private", "f", (), "int", "  select 2;"),))
+    first = plan_migrations(Previous(), one, env, plan_version="p1", release=datetime(2026, 3, 1, tzinfo=UTC), **kw)
     [name1] = [p for p in first if p.endswith(".sql")]
-    assert name1 == "supabase/migrations/20260301000000_trackgen_plan_p1.sql"
-    import json
-
+    assert name1 == "supabase/migrations/20260301000000_trackgen_p1.sql"
     previous = Previous({name1.rsplit("/", 1)[1]: first[name1]}, json.loads(first["trackgen.lock.json"]))
-    same = plan_migrations(previous, {"a.sql": "select 1;\n"}, "p1", datetime(2027, 1, 1, tzinfo=UTC))
-    assert same == first  # nothing changed: no new migration, byte-identical lock
-    # a change released "earlier" than the last migration still sorts after it
-    later = plan_migrations(previous, {"a.sql": "select 2;\n"}, "p2", datetime(2025, 1, 1, tzinfo=UTC))
+    same = plan_migrations(previous, one, env, plan_version="p1", release=datetime(2027, 1, 1, tzinfo=UTC), **kw)
+    assert same == first
+    later = plan_migrations(previous, two, env, plan_version="p2", release=datetime(2025, 1, 1, tzinfo=UTC), **kw)
     names = sorted(p for p in later if p.endswith(".sql"))
-    assert names == [name1, "supabase/migrations/20260301000001_trackgen_plan_p2.sql"]
+    assert names == [name1, "supabase/migrations/20260301000001_trackgen_p2.sql"]
     assert later[name1] == first[name1]
+    assert "create or replace function analytics_private.f()" in later[names[1]]
 
 
 def test_sql_error_in_generated_function_points_at_the_event(tmp_path):
@@ -129,14 +136,14 @@ def test_sql_error_in_generated_function_points_at_the_event(tmp_path):
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    path = templates / "sql" / "40_payload_checks.sql.j2"
+    path = templates / "sql" / "bodies" / "payload_check.sql.j2"
     text = path.read_text()
-    marker = "  return null;\nend\n$fn$;\n{% endfor %}"
+    marker = "  return null;\nend"
     assert marker in text
-    path.write_text(text.replace(marker, "  retrun null;\nend\n$fn$;\n{% endfor %}", 1))
+    path.write_text(text.replace(marker, "  retrun null;\nend", 1))
     result = compile_taxonomy(ROOT / "taxonomy", templates=templates)
     assert not result.files
     errors = [d for d in result.errors if d.code == "E920"]
-    assert errors and all("40_payload_checks.sql.j2" in d.message for d in errors)
+    assert errors and all("40_payload_checks.sql" in d.message for d in errors)
     first = errors[0]
     assert first.span.file.endswith(".yaml") and "check_" in first.message

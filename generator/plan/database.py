@@ -1,46 +1,43 @@
-"""Plan the database artifacts: the declarative schema files and the migrations.
+"""Plan the core database objects: schemas, reference tables, the event store, payload checks, ingestion.
 
-``supabase/schemas/NN_<concern>.sql`` is the whole current state, split by
-concern and ordered by its numeric prefix.  Every statement in it is written to
-be re-runnable (``if not exists``, ``create or replace``, upserts, named cron
-jobs), so a migration is simply that state, appended under a new version when
-it changed; applying all migrations or the schema files gives the same catalog.
+The result is catalog objects (``generator/catalog.py``), grouped by the
+declarative file they are printed to (``supabase/schemas/<group>.sql``, applied in
+name order).  Objects come in apply order: a table before its indexes and
+policies, a function before the functions and views that call it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 
+from ..catalog import (
+    Arg,
+    Column,
+    CronJob,
+    DbObject,
+    Extension,
+    Function,
+    Grant,
+    Index,
+    Origin,
+    Policy,
+    Row,
+    Schema,
+    Statement,
+    Table,
+)
 from ..model import Taxonomy
 from ..payload import payload_schema
 from ..sqlquote import ident, jsonb_literal, literal, short_name, text_array
-from . import Artifact
+from .bodies import body
 from .payload_checks import RFC3339, UUID, event_checks
 
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
 EVENT_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
-PRIVATE_TABLES = ("event_keys", "events", "events_default", "rejections", "secrets")
 
-#: (file, template) in apply order
-SCHEMA_FILES = (
-    ("00_schemas.sql", "sql/00_schemas.sql.j2"),
-    ("10_reference.sql", "sql/10_reference.sql.j2"),
-    ("20_event_store.sql", "sql/20_event_store.sql.j2"),
-    ("30_partitions.sql", "sql/30_partitions.sql.j2"),
-    ("40_payload_checks.sql", "sql/40_payload_checks.sql.j2"),
-    ("50_ingest.sql", "sql/50_ingest.sql.j2"),
-    ("90_cron.sql", "sql/90_cron.sql.j2"),
-)
-
-
-@dataclass(frozen=True)
-class CronJob:
-    name: str  # SQL literal
-    schedule: str  # SQL literal
-    command: str  # SQL literal
-    comment: str
+SERVICE = ("service_role",)
+SERVICE_ALL = (Grant("all", SERVICE),)
 
 
 def claim_path(path: str) -> str:
@@ -66,21 +63,214 @@ def job_prefix(taxonomy: Taxonomy) -> str:
     return taxonomy.project.public_schema + "_"
 
 
-def base_context(taxonomy: Taxonomy) -> dict:
+class Names:
+    """The quoted schema names and role lists every planner needs."""
+
+    def __init__(self, taxonomy: Taxonomy):
+        project = taxonomy.project
+        self.pub = ident(project.public_schema)
+        self.priv = ident(project.private_schema)
+        self.pub_name = project.public_schema
+        self.priv_name = project.private_schema
+        self.api_roles = ("anon", "authenticated")
+        self.ingest_roles = (("anon",) if project.allow_anon else ()) + ("authenticated", "service_role")
+        self.site_claim = claim_path(project.claims.site_id)
+        self.tier_claim = claim_path(project.claims.tier)
+        self.network_claim = claim_path(project.claims.network_id)
+
+    def context(self) -> dict:
+        """What body templates may print."""
+        return {"pub": self.pub, "priv": self.priv, "pub_name": self.pub_name, "priv_name": self.priv_name,
+                "api_roles": ", ".join(self.api_roles), "site_claim": self.site_claim,
+                "tier_claim": self.tier_claim, "network_claim": self.network_claim}
+
+
+CORE = Origin()
+
+
+def service_policy(schema: str, table: str, group: str, origin: Origin = CORE) -> Policy:
+    return Policy(schema, table, ident(short_name(table.strip('"') + "_service")), SERVICE,
+                  group=group, origin=origin)
+
+
+def _schemas(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    g = "00_schemas"
+    name = taxonomy.project.name
+    return [
+        Extension("pgcrypto", "extensions", group=g),
+        Extension("pg_cron", group=g),
+        Schema(n.pub, literal(f"{name}: analytics exposed to the API (views, RPC)"),
+               n.api_roles + SERVICE, group=g),
+        # usage is needed to call the narrowly granted definer functions; no table here is granted to API roles
+        Schema(n.priv, literal(f"{name}: analytics storage and definer code; never granted to API roles"),
+               n.ingest_roles, group=g),
+        Statement("default_privileges", "\n".join([
+            f"alter default privileges in schema {n.pub} revoke execute on functions from public;",
+            f"alter default privileges in schema {n.priv} revoke execute on functions from public;",
+            f"alter default privileges in schema {n.priv} revoke all on tables from public"]),
+            "nothing in either schema is reachable by default: every grant is explicit", group=g),
+    ]
+
+
+def _reference(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    g = "10_reference"
+    read = (Grant("select", n.api_roles), Grant("all", SERVICE))
+    tiers = Table(n.pub, "tiers", (
+        Column("name", "text", check="name ~ '^[a-z][a-z0-9_]*$'"),
+        Column("rank", "integer", not_null=True),
+        Column("is_system", "boolean", not_null=True, default="false"),
+        Column("description", "text", not_null=True),
+    ), ("constraint tiers_pkey primary key (name)",), role="reference",
+        comment=literal("Caller tiers, lowest rank first; system events are accepted from any tier."),
+        grants=read, group=g)
+    types = Table(n.pub, "event_types", (
+        Column("id", "text", check=r"id ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9]*(_[a-z0-9]+)+$'"),
+        Column("tier", "text", not_null=True, references=f"{n.pub}.tiers (name)"),
+        Column("description", "text", not_null=True),
+        Column("owner", "text", not_null=True),
+        Column("status", "text", not_null=True, check="status in ('active', 'deprecated')"),
+        Column("schema_version", "text", not_null=True, check="schema_version ~ '^[1-9][0-9]*-[0-9]+-[0-9]+$'"),
+        Column("replaced_by", "text", references=f"{n.pub}.event_types (id)"),
+        Column("payload_schema", "jsonb", not_null=True),
+    ), ("constraint event_types_pkey primary key (id)",), role="reference",
+        comment=literal("Controlled event ids; events reference this table. Never deleted, only deprecated."),
+        grants=read, group=g)
+    out: list[DbObject] = [tiers, types, Index(n.pub, "event_types_tier_idx", f"{n.pub}.event_types", "(tier)", group=g)]
+    for t in taxonomy.tiers:
+        out.append(Row(n.pub, "tiers", ("name", "rank", "is_system", "description"),
+                       (literal(t.name), str(t.rank), literal(t.system), literal(t.description)),
+                       update=("rank", "is_system", "description"), group=g))
+    columns = ("id", "tier", "description", "owner", "status", "schema_version", "replaced_by", "payload_schema")
+    for e in taxonomy.events:
+        out.append(Row(n.pub, "event_types", columns, (
+            literal(e.id), literal(e.tier), literal(e.description), literal(e.owner), literal(e.status),
+            literal(e.version), literal(e.replaced_by), jsonb_literal(payload_schema(taxonomy.project.name, e))),
+            update=columns[2:], group=g, origin=Origin(f"event:{e.id}", e.span)))
+    for table in ("tiers", "event_types"):
+        out.append(Policy(n.pub, table, f"{table}_read", n.api_roles, "select", check=None, group=g))
+        out.append(service_policy(n.pub, table, g))
+    return out
+
+
+def _event_store(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    g = "20_event_store"
+    p = n.priv
+    secrets = Table(p, "secrets", (Column("name", "text"), Column("value", "bytea", not_null=True)),
+                    ("constraint secrets_pkey primary key (name)",),
+                    comment=literal("Per-deployment secrets, made at migration time and never leaving the database."),
+                    grants=SERVICE_ALL, group=g)
+    events = Table(p, "events", (
+        Column("event_id", "text", not_null=True, references=f"{n.pub}.event_types (id)"),
+        Column("site_id", "uuid", not_null=True),
+        Column("network_id", "uuid"),
+        Column("actor_hash", "bytea", not_null=True),
+        Column("actor_tier", "text", not_null=True, references=f"{n.pub}.tiers (name)"),
+        Column("occurred_at", "timestamptz", not_null=True),
+        Column("received_at", "timestamptz", not_null=True, default="now()"),
+        Column("idempotency_key", "uuid", not_null=True),
+        Column("plan_version", "text"),
+        Column("payload", "jsonb", not_null=True),
+        Column("ingest_xid", "xid8", not_null=True, default="pg_current_xact_id()",
+               comment="the writing transaction: rollups read up to the oldest running one, so late commits are never skipped"),
+    ), ("constraint events_pkey primary key (site_id, idempotency_key, occurred_at)",),
+        partition_by="range (occurred_at)",
+        comment=literal("Accepted events, one row each; partitioned by month, default partition catches the rest."),
+        grants=SERVICE_ALL, group=g)
+    default = Table(p, "events_default", events.columns, partition_of=f"{p}.events", grants=SERVICE_ALL, group=g)
+    keys = Table(p, "event_keys", (
+        Column("site_id", "uuid", not_null=True),
+        Column("idempotency_key", "uuid", not_null=True),
+        Column("occurred_at", "timestamptz", not_null=True),
+    ), ("constraint event_keys_pkey primary key (site_id, idempotency_key)",),
+        comment=literal("Idempotency: one row per client key and site, whatever the partition of the event."),
+        grants=SERVICE_ALL, group=g)
+    rejections = Table(p, "rejections", (
+        Column("day", "date", not_null=True),
+        Column("site_id", "uuid"),
+        Column("event_id", "text", not_null=True),
+        Column("reason", "text", not_null=True),
+        Column("field", "text", not_null=True, default="''"),
+        Column("rejected", "bigint", not_null=True, default="0"),
+        Column("last_seen", "timestamptz", not_null=True, default="now()"),
+    ), ("constraint rejections_counter_key unique nulls not distinct (day, site_id, event_id, reason, field)",),
+        comment=literal("Rejections counted by day, site, event id and reason; payload values are never kept."),
+        grants=SERVICE_ALL, group=g)
+    out: list[DbObject] = [
+        secrets,
+        Row(p, "secrets", ("name", "value"), ("'actor_hmac_key'", "extensions.gen_random_bytes(32)"), group=g),
+        events, default,
+        Index(p, "events_site_time_idx", f"{p}.events", "(site_id, occurred_at)", group=g),
+        Index(p, "events_event_time_idx", f"{p}.events", "(event_id, occurred_at)", group=g),
+        Index(p, "events_ingest_xid_idx", f"{p}.events", "(ingest_xid)", group=g),
+        keys,
+        Index(p, "event_keys_time_idx", f"{p}.event_keys", "(occurred_at)", group=g),
+        rejections,
+    ]
+    for table in ("event_keys", "events", "events_default", "rejections", "secrets"):
+        out.append(service_policy(p, table, g))
+    # defence in depth: even if select were granted one day, a caller would see only its own site
+    out.append(Policy(p, "events", "events_own_site", ("authenticated",), "select",
+                      f"site_id = ((select auth.jwt()) #>> {n.site_claim})::uuid", None, group=g))
+    return out
+
+
+def _partitions(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    g = "30_partitions"
+    fn = Function(n.priv, "ensure_event_partitions",
+                  (Arg("months_ahead", "integer", str(taxonomy.project.partitions_ahead)),), "integer",
+                  body("ensure_event_partitions", **n.context()), language="plpgsql", volatility="volatile",
+                  security="definer", settings=(("search_path", "''"), ("timezone", "'UTC'")),
+                  comment=literal("Monthly event partitions, made ahead of time by a pg_cron job; rows that reached "
+                                  "the default partition for a month move into the new partition."),
+                  grants=(Grant("execute", SERVICE),), group=g)
+    return [fn, Statement("first_partitions", f"select {n.priv}.ensure_event_partitions()",
+                          "the partitions for this month and the next ones", group=g)]
+
+
+def _payload_checks(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    g = "40_payload_checks"
+    helper = {"language": "plpgsql", "volatility": "stable", "group": g}
+    out: list[DbObject] = [
+        Function(n.priv, "is_timestamp", (Arg("value", "text"),), "boolean", body("is_timestamp"), **helper),
+        Function(n.priv, "is_date", (Arg("value", "text"),), "boolean", body("is_date"), **helper),
+    ]
+    checks = []
+    for event in taxonomy.events:
+        c = event_checks(event, check_function(event.id), n.priv)
+        ctx = {"event_id": c.event_id, "id_literal": literal(c.event_id), "function": ident(c.function),
+               "allowed_keys": c.allowed_keys, "required": c.required, "properties": c.properties}
+        checks.append(ctx)
+        out.append(Function(n.priv, ctx["function"], (Arg("p", "jsonb"),), "text", body("payload_check", e=ctx),
+                            comment=literal(f"Payload check of {event.id}: null when valid, else 'reason:field'."),
+                            origin=Origin(f"event:{event.id}", event.span), **helper))
+    out.append(Function(n.priv, "payload_problem", (Arg("event_id", "text"), Arg("p", "jsonb")), "text",
+                        body("payload_problem", checks=checks, **n.context()),
+                        comment=literal("Dispatch by event id; unknown ids never reach here."),
+                        calls=tuple(f"{n.priv}.{c['function']}(jsonb)" for c in checks), **helper))
+    return out
+
+
+def _ingest(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    g = "50_ingest"
     project = taxonomy.project
-    api_roles = ["anon", "authenticated"]
-    ingest_roles = (["anon"] if project.allow_anon else []) + ["authenticated", "service_role"]
-    return {
-        "pub": ident(project.public_schema),
-        "priv": ident(project.private_schema),
-        "pub_name": project.public_schema,
-        "priv_name": project.private_schema,
-        "api_roles": ", ".join(api_roles),
-        "ingest_roles": ", ".join(ingest_roles),
-        "site_claim": claim_path(project.claims.site_id),
-        "tier_claim": claim_path(project.claims.tier),
-        "network_claim": claim_path(project.claims.network_id),
-    }
+    ctx = dict(n.context(), envelope_keys=text_array(ENVELOPE_KEYS), uuid_pattern=literal(UUID),
+               rfc3339_pattern=literal(RFC3339), event_id_pattern=literal(EVENT_ID_PATTERN),
+               max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
+               max_past=interval(project.max_past), max_future=interval(project.max_future))
+    ingest = (Grant("execute", n.ingest_roles),)
+    private = Function(n.priv, "track_events", (Arg("events", "jsonb"),), "jsonb", body("track_events", **ctx),
+                       language="plpgsql", volatility="volatile", security="definer",
+                       comment=literal("The privileged part of track_events: trusts only the JWT for site, tier and actor."),
+                       grants=ingest, group=g, calls=(f"{n.priv}.payload_problem(text, jsonb)",))
+    public = Function(n.pub, "track_events", (Arg("events", "jsonb"),), "jsonb",
+                      f"  select {n.priv}.track_events(events);", volatility="volatile",
+                      comment=literal("Send a batch of events: [{event_id, occurred_at, idempotency_key, payload, "
+                                      "plan_version}]. Returns [{index, status, reason, field}] in input order."),
+                      grants=ingest, group=g, calls=(private.signature,))
+    version = Function(n.pub, "plan_version", (), "text", f"  select {literal(plan_version(taxonomy))}::text;",
+                       volatility="immutable", comment=literal("The tracking plan version the database accepts."),
+                       grants=(Grant("execute", n.api_roles + SERVICE),), group=g)
+    return [private, public, version]
 
 
 def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
@@ -89,13 +279,14 @@ def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
     priv = ident(project.private_schema)
     prefix = job_prefix(taxonomy)
     keep_keys = f"{interval(project.max_past)} + interval '1 day'"
+    g = "90_cron"
     jobs = [
         CronJob(literal(prefix + "event_partitions"), literal("17 3 * * *"),
                 literal(f"select {priv}.ensure_event_partitions()"),
-                f"keep {project.partitions_ahead} monthly event partitions ready ahead of now"),
+                f"keep {project.partitions_ahead} monthly event partitions ready ahead of now", group=g),
         CronJob(literal(prefix + "purge_event_keys"), literal("43 3 * * *"),
                 literal(f"delete from {priv}.event_keys where occurred_at < now() - ({keep_keys})"),
-                "forget idempotency keys of events too old to be accepted again"),
+                "forget idempotency keys of events too old to be accepted again", group=g),
     ]
     purge_name = prefix + "purge_cron_history"
     names = sorted([job.name for job in jobs + list(extra_jobs)] + [literal(purge_name)])
@@ -104,48 +295,27 @@ def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
         literal("delete from cron.job_run_details where end_time < now() - "
                 f"{interval(project.cron_history)} and jobid in "
                 f"(select jobid from cron.job where jobname in ({', '.join(names)}))"),
-        f"keep {project.cron_history} of run history, for this schema's jobs only"))
+        f"keep {project.cron_history} of run history, for this schema's jobs only", group=g))
     return jobs + list(extra_jobs)
 
 
-def schema_contexts(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> dict[str, dict]:
-    project = taxonomy.project
-    ctx = base_context(taxonomy)
-    helpers = ctx["priv"]
-    checks = []
-    for event in taxonomy.events:
-        c = event_checks(event, check_function(event.id), helpers)
-        checks.append({"event_id": c.event_id, "id_literal": literal(c.event_id), "function": ident(c.function),
-                       "allowed_keys": c.allowed_keys, "required": c.required, "properties": c.properties})
-    return {
-        "00_schemas.sql": dict(ctx, pub_comment=literal(f"{project.name}: analytics exposed to the API (views, RPC)"),
-                               priv_comment=literal(f"{project.name}: analytics storage and definer code; never granted to API roles")),
-        "10_reference.sql": dict(
-            ctx,
-            tiers=[{"name": literal(t.name), "rank": t.rank, "system": literal(t.system),
-                    "description": literal(t.description)} for t in taxonomy.tiers],
-            event_types=[{"id": literal(e.id), "tier": literal(e.tier), "description": literal(e.description),
-                          "owner": literal(e.owner), "status": literal(e.status), "version": literal(e.version),
-                          "schema": jsonb_literal(payload_schema(project.name, e))} for e in taxonomy.events],
-            replacements=[{"id": literal(e.id), "replaced_by": literal(e.replaced_by)}
-                          for e in taxonomy.events if e.replaced_by]),
-        "20_event_store.sql": dict(ctx, private_tables=list(PRIVATE_TABLES)),
-        "30_partitions.sql": dict(ctx, partitions_ahead=project.partitions_ahead),
-        "40_payload_checks.sql": dict(ctx, checks=checks),
-        "50_ingest.sql": dict(
-            ctx, envelope_keys=text_array(ENVELOPE_KEYS), uuid_pattern=literal(UUID),
-            rfc3339_pattern=literal(RFC3339), event_id_pattern=literal(EVENT_ID_PATTERN),
-            max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
-            max_past=interval(project.max_past), max_future=interval(project.max_future),
-            plan_version=literal(plan_version(taxonomy))),
-        "90_cron.sql": dict(ctx, jobs=core_jobs(taxonomy, extra_jobs)),
-    }
+def plan(taxonomy: Taxonomy) -> list[DbObject]:
+    """The core objects, in apply order (the KPI layer and the cron jobs are added by the caller)."""
+    n = Names(taxonomy)
+    return (_schemas(taxonomy, n) + _reference(taxonomy, n) + _event_store(taxonomy, n)
+            + _partitions(taxonomy, n) + _payload_checks(taxonomy, n) + _ingest(taxonomy, n))
 
 
-def plan(taxonomy: Taxonomy, extra_jobs: list[CronJob] | None = None) -> list[Artifact]:
-    contexts = schema_contexts(taxonomy, extra_jobs or [])
-    origins = {check_function(e.id): e.span for e in taxonomy.events if e.span is not None}
-    return [Artifact(f"supabase/schemas/{name}", template, contexts[name], kind="sql",
-                     origins=origins if name == "40_payload_checks.sql" else {})
-            for name, template in SCHEMA_FILES]
-
+#: the declarative files' headings, by group (file name without .sql)
+GROUP_TITLES = {
+    "00_schemas": "Schemas, extensions and default privileges of the analytics store.",
+    "10_reference": "Controlled reference tables: tiers and event types, seeded from the taxonomy "
+                    "(upserted, never deleted).",
+    "20_event_store": "The event store: partitioned by month of occurred_at, written only by track_events; "
+                      "actor_hash is HMAC-SHA256(user id, per-deployment secret).",
+    "30_partitions": "Monthly partitions, created ahead of time by a pg_cron job.",
+    "40_payload_checks": "Payload validation, one function per event, generated from the event's JSON Schema.",
+    "50_ingest": "Ingestion: analytics.track_events(events jsonb) -> one result per input, in order.",
+    "60_kpis": "KPIs: incremental private rollups, their refresh functions and the exposed reads.",
+    "90_cron": "pg_cron jobs owned by this schema: one name per job, so re-running updates in place.",
+}

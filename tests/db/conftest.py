@@ -19,8 +19,7 @@ committed generated/ tree.
 - ``api``: a connection as the PostgREST login role (``authenticator``), for
   ``as_caller``.
 - ``expected_jobs``: the pg_cron jobs the SQL must schedule, (name, schedule,
-  command) as plain text, from ``generator.plan.database.core_jobs`` and
-  ``generator.plan.kpis.jobs`` for the compiled taxonomy.
+  command) as plain text, from the compiled catalog's cron jobs.
 - ``kpi_catalog``: the names of every KPI object the contract promises for the
   compiled taxonomy (:class:`KpiCatalog`), derived from the KPI definitions.
 """
@@ -35,10 +34,9 @@ import dbutil
 import psycopg
 import pytest
 
+from generator.catalog import CronJob
 from generator.compiler import Compilation, compile_taxonomy
 from generator.model import Taxonomy
-from generator.plan import database as plan_database
-from generator.plan import kpis as plan_kpis
 from generator.sqlquote import short_name
 
 REPO = Path(__file__).resolve().parents[2]
@@ -187,8 +185,7 @@ def unliteral(text: str) -> str:
 @pytest.fixture(scope="session")
 def expected_jobs(compiled: Compilation) -> tuple[tuple[str, str, str], ...]:
     """Every pg_cron job the generated SQL schedules: (name, schedule, command), by name."""
-    tax = compiled.taxonomy
-    jobs = plan_database.core_jobs(tax, plan_kpis.jobs(tax))
+    jobs = compiled.catalog.of(CronJob)
     out = tuple(sorted((unliteral(j.name), unliteral(j.schedule), unliteral(j.command)) for j in jobs))
     assert len({name for name, _, _ in out}) == len(out), "two jobs share a name"
     return out
@@ -224,9 +221,10 @@ class KpiCatalog:
     helpers: tuple[str, ...]  # private helper functions (service_role only)
     watermarks: str  # the private watermark table
     network_reader_tiers: tuple[str, ...]
+    event_sets: str = "kpi_event_sets"  # the private table of each KPI selection's events
 
     def private_relations(self) -> set[str]:
-        names = {self.watermarks} | set(self.net.values())
+        names = {self.watermarks, self.event_sets} | set(self.net.values())
         for tables in self.private_tables.values():
             names |= set(tables)
         return names

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from generator.model import Kpi, Selection, Taxonomy
-from generator.plan.kpis import window_days
+from generator.plan.kpi import window_days
 
 
 def dedup(events: list[dict]) -> list[dict]:

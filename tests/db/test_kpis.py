@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import kpi_reference as ref  # noqa: E402
 from splinter import lint as splinter_lint  # noqa: E402
 
+from generator.catalog import CronJob  # noqa: E402
 from generator.compiler import compile_taxonomy  # noqa: E402
-from generator.plan import kpis as plan_kpis  # noqa: E402
+from generator.plan.kpi import window_days  # noqa: E402
+from generator.sqlquote import short_name  # noqa: E402
 
 pytestmark = pytest.mark.db
 
@@ -56,7 +58,7 @@ def compiled():
     comp = compile_taxonomy(TAXONOMY)
     assert comp.ok, [str(d) for d in comp.errors]
     tax = comp.taxonomy
-    jobs = plan_kpis.jobs(tax)
+    jobs = [j for j in comp.catalog.of(CronJob) if 'refresh_' in j.name]
     schema = {p.rsplit("/", 1)[1]: text for p, text in comp.files.items() if p.startswith("supabase/schemas/")}
     assert "60_kpis.sql" in schema
     return tax, jobs, schema
@@ -81,7 +83,7 @@ def supported(tax):
 def refresh_all(conn, tax) -> None:
     kpis = supported(tax)
     for kpi in [k for k in kpis if k.type not in ("rolling", "ratio")] + [k for k in kpis if k.type == "rolling"]:
-        fn = plan_kpis.short_name(f"refresh_kpi_{kpi.name}")
+        fn = short_name(f"refresh_kpi_{kpi.name}")
         conn.execute(f"select analytics_private.{fn}()")
 
 
@@ -279,7 +281,7 @@ def _net_rows(conn, tax) -> dict[str, dict[tuple, tuple]]:
     for kpi in supported(tax):
         if kpi.type == "ratio":
             continue
-        net = plan_kpis.short_name(f"kpi_{kpi.name}_net")
+        net = short_name(f"kpi_{kpi.name}_net")
         rows = conn.execute(f"select xmin::text, ctid::text, network_id::text, period"
                             f" from analytics_private.{net}").fetchall()
         out[kpi.name] = {(x, c): (n, p) for x, c, n, p in rows}
@@ -289,7 +291,7 @@ def _net_rows(conn, tax) -> dict[str, dict[tuple, tuple]]:
 def _touched_periods(kpi, tax, day: date) -> set[date] | None:
     """The network periods one event on ``day`` may touch (None: any, e.g. funnels, retention)."""
     if kpi.type == "rolling":
-        days = plan_kpis.window_days(kpi.window)
+        days = window_days(kpi.window)
         return {day + timedelta(days=i) for i in range(days)}
     if kpi.type in ("count", "distinct_actors", "percentile"):
         return {ref.period(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), kpi.grain)}
@@ -522,7 +524,7 @@ def test_between_uses_the_site_period_index(db, compiled):
             continue
         notices.clear()
         db.execute(f"select * from analytics.kpi_{kpi.name}_between(%s, %s)", (t - timedelta(days=3), t))
-        rollup = plan_kpis.short_name(f"kpi_{kpi.name}")
+        rollup = short_name(f"kpi_{kpi.name}")
         # the definer function's own statement, as auto_explain logs nested statements
         plans = [n for n in notices if f"from analytics_private.{rollup} as r" in n]
         assert plans, notices
@@ -557,8 +559,8 @@ def test_network_cells_are_recomputed_through_network_period_indexes(db, compile
         stored = [k for k in supported(tax) if k.type != "ratio"]
         for kpi in [k for k in stored if k.type != "rolling"] + [k for k in stored if k.type == "rolling"]:
             notices.clear()
-            conn.execute(f"select analytics_private.{plan_kpis.short_name(f'refresh_kpi_{kpi.name}')}()")
-            net = plan_kpis.short_name(f"kpi_{kpi.name}_net")
+            conn.execute(f"select analytics_private.{short_name(f'refresh_kpi_{kpi.name}')}()")
+            net = short_name(f"kpi_{kpi.name}_net")
             plans = [n for n in notices if f"into analytics_private.{net} " in n or f"from analytics_private.{net} " in n]
             assert len(plans) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
             for plan in plans:
@@ -570,7 +572,7 @@ def test_network_cells_are_recomputed_through_network_period_indexes(db, compile
             else:
                 indexes = [f"kpi_{kpi.name}_{suffix}_net_idx" for suffix in source[kpi.type]]
             for index in indexes:
-                assert plan_kpis.short_name(index) in plans[1], (index, plans[1])
+                assert short_name(index) in plans[1], (index, plans[1])
 
 def test_splinter_is_silent(db):
     assert splinter_lint(db, ["analytics", "analytics_private"]) == []

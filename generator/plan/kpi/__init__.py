@@ -1,0 +1,98 @@
+"""Lower the KPIs to catalog objects: one planner class per KPI type, one module each.
+
+Event-reading KPIs come first, then rolling windows over them, then ratios, so a
+KPI's objects always follow those of the KPIs it reads.
+"""
+
+from __future__ import annotations
+
+from ...catalog import Arg, Column, CronJob, DbObject, Function, Grant, Table
+from ...model import Taxonomy
+from ...sqlquote import literal, text_array
+from .. import PlanError
+from ..bodies import body
+from ..database import Names, service_policy
+from .common import GROUP, EventSets, KpiPlan, window_days
+from .count import CountPlan
+from .distinct_actors import DistinctActorsPlan
+from .funnel import FunnelPlan
+from .percentile import PercentilePlan
+from .ratio import RatioPlan
+from .retention import RetentionPlan
+from .rolling import RollingPlan
+
+PLANNERS: dict[str, type[KpiPlan]] = {
+    "count": CountPlan, "distinct_actors": DistinctActorsPlan, "percentile": PercentilePlan,
+    "rolling": RollingPlan, "funnel": FunnelPlan, "retention": RetentionPlan, "ratio": RatioPlan,
+}
+STAGE = {"rolling": 1, "ratio": 2}
+READ_ROLES = ("authenticated", "service_role")
+
+__all__ = ["plan", "plan_kpis", "window_days", "KpiPlan"]
+
+
+def plan_kpis(taxonomy: Taxonomy, names: Names | None = None, sets: EventSets | None = None) -> list[KpiPlan]:
+    """One planner per KPI, in dependency order; two KPIs needing one SQL name are an error (E314)."""
+    names = names or Names(taxonomy)
+    sets = sets or EventSets(names)
+    plans: dict[str, KpiPlan] = {}
+    for kpi in sorted(taxonomy.kpis, key=lambda k: (STAGE.get(k.type, 0), k.name)):
+        plans[kpi.name] = PLANNERS[kpi.type](kpi, taxonomy, names, sets, plans)
+    if len(plans) != len(taxonomy.kpis):
+        raise PlanError("E903", f"{len(taxonomy.kpis)} KPIs declared but {len(plans)} planned", None)
+    owners: dict[str, str] = {}
+    for p in plans.values():  # e.g. KPI "a" has kpi_a_facts, so a KPI named "a_facts" would collide
+        for attr in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view"):
+            name = getattr(p, attr)
+            other = owners.setdefault(name, p.name)
+            if other != p.name:
+                raise PlanError("E314", f'KPIs "{other}" and "{p.name}" both need the SQL name {name}', p.kpi.span)
+    return list(plans.values())
+
+
+def _shared(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
+    p = n.priv
+    service = (Grant("execute", ("service_role",)),)
+    helper = {"security": "invoker", "grants": service, "group": GROUP}
+    ctx = dict(n.context(), network_tiers=text_array(taxonomy.network_reader_tiers))
+    watermarks = Table(p, "kpi_watermarks", (
+        Column("kpi", "text"),
+        Column("next_xid", "xid8", not_null=True, default="'0'::xid8"),
+        Column("refreshed_at", "timestamptz"),
+    ), ("constraint kpi_watermarks_pkey primary key (kpi)",),
+        comment=literal("Per KPI: the lowest ingest_xid its rollups have not read yet."),
+        grants=(Grant("all", ("service_role",)),), group=GROUP)
+    sets = Table(p, "kpi_event_sets", (
+        Column("set_name", "text", not_null=True),
+        Column("event_id", "text", not_null=True, references=f"{n.pub}.event_types (id)"),
+    ), ("constraint kpi_event_sets_pkey primary key (set_name, event_id)",), role="reference",
+        comment=literal("The events each KPI selection reads (wildcards expanded); a refresh joins it."),
+        grants=(Grant("all", ("service_role",)),), group=GROUP)
+    return [
+        watermarks, service_policy(p, "kpi_watermarks", GROUP),
+        sets, service_policy(p, "kpi_event_sets", GROUP),
+        Function(p, "kpi_caller_site", (), "uuid", body("kpi_caller_site", **ctx), language="plpgsql",
+                 comment=literal("The caller's site from the JWT (null when absent or malformed)."), **helper),
+        Function(p, "kpi_caller_network", (), "uuid", body("kpi_caller_network", **ctx), language="plpgsql",
+                 comment=literal("The caller's network from the JWT (null when absent or malformed)."), **helper),
+        Function(p, "kpi_caller_reads_network", (), "boolean", body("kpi_caller_reads_network", **ctx),
+                 comment=literal("Network views are for the network tier and service_role, for their own network."),
+                 **helper),
+        Function(p, "kpi_funnel_depth", (Arg("steps", "smallint[]"), Arg("times", "timestamptz[]"),
+                                         Arg("anchor", "integer"), Arg("n_steps", "integer"), Arg("win", "interval"),
+                                         Arg("mode", "text")), "smallint", body("kpi_funnel_depth", **ctx),
+                 language="plpgsql", volatility="immutable",
+                 comment=literal("How deep one funnel attempt gets (see the KPI semantics)."), **helper),
+    ]
+
+
+def plan(taxonomy: Taxonomy) -> tuple[list[DbObject], list[CronJob]]:
+    """The KPI layer's objects and its cron jobs (which the caller puts with the maintenance jobs)."""
+    names = Names(taxonomy)
+    sets = EventSets(names)
+    plans = plan_kpis(taxonomy, names, sets)
+    per_kpi: list[DbObject] = []
+    for p in plans:
+        per_kpi += p.objects(taxonomy.project.k_anonymity, READ_ROLES)
+    jobs = [job for p in plans if (job := p.cron()) is not None]
+    return _shared(taxonomy, names) + sets.rows + per_kpi, jobs

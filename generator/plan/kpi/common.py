@@ -1,0 +1,306 @@
+"""What every KPI type shares when it is lowered to catalog objects.
+
+A stored KPI keeps, in the private schema, its own cache tables (declared by its
+type), a site rollup ``kpi_<name>`` per (site, period, dimensions), and a network
+table ``kpi_<name>_net`` per (network, period, dimensions) with the distinct
+sites and actors behind each cell (for k-anonymity).  One refresh function
+(``templates/sql/kpi/refresh.sql.j2`` around the type's own statements in
+``templates/sql/kpi/<type>.sql.j2``) folds new events in under a watermark, one
+pg_cron job runs it, and the exposed reads are:
+
+- ``analytics.kpi_<name>`` (view) and ``analytics.kpi_<name>_between(from, to)``:
+  the caller's own site, through private definer functions;
+- ``analytics.network_<name>`` (view): the caller's network, k-anonymous.
+
+Every name, SQL type, expression and quote is decided here; the templates print.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...catalog import Arg, Column, CronJob, DbObject, Function, Grant, Index, Origin, Row, Table, View
+from ...model import Kpi, Selection, Taxonomy
+from ...sqlquote import ident, literal, short_name, text_array
+from ..bodies import macro, render
+from ..database import Names, job_prefix, service_policy
+
+GROUP = "60_kpis"
+BUILTIN = {"tier": ("tier", "e.actor_tier"), "event": ("event_id", "e.event_id")}
+#: rollup columns a dimension may not be named like (E313 in resolve)
+XID = Column("ingest_xid", "xid8", not_null=True, default="pg_current_xact_id()")
+
+
+@dataclass(frozen=True)
+class Dim:
+    column: str  # quoted identifier
+    expr: str  # SQL over the events alias e
+    type: str = "text"
+
+
+def sql_name(kpi: Kpi) -> str:
+    """The base of a KPI's SQL names: its name, plus ``_v<N>`` from version 2 on."""
+    return getattr(kpi, "sql_name", kpi.name)
+
+
+def dims_of(kpi: Kpi) -> list[Dim]:
+    out = []
+    for name in kpi.by:
+        if name == "site":  # every site-scoped row already carries site_id; network views drop it
+            continue
+        if name in BUILTIN:
+            col, expr = BUILTIN[name]
+        else:
+            col, expr = name, f"(e.payload ->> {literal(name)})"
+        out.append(Dim(ident(col), expr))
+    return out
+
+
+def window_days(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*(day|days|week|weeks)\s*", text or "")
+    if not m:
+        raise ValueError(f"cannot read window {text!r}")
+    n = int(m.group(1))
+    return n * 7 if m.group(2).startswith("week") else n
+
+
+def period_expr(grain: str, tz: str) -> str:
+    return f"date_trunc({literal(grain)}, e.occurred_at at time zone {literal(tz)})::date"
+
+
+def prefixed(alias: str, dims: list[Dim]) -> str:
+    return "".join(f", {alias}.{d.column}" for d in dims)
+
+
+def join_on(left: str, right: str, dims: list[Dim], extra: tuple[str, ...] = ("period",)) -> str:
+    conds = [f"{left}.{c} = {right}.{c}" for c in extra]
+    conds += [f"{left}.{d.column} is not distinct from {right}.{d.column}" for d in dims]
+    return " and ".join(conds)
+
+
+class EventSets:
+    """KPI event selections held as rows of ``kpi_event_sets``, so a new event matched by a wildcard
+    (``consumer.*``) is one new row, not a rewritten refresh function."""
+
+    def __init__(self, names: Names):
+        self.table = f"{names.priv}.kpi_event_sets"
+        self.names = names
+        self.rows: list[Row] = []
+
+    def filter(self, set_name: str, selection: Selection, origin: Origin) -> str:
+        """SQL over events alias e: the event is in the set (plus the selection's tier and field filters)."""
+        for event_id in sorted(selection.events):
+            self.rows.append(Row(self.names.priv, "kpi_event_sets", ("set_name", "event_id"),
+                                 (literal(set_name), literal(event_id)), key_columns=2, removable=True,
+                                 group=GROUP, origin=origin))
+        parts = [f"e.event_id in (select s.event_id from {self.table} as s where s.set_name = {literal(set_name)})"]
+        if selection.tiers:
+            parts.append(f"e.actor_tier = any ({text_array(sorted(selection.tiers))})")
+        for name, values in selection.where:
+            texts = sorted({("true" if v else "false") if isinstance(v, bool) else str(v) for v in values})
+            parts.append(f"(e.payload ->> {literal(name)}) = any ({text_array(texts)})")
+        return "\n      and ".join(parts)
+
+
+class KpiPlan:
+    """One KPI lowered to catalog objects.  Subclasses (one module per type) add their tables and SQL."""
+
+    type = ""
+    stored = True
+
+    def __init__(self, kpi: Kpi, taxonomy: Taxonomy, names: Names, sets: EventSets, plans: dict[str, KpiPlan]):
+        self.kpi = kpi
+        self.taxonomy = taxonomy
+        self.n = names
+        self.sets = sets
+        self.plans = plans
+        self.name = kpi.name
+        self.base_name = sql_name(kpi)
+        self.origin = Origin(f"kpi:{kpi.name}", kpi.span)
+        self.tz = taxonomy.project.timezone
+        self.name_literal = literal(self.base_name)
+        self.lock_key = literal("trackgen.kpi." + self.base_name)
+        self.rollup = self.sql("kpi_{}")
+        self.facts = self.sql("kpi_{}_facts")
+        self.net = self.sql("kpi_{}_net")
+        self.refresh_fn = self.sql("refresh_kpi_{}")
+        self.caller_fn = self.sql("kpi_{}_for_caller")
+        self.between_fn = self.sql("kpi_{}_between")
+        self.network_fn = self.sql("network_{}_cells")
+        self.view = self.sql("kpi_{}")
+        self.between_view = self.sql("kpi_{}_between")
+        self.network_view = self.sql("network_{}")
+        self.job = short_name(job_prefix(taxonomy) + "refresh_" + self.base_name)
+        self.declare: list[tuple[str, str]] = []
+        self.inputs_refresh: list[str] = []
+        self.period_cap_r = self.period_cap_m = ""
+        self.read_group = ""
+        self.set_dims(dims_of(kpi))
+
+    # -- naming ---------------------------------------------------------------------------
+    def sql(self, pattern: str) -> str:
+        return ident(short_name(pattern.format(self.base_name)))
+
+    def set_dims(self, dims: list[Dim], kdims: list[Dim] | None = None) -> None:
+        """Derived fragments over the cell dimensions (the network cell key is (network_id, period, kdims))."""
+        self.dims = dims
+        self.kdims = dims if kdims is None else kdims
+        self.dim_cols = "".join(f", {d.column}" for d in dims)
+        self.group_by = ", ".join(str(i) for i in range(1, 3 + len(dims)))
+        self.order_dims = "".join(f', c.{d.column}' + (' collate "C"' if d.type == "text" else "") for d in dims)
+        for alias in ("r", "f", "t", "v", "x", "b", "fresh", "keys", "n", "d"):
+            setattr(self, f"{alias}_dims", prefixed(alias, dims))
+        self.join_dims = "".join(f" and f.{d.column} is not distinct from a.{d.column}" for d in dims)
+        self.vp_join = join_on("v", "p", dims, ("network_id", "period"))
+        self.keys_n = join_on("keys", "n", dims, ("site_id", "period"))
+        self.keys_d = join_on("keys", "d", dims, ("site_id", "period"))
+        self.nd_join = join_on("n", "d", dims)
+
+    def dim_columns(self, not_null: bool = False) -> tuple[Column, ...]:
+        return tuple(Column(d.column, d.type, not_null=not_null) for d in self.dims)
+
+    # -- what a type declares ---------------------------------------------------------------
+    def value_columns(self) -> tuple[Column, ...]:
+        """The value columns of the site rollup (after site_id, period, dimensions)."""
+        return (Column("value", "bigint", not_null=True),)
+
+    def read_columns(self) -> tuple[tuple[str, str], ...]:
+        """The value columns a site or network read returns, (name, type)."""
+        return (("value", "bigint"),)
+
+    def net_value_columns(self) -> tuple[Column, ...]:
+        return (Column("value", "bigint", not_null=True),)
+
+    def cache_tables(self) -> list[DbObject]:
+        """Tables and indexes the type keeps besides the rollup and the network table."""
+        return []
+
+    def rollup_table(self) -> Table:
+        return self.cache(self.rollup, (Column("site_id", "uuid", not_null=True), Column("period", "date", not_null=True))
+                          + self.dim_columns() + self.value_columns() + (XID,),
+                          f"constraint {self.sql('kpi_{}_key')} unique nulls not distinct (site_id, period{self.dim_cols})",
+                          self.kpi.description)
+
+    def rollup_indexes(self) -> list[Index]:
+        """Indexes on the site rollup besides its unique key."""
+        return []
+
+    # -- helpers for subclasses --------------------------------------------------------------
+    def cache(self, name: str, columns: tuple[Column, ...], constraint: str, comment: str) -> Table:
+        return Table(self.n.priv, name, columns, (constraint,), role="cache", comment=literal(comment),
+                     grants=(Grant("all", ("service_role",)),),
+                     on_rebuild=f"update {self.n.priv}.kpi_watermarks set next_xid = '0'::xid8 "
+                                f"where kpi = {self.name_literal}",
+                     group=GROUP, origin=self.origin)
+
+    def index(self, pattern: str, table: str, columns: str) -> Index:
+        return Index(self.n.priv, self.sql(pattern), f"{self.n.priv}.{table}", columns, group=GROUP, origin=self.origin)
+
+    def fn(self, schema: str, name: str, args: tuple[Arg, ...], returns: str, query: str, *, security: str,
+           grants: tuple[str, ...], calls: tuple[str, ...] = (), comment: str | None = None) -> Function:
+        return Function(schema, name, args, returns, query, security=security,
+                        grants=(Grant("execute", grants),) if grants else (), calls=calls,
+                        comment=literal(comment) if comment else None, group=GROUP, origin=self.origin)
+
+    def returns(self, site: bool) -> str:
+        cols = ([("site_id", "uuid")] if site else []) + [("period", "date")] + \
+            [(d.column, d.type) for d in self.dims] + list(self.read_columns())
+        return "table (" + ", ".join(f"{c} {t}" for c, t in cols) + ")"
+
+    def view_columns(self, site: bool) -> tuple[tuple[str, str], ...]:
+        cols = ([("site_id", "uuid")] if site else []) + [("period", "date")] + \
+            [(d.column, d.type) for d in self.dims] + list(self.read_columns())
+        return tuple((c.strip('"'), t) for c, t in cols)
+
+    # -- lowering ----------------------------------------------------------------------------
+    def objects(self, k_anon: int, read_roles: tuple[str, ...]) -> list[DbObject]:
+        p = self.n.priv
+        out: list[DbObject] = []
+        dates = (Arg('"from"', "date"), Arg('"to"', "date"))
+        if self.stored:
+            out.append(Row(p, "kpi_watermarks", ("kpi",), (self.name_literal,), group=GROUP, origin=self.origin))
+            tables = self.cache_tables() + [self.rollup_table()] + self.rollup_indexes()
+            tables.append(self.cache(
+                self.net, (Column("network_id", "uuid", not_null=True), Column("period", "date", not_null=True))
+                + self.dim_columns() + self.net_value_columns()
+                + (Column("sites", "bigint", not_null=True), Column("actors", "bigint", not_null=True)),
+                f"constraint {self.sql('kpi_{}_net_key')} unique nulls not distinct (network_id, period{self.dim_cols})",
+                f"KPI {self.name}: per network cell, the value across its sites and the distinct sites and actors "
+                "behind it."))
+            out += tables
+            out += [service_policy(p, t.name, GROUP, self.origin) for t in tables if isinstance(t, Table)]
+            out.append(Function(p, self.refresh_fn, (), "bigint",
+                                render("sql/kpi/refresh.sql.j2", k=self, priv=p),
+                                language="plpgsql", volatility="volatile", security="definer",
+                                comment=literal(f"Folds new events into KPI {self.name}; run by its pg_cron job."),
+                                grants=(Grant("execute", ("service_role",)),),
+                                calls=tuple(f"{c}()" for c in self.inputs_refresh),
+                                group=GROUP, origin=self.origin))
+            reads = "sql/kpi/reads.sql.j2"
+            out.append(self.fn(p, self.caller_fn, (), self.returns(True), macro(reads, "site", self, p),
+                               security="definer", grants=read_roles,
+                               comment=f"KPI {self.name} for the caller's own site (JWT claim)."))
+            out.append(self.fn(p, self.between_fn, dates, self.returns(True), macro(reads, "site", self, p, True),
+                               security="definer", grants=read_roles,
+                               comment=f"KPI {self.name} for the caller's own site, periods in [from, to]."))
+            out.append(self.fn(p, self.network_fn, (), self.returns(False), macro(reads, "network", self, p, k_anon),
+                               security="definer", grants=read_roles,
+                               comment=f"KPI {self.name} across the caller's network, k-anonymous (k = {k_anon})."))
+        out += self.exposed(read_roles, dates)
+        return out
+
+    def exposed(self, read_roles: tuple[str, ...], dates: tuple[Arg, ...]) -> list[DbObject]:
+        p, pub = self.n.priv, self.n.pub
+        grants = (Grant("select", read_roles),)
+        caller, between, network = (f"{p}.{self.caller_fn}()", f"{p}.{self.between_fn}(date, date)",
+                                    f"{p}.{self.network_fn}()")
+        return [
+            View(pub, self.view, f"  select * from {caller}", self.view_columns(True),
+                 comment=literal(f"KPI {self.name}: {self.kpi.description}"), grants=grants, reads=(caller,),
+                 group=GROUP, origin=self.origin),
+            self.fn(pub, self.between_view, dates, self.returns(True),
+                    f'  select * from {p}.{self.between_fn}("from", "to");', security="invoker",
+                    grants=read_roles, calls=(between,),
+                    comment=f"KPI {self.name} for the caller's own site, periods in [from, to]."),
+            View(pub, self.network_view, f"  select * from {network}", self.view_columns(False),
+                 comment=literal(f"KPI {self.name} across the caller's network; small cells hidden."),
+                 grants=grants, reads=(network,), group=GROUP, origin=self.origin),
+        ]
+
+    def cron(self) -> CronJob | None:
+        if not self.stored:
+            return None
+        return CronJob(literal(self.job), literal(self.kpi.refresh), literal(f"select {self.n.priv}.{self.refresh_fn}()"),
+                       f'incremental refresh of KPI "{self.name}" ({self.type})', group="90_cron", origin=self.origin)
+
+
+class EventKpi(KpiPlan):
+    """A KPI read straight from the event store (count, distinct_actors, percentile)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        kpi = self.kpi
+        assert kpi.selection is not None
+        self.period = period_expr(kpi.grain, self.tz)
+        self.filter = self.sets.filter(self.base_name, kpi.selection, self.origin)
+        self.dim_exprs = "".join(f", {d.expr}" for d in self.dims)
+        self.read_vals = ", r.value"
+        self.net_vals = ", r.value"
+
+    def rollup_indexes(self) -> list[Index]:
+        # a rolling KPI over this one reads the rollup rows written since its watermark
+        return [self.index("kpi_{}_xid_idx", self.rollup, "(ingest_xid)")]
+
+    def facts_table(self) -> list[DbObject]:
+        """Distinct actors per (site, period, dimensions, network): for distinct counts and suppression."""
+        return [
+            self.cache(self.facts, (Column("site_id", "uuid", not_null=True), Column("period", "date", not_null=True))
+                       + self.dim_columns() + (Column("actor_hash", "bytea", not_null=True), Column("network_id", "uuid"),
+                                               XID),
+                       f"constraint {self.sql('kpi_{}_facts_key')} unique nulls not distinct "
+                       f"(site_id, period{self.dim_cols}, actor_hash, network_id)",
+                       f"KPI {self.name}: the distinct actors of each (site, period, dimensions) cell."),
+            self.index("kpi_{}_facts_xid_idx", self.facts, "(ingest_xid)"),
+            self.index("kpi_{}_facts_net_idx", self.facts, f"(network_id, period{self.dim_cols})"),
+        ]

@@ -1,0 +1,83 @@
+"""``funnel``: per actor and site, an attempt starts at a step-1 event; ``ordered`` needs the later
+steps in order within the window, ``strict`` as the very next funnel events, ``any`` in any order.
+Cells are (site, period of the step-1 event, dimensions of the step-1 event, step)."""
+
+from __future__ import annotations
+
+from ...catalog import Column, DbObject
+from ...sqlquote import literal
+from .common import XID, Dim, KpiPlan, dims_of
+
+
+class FunnelPlan(KpiPlan):
+    type = "funnel"
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        kpi = self.kpi
+        by = dims_of(kpi)
+        self.by = by
+        self.set_dims(by + [Dim("step", "", "smallint")], kdims=by)
+        tz = self.tz
+        names = "array[" + ", ".join(literal(s.name) for s in kpi.steps) + "]::text[]"
+        by_part = "".join(f", r.{d.column}" for d in by)
+        w_site = f"over (partition by r.site_id, r.period{by_part} order by r.step)"
+        w_net = f"over (partition by r.period{by_part} order by r.step)"
+        vals = (", ({names})[r.step] as step_name, r.value as actors, "
+                "round(r.value::numeric / nullif(first_value(r.value) {w}, 0), 6) as conversion, "
+                "round(r.value::numeric / nullif(lag(r.value) {w}, 0), 6) as step_conversion")
+        self.period_t = f"date_trunc({literal(kpi.grain)}, u.t at time zone {literal(tz)})::date"
+        self.by_cols = "".join(f", {d.column}" for d in by)
+        self.by_nulls = "".join(", null" for _ in by)
+        self.by_exprs = "".join(f", {d.expr}" for d in by)
+        self.by_a = "".join(f", a.{d.column}" for d in by)
+        self.by_x = "".join(f", x.{d.column}" for d in by)
+        self.by_u = "".join(f", u.{d.column}" for d in by)
+        self.by_arrays = ("".join(f", array_agg(s.{d.column} order by s.occurred_at, s.step) as {d.column}" for d in by)
+                          + ", array_agg(s.network_id order by s.occurred_at, s.step) as network_id")
+        self.by_seq = "".join(f", seq.{d.column}" for d in by) + ", seq.network_id"
+        self.by_unnest = "".join(f", {d.column}" for d in by) + ", network_id"
+        self.by_join = "".join(f" and a.{d.column} is not distinct from c.{d.column}" for d in by)
+        self.by_group = ", ".join(str(i) for i in range(1, 5 + len(by)))
+        self.cell_group = ", ".join(str(i) for i in range(1, 4 + len(by)))
+        self.n_steps = len(kpi.steps)
+        self.window = f"interval {literal(kpi.window)}"
+        self.order = literal(kpi.order)
+        self.steps = [{"number": i, "first": i == 1,
+                       "filter": self.sets.filter(f"{self.base_name}.step{i}", st.selection, self.origin)}
+                      for i, st in enumerate(kpi.steps, start=1)]
+        self.step_rows = self.sql("kpi_{}_steps")
+        self.actors = self.sql("kpi_{}_actors")
+        self.read_vals = vals.format(names=names, w=w_site)
+        self.net_vals = vals.format(names=names, w=w_net)
+        self.r_dims = by_part + ", r.step"
+        self.net_val_cols = ", value"
+
+    def read_columns(self) -> tuple[tuple[str, str], ...]:
+        return (("step_name", "text"), ("actors", "bigint"), ("conversion", "numeric"), ("step_conversion", "numeric"))
+
+    def cache_tables(self) -> list[DbObject]:
+        by_cols = tuple(Column(d.column, "text") for d in self.by)
+        return [
+            self.cache(self.step_rows, (Column("site_id", "uuid", not_null=True),
+                                        Column("actor_hash", "bytea", not_null=True),
+                                        Column("step", "smallint", not_null=True),
+                                        Column("occurred_at", "timestamptz", not_null=True),
+                                        Column("event_key", "uuid", not_null=True)) + by_cols
+                       + (Column("network_id", "uuid"), XID),
+                       f"constraint {self.sql('kpi_{}_steps_key')} unique (site_id, event_key, occurred_at, step)",
+                       f"KPI {self.name}: every event that matches a step, per actor."),
+            self.index("kpi_{}_steps_actor_idx", self.step_rows, "(site_id, actor_hash)"),
+            self.index("kpi_{}_steps_xid_idx", self.step_rows, "(ingest_xid)"),
+            self.cache(self.actors, (Column("site_id", "uuid", not_null=True),
+                                     Column("actor_hash", "bytea", not_null=True),
+                                     Column("period", "date", not_null=True)) + by_cols
+                       + (Column("network_id", "uuid"), Column("depth", "smallint", not_null=True), XID),
+                       f"constraint {self.sql('kpi_{}_actors_key')} unique nulls not distinct "
+                       f"(site_id, actor_hash, period{self.by_cols}, network_id)",
+                       f"KPI {self.name}: per actor and entry cell, the deepest step reached."),
+            self.index("kpi_{}_actors_xid_idx", self.actors, "(ingest_xid)"),
+            self.index("kpi_{}_actors_net_idx", self.actors, f"(network_id, period{self.by_cols})"),
+        ]
+
+

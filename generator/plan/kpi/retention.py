@@ -1,0 +1,55 @@
+"""``retention``: an actor's cohort is the period of its first cohort event; period N counts cohort
+members with a returning event N periods later (period 0 is the cohort period itself)."""
+
+from __future__ import annotations
+
+from ...catalog import Column, DbObject
+from .common import XID, Dim, KpiPlan, period_expr
+
+
+class RetentionPlan(KpiPlan):
+    type = "retention"
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        kpi = self.kpi
+        assert kpi.cohort is not None and kpi.returning is not None
+        self.set_dims([Dim("period_number", "", "smallint")], kdims=[])
+        self.grain = kpi.cohort_grain
+        self.period = period_expr(kpi.cohort_grain, self.tz)
+        self.cohort_filter = self.sets.filter(f"{self.base_name}.cohort", kpi.cohort, self.origin)
+        self.returning_filter = self.sets.filter(f"{self.base_name}.returning", kpi.returning, self.origin)
+        self.periods = kpi.periods
+        self.offset = ("(c.cohort + 7 * g.j)" if kpi.cohort_grain == "week"
+                       else "(c.cohort + make_interval(months => g.j))::date")
+        self.cohorts = self.sql("kpi_{}_cohorts")
+        self.active = self.sql("kpi_{}_active")
+        self.declare = [("moved_sites", "uuid[]"), ("moved_cohorts", "date[]"), ("moved_networks", "uuid[]")]
+        vals = ", r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate"
+        self.read_vals = self.net_vals = vals
+        self.net_val_cols = ", cohort_actors, value"
+
+    def value_columns(self) -> tuple[Column, ...]:
+        return (Column("cohort_actors", "bigint", not_null=True), Column("value", "bigint", not_null=True))
+
+    net_value_columns = value_columns
+
+    def read_columns(self) -> tuple[tuple[str, str], ...]:
+        return (("cohort_actors", "bigint"), ("retained", "bigint"), ("rate", "numeric"))
+
+    def cache_tables(self) -> list[DbObject]:
+        return [
+            self.cache(self.cohorts, (Column("site_id", "uuid", not_null=True),
+                                      Column("actor_hash", "bytea", not_null=True),
+                                      Column("cohort", "date", not_null=True), Column("network_id", "uuid"), XID),
+                       f"constraint {self.sql('kpi_{}_cohorts_key')} primary key (site_id, actor_hash)",
+                       f"KPI {self.name}: each actor's cohort, the {self.grain} of its first cohort event at the site."),
+            self.index("kpi_{}_cohorts_xid_idx", self.cohorts, "(ingest_xid)"),
+            self.index("kpi_{}_cohorts_net_idx", self.cohorts, "(network_id, cohort)"),
+            self.cache(self.active, (Column("site_id", "uuid", not_null=True),
+                                     Column("actor_hash", "bytea", not_null=True),
+                                     Column("period", "date", not_null=True), XID),
+                       f"constraint {self.sql('kpi_{}_active_key')} primary key (site_id, actor_hash, period)",
+                       f"KPI {self.name}: the {self.grain}s in which each actor had a returning event."),
+            self.index("kpi_{}_active_xid_idx", self.active, "(ingest_xid)"),
+        ]

@@ -1,0 +1,31 @@
+"""``rolling``: per day, the base KPI over the window ending that day: distinct actors for a
+``distinct_actors`` base (from its facts, not a sum of daily counts), the sum for a ``count`` base.
+The refresh brings the base up to date first, in the same transaction, so it never lags it."""
+
+from __future__ import annotations
+
+from ...sqlquote import literal
+from .common import KpiPlan, window_days
+
+
+class RollingPlan(KpiPlan):
+    type = "rolling"
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        base = self.plans[self.kpi.base]
+        self.set_dims(base.dims)
+        days = window_days(self.kpi.window or "")
+        self.base_type = base.type
+        self.base_facts = base.facts
+        self.src = base.facts if base.type == "distinct_actors" else base.rollup
+        self.agg = "count(distinct f.actor_hash)" if base.type == "distinct_actors" else "sum(f.value)::bigint"
+        self.days = days
+        self.span = days - 1
+        self.inputs_refresh = [f"{self.n.priv}.{base.refresh_fn}"]
+        self.read_vals = self.net_vals = ", r.value"
+        self.net_val_cols = ", value"
+        # a window still filling (ending after today) is not shown
+        today = f"(now() at time zone {literal(self.tz)})::date"
+        self.period_cap_r = f" and r.period <= {today}"
+        self.period_cap_m = f" and m.period <= {today}"
