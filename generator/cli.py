@@ -44,10 +44,11 @@ def _release_time() -> datetime:
 
 
 def _compile_or_exit(taxonomy: Path, out: Path, *, wrote_nothing: bool,
-                     previous: Previous | None = None) -> Compilation:
+                     previous: Previous | None = None, accept_edited_history: bool = False) -> Compilation:
     """Compile against the history in ``out``; print every diagnostic; exit 1 on errors."""
     previous = previous if previous is not None else load_previous(out)
-    result = compile_taxonomy(taxonomy, previous=previous, release=_release_time())
+    result = compile_taxonomy(taxonomy, previous=previous, release=_release_time(),
+                              accept_edited_history=accept_edited_history)
     _report(result, wrote_nothing=wrote_nothing)
     if not result.ok:
         sys.exit(1)
@@ -83,9 +84,11 @@ def validate(taxonomy: Path) -> None:
 @main.command()
 @_taxonomy
 @_out
-def generate(taxonomy: Path, out: Path) -> None:
+@click.option("--accept-edited-history", is_flag=True,
+              help="Record the current digests of released migrations (a reviewed repair; see docs/architecture.md).")
+def generate(taxonomy: Path, out: Path, accept_edited_history: bool) -> None:
     """Rewrite the output folder from the taxonomy: all files or none."""
-    result = _compile_or_exit(taxonomy, out, wrote_nothing=True)
+    result = _compile_or_exit(taxonomy, out, wrote_nothing=True, accept_edited_history=accept_edited_history)
     changes = emit.compare(out, result.files)
     emit.write(out, result.files)
     click.echo(f"wrote {len(result.files)} files to {out} ({len(changes)} changed)")

@@ -194,7 +194,7 @@ def _steps_for(obj: DbObject, old: dict | None, previous: dict, rebuilt: set[str
             return [Step("create", obj)]
         changed = _changed(obj, old)
         steps: list[Step] = []
-        if "columns" in changed:
+        if "columns" in changed and not obj.partition_of:  # a partition's columns are its parent's
             was = old.get("columns") or {}
             for column in obj.columns:
                 if column.name not in was:

@@ -120,6 +120,14 @@ def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
         yield cluster
 
 
+@pytest.fixture(scope="session")
+def start_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """Start another private cluster like ``pg_cluster`` (use the result as a context manager),
+    e.g. an empty database to compare a migrated one with: pg_cron serves one database per cluster."""
+    lock_dir = _port_lock_dir(tmp_path_factory)
+    return lambda: _running_cluster(lock_dir)
+
+
 @pytest.fixture
 def cron_db(pg_cluster: PgCluster) -> Iterator[psycopg.Connection]:
     """Autocommit superuser connection to the cron database, reset first
