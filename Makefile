@@ -32,6 +32,7 @@ diff: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests
 	$(BIN)/trackgen check
+	$(BIN)/squawk --exclude-path='*_trackgen_plan_*' generated/supabase/migrations/*.sql
 
 # Rewrites tests/cases/*/expected and stderr.txt from the current generator; review the diff.
 golden: $(STAMP)

@@ -223,7 +223,7 @@ def _steps_for(obj: DbObject, old: dict | None, previous: dict, rebuilt: set[str
                 return [Step("index_concurrently", obj)]
             return [Step("create", obj)]
         if old.get("legacy"):
-            return [Step("create", obj)]  # if not exists: the old layout had it under this name
+            return []  # the old layout built it under this name, on a table that is kept
         if _changed(obj, old):
             if table is not None and table.role != "cache":
                 raise DeltaError(f"{obj.key}: an index of a source table is never redefined; add a new one")

@@ -31,6 +31,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kpi_reference as ref  # noqa: E402
 from test_kpis import NETWORKS, SITES, Generator, _norm, read_network, read_site, today  # noqa: E402
+from test_squawk import squawk  # noqa: E402
 
 from generator import emit  # noqa: E402
 from generator.compiler import compile_taxonomy  # noqa: E402
@@ -212,6 +213,8 @@ def test_upgrade_chain_keeps_data_and_converges_to_the_declared_state(cron_db, f
         tax = generate(tax_dir, out, T0 + timedelta(days=number))
         files = new_files(out, before)
         assert files, f"step {number} ({what}) wrote no migration"
+        run = squawk(files)
+        assert run.returncode == 0, f"step {number} ({what}): squawk\n{run.stdout}"
         dbutil.apply_sql_files(conn, files)
         conn.execute("reset lock_timeout; reset statement_timeout")
 
