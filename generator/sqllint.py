@@ -67,9 +67,13 @@ class _Targets(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.relations: list[ast.RangeVar] = []
+        self.ctes: set[str] = set()  # WITH names: read unqualified, and never a catalog relation
 
     def visit_RangeVar(self, ancestors, node: ast.RangeVar) -> None:
         self.relations.append(node)
+
+    def visit_CommonTableExpr(self, ancestors, node: ast.CommonTableExpr) -> None:
+        self.ctes.add(node.ctename)
 
 
 _ALLOWED_EXTENSIONS = {"pgcrypto", "pg_cron"}
@@ -100,7 +104,7 @@ def _safety(stmt: ast.Node, schemas: set[str]) -> str | None:
         targets = _Targets()
         targets(stmt)
         for rel in targets.relations:
-            if rel.schemaname is None and rel.relname not in ("moved",):
+            if rel.schemaname is None and rel.relname not in targets.ctes:
                 return f"relation {rel.relname} is not schema-qualified (search_path must not matter)"
             if rel.schemaname is not None and rel.schemaname not in schemas:
                 return f"relation {rel.schemaname}.{rel.relname} is outside {sorted(schemas)}"
