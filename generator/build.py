@@ -84,6 +84,7 @@ def _project(doc: Document | None) -> Project:
         max_future=ingest.get("max_future", defaults.max_future),
         partitions_ahead=storage.get("partitions_ahead", defaults.partitions_ahead),
         cron_history=storage.get("cron_history", defaults.cron_history),
+        rejections_retention=storage.get("rejections_retention", defaults.rejections_retention),
     )
 
 

@@ -40,6 +40,7 @@ class Project:
     max_future: str = "5 minutes"
     partitions_ahead: int = 3
     cron_history: str = "7 days"
+    rejections_retention: str = "90 days"
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,20 @@ def test_a_broken_property_does_not_hide_its_siblings_problems(tmp_path: Path) -
     assert "E104" in codes  # the misspelt type
     assert "E203" in codes and "E208" in codes  # the sibling's personal data and unsafe format
     assert "E205" not in codes  # examples wait until the properties are sound
+
+
+def test_rejections_retention_defaults_and_is_validated(tmp_path: Path) -> None:
+    """storage.rejections_retention: 90 days when absent; a duration in days, weeks or months,
+    else a positioned error (the counters must never be kept forever by a typo)."""
+    taxonomy = _base(tmp_path)
+    result = _analyse(tmp_path)
+    assert result.ok and result.taxonomy.project.rejections_retention == "90 days"
+    (taxonomy / "project.yaml").write_text(
+        (taxonomy / "project.yaml").read_text(encoding="utf-8") + "storage:\n  rejections_retention: 3 weeks\n",
+        encoding="utf-8")
+    result = _analyse(tmp_path)
+    assert result.ok and result.taxonomy.project.rejections_retention == "3 weeks"
+    _edit(taxonomy / "project.yaml", "rejections_retention: 3 weeks", "rejections_retention: forever")
+    [diag] = _analyse(tmp_path).diagnostics
+    assert diag.code == "E104" and "rejections_retention" in diag.message
+    assert (diag.span.file, diag.span.line) == ("taxonomy/project.yaml", 13)

@@ -20,7 +20,6 @@ from . import Artifact
 from .payload_checks import RFC3339, UUID, event_checks
 
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
-EVENT_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
 PRIVATE_TABLES = ("event_keys", "events", "events_default", "rejections", "secrets")
 
 #: (file, template) in apply order
@@ -96,6 +95,10 @@ def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
         CronJob(literal(prefix + "purge_event_keys"), literal("43 3 * * *"),
                 literal(f"delete from {priv}.event_keys where occurred_at < now() - ({keep_keys})"),
                 "forget idempotency keys of events too old to be accepted again"),
+        CronJob(literal(prefix + "purge_rejections"), literal("29 3 * * *"),
+                literal(f"delete from {priv}.rejections where day < "
+                        f"((now() at time zone 'UTC') - {interval(project.rejections_retention)})::date"),
+                f"keep {project.rejections_retention} of rejection counters (storage.rejections_retention)"),
     ]
     purge_name = prefix + "purge_cron_history"
     names = sorted([job.name for job in jobs + list(extra_jobs)] + [literal(purge_name)])
@@ -134,7 +137,7 @@ def schema_contexts(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> dict[str, 
         "40_payload_checks.sql": dict(ctx, checks=checks),
         "50_ingest.sql": dict(
             ctx, envelope_keys=text_array(ENVELOPE_KEYS), uuid_pattern=literal(UUID),
-            rfc3339_pattern=literal(RFC3339), event_id_pattern=literal(EVENT_ID_PATTERN),
+            rfc3339_pattern=literal(RFC3339),
             max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
             max_past=interval(project.max_past), max_future=interval(project.max_future),
             plan_version=literal(plan_version(taxonomy))),
