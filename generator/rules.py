@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from .build import Built
 from .diagnostics import Diagnostic
 from .model import Event, Property, Taxonomy, ValueType
-from .payload import SAFE_FORMATS, payload_schema
+from .payload import SAFE_FORMATS, UNCHECKED_FORMATS, payload_schema
 from .pii import find_pii
 from .suggest import did_you_mean
 
@@ -104,7 +104,12 @@ def _property(event: Event, prop: Property, taxonomy: Taxonomy) -> Iterator[Diag
 def _value(label: str, prop: Property, value: ValueType) -> Iterator[Diagnostic]:
     span = prop.span
     if value.type == "string":
-        if value.format is not None and value.format not in SAFE_FORMATS:
+        if value.format in UNCHECKED_FORMATS:
+            yield Diagnostic("E208", f'{label}: format "{value.format}" is not checked by the database, '
+                                     "so the value would be free text", span,
+                             hint="allowed formats: " + ", ".join(SAFE_FORMATS)
+                             + "; for an amount of time use a bounded number (e.g. seconds), else a pattern")
+        elif value.format is not None and value.format not in SAFE_FORMATS:
             yield Diagnostic("E208", f'{label}: format "{value.format}" can carry personal data', span,
                              hint="allowed formats: " + ", ".join(SAFE_FORMATS))
         elif value.enum is None and value.pattern is None and value.format is None:

@@ -122,3 +122,19 @@ def test_rejections_retention_defaults_and_is_validated(tmp_path: Path) -> None:
     [diag] = _analyse(tmp_path).diagnostics
     assert diag.code == "E104" and "rejections_retention" in diag.message
     assert (diag.span.file, diag.span.line) == ("taxonomy/project.yaml", 13)
+
+
+@pytest.mark.parametrize("fmt", ["duration", "time"])
+@pytest.mark.parametrize("in_items", [False, True])
+def test_formats_the_database_cannot_check_are_refused(fmt: str, in_items: bool, tmp_path: Path) -> None:
+    """format duration/time passed the compiler, but the database stored any text for them."""
+    value = f"type: string\n        format: {fmt}\n"
+    if in_items:
+        value = f"type: array\n        maxItems: 2\n        items: {{type: string, format: {fmt}}}\n"
+    _edit(_base(tmp_path) / "events" / "system.yaml", "      request_id:\n",
+          f"      wait_spec:\n        {value}        description: Waiting time as sent.\n"
+          "        required: false\n      request_id:\n")
+    [diag] = _analyse(tmp_path).diagnostics
+    assert diag.code == "E208" and f'format "{fmt}" is not checked by the database' in diag.message
+    assert (diag.span.file, diag.span.line) == ("taxonomy/events/system.yaml", 30)
+    assert "date, date-time, uuid" in (diag.hint or "")

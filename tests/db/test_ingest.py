@@ -876,3 +876,156 @@ def test_event_types_hold_the_generated_json_schemas(db, compiled):
 def test_payload_problem_unknown_event(db):
     assert db.execute("select analytics_private.payload_problem('zz.nothing_here', '{}')").fetchone()[0] \
         == "unknown_event"
+
+
+# --------------------------------------------------------------------------- #
+# 5b. Parity for every type and format the compiler allows (not only those the
+#     real taxonomy happens to use): a synthetic event with one property per
+#     type, keyword and format, compiled by the real compiler, its SQL checks
+#     applied in a scratch schema and compared with the JSON Schema validator.
+# --------------------------------------------------------------------------- #
+
+#: (valid values, invalid values) per string format the compiler allows. A format added to
+#: generator.payload.SAFE_FORMATS without cases here fails test_parity_covers_every_type_and_format.
+FORMAT_CASES: dict[str, tuple[list[str], list[str]]] = {
+    "date": (
+        ["2024-02-29", "1999-12-31", "0001-01-01", "9999-12-31"],
+        ["2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "0000-01-01",
+         "2024-01-01T00:00:00Z", " 2024-01-01", "2024/01/01", "20240101", "jane doe", ""],
+    ),
+    "date-time": (
+        ["2024-02-29T23:59:59Z", "2024-01-01t00:00:00z", "2024-01-01T00:00:00.123456+05:30",
+         "2024-01-01T00:00:00-23:59", "2024-01-01T00:00:00+16:00", "1999-12-31T12:00:00.5Z"],
+        ["2024-01-01 00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T23:59:60Z", "2024-02-30T00:00:00Z",
+         "2024-01-01T00:00:00", "2024-01-01T00:00Z", "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+0100",
+         "0000-01-01T00:00:00Z", "2024-01-01", "2024-01-01T00:00:00.Z", "jane doe", ""],
+    ),
+    "uuid": (
+        ["0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2f", "0B7C6F5E-3A2D-4C1B-9E8F-7A6B5C4D3E2F",
+         "00000000-0000-0000-0000-000000000000"],
+        ["0b7c6f5e3a2d4c1b9e8f7a6b5c4d3e2f", "{0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2f}",
+         "urn:uuid:0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2f", "0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2g",
+         "0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2", "jane doe", ""],
+    ),
+}
+
+#: property name -> (definition, valid values, invalid values); every type and keyword of the
+#: events schema, every allowed format, alone and as array items
+_SCALARS: dict[str, tuple[dict, list, list]] = {
+    "flag": ({"type": "boolean"}, [True, False], ["true", 0, 1, None, [], {}]),
+    "whole": ({"type": "integer", "minimum": -5, "maximum": 5},
+              [-5, 0, 5, 3.0, -0.0], [-6, 6, 1.5, True, "1", None, 1e300]),
+    "whole_exclusive": ({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10},
+                        [1, 9], [0, 10, -1]),
+    "whole_step": ({"type": "integer", "minimum": 0, "maximum": 100, "multipleOf": 5},
+                   [0, 5, 100], [3, 101, 7]),
+    "amount": ({"type": "number", "minimum": 0, "maximum": 1.5},
+               [0, 1.5, 0.25, 1, 1e-9], [-0.001, 1.5001, "0.5", None, True, 1e300]),
+    "amount_exclusive": ({"type": "number", "exclusiveMinimum": -1, "exclusiveMaximum": 1},
+                         [0, -0.999, 0.999], [-1, 1, 2]),
+    "amount_step": ({"type": "number", "minimum": 0, "maximum": 10, "multipleOf": 0.5},
+                    [0, 0.5, 9.5, 10], [0.25, 10.5]),
+    "choice": ({"type": "string", "enum": ["alpha", "beta_2"]},
+               ["alpha", "beta_2"], ["Alpha", "gamma", "", 1, None, ["alpha"]]),
+    "code": ({"type": "string", "pattern": "^[a-z]{2}-[0-9]{3}$"},
+             ["ab-123", "zz-000"], ["AB-123", "ab-1234", "ab123", "", 12]),
+    "code_sized": ({"type": "string", "pattern": "^[a-z]+$", "minLength": 2, "maxLength": 4},
+                   ["ab", "abcd"], ["a", "abcde", "AB"]),
+}
+for _format, (_good, _bad) in FORMAT_CASES.items():
+    _SCALARS["format_" + _format.replace("-", "_")] = ({"type": "string", "format": _format}, _good, _bad + [7, None])
+
+_ARRAYS: dict[str, tuple[dict, list, list]] = {}
+for _name, (_definition, _good, _bad) in _SCALARS.items():
+    _ARRAYS["list_of_" + _name] = (
+        {"type": "array", "items": _definition, "minItems": 1, "maxItems": 3},
+        [[v] for v in _good[:3]] + [_good[:3]],
+        [[v] for v in _bad] + [[], (_good * 4)[:4], _good[0]],
+    )
+_ARRAYS["list_unique"] = ({"type": "array", "items": {"type": "string", "enum": ["x", "y", "z"]},
+                           "maxItems": 3, "uniqueItems": True},
+                          [[], ["x"], ["x", "y", "z"]], [["x", "x"], ["y", "z", "y"], ["w"]])
+PARITY_PROPERTIES = {**_SCALARS, **_ARRAYS}
+
+
+def _parity_taxonomy(root: Path) -> Path:
+    import yaml
+
+    props = {}
+    for name, (definition, _good, _bad) in PARITY_PROPERTIES.items():
+        props[name] = dict(definition, description=f"Parity check of {name}.", required=False)
+    example = {name: good[0] for name, (_d, good, _b) in PARITY_PROPERTIES.items()}
+    files = {
+        "project.yaml": {"project": "parity", "description": "Every type and format the compiler allows.",
+                         "schemas": {"public": "parity_pub", "private": "parity_priv"}},
+        "tiers.yaml": {"tiers": [{"name": "consumer", "description": "The only caller tier here."}]},
+        "events/consumer.yaml": {"tier": "consumer", "events": {"consumer.parity_checked": {
+            "description": "Carries one property of every allowed shape.", "owner": "platform",
+            "properties": props, "examples": [example]}}},
+    }
+    for rel, data in files.items():
+        path = root / "taxonomy" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+    return root / "taxonomy"
+
+
+@pytest.fixture(scope="module")
+def parity_all(_shared_state, tmp_path_factory):
+    """(compiled taxonomy, JSON Schema, [(property, value, sql problem)]) for every case."""
+    from generator.compiler import compile_taxonomy
+
+    result = compile_taxonomy(_parity_taxonomy(tmp_path_factory.mktemp("parity")))
+    assert result.ok, "\n".join(str(d) for d in result.errors)
+    schema = json.loads(result.files["jsonschema/consumer.parity_checked.json"])
+    db = _shared_state.ensure()
+    cases = [(name, value, valid) for name, (_d, good, bad) in PARITY_PROPERTIES.items()
+             for valid, values in ((True, good), (False, bad)) for value in values]
+    db.execute("create schema parity_priv")
+    try:
+        db.execute(result.files["supabase/schemas/40_payload_checks.sql"].encode())
+        got = db.execute(
+            "select t.n, parity_priv.payload_problem('consumer.parity_checked', t.p)"
+            " from unnest(%s::jsonb[]) with ordinality as t (p, n) order by t.n",
+            ([Jsonb({name: value}) for name, value, _ in cases],),
+        ).fetchall()
+    finally:
+        db.execute("drop schema parity_priv cascade")
+    return result, schema, [(*case, problem) for case, (_, problem) in zip(cases, got, strict=True)]
+
+
+def test_parity_covers_every_type_and_format(parity_all):
+    from generator.payload import SAFE_FORMATS
+    from generator.validate import taxonomy_schema
+
+    result, _, _ = parity_all
+    [event] = result.taxonomy.events
+    values = [p.value for p in event.properties]
+    types = set(taxonomy_schema("events")["$defs"]["property"]["properties"]["type"]["enum"])
+    assert {v.type for v in values} == types
+    item_types = set(taxonomy_schema("events")["$defs"]["item"]["properties"]["type"]["enum"]) - {"array"}
+    assert {v.items.type for v in values if v.type == "array"} == item_types  # arrays of arrays: E212
+    assert set(FORMAT_CASES) == set(SAFE_FORMATS)
+    assert {v.format for v in values if v.format} == set(SAFE_FORMATS)
+    assert {v.items.format for v in values if v.type == "array" and v.items.format} == set(SAFE_FORMATS)
+    keywords = {k for v in values for k, x in vars(v).items() if x not in (None, False)}
+    keywords |= {k for v in values if v.items for k, x in vars(v.items).items() if x not in (None, False)}
+    assert keywords >= {"type", "enum", "pattern", "format", "min_length", "max_length", "minimum", "maximum",
+                        "exclusive_minimum", "exclusive_maximum", "multiple_of", "items", "min_items",
+                        "max_items", "unique_items"}
+
+
+def test_sql_payload_check_agrees_with_json_schema_for_every_type_and_format(parity_all):
+    _, schema, results = parity_all
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    wrong = []
+    assert len(results) > 300
+    for name, value, expected_valid, problem in results:
+        json_valid = validator.is_valid({name: value})
+        if json_valid != expected_valid:
+            wrong.append(f"{name}={value!r}: jsonschema valid={json_valid}, the case says {expected_valid}")
+        if (problem is None) != json_valid:
+            wrong.append(f"{name}={value!r}: payload_problem={problem!r}, jsonschema valid={json_valid}")
+        elif problem is not None and not problem.endswith(":" + name):
+            wrong.append(f"{name}={value!r}: payload_problem={problem!r} names another field")
+    assert wrong == []

@@ -1,4 +1,4 @@
--- trackgen migration 20261201025634: schema state for plan 77952c962888.
+-- trackgen migration 20261201025642: schema state for plan 77952c962888.
 -- Generated from taxonomy/; every statement is re-runnable and additive. Do not edit.
 
 -- >>> supabase/schemas/00_schemas.sql
