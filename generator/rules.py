@@ -40,6 +40,12 @@ def _tiers(taxonomy: Taxonomy, built: Built) -> Iterator[Diagnostic]:
             span = built.project_doc.span(("privacy", "network_tier")) if built.project_doc else None
             yield Diagnostic("E202", f'privacy.network_tier "{wanted}" is not a caller tier', span,
                              hint=did_you_mean(wanted, [t.name for t in taxonomy.tiers if not t.system]))
+    callers = [t.name for t in taxonomy.tiers if not t.system]
+    for i, name in enumerate(taxonomy.project.site_read_tiers or ()):
+        if taxonomy.tiers and name not in callers:
+            span = built.project_doc.span(("privacy", "site_read_tiers", i)) if built.project_doc else None
+            yield Diagnostic("E202", f'privacy.site_read_tiers: "{name}" is not a caller tier', span,
+                             hint=did_you_mean(name, callers) or "caller tiers: " + ", ".join(callers))
     seen: dict[str, int] = {}
     for tier in taxonomy.tiers:
         if tier.name in seen:

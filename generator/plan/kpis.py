@@ -177,6 +177,8 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
         "val_cols": ", value",
         "r_vals": ", r.value",
         "net_vals": ", r.value",
+        # caller tiers whose site reads return rows (privacy.site_read_tiers; decided in model.py)
+        "site_readers": text_array(taxonomy.site_reader_tiers(kpi.name)),
     }
 
 

@@ -40,6 +40,12 @@ CALLERS: dict[str, tuple[str, dict]] = {
     "authenticated_site_a": ("authenticated", claims(SITE_A, "practitioner", USER_A)),
     "authenticated_site_b": ("authenticated", claims(SITE_B, "clinic", USER_B)),
     "authenticated_network": ("authenticated", claims(SITE_N, "network", USER_N, NETWORK)),
+    # reach the same objects as every authenticated caller; the site reads return them no rows
+    # (privacy.site_read_tiers; rows per tier are checked in test_kpi_access.py)
+    "authenticated_consumer": ("authenticated", claims(SITE_A, "consumer", USER_A)),
+    "authenticated_malformed_claims": ("authenticated", {
+        "sub": "user-42", "role": "authenticated",
+        "app_metadata": {"site_id": {"id": 1}, "tier": ["clinic"], "network_id": 7}}),
     "service_role": ("service_role", {"role": "service_role"}),
 }
 

@@ -215,7 +215,8 @@ create table if not exists analytics_private.kpi_active_clinic_members_net (
 comment on table analytics_private.kpi_active_clinic_members_net is 'KPI active_clinic_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_active_clinic_members_facts_net_idx on analytics_private.kpi_active_clinic_members_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_clinic_members_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -225,7 +226,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_active_clinic_members_between("from" date, "to" date)
@@ -238,6 +240,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -419,7 +422,8 @@ create table if not exists analytics_private.kpi_active_network_members_net (
 comment on table analytics_private.kpi_active_network_members_net is 'KPI active_network_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_active_network_members_facts_net_idx on analytics_private.kpi_active_network_members_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_network_members_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -429,7 +433,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_active_network_members_between("from" date, "to" date)
@@ -442,6 +447,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -623,7 +629,8 @@ create table if not exists analytics_private.kpi_active_practitioners_net (
 comment on table analytics_private.kpi_active_practitioners_net is 'KPI active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_active_practitioners_facts_net_idx on analytics_private.kpi_active_practitioners_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_practitioners_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -633,7 +640,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_active_practitioners_between("from" date, "to" date)
@@ -646,6 +654,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -827,7 +836,8 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
 comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_api_latency_ms_values_net_idx on analytics_private.kpi_api_latency_ms_values (network_id, period, endpoint);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
 language sql
@@ -837,7 +847,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
@@ -850,6 +861,7 @@ as $fn$
   select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1034,7 +1046,8 @@ comment on table analytics_private.kpi_api_request_count_net is 'KPI api_request
 create index if not exists kpi_api_request_count_facts_net_idx on analytics_private.kpi_api_request_count_facts (network_id, period);
 create index if not exists kpi_api_request_count_rollup_net_idx on analytics_private.kpi_api_request_count (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_request_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1045,6 +1058,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 
@@ -1058,6 +1072,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -1245,7 +1260,8 @@ comment on table analytics_private.kpi_api_server_error_count_net is 'KPI api_se
 create index if not exists kpi_api_server_error_count_facts_net_idx on analytics_private.kpi_api_server_error_count_facts (network_id, period);
 create index if not exists kpi_api_server_error_count_rollup_net_idx on analytics_private.kpi_api_server_error_count (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_server_error_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1256,6 +1272,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 
@@ -1269,6 +1286,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -1451,7 +1469,8 @@ create table if not exists analytics_private.kpi_clinic_collaborators_net (
 comment on table analytics_private.kpi_clinic_collaborators_net is 'KPI clinic_collaborators: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_clinic_collaborators_facts_net_idx on analytics_private.kpi_clinic_collaborators_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1461,7 +1480,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_clinic_collaborators_between("from" date, "to" date)
@@ -1474,6 +1494,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1699,7 +1720,8 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_net (
 comment on table analytics_private.kpi_clinic_team_onboarding_net is 'KPI clinic_team_onboarding: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -1709,7 +1731,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_clinic_team_onboarding_between("from" date, "to" date)
@@ -1722,6 +1745,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1908,7 +1932,8 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_net (
 comment on table analytics_private.kpi_consumer_daily_actives_net is 'KPI consumer_daily_actives: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_consumer_daily_actives_facts_net_idx on analytics_private.kpi_consumer_daily_actives_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1918,7 +1943,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_consumer_daily_actives_between("from" date, "to" date)
@@ -1931,6 +1957,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2112,7 +2139,8 @@ create table if not exists analytics_private.kpi_consumer_feature_users_net (
 comment on table analytics_private.kpi_consumer_feature_users_net is 'KPI consumer_feature_users: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_consumer_feature_users_facts_net_idx on analytics_private.kpi_consumer_feature_users_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -2122,7 +2150,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_consumer_feature_users_between("from" date, "to" date)
@@ -2135,6 +2164,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2316,7 +2346,8 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_net is 'KPI consumer_feature_users_by_feature: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_consumer_feature_users_by_feature_facts_net_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (network_id, period, feature);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
 returns table (site_id uuid, period date, feature text, value bigint)
 language sql
@@ -2326,7 +2357,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_between("from" date, "to" date)
@@ -2339,6 +2371,7 @@ as $fn$
   select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2519,7 +2552,8 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
 comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_private.kpi_daily_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -2529,7 +2563,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
@@ -2542,6 +2577,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2726,7 +2762,8 @@ comment on table analytics_private.kpi_error_count_net is 'KPI error_count: per 
 create index if not exists kpi_error_count_facts_net_idx on analytics_private.kpi_error_count_facts (network_id, period);
 create index if not exists kpi_error_count_rollup_net_idx on analytics_private.kpi_error_count (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_error_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -2737,6 +2774,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 
@@ -2750,6 +2788,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -2935,7 +2974,8 @@ comment on table analytics_private.kpi_errors_by_code_net is 'KPI errors_by_code
 create index if not exists kpi_errors_by_code_facts_net_idx on analytics_private.kpi_errors_by_code_facts (network_id, period, error_code);
 create index if not exists kpi_errors_by_code_rollup_net_idx on analytics_private.kpi_errors_by_code (network_id, period, error_code);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_errors_by_code_for_caller()
 returns table (site_id uuid, period date, error_code text, value bigint)
 language sql
@@ -2946,6 +2986,7 @@ as $fn$
   select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 
@@ -2959,6 +3000,7 @@ as $fn$
   select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -3140,7 +3182,8 @@ create table if not exists analytics_private.kpi_monthly_active_actors_net (
 comment on table analytics_private.kpi_monthly_active_actors_net is 'KPI monthly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_monthly_active_actors_facts_net_idx on analytics_private.kpi_monthly_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -3150,7 +3193,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_monthly_active_actors_between("from" date, "to" date)
@@ -3163,6 +3207,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3401,7 +3446,8 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_net (
 comment on table analytics_private.kpi_monthly_signup_retention_net is 'KPI monthly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_monthly_signup_retention_cohorts_net_idx on analytics_private.kpi_monthly_signup_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -3411,7 +3457,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_monthly_signup_retention_between("from" date, "to" date)
@@ -3424,6 +3471,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3610,7 +3658,8 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_net (
 comment on table analytics_private.kpi_network_analytics_viewers_net is 'KPI network_analytics_viewers: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_network_analytics_viewers_facts_net_idx on analytics_private.kpi_network_analytics_viewers_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -3620,7 +3669,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_network_analytics_viewers_between("from" date, "to" date)
@@ -3633,6 +3683,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3814,7 +3865,8 @@ create table if not exists analytics_private.kpi_protocol_loggers_net (
 comment on table analytics_private.kpi_protocol_loggers_net is 'KPI protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_protocol_loggers_facts_net_idx on analytics_private.kpi_protocol_loggers_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_protocol_loggers_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -3824,7 +3876,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_protocol_loggers_between("from" date, "to" date)
@@ -3837,6 +3890,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4075,7 +4129,8 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_net 
 comment on table analytics_private.kpi_protocol_logging_retention_net is 'KPI protocol_logging_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_protocol_logging_retention_cohorts_net_idx on analytics_private.kpi_protocol_logging_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -4085,7 +4140,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_protocol_logging_retention_between("from" date, "to" date)
@@ -4098,6 +4154,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4287,7 +4344,8 @@ comment on table analytics_private.kpi_protocol_sessions_logged_net is 'KPI prot
 create index if not exists kpi_protocol_sessions_logged_facts_net_idx on analytics_private.kpi_protocol_sessions_logged_facts (network_id, period, logging_mode);
 create index if not exists kpi_protocol_sessions_logged_rollup_net_idx on analytics_private.kpi_protocol_sessions_logged (network_id, period, logging_mode);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
 language sql
@@ -4298,6 +4356,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 
@@ -4311,6 +4370,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -4493,7 +4553,8 @@ create table if not exists analytics_private.kpi_screen_load_ms_net (
 comment on table analytics_private.kpi_screen_load_ms_net is 'KPI screen_load_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_screen_load_ms_values_net_idx on analytics_private.kpi_screen_load_ms_values (network_id, period, screen, platform);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_screen_load_ms_for_caller()
 returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -4503,7 +4564,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_screen_load_ms_between("from" date, "to" date)
@@ -4516,6 +4578,7 @@ as $fn$
   select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4747,7 +4810,8 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
 comment on table analytics_private.kpi_trial_activation_to_conversion_net is 'KPI trial_activation_to_conversion: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -4757,7 +4821,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_trial_activation_to_conversion_between("from" date, "to" date)
@@ -4770,6 +4835,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5006,7 +5072,8 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net is 'KPI upgrade_funnel_consumer_to_clinic: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -5016,7 +5083,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between("from" date, "to" date)
@@ -5029,6 +5097,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5254,7 +5323,8 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_net (
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_net is 'KPI upgrade_prompt_to_trial: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -5264,7 +5334,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_between("from" date, "to" date)
@@ -5277,6 +5348,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5462,7 +5534,8 @@ create table if not exists analytics_private.kpi_weekly_active_actors_net (
 comment on table analytics_private.kpi_weekly_active_actors_net is 'KPI weekly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_active_actors_facts_net_idx on analytics_private.kpi_weekly_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -5472,7 +5545,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_active_actors_between("from" date, "to" date)
@@ -5485,6 +5559,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5723,7 +5798,8 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_net (
 comment on table analytics_private.kpi_weekly_signup_retention_net is 'KPI weekly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_signup_retention_cohorts_net_idx on analytics_private.kpi_weekly_signup_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -5733,7 +5809,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_signup_retention_between("from" date, "to" date)
@@ -5746,6 +5823,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5919,7 +5997,8 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
 );
 comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -5929,7 +6008,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
@@ -5942,6 +6022,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
@@ -6105,7 +6186,8 @@ create table if not exists analytics_private.kpi_active_actors_7d_net (
 );
 comment on table analytics_private.kpi_active_actors_7d_net is 'KPI active_actors_7d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_actors_7d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -6115,7 +6197,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_7d_between("from" date, "to" date)
@@ -6128,6 +6211,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
@@ -6204,7 +6288,8 @@ grant execute on function analytics.kpi_active_actors_7d_between(date, date) to 
 -- KPI api_server_error_rate (ratio)
 -- ===================================================================
 
--- Ratio of api_server_error_rate: computed at read time from its two KPIs' definer functions.
+-- Ratio of api_server_error_rate: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_api_server_error_rate with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -6214,7 +6299,8 @@ create or replace view analytics.kpi_api_server_error_rate with (security_invoke
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_api_server_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_api_server_error_rate_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -6230,7 +6316,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_api_server_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_api_server_error_rate with (security_invoker = true) as
@@ -6251,7 +6338,8 @@ grant execute on function analytics.kpi_api_server_error_rate_between(date, date
 -- KPI clinic_collaboration_adoption (ratio)
 -- ===================================================================
 
--- Ratio of clinic_collaboration_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of clinic_collaboration_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_clinic_collaboration_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -6261,7 +6349,8 @@ create or replace view analytics.kpi_clinic_collaboration_adoption with (securit
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_for_caller() as d) as keys
   left join analytics_private.kpi_clinic_collaborators_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_clinic_collaboration_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -6277,7 +6366,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_clinic_collaborators_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_clinic_collaboration_adoption with (security_invoker = true) as
@@ -6298,7 +6388,8 @@ grant execute on function analytics.kpi_clinic_collaboration_adoption_between(da
 -- KPI consumer_feature_adoption (ratio)
 -- ===================================================================
 
--- Ratio of consumer_feature_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of consumer_feature_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_consumer_feature_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -6308,7 +6399,8 @@ create or replace view analytics.kpi_consumer_feature_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_for_caller() as d) as keys
   left join analytics_private.kpi_consumer_feature_users_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_consumer_feature_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -6324,7 +6416,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_between("from", "to") as d) as keys
   left join analytics_private.kpi_consumer_feature_users_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_consumer_feature_adoption with (security_invoker = true) as
@@ -6345,7 +6438,8 @@ grant execute on function analytics.kpi_consumer_feature_adoption_between(date, 
 -- KPI error_rate (ratio)
 -- ===================================================================
 
--- Ratio of error_rate: computed at read time from its two KPIs' definer functions.
+-- Ratio of error_rate: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_error_rate with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -6355,7 +6449,8 @@ create or replace view analytics.kpi_error_rate with (security_invoker = true) a
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_error_rate_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -6371,7 +6466,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_error_rate with (security_invoker = true) as
@@ -6392,7 +6488,8 @@ grant execute on function analytics.kpi_error_rate_between(date, date) to authen
 -- KPI network_analytics_adoption (ratio)
 -- ===================================================================
 
--- Ratio of network_analytics_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of network_analytics_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_network_analytics_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -6402,7 +6499,8 @@ create or replace view analytics.kpi_network_analytics_adoption with (security_i
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_for_caller() as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_network_analytics_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -6418,7 +6516,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_network_analytics_adoption with (security_invoker = true) as
@@ -6439,7 +6538,8 @@ grant execute on function analytics.kpi_network_analytics_adoption_between(date,
 -- KPI protocol_logging_adoption (ratio)
 -- ===================================================================
 
--- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -6449,7 +6549,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_protocol_logging_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -6465,7 +6566,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as
@@ -6486,7 +6588,8 @@ grant execute on function analytics.kpi_protocol_logging_adoption_between(date, 
 -- KPI stickiness_dau_28d (ratio)
 -- ===================================================================
 
--- Ratio of stickiness_dau_28d: computed at read time from its two KPIs' definer functions.
+-- Ratio of stickiness_dau_28d: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker = true) as
   select keys.site_id, keys.period, keys.tier,
@@ -6496,7 +6599,8 @@ create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker =
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_for_caller() as d) as keys
   left join analytics_private.kpi_daily_active_actors_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_stickiness_dau_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, numerator bigint, denominator bigint, value numeric)
@@ -6512,7 +6616,8 @@ as $fn$
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_between("from", "to") as d) as keys
   left join analytics_private.kpi_daily_active_actors_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_stickiness_dau_28d with (security_invoker = true) as

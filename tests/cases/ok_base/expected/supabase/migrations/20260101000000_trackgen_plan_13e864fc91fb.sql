@@ -1055,7 +1055,8 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
 comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_api_latency_ms_values_net_idx on analytics_private.kpi_api_latency_ms_values (network_id, period, endpoint_group);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -1065,7 +1066,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
@@ -1078,6 +1080,7 @@ as $fn$
   select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1258,7 +1261,8 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
 comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_private.kpi_daily_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -1268,7 +1272,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
@@ -1281,6 +1286,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1467,7 +1473,8 @@ comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_p
 create index if not exists kpi_live_protocol_sessions_facts_net_idx on analytics_private.kpi_live_protocol_sessions_facts (network_id, period, logging_mode);
 create index if not exists kpi_live_protocol_sessions_rollup_net_idx on analytics_private.kpi_live_protocol_sessions (network_id, period, logging_mode);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_live_protocol_sessions_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
 language sql
@@ -1478,6 +1485,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
   group by 1, 2, 3;
 $fn$;
 
@@ -1491,6 +1499,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -1718,7 +1727,8 @@ create table if not exists analytics_private.kpi_upgrade_funnel_net (
 comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_upgrade_funnel_actors_net_idx on analytics_private.kpi_upgrade_funnel_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_upgrade_funnel_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -1728,7 +1738,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_upgrade_funnel_between("from" date, "to" date)
@@ -1741,6 +1752,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1927,7 +1939,8 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_net
 comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_active_practitioners_facts_net_idx on analytics_private.kpi_weekly_active_practitioners_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_active_practitioners_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1937,7 +1950,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_active_practitioners_between("from" date, "to" date)
@@ -1950,6 +1964,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2131,7 +2146,8 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_net (
 comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_protocol_loggers_facts_net_idx on analytics_private.kpi_weekly_protocol_loggers_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_protocol_loggers_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -2141,7 +2157,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_protocol_loggers_between("from" date, "to" date)
@@ -2154,6 +2171,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2392,7 +2410,8 @@ create table if not exists analytics_private.kpi_weekly_retention_net (
 comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_retention_cohorts_net_idx on analytics_private.kpi_weekly_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -2402,7 +2421,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_retention_between("from" date, "to" date)
@@ -2415,6 +2435,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -2588,7 +2609,8 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
 );
 comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -2598,7 +2620,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
@@ -2611,6 +2634,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
@@ -2687,7 +2711,8 @@ grant execute on function analytics.kpi_active_actors_28d_between(date, date) to
 -- KPI protocol_logging_adoption (ratio)
 -- ===================================================================
 
--- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -2697,7 +2722,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 
 create or replace function analytics.kpi_protocol_logging_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -2713,7 +2739,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as

@@ -215,7 +215,8 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
 comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_api_latency_ms_values_net_idx on analytics_private.kpi_api_latency_ms_values (network_id, period, endpoint_group);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -225,7 +226,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
@@ -238,6 +240,7 @@ as $fn$
   select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -418,7 +421,8 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
 comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_private.kpi_daily_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -428,7 +432,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
@@ -441,6 +446,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -627,7 +633,8 @@ comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_p
 create index if not exists kpi_live_protocol_sessions_facts_net_idx on analytics_private.kpi_live_protocol_sessions_facts (network_id, period, logging_mode);
 create index if not exists kpi_live_protocol_sessions_rollup_net_idx on analytics_private.kpi_live_protocol_sessions (network_id, period, logging_mode);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_live_protocol_sessions_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
 language sql
@@ -638,6 +645,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
   group by 1, 2, 3;
 $fn$;
 
@@ -651,6 +659,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -878,7 +887,8 @@ create table if not exists analytics_private.kpi_upgrade_funnel_net (
 comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_upgrade_funnel_actors_net_idx on analytics_private.kpi_upgrade_funnel_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_upgrade_funnel_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -888,7 +898,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_upgrade_funnel_between("from" date, "to" date)
@@ -901,6 +912,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1087,7 +1099,8 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_net
 comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_active_practitioners_facts_net_idx on analytics_private.kpi_weekly_active_practitioners_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_active_practitioners_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1097,7 +1110,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_active_practitioners_between("from" date, "to" date)
@@ -1110,6 +1124,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1291,7 +1306,8 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_net (
 comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_protocol_loggers_facts_net_idx on analytics_private.kpi_weekly_protocol_loggers_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_protocol_loggers_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -1301,7 +1317,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_protocol_loggers_between("from" date, "to" date)
@@ -1314,6 +1331,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1552,7 +1570,8 @@ create table if not exists analytics_private.kpi_weekly_retention_net (
 comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_retention_cohorts_net_idx on analytics_private.kpi_weekly_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -1562,7 +1581,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_retention_between("from" date, "to" date)
@@ -1575,6 +1595,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -1748,7 +1769,8 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
 );
 comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -1758,7 +1780,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
@@ -1771,6 +1794,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
@@ -1847,7 +1871,8 @@ grant execute on function analytics.kpi_active_actors_28d_between(date, date) to
 -- KPI protocol_logging_adoption (ratio)
 -- ===================================================================
 
--- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -1857,7 +1882,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 
 create or replace function analytics.kpi_protocol_logging_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -1873,7 +1899,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as

@@ -849,7 +849,8 @@ comment on table analytics_private.kpi_consent_refusals_net is 'KPI consent_refu
 create index if not exists kpi_consent_refusals_facts_net_idx on analytics_private.kpi_consent_refusals_facts (network_id, period);
 create index if not exists kpi_consent_refusals_rollup_net_idx on analytics_private.kpi_consent_refusals (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consent_refusals_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -860,6 +861,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[])
   group by 1, 2;
 $fn$;
 
@@ -873,6 +875,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;

@@ -1,4 +1,4 @@
--- trackgen migration 20261201025642: schema state for plan 77952c962888.
+-- trackgen migration 20261201030137: schema state for plan 77952c962888.
 -- Generated from taxonomy/; every statement is re-runnable and additive. Do not edit.
 
 -- >>> supabase/schemas/00_schemas.sql
@@ -2860,7 +2860,8 @@ create table if not exists analytics_private.kpi_active_clinic_members_net (
 comment on table analytics_private.kpi_active_clinic_members_net is 'KPI active_clinic_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_active_clinic_members_facts_net_idx on analytics_private.kpi_active_clinic_members_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_clinic_members_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -2870,7 +2871,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_active_clinic_members_between("from" date, "to" date)
@@ -2883,6 +2885,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3064,7 +3067,8 @@ create table if not exists analytics_private.kpi_active_network_members_net (
 comment on table analytics_private.kpi_active_network_members_net is 'KPI active_network_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_active_network_members_facts_net_idx on analytics_private.kpi_active_network_members_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_network_members_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -3074,7 +3078,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_active_network_members_between("from" date, "to" date)
@@ -3087,6 +3092,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3268,7 +3274,8 @@ create table if not exists analytics_private.kpi_active_practitioners_net (
 comment on table analytics_private.kpi_active_practitioners_net is 'KPI active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_active_practitioners_facts_net_idx on analytics_private.kpi_active_practitioners_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_practitioners_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -3278,7 +3285,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_active_practitioners_between("from" date, "to" date)
@@ -3291,6 +3299,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3472,7 +3481,8 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
 comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_api_latency_ms_values_net_idx on analytics_private.kpi_api_latency_ms_values (network_id, period, endpoint);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
 language sql
@@ -3482,7 +3492,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
@@ -3495,6 +3506,7 @@ as $fn$
   select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -3679,7 +3691,8 @@ comment on table analytics_private.kpi_api_request_count_net is 'KPI api_request
 create index if not exists kpi_api_request_count_facts_net_idx on analytics_private.kpi_api_request_count_facts (network_id, period);
 create index if not exists kpi_api_request_count_rollup_net_idx on analytics_private.kpi_api_request_count (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_request_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -3690,6 +3703,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 
@@ -3703,6 +3717,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -3890,7 +3905,8 @@ comment on table analytics_private.kpi_api_server_error_count_net is 'KPI api_se
 create index if not exists kpi_api_server_error_count_facts_net_idx on analytics_private.kpi_api_server_error_count_facts (network_id, period);
 create index if not exists kpi_api_server_error_count_rollup_net_idx on analytics_private.kpi_api_server_error_count (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_api_server_error_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -3901,6 +3917,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 
@@ -3914,6 +3931,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -4096,7 +4114,8 @@ create table if not exists analytics_private.kpi_clinic_collaborators_net (
 comment on table analytics_private.kpi_clinic_collaborators_net is 'KPI clinic_collaborators: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_clinic_collaborators_facts_net_idx on analytics_private.kpi_clinic_collaborators_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -4106,7 +4125,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_clinic_collaborators_between("from" date, "to" date)
@@ -4119,6 +4139,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4344,7 +4365,8 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_net (
 comment on table analytics_private.kpi_clinic_team_onboarding_net is 'KPI clinic_team_onboarding: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -4354,7 +4376,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_clinic_team_onboarding_between("from" date, "to" date)
@@ -4367,6 +4390,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4553,7 +4577,8 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_net (
 comment on table analytics_private.kpi_consumer_daily_actives_net is 'KPI consumer_daily_actives: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_consumer_daily_actives_facts_net_idx on analytics_private.kpi_consumer_daily_actives_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -4563,7 +4588,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_consumer_daily_actives_between("from" date, "to" date)
@@ -4576,6 +4602,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4757,7 +4784,8 @@ create table if not exists analytics_private.kpi_consumer_feature_users_net (
 comment on table analytics_private.kpi_consumer_feature_users_net is 'KPI consumer_feature_users: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_consumer_feature_users_facts_net_idx on analytics_private.kpi_consumer_feature_users_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -4767,7 +4795,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_consumer_feature_users_between("from" date, "to" date)
@@ -4780,6 +4809,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -4961,7 +4991,8 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_net is 'KPI consumer_feature_users_by_feature: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_consumer_feature_users_by_feature_facts_net_idx on analytics_private.kpi_consumer_feature_users_by_feature_facts (network_id, period, feature);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
 returns table (site_id uuid, period date, feature text, value bigint)
 language sql
@@ -4971,7 +5002,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_between("from" date, "to" date)
@@ -4984,6 +5016,7 @@ as $fn$
   select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5164,7 +5197,8 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
 comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_private.kpi_daily_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -5174,7 +5208,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
@@ -5187,6 +5222,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -5371,7 +5407,8 @@ comment on table analytics_private.kpi_error_count_net is 'KPI error_count: per 
 create index if not exists kpi_error_count_facts_net_idx on analytics_private.kpi_error_count_facts (network_id, period);
 create index if not exists kpi_error_count_rollup_net_idx on analytics_private.kpi_error_count (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_error_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -5382,6 +5419,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 
@@ -5395,6 +5433,7 @@ as $fn$
   select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -5580,7 +5619,8 @@ comment on table analytics_private.kpi_errors_by_code_net is 'KPI errors_by_code
 create index if not exists kpi_errors_by_code_facts_net_idx on analytics_private.kpi_errors_by_code_facts (network_id, period, error_code);
 create index if not exists kpi_errors_by_code_rollup_net_idx on analytics_private.kpi_errors_by_code (network_id, period, error_code);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_errors_by_code_for_caller()
 returns table (site_id uuid, period date, error_code text, value bigint)
 language sql
@@ -5591,6 +5631,7 @@ as $fn$
   select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 
@@ -5604,6 +5645,7 @@ as $fn$
   select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -5785,7 +5827,8 @@ create table if not exists analytics_private.kpi_monthly_active_actors_net (
 comment on table analytics_private.kpi_monthly_active_actors_net is 'KPI monthly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_monthly_active_actors_facts_net_idx on analytics_private.kpi_monthly_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -5795,7 +5838,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_monthly_active_actors_between("from" date, "to" date)
@@ -5808,6 +5852,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -6046,7 +6091,8 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_net (
 comment on table analytics_private.kpi_monthly_signup_retention_net is 'KPI monthly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_monthly_signup_retention_cohorts_net_idx on analytics_private.kpi_monthly_signup_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -6056,7 +6102,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_monthly_signup_retention_between("from" date, "to" date)
@@ -6069,6 +6116,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -6255,7 +6303,8 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_net (
 comment on table analytics_private.kpi_network_analytics_viewers_net is 'KPI network_analytics_viewers: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_network_analytics_viewers_facts_net_idx on analytics_private.kpi_network_analytics_viewers_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -6265,7 +6314,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_network_analytics_viewers_between("from" date, "to" date)
@@ -6278,6 +6328,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -6459,7 +6510,8 @@ create table if not exists analytics_private.kpi_protocol_loggers_net (
 comment on table analytics_private.kpi_protocol_loggers_net is 'KPI protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_protocol_loggers_facts_net_idx on analytics_private.kpi_protocol_loggers_facts (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_protocol_loggers_for_caller()
 returns table (site_id uuid, period date, value bigint)
 language sql
@@ -6469,7 +6521,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_protocol_loggers_between("from" date, "to" date)
@@ -6482,6 +6535,7 @@ as $fn$
   select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -6720,7 +6774,8 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_net 
 comment on table analytics_private.kpi_protocol_logging_retention_net is 'KPI protocol_logging_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_protocol_logging_retention_cohorts_net_idx on analytics_private.kpi_protocol_logging_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -6730,7 +6785,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_protocol_logging_retention_between("from" date, "to" date)
@@ -6743,6 +6799,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -6932,7 +6989,8 @@ comment on table analytics_private.kpi_protocol_sessions_logged_net is 'KPI prot
 create index if not exists kpi_protocol_sessions_logged_facts_net_idx on analytics_private.kpi_protocol_sessions_logged_facts (network_id, period, logging_mode);
 create index if not exists kpi_protocol_sessions_logged_rollup_net_idx on analytics_private.kpi_protocol_sessions_logged (network_id, period, logging_mode);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
 language sql
@@ -6943,6 +7001,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 
@@ -6956,6 +7015,7 @@ as $fn$
   select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -7138,7 +7198,8 @@ create table if not exists analytics_private.kpi_screen_load_ms_net (
 comment on table analytics_private.kpi_screen_load_ms_net is 'KPI screen_load_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_screen_load_ms_values_net_idx on analytics_private.kpi_screen_load_ms_values (network_id, period, screen, platform);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_screen_load_ms_for_caller()
 returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
 language sql
@@ -7148,7 +7209,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_screen_load_ms_between("from" date, "to" date)
@@ -7161,6 +7223,7 @@ as $fn$
   select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -7392,7 +7455,8 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
 comment on table analytics_private.kpi_trial_activation_to_conversion_net is 'KPI trial_activation_to_conversion: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -7402,7 +7466,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_trial_activation_to_conversion_between("from" date, "to" date)
@@ -7415,6 +7480,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -7651,7 +7717,8 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net is 'KPI upgrade_funnel_consumer_to_clinic: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -7661,7 +7728,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between("from" date, "to" date)
@@ -7674,6 +7742,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -7899,7 +7968,8 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_net (
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_net is 'KPI upgrade_prompt_to_trial: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
 language sql
@@ -7909,7 +7979,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_between("from" date, "to" date)
@@ -7922,6 +7993,7 @@ as $fn$
   select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -8107,7 +8179,8 @@ create table if not exists analytics_private.kpi_weekly_active_actors_net (
 comment on table analytics_private.kpi_weekly_active_actors_net is 'KPI weekly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_active_actors_facts_net_idx on analytics_private.kpi_weekly_active_actors_facts (network_id, period, tier);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -8117,7 +8190,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_active_actors_between("from" date, "to" date)
@@ -8130,6 +8204,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -8368,7 +8443,8 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_net (
 comment on table analytics_private.kpi_weekly_signup_retention_net is 'KPI weekly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
 create index if not exists kpi_weekly_signup_retention_cohorts_net_idx on analytics_private.kpi_weekly_signup_retention_cohorts (network_id, cohort);
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
 language sql
@@ -8378,7 +8454,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace function analytics_private.kpi_weekly_signup_retention_between("from" date, "to" date)
@@ -8391,6 +8468,7 @@ as $fn$
   select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 
@@ -8564,7 +8642,8 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
 );
 comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -8574,7 +8653,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
@@ -8587,6 +8667,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
@@ -8750,7 +8831,8 @@ create table if not exists analytics_private.kpi_active_actors_7d_net (
 );
 comment on table analytics_private.kpi_active_actors_7d_net is 'KPI active_actors_7d: per network cell, the value across its sites and the distinct sites and actors behind it.';
 
--- Site-scoped reads: definer functions in the private schema, narrowly granted.
+-- Site-scoped reads: definer functions in the private schema, narrowly granted. Rows of the
+-- caller's own site, and only for callers whose tier claim may read this KPI (site_read_tiers).
 create or replace function analytics_private.kpi_active_actors_7d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
 language sql
@@ -8760,7 +8842,8 @@ set search_path = ''
 as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_7d_between("from" date, "to" date)
@@ -8773,6 +8856,7 @@ as $fn$
   select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 
@@ -8849,7 +8933,8 @@ grant execute on function analytics.kpi_active_actors_7d_between(date, date) to 
 -- KPI api_server_error_rate (ratio)
 -- ===================================================================
 
--- Ratio of api_server_error_rate: computed at read time from its two KPIs' definer functions.
+-- Ratio of api_server_error_rate: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_api_server_error_rate with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -8859,7 +8944,8 @@ create or replace view analytics.kpi_api_server_error_rate with (security_invoke
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_api_server_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_api_server_error_rate_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -8875,7 +8961,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_api_server_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_api_server_error_rate with (security_invoker = true) as
@@ -8896,7 +8983,8 @@ grant execute on function analytics.kpi_api_server_error_rate_between(date, date
 -- KPI clinic_collaboration_adoption (ratio)
 -- ===================================================================
 
--- Ratio of clinic_collaboration_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of clinic_collaboration_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_clinic_collaboration_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -8906,7 +8994,8 @@ create or replace view analytics.kpi_clinic_collaboration_adoption with (securit
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_for_caller() as d) as keys
   left join analytics_private.kpi_clinic_collaborators_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_clinic_collaboration_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -8922,7 +9011,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_clinic_collaborators_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_clinic_collaboration_adoption with (security_invoker = true) as
@@ -8943,7 +9033,8 @@ grant execute on function analytics.kpi_clinic_collaboration_adoption_between(da
 -- KPI consumer_feature_adoption (ratio)
 -- ===================================================================
 
--- Ratio of consumer_feature_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of consumer_feature_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_consumer_feature_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -8953,7 +9044,8 @@ create or replace view analytics.kpi_consumer_feature_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_for_caller() as d) as keys
   left join analytics_private.kpi_consumer_feature_users_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_consumer_feature_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -8969,7 +9061,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_between("from", "to") as d) as keys
   left join analytics_private.kpi_consumer_feature_users_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_consumer_feature_adoption with (security_invoker = true) as
@@ -8990,7 +9083,8 @@ grant execute on function analytics.kpi_consumer_feature_adoption_between(date, 
 -- KPI error_rate (ratio)
 -- ===================================================================
 
--- Ratio of error_rate: computed at read time from its two KPIs' definer functions.
+-- Ratio of error_rate: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_error_rate with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -9000,7 +9094,8 @@ create or replace view analytics.kpi_error_rate with (security_invoker = true) a
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_error_rate_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -9016,7 +9111,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_error_rate with (security_invoker = true) as
@@ -9037,7 +9133,8 @@ grant execute on function analytics.kpi_error_rate_between(date, date) to authen
 -- KPI network_analytics_adoption (ratio)
 -- ===================================================================
 
--- Ratio of network_analytics_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of network_analytics_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_network_analytics_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -9047,7 +9144,8 @@ create or replace view analytics.kpi_network_analytics_adoption with (security_i
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_for_caller() as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_network_analytics_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -9063,7 +9161,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_network_analytics_adoption with (security_invoker = true) as
@@ -9084,7 +9183,8 @@ grant execute on function analytics.kpi_network_analytics_adoption_between(date,
 -- KPI protocol_logging_adoption (ratio)
 -- ===================================================================
 
--- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions.
+-- Ratio of protocol_logging_adoption: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
   select keys.site_id, keys.period,
@@ -9094,7 +9194,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_protocol_logging_adoption_between("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
@@ -9110,7 +9211,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as
@@ -9131,7 +9233,8 @@ grant execute on function analytics.kpi_protocol_logging_adoption_between(date, 
 -- KPI stickiness_dau_28d (ratio)
 -- ===================================================================
 
--- Ratio of stickiness_dau_28d: computed at read time from its two KPIs' definer functions.
+-- Ratio of stickiness_dau_28d: computed at read time from its two KPIs' definer functions (which apply
+-- their own site_read_tiers); the ratio's own readers are a subset of both (checked by the compiler).
 
 create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker = true) as
   select keys.site_id, keys.period, keys.tier,
@@ -9141,7 +9244,8 @@ create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker =
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_for_caller() as d) as keys
   left join analytics_private.kpi_daily_active_actors_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 
 create or replace function analytics.kpi_stickiness_dau_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, numerator bigint, denominator bigint, value numeric)
@@ -9157,7 +9261,8 @@ as $fn$
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_between("from", "to") as d) as keys
   left join analytics_private.kpi_daily_active_actors_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 
 create or replace view analytics.network_stickiness_dau_28d with (security_invoker = true) as
