@@ -21,6 +21,10 @@ from .payload_checks import RFC3339, UUID, event_checks
 
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
 PRIVATE_TABLES = ("event_keys", "events", "events_default", "rejections", "secrets")
+#: roles besides the migrating one that create objects on Supabase (migrations and the SQL editor
+#: run as postgres, platform code as supabase_admin): their default privileges in our schemas are
+#: revoked from the API roles when they exist
+CREATOR_ROLES = ("postgres", "supabase_admin")
 
 #: (file, template) in apply order
 SCHEMA_FILES = (
@@ -122,7 +126,8 @@ def schema_contexts(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> dict[str, 
                        "allowed_keys": c.allowed_keys, "required": c.required, "properties": c.properties})
     return {
         "00_schemas.sql": dict(ctx, pub_comment=literal(f"{project.name}: analytics exposed to the API (views, RPC)"),
-                               priv_comment=literal(f"{project.name}: analytics storage and definer code; never granted to API roles")),
+                               priv_comment=literal(f"{project.name}: analytics storage and definer code; never granted to API roles"),
+                               creator_roles=[{"ident": ident(r), "literal": literal(r)} for r in CREATOR_ROLES]),
         "10_reference.sql": dict(
             ctx,
             tiers=[{"name": literal(t.name), "rank": t.rank, "system": literal(t.system),

@@ -18,9 +18,32 @@ comment on schema analytics_private is 'yaml-core: analytics storage and definer
 -- Nothing in either schema is reachable by default: every grant below is explicit.
 revoke all on schema analytics_private from public;
 revoke all on schema analytics from public;
-alter default privileges in schema analytics revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke all on tables from public;
+
+-- Default privileges of what is created here later. Supabase's guide for custom schemas grants
+-- ALL on new tables, sequences and functions to the API roles; such defaults belong to the role
+-- that creates the objects, so they are revoked for the role running this migration and for each
+-- creating role that exists and that it may act for (others are skipped, so this also applies
+-- without Supabase). PostgreSQL's own EXECUTE-to-PUBLIC on new functions cannot be revoked per
+-- schema: a function added here must revoke it itself, as every generated one does.
+do $defaults$
+begin
+  alter default privileges in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'postgres' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'supabase_admin' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+end
+$defaults$;
 
 grant usage on schema analytics to anon, authenticated, service_role;
 -- Needed to call the narrowly granted definer functions; no table here is granted to API roles.
