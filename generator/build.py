@@ -76,6 +76,7 @@ def _project(doc: Document | None) -> Project:
         claims=Claims(**{k: claims.get(k, getattr(Claims(), k)) for k in ("site_id", "tier", "network_id")}),
         k_anonymity=privacy.get("k_anonymity", defaults.k_anonymity),
         network_tier=privacy.get("network_tier"),
+        site_read_tiers=tuple(privacy["site_read_tiers"]) if "site_read_tiers" in privacy else None,
         pii_deny=tuple(privacy.get("pii_deny", ())),
         allow_anon=ingest.get("allow_anon", defaults.allow_anon),
         max_batch_size=ingest.get("max_batch_size", defaults.max_batch_size),
@@ -84,6 +85,7 @@ def _project(doc: Document | None) -> Project:
         max_future=ingest.get("max_future", defaults.max_future),
         partitions_ahead=storage.get("partitions_ahead", defaults.partitions_ahead),
         cron_history=storage.get("cron_history", defaults.cron_history),
+        rejections_retention=storage.get("rejections_retention", defaults.rejections_retention),
     )
 
 
@@ -100,7 +102,8 @@ def _selection(raw: dict[str, Any]) -> Selection:
 def _kpi(raw: dict[str, Any], span: Span) -> Kpi:
     kind = raw["type"]
     common: dict[str, Any] = dict(name=raw["name"], type=kind, description=raw["description"], owner=raw.get("owner"),
-                                  refresh=raw.get("refresh", "* * * * *"), span=span)
+                                  refresh=raw.get("refresh", "* * * * *"), span=span,
+                                  site_read_tiers=tuple(raw["site_read_tiers"]) if "site_read_tiers" in raw else None)
     if kind in ("count", "distinct_actors", "percentile"):
         common.update(selection=_selection(raw), by=tuple(raw.get("by", ())), grain=raw.get("grain", "day"))
     if kind == "percentile":

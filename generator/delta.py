@@ -231,10 +231,8 @@ def _steps_for(obj: DbObject, old: dict | None, previous: dict, rebuilt: set[str
         return []
     if isinstance(obj, Policy):
         table = tables.get(f"{obj.schema}.{obj.table}")
-        if old is None or (table is not None and table.qualified in rebuilt):
-            return [Step("new_policy", obj)]
-        if _changed(obj, old):
-            return [Step("create", obj)]  # drop policy if exists + create policy
+        if old is None or _changed(obj, old) or (table is not None and table.qualified in rebuilt):
+            return [Step("create", obj)]  # drop policy if exists + create: re-runnable, like every step
         return []
     if isinstance(obj, Function):
         if old is None or obj.key in dropped:

@@ -32,6 +32,7 @@ class Project:
     claims: Claims = Claims()
     k_anonymity: int = 5
     network_tier: str | None = None  # None: the highest non-system tier
+    site_read_tiers: tuple[str, ...] | None = None  # None: the clinic tier and above (Taxonomy.site_reader_tiers)
     pii_deny: tuple[str, ...] = ()
     allow_anon: bool = False
     max_batch_size: int = 500
@@ -40,6 +41,7 @@ class Project:
     max_future: str = "5 minutes"
     partitions_ahead: int = 3
     cron_history: str = "7 days"
+    rejections_retention: str = "90 days"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class Kpi:
     periods: int = 0
     field: str | None = None  # percentile
     percentiles: tuple[float, ...] = ()
+    site_read_tiers: tuple[str, ...] | None = None  # None: the project's setting
     span: Span | None = dataclasses.field(default=None, compare=False)
 
     @property
@@ -190,3 +193,34 @@ class Taxonomy:
         floor = self.tier(self.project.network_tier) if self.project.network_tier else callers[-1]
         rank = floor.rank if floor else callers[-1].rank
         return tuple(t.name for t in callers if t.rank >= rank)
+
+    @property
+    def project_site_reader_tiers(self) -> tuple[str, ...]:
+        """Caller tiers that may read site KPIs unless a KPI says otherwise: ``privacy.site_read_tiers``,
+        else the clinic tier and those above it (consumers are end users: they read none by default),
+        else, in a taxonomy without a clinic tier, the network reader tiers."""
+        callers = [t for t in self.tiers if not t.system]
+        wanted = self.project.site_read_tiers
+        if wanted is None:
+            clinic = next((t for t in callers if t.name == "clinic"), None)
+            if clinic is None:
+                return self.network_reader_tiers
+            return tuple(t.name for t in callers if t.rank >= clinic.rank)
+        return tuple(t.name for t in callers if t.name in wanted)
+
+    def site_reader_tiers(self, kpi_name: str, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """Caller tiers whose site-scoped reads of the KPI return rows, in tier order.
+
+        The KPI's own ``site_read_tiers`` or the project's. A ratio shows its numerator's and
+        denominator's values, so it is never readable by a tier that may not read both.
+        Unknown and system tiers are dropped here; validation reports them."""
+        kpi = self.kpi(kpi_name)
+        if kpi is None:
+            return ()
+        callers = [t.name for t in self.tiers if not t.system]
+        wanted = set(kpi.site_read_tiers if kpi.site_read_tiers is not None else self.project_site_reader_tiers)
+        if kpi.type == "ratio":
+            for part in (kpi.numerator, kpi.denominator):
+                if part and part not in _seen | {kpi_name}:
+                    wanted &= set(self.site_reader_tiers(part, _seen | {kpi_name}))
+        return tuple(name for name in callers if name in wanted)

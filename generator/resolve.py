@@ -3,7 +3,8 @@
 Globs such as ``consumer.*`` expand to the tier's active events, sorted.  Every
 reference is checked (E301 unknown event, E302 unknown field, E303 unknown KPI,
 E304 cycle, E305 duplicate KPI, E306 deprecated event, E308 funnel length,
-E309 field of the wrong kind, E310 KPI of the wrong kind), all at once.
+E309 field of the wrong kind, E310 KPI of the wrong kind, E315 a ratio readable by a tier that
+may not read its numerator or denominator), all at once.
 """
 
 from __future__ import annotations
@@ -147,7 +148,29 @@ class _Resolver:
                 continue
             self.field(kpi, events, dim, ("by", i), allowed=("string", "boolean"), enum_only=True)
 
+    def read_tiers(self, kpi: Kpi) -> None:
+        """Every tier in the KPI's site_read_tiers must be a caller tier (E301)."""
+        callers = [t.name for t in self.tax.tiers if not t.system]
+        for i, tier in enumerate(kpi.site_read_tiers or ()):
+            if tier not in callers:
+                what = "system tier" if self.tax.tier(tier) is not None else "tier"
+                self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": site_read_tiers names {what} "{tier}", '
+                                                     "not a caller tier", self.span(kpi, "site_read_tiers", i),
+                                             hint=did_you_mean(tier, callers) or "caller tiers: " + ", ".join(callers)))
+
+    def ratio_read_tiers(self, kpi: Kpi, kpis: dict[str, Kpi]) -> None:
+        """A ratio shows its numerator and denominator: a tier it names must be able to read both (E315)."""
+        for i, tier in enumerate(kpi.site_read_tiers or ()):
+            for role, part in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
+                if part in kpis and self.tax.tier(tier) is not None and tier not in self.tax.site_reader_tiers(part):
+                    self.diags.append(Diagnostic(
+                        "E315", f'KPI "{kpi.name}": tier "{tier}" may read this ratio but not its {role} "{part}"',
+                        self.span(kpi, "site_read_tiers", i),
+                        hint=f'a ratio shows its {role}\'s values: add "{tier}" to the site_read_tiers of "{part}" '
+                             "(or of project.yaml's privacy), or leave it out here"))
+
     def kpi(self, kpi: Kpi) -> Kpi:
+        self.read_tiers(kpi)
         if kpi.selection is not None:
             kpi = dataclasses.replace(kpi, selection=self.expand(kpi, kpi.selection, ()))
             self.dimensions(kpi, kpi.selection.events)
@@ -178,6 +201,8 @@ class _Resolver:
 
     def references(self, kpis: dict[str, Kpi]) -> None:
         for kpi in kpis.values():
+            if kpi.type == "ratio":
+                self.ratio_read_tiers(kpi, kpis)
             for role, name in (("numerator", kpi.numerator), ("denominator", kpi.denominator), ("kpi", kpi.base)):
                 if name is None:
                     continue

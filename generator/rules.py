@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from .build import Built
 from .diagnostics import Diagnostic
 from .model import Event, Property, Taxonomy, ValueType
-from .payload import SAFE_FORMATS, payload_schema
+from .payload import SAFE_FORMATS, UNCHECKED_FORMATS, payload_schema
 from .pii import find_pii
 from .suggest import did_you_mean
 
@@ -40,6 +40,12 @@ def _tiers(taxonomy: Taxonomy, built: Built) -> Iterator[Diagnostic]:
             span = built.project_doc.span(("privacy", "network_tier")) if built.project_doc else None
             yield Diagnostic("E202", f'privacy.network_tier "{wanted}" is not a caller tier', span,
                              hint=did_you_mean(wanted, [t.name for t in taxonomy.tiers if not t.system]))
+    callers = [t.name for t in taxonomy.tiers if not t.system]
+    for i, name in enumerate(taxonomy.project.site_read_tiers or ()):
+        if taxonomy.tiers and name not in callers:
+            span = built.project_doc.span(("privacy", "site_read_tiers", i)) if built.project_doc else None
+            yield Diagnostic("E202", f'privacy.site_read_tiers: "{name}" is not a caller tier', span,
+                             hint=did_you_mean(name, callers) or "caller tiers: " + ", ".join(callers))
     seen: dict[str, int] = {}
     for tier in taxonomy.tiers:
         if tier.name in seen:
@@ -104,7 +110,12 @@ def _property(event: Event, prop: Property, taxonomy: Taxonomy) -> Iterator[Diag
 def _value(label: str, prop: Property, value: ValueType) -> Iterator[Diagnostic]:
     span = prop.span
     if value.type == "string":
-        if value.format is not None and value.format not in SAFE_FORMATS:
+        if value.format in UNCHECKED_FORMATS:
+            yield Diagnostic("E208", f'{label}: format "{value.format}" is not checked by the database, '
+                                     "so the value would be free text", span,
+                             hint="allowed formats: " + ", ".join(SAFE_FORMATS)
+                             + "; for an amount of time use a bounded number (e.g. seconds), else a pattern")
+        elif value.format is not None and value.format not in SAFE_FORMATS:
             yield Diagnostic("E208", f'{label}: format "{value.format}" can carry personal data', span,
                              hint="allowed formats: " + ", ".join(SAFE_FORMATS))
         elif value.enum is None and value.pattern is None and value.format is None:

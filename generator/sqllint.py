@@ -73,6 +73,7 @@ class _Targets(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.relations: list[ast.RangeVar] = []
+        self.ctes: set[str] = set()  # WITH names: read unqualified, and never a catalog relation
 
         self.ctes: set[str] = set()
 

@@ -23,7 +23,7 @@ TIMEOUTS = {"lock": "'5s'", "statement": "'5min'"}
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # create, new_policy, replace_function, view_extras, drop, add_column, table_comment, table_access, function_extras, rebuilt,
+    action: str  # create, replace_function, view_extras, drop, add_column, table_comment, table_access, function_extras, rebuilt,
     #              index_concurrently, rows, delete_rows
     obj: DbObject | None = None
     note: str = ""

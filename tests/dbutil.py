@@ -22,6 +22,7 @@ like PostgREST's login role), schema ``auth`` with ``auth.jwt()``, ``auth.uid()`
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -151,13 +152,21 @@ def reset_cron_db(conn: psycopg.Connection) -> None:
     )
     conn.execute("set lock_timeout = '20s'")
     try:
-        for schema in OWNED_SCHEMAS:
-            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
         has_cron = conn.execute(
             "select exists (select from pg_catalog.pg_extension where extname = 'pg_cron')"
         ).fetchone()[0]
-        if has_cron:
+        if has_cron:  # first, so no refresh job starts while the schemas go
             conn.execute("delete from cron.job")
+        for schema in OWNED_SCHEMAS:
+            for attempt in range(5):  # a job that was already running may hold locks for a moment
+                try:
+                    conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+                    break
+                except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.5)
+        if has_cron:
             conn.execute("delete from cron.job_run_details")
         install_standins(conn)
     finally:

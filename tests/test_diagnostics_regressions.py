@@ -105,3 +105,98 @@ def test_a_broken_property_does_not_hide_its_siblings_problems(tmp_path: Path) -
     assert "E104" in codes  # the misspelt type
     assert "E203" in codes and "E208" in codes  # the sibling's personal data and unsafe format
     assert "E205" not in codes  # examples wait until the properties are sound
+
+
+def test_rejections_retention_defaults_and_is_validated(tmp_path: Path) -> None:
+    """storage.rejections_retention: 90 days when absent; a duration in days, weeks or months,
+    else a positioned error (the counters must never be kept forever by a typo)."""
+    taxonomy = _base(tmp_path)
+    result = _analyse(tmp_path)
+    assert result.ok and result.taxonomy.project.rejections_retention == "90 days"
+    (taxonomy / "project.yaml").write_text(
+        (taxonomy / "project.yaml").read_text(encoding="utf-8") + "storage:\n  rejections_retention: 3 weeks\n",
+        encoding="utf-8")
+    result = _analyse(tmp_path)
+    assert result.ok and result.taxonomy.project.rejections_retention == "3 weeks"
+    _edit(taxonomy / "project.yaml", "rejections_retention: 3 weeks", "rejections_retention: forever")
+    [diag] = _analyse(tmp_path).diagnostics
+    assert diag.code == "E104" and "rejections_retention" in diag.message
+    assert (diag.span.file, diag.span.line) == ("taxonomy/project.yaml", 13)
+
+
+@pytest.mark.parametrize("fmt", ["duration", "time"])
+@pytest.mark.parametrize("in_items", [False, True])
+def test_formats_the_database_cannot_check_are_refused(fmt: str, in_items: bool, tmp_path: Path) -> None:
+    """format duration/time passed the compiler, but the database stored any text for them."""
+    value = f"type: string\n        format: {fmt}\n"
+    if in_items:
+        value = f"type: array\n        maxItems: 2\n        items: {{type: string, format: {fmt}}}\n"
+    _edit(_base(tmp_path) / "events" / "system.yaml", "      request_id:\n",
+          f"      wait_spec:\n        {value}        description: Waiting time as sent.\n"
+          "        required: false\n      request_id:\n")
+    [diag] = _analyse(tmp_path).diagnostics
+    assert diag.code == "E208" and f'format "{fmt}" is not checked by the database' in diag.message
+    assert (diag.span.file, diag.span.line) == ("taxonomy/events/system.yaml", 30)
+    assert "date, date-time, uuid" in (diag.hint or "")
+
+
+def _readers(result: Compilation) -> dict[str, tuple[str, ...]]:
+    return {k.name: result.taxonomy.site_reader_tiers(k.name) for k in result.taxonomy.kpis}
+
+
+def test_site_read_tiers_default_and_overrides(tmp_path: Path) -> None:
+    """Which caller tiers may read site KPIs is decided in the model: the clinic tier and above by
+    default, privacy.site_read_tiers, a KPI's own site_read_tiers; a ratio never more than its KPIs."""
+    taxonomy = _base(tmp_path)
+    result = _analyse(tmp_path)
+    assert result.ok and set(_readers(result).values()) == {("clinic",)}
+    (taxonomy / "project.yaml").write_text(
+        (taxonomy / "project.yaml").read_text(encoding="utf-8").replace(
+            "privacy:\n", "privacy:\n  site_read_tiers: [clinic, practitioner]\n"), encoding="utf-8")
+    _edit(taxonomy / "kpis" / "engagement.yaml", "  - name: weekly_protocol_loggers\n",
+          "  - name: weekly_protocol_loggers\n    site_read_tiers: [practitioner]\n")
+    result = _analyse(tmp_path)
+    assert result.ok, result.errors
+    readers = _readers(result)
+    assert readers["daily_active_actors"] == ("practitioner", "clinic")  # tier order, not list order
+    assert readers["weekly_protocol_loggers"] == ("practitioner",)
+    assert readers["protocol_logging_adoption"] == ("practitioner",)  # its numerator allows no more
+
+
+def test_site_read_tiers_generated_in_every_site_read(tmp_path: Path) -> None:
+    from generator.compiler import compile_taxonomy
+
+    _base(tmp_path)
+    result = compile_taxonomy(tmp_path / "taxonomy")
+    assert result.ok
+    sql = result.files["supabase/schemas/60_kpis.sql"]
+    check = "((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])"
+    ratios = sum(k.type == "ratio" for k in result.taxonomy.kpis)
+    stored = len(result.taxonomy.kpis) - ratios
+    # for_caller and _between of each stored KPI, the view and _between of each ratio
+    assert sql.count("and " + check) + sql.count("where " + check) == 2 * stored + 2 * ratios
+
+
+@pytest.mark.parametrize("value, line, code", [
+    ("[clinic, doctor]", 8, "E202"),  # unknown tier
+    ("[system]", 8, "E202"),  # not a caller tier
+])
+def test_project_site_read_tiers_must_be_caller_tiers(value: str, line: int, code: str, tmp_path: Path) -> None:
+    taxonomy = _base(tmp_path)
+    _edit(taxonomy / "project.yaml", "privacy:\n", f"privacy:\n  site_read_tiers: {value}\n")
+    [diag] = _analyse(tmp_path).diagnostics
+    assert diag.code == code and "site_read_tiers" in diag.message
+    assert (diag.span.file, diag.span.line) == ("taxonomy/project.yaml", line)
+
+
+def test_kpi_site_read_tiers_are_checked(tmp_path: Path) -> None:
+    taxonomy = _base(tmp_path)
+    _edit(taxonomy / "kpis" / "engagement.yaml", "  - name: daily_active_actors\n",
+          "  - name: daily_active_actors\n    site_read_tiers: [clinic, clinc]\n")
+    _edit(taxonomy / "kpis" / "engagement.yaml", "  - name: protocol_logging_adoption\n",
+          "  - name: protocol_logging_adoption\n    site_read_tiers: [consumer]\n")
+    diags = sorted(_analyse(tmp_path).diagnostics, key=lambda d: d.span.line)
+    assert [(d.code, d.span.line) for d in diags] == [("E301", 3), ("E315", 36), ("E315", 36)]
+    assert '"clinc"' in diags[0].message and "clinic" in (diags[0].hint or "")
+    assert 'not its numerator "weekly_protocol_loggers"' in diags[1].message
+    assert 'not its denominator "weekly_active_practitioners"' in diags[2].message

@@ -34,7 +34,10 @@ from .bodies import body
 from .payload_checks import RFC3339, UUID, event_checks
 
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
-EVENT_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+#: roles besides the migrating one that create objects on Supabase (migrations and the SQL editor
+#: run as postgres, platform code as supabase_admin): their default privileges in our schemas are
+#: revoked from the API roles when they exist
+CREATOR_ROLES = ("postgres", "supabase_admin")
 
 SERVICE = ("service_role",)
 SERVICE_ALL = (Grant("all", SERVICE),)
@@ -104,11 +107,14 @@ def _schemas(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
         # usage is needed to call the narrowly granted definer functions; no table here is granted to API roles
         Schema(n.priv, literal(f"{name}: analytics storage and definer code; never granted to API roles"),
                n.ingest_roles, group=g),
-        Statement("default_privileges", "\n".join([
-            f"alter default privileges in schema {n.pub} revoke execute on functions from public;",
-            f"alter default privileges in schema {n.priv} revoke execute on functions from public;",
-            f"alter default privileges in schema {n.priv} revoke all on tables from public"]),
-            "nothing in either schema is reachable by default: every grant is explicit", group=g),
+        # Supabase's guide for custom schemas grants ALL on new tables, sequences and functions to the
+        # API roles; such defaults belong to the role that creates the objects, so they are revoked for
+        # the migrating role and for each creating role that exists and that it may act for (others are
+        # skipped, so this also applies without Supabase). PostgreSQL's own EXECUTE-to-PUBLIC on new
+        # functions cannot be revoked per schema: every generated function revokes it itself.
+        Statement("default_privileges", body("default_privileges", creator_roles=[
+            {"ident": ident(r), "literal": literal(r)} for r in CREATOR_ROLES], **n.context()),
+            "nothing created here later is reachable by default: every grant is explicit", group=g),
     ]
 
 
@@ -254,7 +260,7 @@ def _ingest(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     g = "50_ingest"
     project = taxonomy.project
     ctx = dict(n.context(), envelope_keys=text_array(ENVELOPE_KEYS), uuid_pattern=literal(UUID),
-               rfc3339_pattern=literal(RFC3339), event_id_pattern=literal(EVENT_ID_PATTERN),
+               rfc3339_pattern=literal(RFC3339),
                max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
                max_past=interval(project.max_past), max_future=interval(project.max_future))
     ingest = (Grant("execute", n.ingest_roles),)
@@ -270,7 +276,11 @@ def _ingest(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     version = Function(n.pub, "plan_version", (), "text", f"  select {literal(plan_version(taxonomy))}::text;",
                        volatility="immutable", comment=literal("The tracking plan version the database accepts."),
                        grants=(Grant("execute", n.api_roles + SERVICE),), group=g)
-    return [private, public, version]
+    # Counters written before only taxonomy names were kept: fold any other event id or field into
+    # '<unknown>' (a no-op once done; counts are kept).
+    scrub = Statement("fold_rejection_names", body("fold_rejection_names", **n.context()),
+                      "rejection counters keep only names the taxonomy knows", group=g)
+    return [private, public, version, scrub]
 
 
 def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
@@ -287,6 +297,11 @@ def core_jobs(taxonomy: Taxonomy, extra_jobs: list[CronJob]) -> list[CronJob]:
         CronJob(literal(prefix + "purge_event_keys"), literal("43 3 * * *"),
                 literal(f"delete from {priv}.event_keys where occurred_at < now() - ({keep_keys})"),
                 "forget idempotency keys of events too old to be accepted again", group=g),
+        CronJob(literal(prefix + "purge_rejections"), literal("29 3 * * *"),
+                literal(f"delete from {priv}.rejections where day < "
+                        f"((now() at time zone 'UTC') - {interval(project.rejections_retention)})::date"),
+                f"keep {project.rejections_retention} of rejection counters (storage.rejections_retention)",
+                group=g),
     ]
     purge_name = prefix + "purge_cron_history"
     names = sorted([job.name for job in jobs + list(extra_jobs)] + [literal(purge_name)])

@@ -272,6 +272,12 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
 
 
 @pytest.fixture(scope="session")
+def catalog_of():
+    """``kpi_catalog_of``, for tests that compile a taxonomy of their own."""
+    return kpi_catalog_of
+
+
+@pytest.fixture(scope="session")
 def kpi_catalog(compiled: Compilation) -> KpiCatalog:
     catalog = kpi_catalog_of(compiled.taxonomy)
     assert catalog.kpis and catalog.stored, "the taxonomy defines no KPI: nothing to check"

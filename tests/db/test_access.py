@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import dbutil
 import psycopg
 import pytest
 from dbutil import LOGIN_ROLE, as_caller, claims
@@ -40,6 +41,12 @@ CALLERS: dict[str, tuple[str, dict]] = {
     "authenticated_site_a": ("authenticated", claims(SITE_A, "practitioner", USER_A)),
     "authenticated_site_b": ("authenticated", claims(SITE_B, "clinic", USER_B)),
     "authenticated_network": ("authenticated", claims(SITE_N, "network", USER_N, NETWORK)),
+    # reach the same objects as every authenticated caller; the site reads return them no rows
+    # (privacy.site_read_tiers; rows per tier are checked in test_kpi_access.py)
+    "authenticated_consumer": ("authenticated", claims(SITE_A, "consumer", USER_A)),
+    "authenticated_malformed_claims": ("authenticated", {
+        "sub": "user-42", "role": "authenticated",
+        "app_metadata": {"site_id": {"id": 1}, "tier": ["clinic"], "network_id": 7}}),
     "service_role": ("service_role", {"role": "service_role"}),
 }
 
@@ -294,6 +301,65 @@ def test_kpi_reads_and_rpc_calls(any_db, login, kpi_catalog, caller):
         check(f"select {priv}.kpi_funnel_depth('{{1}}', array[now()], 1, 2, interval '1 day', 'ordered')",
               role == "service_role")
     assert not wrong, "\n" + "\n".join(wrong)
+
+
+#: the roles that create objects on Supabase (migrations and the SQL editor run as postgres;
+#: platform code as supabase_admin); the cluster's superuser is postgres
+CREATORS = ("postgres", "supabase_admin")
+
+
+def _supabase_defaults_for(role: str) -> str:
+    """Supabase's custom-schema default grants (dbutil.SUPABASE_DEFAULTS) made for ``role``."""
+    return dbutil.SUPABASE_DEFAULTS.replace("alter default privileges in schema",
+                                            f"alter default privileges for role {role} in schema")
+
+
+def test_objects_created_later_in_our_schemas_are_not_open_to_api_roles(cron_db, migrate):
+    """With Supabase's default grants in place for every creating role before migrating (as its
+    custom-schema guide has a project do), a table, view, sequence or function that postgres or
+    supabase_admin creates in analytics or analytics_private afterwards is granted to neither anon
+    nor authenticated. (EXECUTE to PUBLIC on new functions is PostgreSQL's built-in default, which
+    a per-schema default cannot take away: it is checked to be the only way in.)"""
+    cron_db.execute("do $$ begin if not exists (select from pg_roles where rolname = 'supabase_admin') then"
+                    " create role supabase_admin nologin; end if; end $$")
+    for role in CREATORS:
+        cron_db.execute(_supabase_defaults_for(role))
+    migrate(cron_db)
+    cron_db.execute("grant create on schema analytics, analytics_private to supabase_admin")
+    made = []
+    for role in CREATORS:
+        cron_db.execute(f"set role {role}")
+        try:
+            for schema in ("analytics", "analytics_private"):
+                name = f"{schema}.later_{role}"
+                cron_db.execute(f"create table {name}_t (id int)")
+                cron_db.execute(f"create view {name}_v as select 1 as n")
+                cron_db.execute(f"create sequence {name}_s")
+                cron_db.execute(f"create function {name}_f() returns int language sql security definer"
+                                " set search_path = '' as 'select 1'")
+                made.append(name)
+        finally:
+            cron_db.execute("reset role")
+    wrong = []
+    for name in made:
+        for api_role in ("anon", "authenticated"):
+            for suffix, check in (("_t", "has_table_privilege(%s, %s, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')"),
+                                  ("_v", "has_table_privilege(%s, %s, 'SELECT, INSERT, UPDATE, DELETE')"),
+                                  ("_s", "has_sequence_privilege(%s, %s, 'USAGE, SELECT, UPDATE')")):
+                if cron_db.execute(f"select {check}", (api_role, name + suffix)).fetchone()[0]:
+                    wrong.append(f"{api_role} has privileges on {name + suffix}")
+            explicit = cron_db.execute(
+                "select count(*) from pg_proc p, aclexplode(p.proacl) a"
+                " where p.oid = %s::regprocedure and a.grantee = %s::regrole",
+                (name + "_f()", api_role)).fetchone()[0]
+            if explicit:
+                wrong.append(f"{api_role} is granted EXECUTE on {name}_f()")
+        public_only = cron_db.execute(
+            "select array_agg(a.grantee::regrole::text order by 1) from pg_proc p, aclexplode(p.proacl) a"
+            " where p.oid = %s::regprocedure and a.privilege_type = 'EXECUTE'", (name + "_f()",)).fetchone()[0]
+        if not set(public_only) <= {"-", "postgres", "supabase_admin", "service_role"}:
+            wrong.append(f"{name}_f(): EXECUTE granted to {public_only}")
+    assert wrong == []
 
 
 def test_anon_reads_the_reference_tables(any_db, login, compiled):

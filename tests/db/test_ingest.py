@@ -30,7 +30,7 @@ from psycopg.types.json import Jsonb
 pytestmark = pytest.mark.db
 
 SQL_INJECTION = "'; drop table analytics_private.events; --"
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+PERSON_KEY = "jane_doe_dob_19800101_mrn_4471"
 
 
 def now_iso(delta: timedelta = timedelta(0)) -> str:
@@ -143,6 +143,13 @@ BAD_EVENTS: dict[str, Bad] = {
                              secret=SQL_INJECTION),
     "sql_as_key": Bad(lambda ex: event(PL, {**ex[PL], SQL_INJECTION: 1}), "unknown_property",
                       SQL_INJECTION, secret=SQL_INJECTION),
+    # names the caller chooses are answered back but never stored: they can spell out a person
+    "person_as_unknown_key": Bad(lambda ex: event(PL, {**ex[PL], PERSON_KEY: 1}), "unknown_property",
+                                 PERSON_KEY, secret="jane_doe"),
+    "person_as_unknown_event": Bad(lambda ex: event("practitioner." + PERSON_KEY, dict(ex[PL])),
+                                   "unknown_event", secret="jane_doe"),
+    "person_as_envelope_field": Bad(_env(PL, **{PERSON_KEY: "x"}), "unknown_envelope_field", PERSON_KEY,
+                                    secret="jane_doe"),
     "bad_pattern": Bad(_with("system.error_occurred", app_version="99.99.99.99"), "bad_pattern",
                        "app_version", secret="99.99.99.99"),
     "bad_uuid_format": Bad(_with(PL, protocol_id="not-a-uuid-zz"), "bad_format", "protocol_id",
@@ -198,7 +205,7 @@ BAD_EVENTS: dict[str, Bad] = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_EVENTS))
-def test_bad_event_is_rejected_between_two_good_ones(db, api, send, examples, case):
+def test_bad_event_is_rejected_between_two_good_ones(db, api, send, examples, compiled, case):
     bad = BAD_EVENTS[case]
     site, sub = uuid.uuid4(), uuid.uuid4()
     good1 = event(PL, dict(examples[PL]))
@@ -237,12 +244,16 @@ def test_bad_event_is_rejected_between_two_good_ones(db, api, send, examples, ca
     assert len(rows) == 1, rows
     reason, field, count, event_id, row_text = rows[0]
     assert (reason, count) == (bad.reason, 1)
+    # only names the taxonomy knows are kept: the event id, a property of that event; else a marker
+    sent_event = item.get("event_id") if isinstance(item, dict) else None
+    known = next((e for e in compiled.taxonomy.events if e.id == sent_event), None)
+    # (an envelope problem is found before the event id is looked up: then it is the marker too)
+    assert event_id in ({known.id, "<unknown>"} if known else {"<unknown>"})
     sent_field = rejected.get("field")
     if sent_field is None:
         assert field == ""
     else:
-        assert field == (sent_field if NAME_RE.match(sent_field) else "<invalid>")
-    assert event_id == "<invalid>" or re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", event_id)
+        assert field == (sent_field if known and known.property(sent_field) else "<unknown>")
     if bad.secret is not None:
         assert bad.secret not in row_text
         leaked = db.execute(
@@ -278,6 +289,46 @@ def test_rejections_are_counted_not_listed(db, api, send, examples):
     assert rows == [(PL, "bad_enum", "visit_mode", 7)]
 
 
+def test_rejection_counters_are_purged_after_the_retention(db, compiled):
+    """The daily pg_cron job deletes counters older than storage.rejections_retention (run here
+    by executing its command, as pg_cron would); younger days stay."""
+    retention = compiled.taxonomy.project.rejections_retention
+    site = uuid.uuid4()
+    today = db.execute("select (now() at time zone 'UTC')::date").fetchone()[0]
+    cutoff = db.execute("select ((now() at time zone 'UTC') - %s::interval)::date", (retention,)).fetchone()[0]
+    days = [cutoff - timedelta(days=400), cutoff - timedelta(days=1), cutoff, today]
+    for day in days:
+        db.execute("insert into analytics_private.rejections (day, site_id, event_id, reason, rejected)"
+                   " values (%s, %s, '<unknown>', 'unknown_event', 1)", (day, site))
+    [command] = db.execute(
+        "select command from cron.job where jobname = 'analytics_purge_rejections'").fetchone()
+    assert retention in command
+    db.execute(command)
+    kept = [r[0] for r in db.execute(
+        "select day from analytics_private.rejections where site_id = %s order by day", (site,))]
+    assert kept == [cutoff, today]
+
+
+def test_migration_folds_stored_caller_names_into_the_marker(db, sql_files):
+    """Counters written before only taxonomy names were kept are rewritten by the next migration:
+    the names are gone, the counts stay."""
+    site = uuid.uuid4()
+    rows = [("practitioner.jane_doe_mrn_4471", "unknown_event", "", 2),
+            ("<invalid>", "not_an_object", "", 1),
+            (PL, "unknown_property", PERSON_KEY, 3),
+            (PL, "unknown_property", "<invalid>", 1),
+            (PL, "bad_enum", "visit_mode", 5)]
+    for event_id, reason, field, n in rows:
+        db.execute("insert into analytics_private.rejections (day, site_id, event_id, reason, field, rejected)"
+                   " values (current_date, %s, %s, %s, %s, %s)", (site, event_id, reason, field, n))
+    [ingest] = [p for p in sql_files.schemas if p.name == "50_ingest.sql"]
+    db.execute(ingest.read_text(encoding="utf-8").encode())
+    got = db.execute("select event_id, reason, field, rejected from analytics_private.rejections"
+                     " where site_id = %s order by 1, 2, 3", (site,)).fetchall()
+    assert got == sorted([("<unknown>", "not_an_object", "", 1), ("<unknown>", "unknown_event", "", 2),
+                          (PL, "bad_enum", "visit_mode", 5), (PL, "unknown_property", "<unknown>", 4)])
+
+
 # --------------------------------------------------------------------------- #
 # 4b. Batch-level rejections
 # --------------------------------------------------------------------------- #
@@ -286,12 +337,6 @@ def test_rejections_are_counted_not_listed(db, api, send, examples):
 def _no_site(site, sub):
     return {"sub": str(sub), "role": "authenticated", "aud": "authenticated",
             "app_metadata": {"tier": "practitioner"}}
-
-
-def _site_not_uuid(site, sub):
-    c = claims(site, "practitioner", sub)
-    c["app_metadata"]["site_id"] = "site-42"
-    return c
 
 
 def _site_only_in_user_metadata(site, sub):
@@ -324,26 +369,57 @@ def _no_sub(site, sub):
     return c
 
 
-def _sub_not_uuid(site, sub):
-    c = claims(site, "practitioner", sub)
-    c["sub"] = "user-42"
-    return c
+def _set(path: str, value: Any):
+    """Claims of a practitioner at the site, with the claim at ``path`` (dotted) replaced."""
+
+    def make(site, sub):
+        c = claims(site, "practitioner", sub)
+        *parents, last = path.split(".")
+        node = c
+        for key in parents:
+            node = node[key]
+        node[last] = value
+        return c
+
+    return make
 
 
 BATCH_LEVEL = {
     "no_site_claim": (_no_site, "missing_site"),
-    "site_not_a_uuid": (_site_not_uuid, "missing_site"),
+    "site_not_a_uuid": (_set("app_metadata.site_id", "site-42"), "missing_site"),
+    "site_a_number": (_set("app_metadata.site_id", 42), "missing_site"),
+    "site_an_object": (_set("app_metadata.site_id", {"id": "x"}), "missing_site"),
+    "site_a_list": (_set("app_metadata.site_id", [str(uuid.uuid4())]), "missing_site"),
     "site_only_in_user_metadata": (_site_only_in_user_metadata, "missing_site"),
+    "app_metadata_a_string": (_set("app_metadata", "site"), "missing_site"),
+    "app_metadata_a_list": (_set("app_metadata", [{"site_id": str(uuid.uuid4())}]), "missing_site"),
+    "claims_a_list": (lambda site, sub: [claims(site, "practitioner", sub)], "missing_site"),
+    "claims_a_string": (lambda site, sub: "jwt", "missing_site"),
     "unknown_caller_tier": (_tier("platinum"), "unknown_caller_tier"),
     "system_is_not_a_caller_tier": (_tier("system"), "unknown_caller_tier"),
     "no_tier_claim": (_tier(None), "unknown_caller_tier"),
+    "tier_a_number": (_tier(3), "unknown_caller_tier"),
+    "tier_an_object": (_tier({"name": "practitioner"}), "unknown_caller_tier"),
+    "tier_a_list": (_tier(["practitioner"]), "unknown_caller_tier"),
     "tier_only_in_user_metadata": (_tier_only_in_user_metadata, "unknown_caller_tier"),
     "no_sub": (_no_sub, "missing_actor"),
+    # auth.uid() casts sub to uuid: any other sub raised SQLSTATE 22P02 and failed the call
+    "sub_not_a_uuid": (_set("sub", "user-42"), "missing_actor"),
+    "sub_empty": (_set("sub", ""), "missing_actor"),
+    "sub_a_number": (_set("sub", 42), "missing_actor"),
+    "sub_an_object": (_set("sub", {"id": str(uuid.uuid4())}), "missing_actor"),
+    "sub_sql": (_set("sub", SQL_INJECTION), "missing_actor"),
+    # no network claim is fine (the events count in no network view); a malformed one is refused
+    "network_not_a_uuid": (_set("app_metadata.network_id", "net-42"), "bad_network_claim"),
+    "network_a_number": (_set("app_metadata.network_id", 7), "bad_network_claim"),
+    "network_an_object": (_set("app_metadata.network_id", {"id": str(uuid.uuid4())}), "bad_network_claim"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BATCH_LEVEL))
 def test_batch_level_rejection(db, api, send, examples, case):
+    """Every missing or malformed claim gives one rejection per event with the claim's reason
+    (and a counter), never an error, and stores nothing."""
     make_claims, reason = BATCH_LEVEL[case]
     site, sub = uuid.uuid4(), uuid.uuid4()
     batch = [event(PL, dict(examples[PL])), event("system.screen_loaded", dict(examples["system.screen_loaded"]))]
@@ -355,41 +431,69 @@ def test_batch_level_rejection(db, api, send, examples, case):
         "select count(*) from analytics_private.event_keys where idempotency_key = any(%s::uuid[])",
         ([b["idempotency_key"] for b in batch],),
     ).fetchone()[0] == 0
+    if reason != "missing_site":  # the counter carries the site; without one it is counted under null
+        assert db.execute(
+            "select event_id, reason, field, rejected from analytics_private.rejections where site_id = %s",
+            (site,),
+        ).fetchall() == [("<unknown>", reason, "", 2)]
 
 
-def test_sub_that_is_not_a_uuid_is_an_error_or_a_rejection(db, api, send, examples):
-    """auth.uid() casts sub to uuid; Supabase subs always are uuids. Whatever
-    happens, nothing is stored."""
-    site, sub = uuid.uuid4(), uuid.uuid4()
-    try:
-        result = send(api, _sub_not_uuid(site, sub), [event(PL, dict(examples[PL]))])
-    except psycopg.Error:
-        result = None
-    if result is not None:
-        assert result[0]["status"] == "rejected"
-    assert count_site_events(db, site) == 0
+def test_claims_that_are_not_json_are_a_rejection_not_an_error(db, api, examples):
+    """PostgREST always sets valid JSON, but nothing a request carries may fail the call."""
+    with as_caller(api, "authenticated", None) as cur:
+        cur.execute("select pg_catalog.set_config('request.jwt.claims', '{\"sub\": ', true)")
+        result = cur.execute("select analytics.track_events(%s::jsonb)",
+                             (json.dumps([event(PL, dict(examples[PL]))]),)).fetchone()[0]
+    assert result == [{"index": 0, "status": "rejected", "reason": "missing_site"}]
 
 
-def test_batch_larger_than_max_batch_size(db, api, send, examples, compiled):
+def _batch_error(api, caller_claims, argument: str, *, role: str = "authenticated") -> psycopg.Error:
+    with pytest.raises(psycopg.Error) as caught:
+        with as_caller(api, role, caller_claims) as cur:
+            cur.execute("select analytics.track_events(%s::jsonb)", (argument,))
+    return caught.value
+
+
+def test_batch_larger_than_max_batch_size_is_refused_whole(db, api, send, examples, compiled):
+    """An over-limit batch is one documented error (SQLSTATE PT413: PostgREST answers HTTP 413,
+    which clients do not retry), not one rejection per element; exactly the limit is accepted."""
     limit = compiled.taxonomy.project.max_batch_size
     site, sub = uuid.uuid4(), uuid.uuid4()
     batch = [event("system.screen_loaded", dict(examples["system.screen_loaded"])) for _ in range(limit + 1)]
-    result = send(api, claims(site, "practitioner", sub), batch)
-    assert len(result) == limit + 1
-    assert {(r["status"], r["reason"]) for r in result} == {("rejected", "batch_too_large")}
+    error = _batch_error(api, claims(site, "practitioner", sub), json.dumps(batch))
+    assert error.sqlstate == "PT413"
+    assert error.diag.message_primary == "batch_too_large"
+    assert error.diag.message_detail == f"the batch has {limit + 1} events, the limit is {limit}"
     assert count_site_events(db, site) == 0
+    assert db.execute("select count(*) from analytics_private.rejections where site_id = %s",
+                      (site,)).fetchone()[0] == 0
     # exactly max_batch_size is fine
     result = send(api, claims(site, "practitioner", sub), batch[:limit])
     assert {r["status"] for r in result} == {"accepted"}
     assert count_site_events(db, site) == limit
 
 
+def test_a_million_element_batch_is_refused_before_its_elements_are_read(db, api, compiled):
+    """The length check comes first: no claims are needed to be refused, no element is looked at
+    (each element here would be rejected by itself), nothing is counted. Its speed is not asserted."""
+    limit = compiled.taxonomy.project.max_batch_size
+    before = db.execute("select coalesce(sum(rejected), 0) from analytics_private.rejections").fetchone()[0]
+    with pytest.raises(psycopg.Error) as caught:
+        with as_caller(api, "authenticated", {"role": "authenticated"}) as cur:
+            cur.execute("select analytics.track_events((select jsonb_agg(g) from generate_series(1, 1000000) as g))")
+    error = caught.value
+    assert (error.sqlstate, error.diag.message_primary) == ("PT413", "batch_too_large")
+    assert error.diag.message_detail == f"the batch has 1000000 events, the limit is {limit}"
+    assert db.execute("select coalesce(sum(rejected), 0) from analytics_private.rejections").fetchone()[0] == before
+
+
 @pytest.mark.parametrize("argument", ['{"event_id": "x"}', '"events"', "42", "null", None])
-def test_non_array_argument_raises(db, api, send, argument):
+def test_non_array_argument_is_a_batch_error(db, api, argument):
     site, sub = uuid.uuid4(), uuid.uuid4()
-    with pytest.raises(errors.InvalidParameterValue, match="JSON array"):
-        with as_caller(api, "authenticated", claims(site, "practitioner", sub)) as cur:
-            cur.execute("select analytics.track_events(%s::jsonb)", (argument,))
+    error = _batch_error(api, claims(site, "practitioner", sub), argument)
+    assert isinstance(error, errors.InvalidParameterValue)  # SQLSTATE 22023: HTTP 400 from PostgREST
+    assert error.diag.message_primary == "batch_not_an_array"
+    assert "expects a JSON array of events" in error.diag.message_detail
 
 
 def test_empty_batch(db, api, send):
@@ -772,3 +876,156 @@ def test_event_types_hold_the_generated_json_schemas(db, compiled):
 def test_payload_problem_unknown_event(db):
     assert db.execute("select analytics_private.payload_problem('zz.nothing_here', '{}')").fetchone()[0] \
         == "unknown_event"
+
+
+# --------------------------------------------------------------------------- #
+# 5b. Parity for every type and format the compiler allows (not only those the
+#     real taxonomy happens to use): a synthetic event with one property per
+#     type, keyword and format, compiled by the real compiler, its SQL checks
+#     applied in a scratch schema and compared with the JSON Schema validator.
+# --------------------------------------------------------------------------- #
+
+#: (valid values, invalid values) per string format the compiler allows. A format added to
+#: generator.payload.SAFE_FORMATS without cases here fails test_parity_covers_every_type_and_format.
+FORMAT_CASES: dict[str, tuple[list[str], list[str]]] = {
+    "date": (
+        ["2024-02-29", "1999-12-31", "0001-01-01", "9999-12-31"],
+        ["2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "24-01-01", "0000-01-01",
+         "2024-01-01T00:00:00Z", " 2024-01-01", "2024/01/01", "20240101", "jane doe", ""],
+    ),
+    "date-time": (
+        ["2024-02-29T23:59:59Z", "2024-01-01t00:00:00z", "2024-01-01T00:00:00.123456+05:30",
+         "2024-01-01T00:00:00-23:59", "2024-01-01T00:00:00+16:00", "1999-12-31T12:00:00.5Z"],
+        ["2024-01-01 00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T23:59:60Z", "2024-02-30T00:00:00Z",
+         "2024-01-01T00:00:00", "2024-01-01T00:00Z", "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+0100",
+         "0000-01-01T00:00:00Z", "2024-01-01", "2024-01-01T00:00:00.Z", "jane doe", ""],
+    ),
+    "uuid": (
+        ["0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2f", "0B7C6F5E-3A2D-4C1B-9E8F-7A6B5C4D3E2F",
+         "00000000-0000-0000-0000-000000000000"],
+        ["0b7c6f5e3a2d4c1b9e8f7a6b5c4d3e2f", "{0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2f}",
+         "urn:uuid:0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2f", "0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2g",
+         "0b7c6f5e-3a2d-4c1b-9e8f-7a6b5c4d3e2", "jane doe", ""],
+    ),
+}
+
+#: property name -> (definition, valid values, invalid values); every type and keyword of the
+#: events schema, every allowed format, alone and as array items
+_SCALARS: dict[str, tuple[dict, list, list]] = {
+    "flag": ({"type": "boolean"}, [True, False], ["true", 0, 1, None, [], {}]),
+    "whole": ({"type": "integer", "minimum": -5, "maximum": 5},
+              [-5, 0, 5, 3.0, -0.0], [-6, 6, 1.5, True, "1", None, 1e300]),
+    "whole_exclusive": ({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10},
+                        [1, 9], [0, 10, -1]),
+    "whole_step": ({"type": "integer", "minimum": 0, "maximum": 100, "multipleOf": 5},
+                   [0, 5, 100], [3, 101, 7]),
+    "amount": ({"type": "number", "minimum": 0, "maximum": 1.5},
+               [0, 1.5, 0.25, 1, 1e-9], [-0.001, 1.5001, "0.5", None, True, 1e300]),
+    "amount_exclusive": ({"type": "number", "exclusiveMinimum": -1, "exclusiveMaximum": 1},
+                         [0, -0.999, 0.999], [-1, 1, 2]),
+    "amount_step": ({"type": "number", "minimum": 0, "maximum": 10, "multipleOf": 0.5},
+                    [0, 0.5, 9.5, 10], [0.25, 10.5]),
+    "choice": ({"type": "string", "enum": ["alpha", "beta_2"]},
+               ["alpha", "beta_2"], ["Alpha", "gamma", "", 1, None, ["alpha"]]),
+    "code": ({"type": "string", "pattern": "^[a-z]{2}-[0-9]{3}$"},
+             ["ab-123", "zz-000"], ["AB-123", "ab-1234", "ab123", "", 12]),
+    "code_sized": ({"type": "string", "pattern": "^[a-z]+$", "minLength": 2, "maxLength": 4},
+                   ["ab", "abcd"], ["a", "abcde", "AB"]),
+}
+for _format, (_good, _bad) in FORMAT_CASES.items():
+    _SCALARS["format_" + _format.replace("-", "_")] = ({"type": "string", "format": _format}, _good, _bad + [7, None])
+
+_ARRAYS: dict[str, tuple[dict, list, list]] = {}
+for _name, (_definition, _good, _bad) in _SCALARS.items():
+    _ARRAYS["list_of_" + _name] = (
+        {"type": "array", "items": _definition, "minItems": 1, "maxItems": 3},
+        [[v] for v in _good[:3]] + [_good[:3]],
+        [[v] for v in _bad] + [[], (_good * 4)[:4], _good[0]],
+    )
+_ARRAYS["list_unique"] = ({"type": "array", "items": {"type": "string", "enum": ["x", "y", "z"]},
+                           "maxItems": 3, "uniqueItems": True},
+                          [[], ["x"], ["x", "y", "z"]], [["x", "x"], ["y", "z", "y"], ["w"]])
+PARITY_PROPERTIES = {**_SCALARS, **_ARRAYS}
+
+
+def _parity_taxonomy(root: Path) -> Path:
+    import yaml
+
+    props = {}
+    for name, (definition, _good, _bad) in PARITY_PROPERTIES.items():
+        props[name] = dict(definition, description=f"Parity check of {name}.", required=False)
+    example = {name: good[0] for name, (_d, good, _b) in PARITY_PROPERTIES.items()}
+    files = {
+        "project.yaml": {"project": "parity", "description": "Every type and format the compiler allows.",
+                         "schemas": {"public": "parity_pub", "private": "parity_priv"}},
+        "tiers.yaml": {"tiers": [{"name": "consumer", "description": "The only caller tier here."}]},
+        "events/consumer.yaml": {"tier": "consumer", "events": {"consumer.parity_checked": {
+            "description": "Carries one property of every allowed shape.", "owner": "platform",
+            "properties": props, "examples": [example]}}},
+    }
+    for rel, data in files.items():
+        path = root / "taxonomy" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
+    return root / "taxonomy"
+
+
+@pytest.fixture(scope="module")
+def parity_all(_shared_state, tmp_path_factory):
+    """(compiled taxonomy, JSON Schema, [(property, value, sql problem)]) for every case."""
+    from generator.compiler import compile_taxonomy
+
+    result = compile_taxonomy(_parity_taxonomy(tmp_path_factory.mktemp("parity")))
+    assert result.ok, "\n".join(str(d) for d in result.errors)
+    schema = json.loads(result.files["jsonschema/consumer.parity_checked.json"])
+    db = _shared_state.ensure()
+    cases = [(name, value, valid) for name, (_d, good, bad) in PARITY_PROPERTIES.items()
+             for valid, values in ((True, good), (False, bad)) for value in values]
+    db.execute("create schema parity_priv")
+    try:
+        db.execute(result.files["supabase/schemas/40_payload_checks.sql"].encode())
+        got = db.execute(
+            "select t.n, parity_priv.payload_problem('consumer.parity_checked', t.p)"
+            " from unnest(%s::jsonb[]) with ordinality as t (p, n) order by t.n",
+            ([Jsonb({name: value}) for name, value, _ in cases],),
+        ).fetchall()
+    finally:
+        db.execute("drop schema parity_priv cascade")
+    return result, schema, [(*case, problem) for case, (_, problem) in zip(cases, got, strict=True)]
+
+
+def test_parity_covers_every_type_and_format(parity_all):
+    from generator.payload import SAFE_FORMATS
+    from generator.validate import taxonomy_schema
+
+    result, _, _ = parity_all
+    [event] = result.taxonomy.events
+    values = [p.value for p in event.properties]
+    types = set(taxonomy_schema("events")["$defs"]["property"]["properties"]["type"]["enum"])
+    assert {v.type for v in values} == types
+    item_types = set(taxonomy_schema("events")["$defs"]["item"]["properties"]["type"]["enum"]) - {"array"}
+    assert {v.items.type for v in values if v.type == "array"} == item_types  # arrays of arrays: E212
+    assert set(FORMAT_CASES) == set(SAFE_FORMATS)
+    assert {v.format for v in values if v.format} == set(SAFE_FORMATS)
+    assert {v.items.format for v in values if v.type == "array" and v.items.format} == set(SAFE_FORMATS)
+    keywords = {k for v in values for k, x in vars(v).items() if x not in (None, False)}
+    keywords |= {k for v in values if v.items for k, x in vars(v.items).items() if x not in (None, False)}
+    assert keywords >= {"type", "enum", "pattern", "format", "min_length", "max_length", "minimum", "maximum",
+                        "exclusive_minimum", "exclusive_maximum", "multiple_of", "items", "min_items",
+                        "max_items", "unique_items"}
+
+
+def test_sql_payload_check_agrees_with_json_schema_for_every_type_and_format(parity_all):
+    _, schema, results = parity_all
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    wrong = []
+    assert len(results) > 300
+    for name, value, expected_valid, problem in results:
+        json_valid = validator.is_valid({name: value})
+        if json_valid != expected_valid:
+            wrong.append(f"{name}={value!r}: jsonschema valid={json_valid}, the case says {expected_valid}")
+        if (problem is None) != json_valid:
+            wrong.append(f"{name}={value!r}: payload_problem={problem!r}, jsonschema valid={json_valid}")
+        elif problem is not None and not problem.endswith(":" + name):
+            wrong.append(f"{name}={value!r}: payload_problem={problem!r} names another field")
+    assert wrong == []

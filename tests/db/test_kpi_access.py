@@ -10,9 +10,12 @@ shown. Then every refresh function runs (as the superuser, bases before rolling
 windows). Callers, as PostgREST makes them (dbutil.as_caller):
 
 - anon: reaches no KPI view, network view or KPI function at all;
-- authenticated at site A (practitioner tier), at site B (clinic tier), and a
-  network-tier caller: read every analytics.kpi_* view and kpi_*_between function,
-  and see exactly their own site's rows; read the network views, which return rows
+- authenticated at site A and site B (clinic tier) and a network-tier caller: read
+  every analytics.kpi_* view and kpi_*_between function, and see exactly their own
+  site's rows; callers of a tier the KPI's site_read_tiers does not name (consumers
+  and practitioners by default, no tier, an unknown one) get no rows from the same
+  reads (Taxonomy.site_reader_tiers, checked per tier and per KPI); read the network
+  views, which return rows
   only to the network reader tiers (Taxonomy.network_reader_tiers) and to
   service_role, zero rows to everyone else, and then only the cells of the network
   in the caller's app_metadata.network_id claim (two networks here, plus one site
@@ -29,10 +32,11 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
-from dbutil import as_caller, claims, insert_events
+from dbutil import LOGIN_ROLE, as_caller, claims, insert_events
 from psycopg import errors, sql
 
 pytestmark = pytest.mark.db
@@ -120,7 +124,7 @@ def world(db, compiled, kpi_catalog) -> World:
 def caller(world: World, who: str) -> tuple[str, dict | None]:
     return {
         "anon": ("anon", {"role": "anon"}),
-        "site_a": ("authenticated", claims(world.site_a, "practitioner", uuid.uuid4())),
+        "site_a": ("authenticated", claims(world.site_a, "clinic", uuid.uuid4())),
         "site_b": ("authenticated", claims(world.site_b, "clinic", uuid.uuid4())),
         "network": ("authenticated", claims(world.site_n, "network", uuid.uuid4(), world.net_a)),
         "network_b": ("authenticated", claims(world.sites_b[0], "network", uuid.uuid4(), world.net_b)),
@@ -241,7 +245,7 @@ def test_kpi_views_show_exactly_the_callers_own_site(db, api, world, kpi_catalog
 
 
 def test_user_metadata_does_not_move_the_caller_to_another_site(db, api, world, kpi_catalog):
-    spoof = claims(world.site_a, "practitioner", uuid.uuid4(),
+    spoof = claims(world.site_a, "clinic", uuid.uuid4(),
                    user_metadata={"site_id": str(world.site_b), "tier": "network"})
     pub = kpi_catalog.pub
     wrong = []
@@ -252,13 +256,13 @@ def test_user_metadata_does_not_move_the_caller_to_another_site(db, api, world, 
             wrong.append(f"{kpi_catalog.site_views[name]}: sites {sites}")
         _, net_rows = read(api, "authenticated", spoof, f"select * from {pub}.{kpi_catalog.network_views[name]}")
         if net_rows:
-            wrong.append(f"{kpi_catalog.network_views[name]}: {len(net_rows)} rows for a practitioner")
+            wrong.append(f"{kpi_catalog.network_views[name]}: {len(net_rows)} rows for a clinic-tier caller")
     assert not wrong, "\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("site_claim", [None, "not-a-uuid", ""])
 def test_caller_without_a_valid_site_reads_no_kpi_rows(db, api, world, kpi_catalog, site_claim):
-    jwt = {"sub": str(uuid.uuid4()), "role": "authenticated", "app_metadata": {"tier": "practitioner"}}
+    jwt = {"sub": str(uuid.uuid4()), "role": "authenticated", "app_metadata": {"tier": "clinic"}}
     if site_claim is not None:
         jwt["app_metadata"]["site_id"] = site_claim
     pub = kpi_catalog.pub
@@ -269,6 +273,126 @@ def test_caller_without_a_valid_site_reads_no_kpi_rows(db, api, world, kpi_catal
         if rows or b_rows:
             nonempty.append(name)
     assert nonempty == []
+
+
+def _site_reads(api, kpi_catalog, jwt: dict) -> dict[str, int]:
+    """Rows each site-scoped read returns to an authenticated caller with these claims: the exposed
+    view and _between function of every KPI, and the private definer functions they read."""
+    pub = kpi_catalog.pub
+    out = {}
+    for name in kpi_catalog.kpis:
+        out[f"{pub}.{kpi_catalog.site_views[name]}"] = len(
+            read(api, "authenticated", jwt, f"select * from {pub}.{kpi_catalog.site_views[name]}")[1])
+        out[kpi_catalog.between[name]] = len(read(api, "authenticated", jwt, between_call(kpi_catalog.between[name]),
+                                                  WIDE)[1])
+    for name in kpi_catalog.stored:
+        for_caller, between, _ = kpi_catalog.read_definers[name]
+        out[for_caller] = len(read(api, "authenticated", jwt, f"select * from {for_caller}")[1])
+        out[between] = len(read(api, "authenticated", jwt, between_call(between), WIDE)[1])
+    return out
+
+
+def _kpi_of(kpi_catalog, read_name: str) -> str:
+    for name in kpi_catalog.kpis:
+        names = {f"{kpi_catalog.pub}.{kpi_catalog.site_views[name]}", kpi_catalog.between[name],
+                 *kpi_catalog.read_definers.get(name, ())}
+        if read_name in names:
+            return name
+    raise KeyError(read_name)
+
+
+@pytest.mark.parametrize("tier", ["consumer", "practitioner", "clinic", "network", "system", "admin", None])
+def test_site_reads_return_rows_only_to_the_kpis_reader_tiers(db, api, world, kpi_catalog, tier):
+    """privacy.site_read_tiers (and a KPI's own site_read_tiers): every site-scoped read, exposed or
+    private, called with each tier's claims at a site that has rows for every KPI."""
+    jwt = claims(world.site_a, tier or "", uuid.uuid4(), world.net_a)
+    if tier is None:
+        del jwt["app_metadata"]["tier"]
+    got = _site_reads(api, kpi_catalog, jwt)
+    assert len(got) == 2 * len(kpi_catalog.kpis) + 2 * len(kpi_catalog.stored)
+    wrong = []
+    for read_name, rows in sorted(got.items()):
+        reader = tier in world.tax.site_reader_tiers(_kpi_of(kpi_catalog, read_name))
+        if bool(rows) != reader:
+            wrong.append(f"{read_name}: tier {tier!r} got {rows} rows, reader={reader}")
+    assert not wrong, "\n" + "\n".join(wrong)
+
+
+def test_site_read_tiers_default_to_clinic_and_above(world):
+    """Both outcomes are exercised by the test above: the real taxonomy's readers."""
+    tax = world.tax
+    assert tax.project_site_reader_tiers == ("clinic", "network")
+    assert {k.name: tax.site_reader_tiers(k.name) for k in tax.kpis} == {
+        k.name: ("clinic", "network") for k in tax.kpis}
+
+
+@pytest.mark.parametrize("where", ["user_metadata", "top_level"])
+def test_site_reader_tier_cannot_be_spoofed(db, api, world, kpi_catalog, where):
+    jwt = claims(world.site_a, "consumer", uuid.uuid4(), world.net_a)
+    if where == "user_metadata":
+        jwt["user_metadata"] = {"tier": "clinic"}
+    else:
+        jwt["tier"] = "clinic"
+    got = _site_reads(api, kpi_catalog, jwt)
+    assert {name: rows for name, rows in got.items() if rows} == {}
+
+
+#: per-KPI overrides for the variant below: (KPI, site_read_tiers); the project keeps [clinic, network]
+OVERRIDES = (
+    ("protocol_loggers", ["practitioner", "clinic", "network"]),
+    ("active_practitioners", ["practitioner", "clinic", "network"]),
+    ("protocol_logging_adoption", ["network"]),  # a ratio narrower than both of its KPIs
+    ("protocol_sessions_logged", ["practitioner"]),  # not even the project's tiers
+    ("clinic_collaborators", []),  # nobody
+)
+
+
+def test_per_kpi_site_read_tiers_are_enforced(cron_db, api, tmp_path, catalog_of, pg_cluster):
+    """A copy of the real taxonomy with the OVERRIDES, compiled and migrated into a fresh database:
+    every site read, called with each tier's claims, returns rows exactly to the KPI's own readers
+    (a ratio's own setting included, though its numerator and denominator allow more)."""
+    import shutil
+
+    from dbutil import apply_sql_files
+
+    from generator.compiler import compile_taxonomy
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "taxonomy", tmp_path / "taxonomy")
+    adoption = tmp_path / "taxonomy" / "kpis" / "adoption.yaml"
+    text = adoption.read_text(encoding="utf-8")
+    for name, tiers in OVERRIDES:
+        old = f"  - name: {name}\n"
+        assert text.count(old) == 1, name
+        text = text.replace(old, f"{old}    site_read_tiers: [{', '.join(tiers)}]\n")
+    adoption.write_text(text, encoding="utf-8")
+    result = compile_taxonomy(tmp_path / "taxonomy")
+    assert result.ok, "\n".join(str(d) for d in result.errors)
+    tax = result.taxonomy
+    expected = {name: tuple(tiers) for name, tiers in OVERRIDES}
+    expected["protocol_logging_adoption"] = ("network",)
+    assert {name: tax.site_reader_tiers(name) for name in expected} == expected
+    migrations = []
+    for rel, body in sorted(result.files.items()):
+        if rel.startswith("supabase/migrations/"):
+            path = tmp_path / rel.split("/")[-1]
+            path.write_text(body, encoding="utf-8")
+            migrations.append(path)
+    apply_sql_files(cron_db, migrations)
+    cron_db.execute("reset lock_timeout; reset statement_timeout")
+    catalog = catalog_of(tax)
+    world = World(tax, catalog, datetime.combine(datetime.now(UTC).date(), time(0, 0), tzinfo=UTC))
+    world.build(cron_db)
+    wrong = []
+    with pg_cluster.connect(user=LOGIN_ROLE) as login:
+        for tier in ("consumer", "practitioner", "clinic", "network", None):
+            jwt = claims(world.site_a, tier or "", uuid.uuid4(), world.net_a)
+            if tier is None:
+                del jwt["app_metadata"]["tier"]
+            for read_name, rows in sorted(_site_reads(login, catalog, jwt).items()):
+                reader = tier in tax.site_reader_tiers(_kpi_of(catalog, read_name))
+                if bool(rows) != reader:
+                    wrong.append(f"{read_name}: tier {tier!r} got {rows} rows, reader={reader}")
+    assert not wrong, "\n" + "\n".join(wrong)
 
 
 # --------------------------------------------------------------------------- #

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.db
 SCHEMAS = list(OWNED_SCHEMAS)
 #: the maintenance jobs (generator.plan.database.core_jobs); the KPI refresh jobs come from the
 #: taxonomy (fixture expected_jobs)
-CORE_JOBS = ("analytics_event_partitions", "analytics_purge_event_keys", "analytics_purge_cron_history")
+CORE_JOBS = ("analytics_event_partitions", "analytics_purge_event_keys", "analytics_purge_rejections",
+             "analytics_purge_cron_history")
 
 
 def job_names(expected_jobs) -> list[str]:
@@ -254,7 +255,7 @@ def expected_partition_names(ahead: int) -> set[str]:
 
 
 def test_expected_jobs_are_the_core_jobs_plus_one_per_stored_kpi(expected_jobs, kpi_catalog, compiled):
-    """What the other tests expect, checked against the contract itself: the three
+    """What the other tests expect, checked against the contract itself: the four
     maintenance jobs and one refresh job per non-ratio KPI, on the KPI's schedule."""
     kpis = {k.name: k for k in compiled.taxonomy.kpis}
     stored = [k for k in kpis.values() if k.type != "ratio"]

@@ -10,9 +10,9 @@ security definer
 set search_path = ''
 as $fn$
 declare
-  claims jsonb := coalesce((select auth.jwt()), '{}'::jsonb);
-  caller_uid uuid := (select auth.uid());
-  caller_tier text := claims #>> '{app_metadata,tier}';
+  claims jsonb;
+  caller_uid uuid;
+  caller_tier text;
   caller_site uuid;
   caller_network uuid;
   caller_rank integer;
@@ -42,11 +42,37 @@ declare
   happened timestamptz;
   client_key uuid;
   problem text;
+  bad_network boolean := false;
+  known_event text;
+  known_field text;
 begin
+  -- Batch-level errors (README, Ingestion), raised before any element is looked at. PostgREST
+  -- answers 400 for SQLSTATE 22023 and, for PTnnn, the HTTP status nnn: 413 for an oversized batch.
   if events is null or jsonb_typeof(events) is distinct from 'array' then
-    raise exception 'track_events expects a JSON array of events' using errcode = '22023';
+    raise exception using errcode = '22023', message = 'batch_not_an_array',
+      detail = format('track_events expects a JSON array of events, got %s', coalesce(jsonb_typeof(events), 'null')),
+      hint = 'send [{event_id, occurred_at, idempotency_key, payload, plan_version}, ...]';
+  end if;
+  -- O(1): a jsonb array stores its length in its header.
+  if jsonb_array_length(events) > 500 then
+    raise exception using errcode = 'PT413', message = 'batch_too_large',
+      detail = format('the batch has %s events, the limit is %s', jsonb_array_length(events), 500),
+      hint = format('split it into batches of at most %s events', 500);
   end if;
 
+  -- Claims: a missing or malformed claim makes every event a rejection with a reason below,
+  -- never an error (a sub that is not a uuid used to fail the call with 22P02).
+  begin
+    claims := coalesce((select auth.jwt()), '{}'::jsonb);
+  exception when invalid_text_representation then
+    claims := '{}'::jsonb;
+  end;
+  begin
+    caller_uid := (select auth.uid());
+  exception when invalid_text_representation then
+    caller_uid := null;
+  end;
+  caller_tier := claims #>> '{app_metadata,tier}';
   begin
     caller_site := (claims #>> '{app_metadata,site_id}')::uuid;
   exception when invalid_text_representation then
@@ -55,18 +81,18 @@ begin
   begin
     caller_network := (claims #>> '{app_metadata,network_id}')::uuid;
   exception when invalid_text_representation then
-    caller_network := null;
+    bad_network := true;  -- absent is fine (no network); present but not a uuid is refused
   end;
   select t.rank into caller_rank from analytics.tiers as t where t.name = caller_tier and not t.is_system;
 
-  if jsonb_array_length(events) > 500 then
-    batch_reason := 'batch_too_large';
-  elsif caller_site is null then
+  if caller_site is null then
     batch_reason := 'missing_site';
   elsif caller_rank is null then
     batch_reason := 'unknown_caller_tier';
   elsif caller_uid is null then
     batch_reason := 'missing_actor';
+  elsif bad_network then
+    batch_reason := 'bad_network_claim';
   else
     select s.value into hmac_key from analytics_private.secrets as s where s.name = 'actor_hmac_key';
     actor := extensions.hmac(convert_to(caller_uid::text, 'UTF8'), hmac_key, 'sha256');
@@ -161,11 +187,14 @@ begin
       continue;
     end if;
 
-    -- Keep only names that are safe to keep (an id or a property name), never values.
-    bad_event := bad_event || case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end;
+    -- Counters keep only names the taxonomy knows (the event id, a property of that event), else
+    -- '<unknown>': never a name the caller chose (an unknown key can spell out a person).
+    select et.id, case when (et.payload_schema -> 'properties') ? v_field then v_field end
+      into known_event, known_field
+      from analytics.event_types as et where et.id = event_name;
+    bad_event := bad_event || coalesce(known_event, '<unknown>');
     bad_reason := bad_reason || v_reason;
-    bad_field := bad_field || case when v_field is null then ''
-                                   when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end;
+    bad_field := bad_field || case when v_field is null then '' else coalesce(known_field, '<unknown>') end;
     entries := entries || jsonb_strip_nulls(
       jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
   end loop;
@@ -238,3 +267,28 @@ $fn$;
 comment on function analytics.plan_version() is 'The tracking plan version the database accepts.';
 revoke all on function analytics.plan_version() from public, anon, authenticated;
 grant execute on function analytics.plan_version() to anon, authenticated, service_role;
+
+-- rejection counters keep only names the taxonomy knows
+with scrubbed as (
+  delete from analytics_private.rejections as r
+  where (r.event_id <> '<unknown>'
+         and not exists (select from analytics.event_types as et where et.id = r.event_id))
+     or (r.field not in ('', '<unknown>')
+         and not exists (select from analytics.event_types as et
+                         where et.id = r.event_id and (et.payload_schema -> 'properties') ? r.field))
+  returning r.day, r.site_id, r.event_id, r.reason, r.field, r.rejected, r.last_seen
+), renamed as (
+  select s.day, s.site_id, coalesce(et.id, '<unknown>') as event_id, s.reason,
+         case when s.field = '' then ''
+              when (et.payload_schema -> 'properties') ? s.field then s.field
+              else '<unknown>' end as field,
+         s.rejected, s.last_seen
+  from scrubbed as s left join analytics.event_types as et on et.id = s.event_id
+)
+insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected, last_seen)
+select n.day, n.site_id, n.event_id, n.reason, n.field, sum(n.rejected), max(n.last_seen)
+  from renamed as n
+  group by n.day, n.site_id, n.event_id, n.reason, n.field
+  order by n.day, n.site_id, n.event_id, n.reason, n.field
+on conflict on constraint rejections_counter_key
+  do update set rejected = r.rejected + excluded.rejected, last_seen = greatest(r.last_seen, excluded.last_seen);

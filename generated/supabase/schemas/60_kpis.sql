@@ -599,7 +599,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_for_caller() is 'KPI active_clinic_members for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_clinic_members_for_caller() from public, anon, authenticated;
@@ -615,6 +616,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_between(date, date) is 'KPI active_clinic_members for the caller''s own site, periods in [from, to].';
@@ -810,7 +812,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_active_network_members_for_caller() is 'KPI active_network_members for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_network_members_for_caller() from public, anon, authenticated;
@@ -826,6 +829,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_active_network_members_between(date, date) is 'KPI active_network_members for the caller''s own site, periods in [from, to].';
@@ -1021,7 +1025,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_for_caller() is 'KPI active_practitioners for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_practitioners_for_caller() from public, anon, authenticated;
@@ -1037,6 +1042,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_between(date, date) is 'KPI active_practitioners for the caller''s own site, periods in [from, to].';
@@ -1243,7 +1249,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_for_caller() is 'KPI api_latency_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -1259,6 +1266,7 @@ as $fn$
 select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
@@ -1461,6 +1469,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_api_request_count_for_caller() is 'KPI api_request_count for the caller''s own site (JWT claim).';
@@ -1477,6 +1486,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -1682,6 +1692,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_api_server_error_count_for_caller() is 'KPI api_server_error_count for the caller''s own site (JWT claim).';
@@ -1698,6 +1709,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -1894,7 +1906,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_for_caller() is 'KPI clinic_collaborators for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_clinic_collaborators_for_caller() from public, anon, authenticated;
@@ -1910,6 +1923,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_between(date, date) is 'KPI clinic_collaborators for the caller''s own site, periods in [from, to].';
@@ -2159,7 +2173,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_clinic_team_onboarding_for_caller() is 'KPI clinic_team_onboarding for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_clinic_team_onboarding_for_caller() from public, anon, authenticated;
@@ -2175,6 +2190,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_clinic_team_onboarding_between(date, date) is 'KPI clinic_team_onboarding for the caller''s own site, periods in [from, to].';
@@ -2370,7 +2386,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_for_caller() is 'KPI consumer_daily_actives for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_daily_actives_for_caller() from public, anon, authenticated;
@@ -2386,6 +2403,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_between(date, date) is 'KPI consumer_daily_actives for the caller''s own site, periods in [from, to].';
@@ -2581,7 +2599,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_for_caller() is 'KPI consumer_feature_users for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_feature_users_for_caller() from public, anon, authenticated;
@@ -2597,6 +2616,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_between(date, date) is 'KPI consumer_feature_users for the caller''s own site, periods in [from, to].';
@@ -2795,7 +2815,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() is 'KPI consumer_feature_users_by_feature for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() from public, anon, authenticated;
@@ -2811,6 +2832,7 @@ as $fn$
 select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_by_feature_between(date, date) is 'KPI consumer_feature_users_by_feature for the caller''s own site, periods in [from, to].';
@@ -3008,7 +3030,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_for_caller() is 'KPI daily_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -3024,6 +3047,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
@@ -3226,6 +3250,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_error_count_for_caller() is 'KPI error_count for the caller''s own site (JWT claim).';
@@ -3242,6 +3267,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -3448,6 +3474,7 @@ as $fn$
 select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 comment on function analytics_private.kpi_errors_by_code_for_caller() is 'KPI errors_by_code for the caller''s own site (JWT claim).';
@@ -3464,6 +3491,7 @@ as $fn$
 select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -3662,7 +3690,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_for_caller() is 'KPI monthly_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_monthly_active_actors_for_caller() from public, anon, authenticated;
@@ -3678,6 +3707,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_between(date, date) is 'KPI monthly_active_actors for the caller''s own site, periods in [from, to].';
@@ -3942,7 +3972,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_monthly_signup_retention_for_caller() is 'KPI monthly_signup_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_monthly_signup_retention_for_caller() from public, anon, authenticated;
@@ -3958,6 +3989,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_monthly_signup_retention_between(date, date) is 'KPI monthly_signup_retention for the caller''s own site, periods in [from, to].';
@@ -4153,7 +4185,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_for_caller() is 'KPI network_analytics_viewers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_network_analytics_viewers_for_caller() from public, anon, authenticated;
@@ -4169,6 +4202,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_between(date, date) is 'KPI network_analytics_viewers for the caller''s own site, periods in [from, to].';
@@ -4364,7 +4398,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_for_caller() is 'KPI protocol_loggers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -4380,6 +4415,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_between(date, date) is 'KPI protocol_loggers for the caller''s own site, periods in [from, to].';
@@ -4644,7 +4680,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_protocol_logging_retention_for_caller() is 'KPI protocol_logging_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_logging_retention_for_caller() from public, anon, authenticated;
@@ -4660,6 +4697,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_protocol_logging_retention_between(date, date) is 'KPI protocol_logging_retention for the caller''s own site, periods in [from, to].';
@@ -4865,6 +4903,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_for_caller() is 'KPI protocol_sessions_logged for the caller''s own site (JWT claim).';
@@ -4881,6 +4920,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -5089,7 +5129,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_for_caller() is 'KPI screen_load_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_screen_load_ms_for_caller() from public, anon, authenticated;
@@ -5105,6 +5146,7 @@ as $fn$
 select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_between(date, date) is 'KPI screen_load_ms for the caller''s own site, periods in [from, to].';
@@ -5360,7 +5402,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_trial_activation_to_conversion_for_caller() is 'KPI trial_activation_to_conversion for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_trial_activation_to_conversion_for_caller() from public, anon, authenticated;
@@ -5376,6 +5419,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_trial_activation_to_conversion_between(date, date) is 'KPI trial_activation_to_conversion for the caller''s own site, periods in [from, to].';
@@ -5631,7 +5675,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() from public, anon, authenticated;
@@ -5647,6 +5692,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site, periods in [from, to].';
@@ -5891,7 +5937,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() is 'KPI upgrade_prompt_to_trial for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() from public, anon, authenticated;
@@ -5907,6 +5954,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_upgrade_prompt_to_trial_between(date, date) is 'KPI upgrade_prompt_to_trial for the caller''s own site, periods in [from, to].';
@@ -6104,7 +6152,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_for_caller() is 'KPI weekly_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_active_actors_for_caller() from public, anon, authenticated;
@@ -6120,6 +6169,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_between(date, date) is 'KPI weekly_active_actors for the caller''s own site, periods in [from, to].';
@@ -6384,7 +6434,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_signup_retention_for_caller() is 'KPI weekly_signup_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_signup_retention_for_caller() from public, anon, authenticated;
@@ -6400,6 +6451,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_signup_retention_between(date, date) is 'KPI weekly_signup_retention for the caller''s own site, periods in [from, to].';
@@ -6574,7 +6626,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_for_caller() is 'KPI active_actors_28d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -6590,6 +6643,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
@@ -6764,7 +6818,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_for_caller() is 'KPI active_actors_7d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_7d_for_caller() from public, anon, authenticated;
@@ -6780,6 +6835,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_between(date, date) is 'KPI active_actors_7d for the caller''s own site, periods in [from, to].';
@@ -6850,7 +6906,8 @@ create or replace view analytics.kpi_api_server_error_rate with (security_invoke
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_api_server_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_api_server_error_rate is 'KPI api_server_error_rate: Share of API requests per day that ended with a 5xx status.';
 revoke all on analytics.kpi_api_server_error_rate from public, anon, authenticated;
 grant select on analytics.kpi_api_server_error_rate to authenticated, service_role;
@@ -6869,7 +6926,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_api_server_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_api_server_error_rate_between(date, date) is 'KPI api_server_error_rate for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_server_error_rate_between(date, date) from public, anon, authenticated;
@@ -6893,7 +6951,8 @@ create or replace view analytics.kpi_clinic_collaboration_adoption with (securit
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_for_caller() as d) as keys
   left join analytics_private.kpi_clinic_collaborators_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_clinic_collaboration_adoption is 'KPI clinic_collaboration_adoption: Share of weekly active clinic-plan actors who used a collaboration feature that week.';
 revoke all on analytics.kpi_clinic_collaboration_adoption from public, anon, authenticated;
 grant select on analytics.kpi_clinic_collaboration_adoption to authenticated, service_role;
@@ -6912,7 +6971,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_clinic_collaborators_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_clinic_collaboration_adoption_between(date, date) is 'KPI clinic_collaboration_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_clinic_collaboration_adoption_between(date, date) from public, anon, authenticated;
@@ -6936,7 +6996,8 @@ create or replace view analytics.kpi_consumer_feature_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_for_caller() as d) as keys
   left join analytics_private.kpi_consumer_feature_users_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_consumer_feature_adoption is 'KPI consumer_feature_adoption: Share of daily active free-plan actors who used a free feature surface that day.';
 revoke all on analytics.kpi_consumer_feature_adoption from public, anon, authenticated;
 grant select on analytics.kpi_consumer_feature_adoption to authenticated, service_role;
@@ -6955,7 +7016,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_between("from", "to") as d) as keys
   left join analytics_private.kpi_consumer_feature_users_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_consumer_feature_adoption_between(date, date) is 'KPI consumer_feature_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consumer_feature_adoption_between(date, date) from public, anon, authenticated;
@@ -6979,7 +7041,8 @@ create or replace view analytics.kpi_error_rate with (security_invoker = true) a
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_error_rate is 'KPI error_rate: Errors shown to callers per completed API request, per day.';
 revoke all on analytics.kpi_error_rate from public, anon, authenticated;
 grant select on analytics.kpi_error_rate to authenticated, service_role;
@@ -6998,7 +7061,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_error_rate_between(date, date) is 'KPI error_rate for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_error_rate_between(date, date) from public, anon, authenticated;
@@ -7022,7 +7086,8 @@ create or replace view analytics.kpi_network_analytics_adoption with (security_i
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_for_caller() as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_network_analytics_adoption is 'KPI network_analytics_adoption: Share of monthly active network-plan actors who used network analytics that month.';
 revoke all on analytics.kpi_network_analytics_adoption from public, anon, authenticated;
 grant select on analytics.kpi_network_analytics_adoption to authenticated, service_role;
@@ -7041,7 +7106,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_network_analytics_adoption_between(date, date) is 'KPI network_analytics_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_network_analytics_adoption_between(date, date) from public, anon, authenticated;
@@ -7065,7 +7131,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session that week.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
 grant select on analytics.kpi_protocol_logging_adoption to authenticated, service_role;
@@ -7084,7 +7151,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_logging_adoption_between(date, date) from public, anon, authenticated;
@@ -7108,7 +7176,8 @@ create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker =
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_for_caller() as d) as keys
   left join analytics_private.kpi_daily_active_actors_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_stickiness_dau_28d is 'KPI stickiness_dau_28d: Share of the trailing 28-day actives who were active on the day (DAU over 28-day actives), by tier; higher means more habitual use.';
 revoke all on analytics.kpi_stickiness_dau_28d from public, anon, authenticated;
 grant select on analytics.kpi_stickiness_dau_28d to authenticated, service_role;
@@ -7127,7 +7196,8 @@ as $fn$
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_between("from", "to") as d) as keys
   left join analytics_private.kpi_daily_active_actors_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_stickiness_dau_28d_between(date, date) is 'KPI stickiness_dau_28d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_stickiness_dau_28d_between(date, date) from public, anon, authenticated;

@@ -135,6 +135,9 @@ class KpiPlan:
         self.declare: list[tuple[str, str]] = []
         self.inputs_refresh: list[str] = []
         self.period_cap_r = self.period_cap_m = ""
+        # caller tiers whose site reads return rows (privacy.site_read_tiers; decided in model.py)
+        self.site_readers = text_array(taxonomy.site_reader_tiers(kpi.name))
+        self.tier_claim = names.tier_claim
         self.read_group = ""
         self.set_dims(dims_of(kpi))
 

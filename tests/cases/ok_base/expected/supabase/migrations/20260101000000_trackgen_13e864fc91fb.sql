@@ -16,10 +16,26 @@ comment on schema analytics_private is 'golden-clinic: analytics storage and def
 revoke all on schema analytics_private from public;
 grant usage on schema analytics_private to authenticated, service_role;
 
--- nothing in either schema is reachable by default: every grant is explicit
-alter default privileges in schema analytics revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke all on tables from public;
+-- nothing created here later is reachable by default: every grant is explicit
+do $defaults$
+begin
+  alter default privileges in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'postgres' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'supabase_admin' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+end
+$defaults$;
 
 create table if not exists analytics.tiers (
   name text check (name ~ '^[a-z][a-z0-9_]*$'),
@@ -74,15 +90,19 @@ insert into analytics.event_types (id, tier, description, owner, status, schema_
 on conflict (id) do update
   set description = excluded.description, owner = excluded.owner, status = excluded.status, schema_version = excluded.schema_version, replaced_by = excluded.replaced_by, payload_schema = excluded.payload_schema;
 
+drop policy if exists tiers_read on analytics.tiers;
 create policy tiers_read on analytics.tiers for select to anon, authenticated
   using (true);
 
+drop policy if exists tiers_service on analytics.tiers;
 create policy tiers_service on analytics.tiers for all to service_role
   using (true) with check (true);
 
+drop policy if exists event_types_read on analytics.event_types;
 create policy event_types_read on analytics.event_types for select to anon, authenticated
   using (true);
 
+drop policy if exists event_types_service on analytics.event_types;
 create policy event_types_service on analytics.event_types for all to service_role
   using (true) with check (true);
 
@@ -159,21 +179,27 @@ alter table analytics_private.rejections enable row level security;
 revoke all on analytics_private.rejections from public, anon, authenticated;
 grant all on analytics_private.rejections to service_role;
 
+drop policy if exists event_keys_service on analytics_private.event_keys;
 create policy event_keys_service on analytics_private.event_keys for all to service_role
   using (true) with check (true);
 
+drop policy if exists events_service on analytics_private.events;
 create policy events_service on analytics_private.events for all to service_role
   using (true) with check (true);
 
+drop policy if exists events_default_service on analytics_private.events_default;
 create policy events_default_service on analytics_private.events_default for all to service_role
   using (true) with check (true);
 
+drop policy if exists rejections_service on analytics_private.rejections;
 create policy rejections_service on analytics_private.rejections for all to service_role
   using (true) with check (true);
 
+drop policy if exists secrets_service on analytics_private.secrets;
 create policy secrets_service on analytics_private.secrets for all to service_role
   using (true) with check (true);
 
+drop policy if exists events_own_site on analytics_private.events;
 create policy events_own_site on analytics_private.events for select to authenticated
   using (site_id = ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid);
 
@@ -564,9 +590,9 @@ security definer
 set search_path = ''
 as $fn$
 declare
-  claims jsonb := coalesce((select auth.jwt()), '{}'::jsonb);
-  caller_uid uuid := (select auth.uid());
-  caller_tier text := claims #>> '{app_metadata,tier}';
+  claims jsonb;
+  caller_uid uuid;
+  caller_tier text;
   caller_site uuid;
   caller_network uuid;
   caller_rank integer;
@@ -596,11 +622,37 @@ declare
   happened timestamptz;
   client_key uuid;
   problem text;
+  bad_network boolean := false;
+  known_event text;
+  known_field text;
 begin
+  -- Batch-level errors (README, Ingestion), raised before any element is looked at. PostgREST
+  -- answers 400 for SQLSTATE 22023 and, for PTnnn, the HTTP status nnn: 413 for an oversized batch.
   if events is null or jsonb_typeof(events) is distinct from 'array' then
-    raise exception 'track_events expects a JSON array of events' using errcode = '22023';
+    raise exception using errcode = '22023', message = 'batch_not_an_array',
+      detail = format('track_events expects a JSON array of events, got %s', coalesce(jsonb_typeof(events), 'null')),
+      hint = 'send [{event_id, occurred_at, idempotency_key, payload, plan_version}, ...]';
+  end if;
+  -- O(1): a jsonb array stores its length in its header.
+  if jsonb_array_length(events) > 500 then
+    raise exception using errcode = 'PT413', message = 'batch_too_large',
+      detail = format('the batch has %s events, the limit is %s', jsonb_array_length(events), 500),
+      hint = format('split it into batches of at most %s events', 500);
   end if;
 
+  -- Claims: a missing or malformed claim makes every event a rejection with a reason below,
+  -- never an error (a sub that is not a uuid used to fail the call with 22P02).
+  begin
+    claims := coalesce((select auth.jwt()), '{}'::jsonb);
+  exception when invalid_text_representation then
+    claims := '{}'::jsonb;
+  end;
+  begin
+    caller_uid := (select auth.uid());
+  exception when invalid_text_representation then
+    caller_uid := null;
+  end;
+  caller_tier := claims #>> '{app_metadata,tier}';
   begin
     caller_site := (claims #>> '{app_metadata,site_id}')::uuid;
   exception when invalid_text_representation then
@@ -609,18 +661,18 @@ begin
   begin
     caller_network := (claims #>> '{app_metadata,network_id}')::uuid;
   exception when invalid_text_representation then
-    caller_network := null;
+    bad_network := true;  -- absent is fine (no network); present but not a uuid is refused
   end;
   select t.rank into caller_rank from analytics.tiers as t where t.name = caller_tier and not t.is_system;
 
-  if jsonb_array_length(events) > 500 then
-    batch_reason := 'batch_too_large';
-  elsif caller_site is null then
+  if caller_site is null then
     batch_reason := 'missing_site';
   elsif caller_rank is null then
     batch_reason := 'unknown_caller_tier';
   elsif caller_uid is null then
     batch_reason := 'missing_actor';
+  elsif bad_network then
+    batch_reason := 'bad_network_claim';
   else
     select s.value into hmac_key from analytics_private.secrets as s where s.name = 'actor_hmac_key';
     actor := extensions.hmac(convert_to(caller_uid::text, 'UTF8'), hmac_key, 'sha256');
@@ -715,11 +767,14 @@ begin
       continue;
     end if;
 
-    -- Keep only names that are safe to keep (an id or a property name), never values.
-    bad_event := bad_event || case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end;
+    -- Counters keep only names the taxonomy knows (the event id, a property of that event), else
+    -- '<unknown>': never a name the caller chose (an unknown key can spell out a person).
+    select et.id, case when (et.payload_schema -> 'properties') ? v_field then v_field end
+      into known_event, known_field
+      from analytics.event_types as et where et.id = event_name;
+    bad_event := bad_event || coalesce(known_event, '<unknown>');
     bad_reason := bad_reason || v_reason;
-    bad_field := bad_field || case when v_field is null then ''
-                                   when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end;
+    bad_field := bad_field || case when v_field is null then '' else coalesce(known_field, '<unknown>') end;
     entries := entries || jsonb_strip_nulls(
       jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
   end loop;
@@ -793,6 +848,31 @@ comment on function analytics.plan_version() is 'The tracking plan version the d
 revoke all on function analytics.plan_version() from public, anon, authenticated;
 grant execute on function analytics.plan_version() to anon, authenticated, service_role;
 
+-- rejection counters keep only names the taxonomy knows
+with scrubbed as (
+  delete from analytics_private.rejections as r
+  where (r.event_id <> '<unknown>'
+         and not exists (select from analytics.event_types as et where et.id = r.event_id))
+     or (r.field not in ('', '<unknown>')
+         and not exists (select from analytics.event_types as et
+                         where et.id = r.event_id and (et.payload_schema -> 'properties') ? r.field))
+  returning r.day, r.site_id, r.event_id, r.reason, r.field, r.rejected, r.last_seen
+), renamed as (
+  select s.day, s.site_id, coalesce(et.id, '<unknown>') as event_id, s.reason,
+         case when s.field = '' then ''
+              when (et.payload_schema -> 'properties') ? s.field then s.field
+              else '<unknown>' end as field,
+         s.rejected, s.last_seen
+  from scrubbed as s left join analytics.event_types as et on et.id = s.event_id
+)
+insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected, last_seen)
+select n.day, n.site_id, n.event_id, n.reason, n.field, sum(n.rejected), max(n.last_seen)
+  from renamed as n
+  group by n.day, n.site_id, n.event_id, n.reason, n.field
+  order by n.day, n.site_id, n.event_id, n.reason, n.field
+on conflict on constraint rejections_counter_key
+  do update set rejected = r.rejected + excluded.rejected, last_seen = greatest(r.last_seen, excluded.last_seen);
+
 create table if not exists analytics_private.kpi_watermarks (
   kpi text,
   next_xid xid8 not null default '0'::xid8,
@@ -804,6 +884,7 @@ alter table analytics_private.kpi_watermarks enable row level security;
 revoke all on analytics_private.kpi_watermarks from public, anon, authenticated;
 grant all on analytics_private.kpi_watermarks to service_role;
 
+drop policy if exists kpi_watermarks_service on analytics_private.kpi_watermarks;
 create policy kpi_watermarks_service on analytics_private.kpi_watermarks for all to service_role
   using (true) with check (true);
 
@@ -817,6 +898,7 @@ alter table analytics_private.kpi_event_sets enable row level security;
 revoke all on analytics_private.kpi_event_sets from public, anon, authenticated;
 grant all on analytics_private.kpi_event_sets to service_role;
 
+drop policy if exists kpi_event_sets_service on analytics_private.kpi_event_sets;
 create policy kpi_event_sets_service on analytics_private.kpi_event_sets for all to service_role
   using (true) with check (true);
 
@@ -996,12 +1078,15 @@ alter table analytics_private.kpi_api_latency_ms_net enable row level security;
 revoke all on analytics_private.kpi_api_latency_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_latency_ms_net to service_role;
 
+drop policy if exists kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values;
 create policy kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms;
 create policy kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net;
 create policy kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net for all to service_role
   using (true) with check (true);
 
@@ -1075,7 +1160,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_for_caller() is 'KPI api_latency_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -1091,6 +1177,7 @@ as $fn$
 select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
@@ -1204,12 +1291,15 @@ alter table analytics_private.kpi_daily_active_actors_net enable row level secur
 revoke all on analytics_private.kpi_daily_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_daily_active_actors_net to service_role;
 
+drop policy if exists kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts;
 create policy kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_daily_active_actors_service on analytics_private.kpi_daily_active_actors;
 create policy kpi_daily_active_actors_service on analytics_private.kpi_daily_active_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net;
 create policy kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net for all to service_role
   using (true) with check (true);
 
@@ -1285,7 +1375,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_for_caller() is 'KPI daily_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -1301,6 +1392,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
@@ -1417,12 +1509,15 @@ alter table analytics_private.kpi_live_protocol_sessions_net enable row level se
 revoke all on analytics_private.kpi_live_protocol_sessions_net from public, anon, authenticated;
 grant all on analytics_private.kpi_live_protocol_sessions_net to service_role;
 
+drop policy if exists kpi_live_protocol_sessions_facts_service on analytics_private.kpi_live_protocol_sessions_facts;
 create policy kpi_live_protocol_sessions_facts_service on analytics_private.kpi_live_protocol_sessions_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_live_protocol_sessions_service on analytics_private.kpi_live_protocol_sessions;
 create policy kpi_live_protocol_sessions_service on analytics_private.kpi_live_protocol_sessions for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_live_protocol_sessions_net_service on analytics_private.kpi_live_protocol_sessions_net;
 create policy kpi_live_protocol_sessions_net_service on analytics_private.kpi_live_protocol_sessions_net for all to service_role
   using (true) with check (true);
 
@@ -1505,6 +1600,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
   group by 1, 2, 3;
 $fn$;
 comment on function analytics_private.kpi_live_protocol_sessions_for_caller() is 'KPI live_protocol_sessions for the caller''s own site (JWT claim).';
@@ -1521,6 +1617,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -1652,15 +1749,19 @@ alter table analytics_private.kpi_upgrade_funnel_net enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_net to service_role;
 
+drop policy if exists kpi_upgrade_funnel_steps_service on analytics_private.kpi_upgrade_funnel_steps;
 create policy kpi_upgrade_funnel_steps_service on analytics_private.kpi_upgrade_funnel_steps for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_funnel_actors_service on analytics_private.kpi_upgrade_funnel_actors;
 create policy kpi_upgrade_funnel_actors_service on analytics_private.kpi_upgrade_funnel_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_funnel_service on analytics_private.kpi_upgrade_funnel;
 create policy kpi_upgrade_funnel_service on analytics_private.kpi_upgrade_funnel for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_funnel_net_service on analytics_private.kpi_upgrade_funnel_net;
 create policy kpi_upgrade_funnel_net_service on analytics_private.kpi_upgrade_funnel_net for all to service_role
   using (true) with check (true);
 
@@ -1768,7 +1869,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_for_caller() is 'KPI upgrade_funnel for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_funnel_for_caller() from public, anon, authenticated;
@@ -1784,6 +1886,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_between(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to].';
@@ -1894,12 +1997,15 @@ alter table analytics_private.kpi_weekly_active_practitioners_net enable row lev
 revoke all on analytics_private.kpi_weekly_active_practitioners_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_active_practitioners_net to service_role;
 
+drop policy if exists kpi_weekly_active_practitioners_facts_service on analytics_private.kpi_weekly_active_practitioners_facts;
 create policy kpi_weekly_active_practitioners_facts_service on analytics_private.kpi_weekly_active_practitioners_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_active_practitioners_service on analytics_private.kpi_weekly_active_practitioners;
 create policy kpi_weekly_active_practitioners_service on analytics_private.kpi_weekly_active_practitioners for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_active_practitioners_net_service on analytics_private.kpi_weekly_active_practitioners_net;
 create policy kpi_weekly_active_practitioners_net_service on analytics_private.kpi_weekly_active_practitioners_net for all to service_role
   using (true) with check (true);
 
@@ -1976,7 +2082,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_for_caller() is 'KPI weekly_active_practitioners for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_active_practitioners_for_caller() from public, anon, authenticated;
@@ -1992,6 +2099,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_between(date, date) is 'KPI weekly_active_practitioners for the caller''s own site, periods in [from, to].';
@@ -2102,12 +2210,15 @@ alter table analytics_private.kpi_weekly_protocol_loggers_net enable row level s
 revoke all on analytics_private.kpi_weekly_protocol_loggers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_protocol_loggers_net to service_role;
 
+drop policy if exists kpi_weekly_protocol_loggers_facts_service on analytics_private.kpi_weekly_protocol_loggers_facts;
 create policy kpi_weekly_protocol_loggers_facts_service on analytics_private.kpi_weekly_protocol_loggers_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_protocol_loggers_service on analytics_private.kpi_weekly_protocol_loggers;
 create policy kpi_weekly_protocol_loggers_service on analytics_private.kpi_weekly_protocol_loggers for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_protocol_loggers_net_service on analytics_private.kpi_weekly_protocol_loggers_net;
 create policy kpi_weekly_protocol_loggers_net_service on analytics_private.kpi_weekly_protocol_loggers_net for all to service_role
   using (true) with check (true);
 
@@ -2184,7 +2295,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_for_caller() is 'KPI weekly_protocol_loggers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -2200,6 +2312,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) is 'KPI weekly_protocol_loggers for the caller''s own site, periods in [from, to].';
@@ -2326,15 +2439,19 @@ alter table analytics_private.kpi_weekly_retention_net enable row level security
 revoke all on analytics_private.kpi_weekly_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_retention_net to service_role;
 
+drop policy if exists kpi_weekly_retention_cohorts_service on analytics_private.kpi_weekly_retention_cohorts;
 create policy kpi_weekly_retention_cohorts_service on analytics_private.kpi_weekly_retention_cohorts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_retention_active_service on analytics_private.kpi_weekly_retention_active;
 create policy kpi_weekly_retention_active_service on analytics_private.kpi_weekly_retention_active for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_retention_service on analytics_private.kpi_weekly_retention;
 create policy kpi_weekly_retention_service on analytics_private.kpi_weekly_retention for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_retention_net_service on analytics_private.kpi_weekly_retention_net;
 create policy kpi_weekly_retention_net_service on analytics_private.kpi_weekly_retention_net for all to service_role
   using (true) with check (true);
 
@@ -2460,7 +2577,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_retention_for_caller() is 'KPI weekly_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_retention_for_caller() from public, anon, authenticated;
@@ -2476,6 +2594,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_retention_between(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to].';
@@ -2569,9 +2688,11 @@ alter table analytics_private.kpi_active_actors_28d_net enable row level securit
 revoke all on analytics_private.kpi_active_actors_28d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_net to service_role;
 
+drop policy if exists kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d;
 create policy kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net;
 create policy kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net for all to service_role
   using (true) with check (true);
 
@@ -2648,7 +2769,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_for_caller() is 'KPI active_actors_28d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -2664,6 +2786,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
@@ -2734,7 +2857,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
 grant select on analytics.kpi_protocol_logging_adoption to authenticated, service_role;
@@ -2753,7 +2877,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_logging_adoption_between(date, date) from public, anon, authenticated;
@@ -2774,8 +2899,11 @@ select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analyti
 -- forget idempotency keys of events too old to be accepted again
 select cron.schedule('analytics_purge_event_keys', '43 3 * * *', 'delete from analytics_private.event_keys where occurred_at < now() - (interval ''7 days'' + interval ''1 day'')');
 
+-- keep 90 days of rejection counters (storage.rejections_retention)
+select cron.schedule('analytics_purge_rejections', '29 3 * * *', 'delete from analytics_private.rejections where day < ((now() at time zone ''UTC'') - interval ''90 days'')::date');
+
 -- keep 7 days of run history, for this schema's jobs only
-select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys'', ''analytics_refresh_active_actors_28d'', ''analytics_refresh_api_latency_ms'', ''analytics_refresh_daily_active_actors'', ''analytics_refresh_live_protocol_sessions'', ''analytics_refresh_upgrade_funnel'', ''analytics_refresh_weekly_active_practitioners'', ''analytics_refresh_weekly_protocol_loggers'', ''analytics_refresh_weekly_retention''))');
+select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys'', ''analytics_purge_rejections'', ''analytics_refresh_active_actors_28d'', ''analytics_refresh_api_latency_ms'', ''analytics_refresh_daily_active_actors'', ''analytics_refresh_live_protocol_sessions'', ''analytics_refresh_upgrade_funnel'', ''analytics_refresh_weekly_active_practitioners'', ''analytics_refresh_weekly_protocol_loggers'', ''analytics_refresh_weekly_retention''))');
 
 -- KPI api_latency_ms
 -- incremental refresh of KPI "api_latency_ms" (percentile)

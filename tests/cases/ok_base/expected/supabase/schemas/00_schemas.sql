@@ -16,7 +16,23 @@ comment on schema analytics_private is 'golden-clinic: analytics storage and def
 revoke all on schema analytics_private from public;
 grant usage on schema analytics_private to authenticated, service_role;
 
--- nothing in either schema is reachable by default: every grant is explicit
-alter default privileges in schema analytics revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke all on tables from public;
+-- nothing created here later is reachable by default: every grant is explicit
+do $defaults$
+begin
+  alter default privileges in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'postgres' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'supabase_admin' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+end
+$defaults$;

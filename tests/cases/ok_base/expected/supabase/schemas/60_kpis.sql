@@ -289,7 +289,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_for_caller() is 'KPI api_latency_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -305,6 +306,7 @@ as $fn$
 select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
@@ -502,7 +504,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_for_caller() is 'KPI daily_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -518,6 +521,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
@@ -725,6 +729,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
   group by 1, 2, 3;
 $fn$;
 comment on function analytics_private.kpi_live_protocol_sessions_for_caller() is 'KPI live_protocol_sessions for the caller''s own site (JWT claim).';
@@ -741,6 +746,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -992,7 +998,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_for_caller() is 'KPI upgrade_funnel for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_funnel_for_caller() from public, anon, authenticated;
@@ -1008,6 +1015,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_between(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to].';
@@ -1203,7 +1211,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_for_caller() is 'KPI weekly_active_practitioners for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_active_practitioners_for_caller() from public, anon, authenticated;
@@ -1219,6 +1228,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_between(date, date) is 'KPI weekly_active_practitioners for the caller''s own site, periods in [from, to].';
@@ -1414,7 +1424,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_for_caller() is 'KPI weekly_protocol_loggers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -1430,6 +1441,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) is 'KPI weekly_protocol_loggers for the caller''s own site, periods in [from, to].';
@@ -1694,7 +1706,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_retention_for_caller() is 'KPI weekly_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_retention_for_caller() from public, anon, authenticated;
@@ -1710,6 +1723,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_retention_between(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to].';
@@ -1884,7 +1898,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_for_caller() is 'KPI active_actors_28d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -1900,6 +1915,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
@@ -1970,7 +1986,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
 grant select on analytics.kpi_protocol_logging_adoption to authenticated, service_role;
@@ -1989,7 +2006,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_logging_adoption_between(date, date) from public, anon, authenticated;

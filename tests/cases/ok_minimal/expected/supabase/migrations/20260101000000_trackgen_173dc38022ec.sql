@@ -16,10 +16,26 @@ comment on schema analytics_private is 'minimal: analytics storage and definer c
 revoke all on schema analytics_private from public;
 grant usage on schema analytics_private to authenticated, service_role;
 
--- nothing in either schema is reachable by default: every grant is explicit
-alter default privileges in schema analytics revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke all on tables from public;
+-- nothing created here later is reachable by default: every grant is explicit
+do $defaults$
+begin
+  alter default privileges in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'postgres' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'supabase_admin' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+end
+$defaults$;
 
 create table if not exists analytics.tiers (
   name text check (name ~ '^[a-z][a-z0-9_]*$'),
@@ -64,15 +80,19 @@ insert into analytics.event_types (id, tier, description, owner, status, schema_
 on conflict (id) do update
   set description = excluded.description, owner = excluded.owner, status = excluded.status, schema_version = excluded.schema_version, replaced_by = excluded.replaced_by, payload_schema = excluded.payload_schema;
 
+drop policy if exists tiers_read on analytics.tiers;
 create policy tiers_read on analytics.tiers for select to anon, authenticated
   using (true);
 
+drop policy if exists tiers_service on analytics.tiers;
 create policy tiers_service on analytics.tiers for all to service_role
   using (true) with check (true);
 
+drop policy if exists event_types_read on analytics.event_types;
 create policy event_types_read on analytics.event_types for select to anon, authenticated
   using (true);
 
+drop policy if exists event_types_service on analytics.event_types;
 create policy event_types_service on analytics.event_types for all to service_role
   using (true) with check (true);
 
@@ -149,21 +169,27 @@ alter table analytics_private.rejections enable row level security;
 revoke all on analytics_private.rejections from public, anon, authenticated;
 grant all on analytics_private.rejections to service_role;
 
+drop policy if exists event_keys_service on analytics_private.event_keys;
 create policy event_keys_service on analytics_private.event_keys for all to service_role
   using (true) with check (true);
 
+drop policy if exists events_service on analytics_private.events;
 create policy events_service on analytics_private.events for all to service_role
   using (true) with check (true);
 
+drop policy if exists events_default_service on analytics_private.events_default;
 create policy events_default_service on analytics_private.events_default for all to service_role
   using (true) with check (true);
 
+drop policy if exists rejections_service on analytics_private.rejections;
 create policy rejections_service on analytics_private.rejections for all to service_role
   using (true) with check (true);
 
+drop policy if exists secrets_service on analytics_private.secrets;
 create policy secrets_service on analytics_private.secrets for all to service_role
   using (true) with check (true);
 
+drop policy if exists events_own_site on analytics_private.events;
 create policy events_own_site on analytics_private.events for select to authenticated
   using (site_id = ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid);
 
@@ -292,9 +318,9 @@ security definer
 set search_path = ''
 as $fn$
 declare
-  claims jsonb := coalesce((select auth.jwt()), '{}'::jsonb);
-  caller_uid uuid := (select auth.uid());
-  caller_tier text := claims #>> '{app_metadata,tier}';
+  claims jsonb;
+  caller_uid uuid;
+  caller_tier text;
   caller_site uuid;
   caller_network uuid;
   caller_rank integer;
@@ -324,11 +350,37 @@ declare
   happened timestamptz;
   client_key uuid;
   problem text;
+  bad_network boolean := false;
+  known_event text;
+  known_field text;
 begin
+  -- Batch-level errors (README, Ingestion), raised before any element is looked at. PostgREST
+  -- answers 400 for SQLSTATE 22023 and, for PTnnn, the HTTP status nnn: 413 for an oversized batch.
   if events is null or jsonb_typeof(events) is distinct from 'array' then
-    raise exception 'track_events expects a JSON array of events' using errcode = '22023';
+    raise exception using errcode = '22023', message = 'batch_not_an_array',
+      detail = format('track_events expects a JSON array of events, got %s', coalesce(jsonb_typeof(events), 'null')),
+      hint = 'send [{event_id, occurred_at, idempotency_key, payload, plan_version}, ...]';
+  end if;
+  -- O(1): a jsonb array stores its length in its header.
+  if jsonb_array_length(events) > 500 then
+    raise exception using errcode = 'PT413', message = 'batch_too_large',
+      detail = format('the batch has %s events, the limit is %s', jsonb_array_length(events), 500),
+      hint = format('split it into batches of at most %s events', 500);
   end if;
 
+  -- Claims: a missing or malformed claim makes every event a rejection with a reason below,
+  -- never an error (a sub that is not a uuid used to fail the call with 22P02).
+  begin
+    claims := coalesce((select auth.jwt()), '{}'::jsonb);
+  exception when invalid_text_representation then
+    claims := '{}'::jsonb;
+  end;
+  begin
+    caller_uid := (select auth.uid());
+  exception when invalid_text_representation then
+    caller_uid := null;
+  end;
+  caller_tier := claims #>> '{app_metadata,tier}';
   begin
     caller_site := (claims #>> '{app_metadata,site_id}')::uuid;
   exception when invalid_text_representation then
@@ -337,18 +389,18 @@ begin
   begin
     caller_network := (claims #>> '{app_metadata,network_id}')::uuid;
   exception when invalid_text_representation then
-    caller_network := null;
+    bad_network := true;  -- absent is fine (no network); present but not a uuid is refused
   end;
   select t.rank into caller_rank from analytics.tiers as t where t.name = caller_tier and not t.is_system;
 
-  if jsonb_array_length(events) > 500 then
-    batch_reason := 'batch_too_large';
-  elsif caller_site is null then
+  if caller_site is null then
     batch_reason := 'missing_site';
   elsif caller_rank is null then
     batch_reason := 'unknown_caller_tier';
   elsif caller_uid is null then
     batch_reason := 'missing_actor';
+  elsif bad_network then
+    batch_reason := 'bad_network_claim';
   else
     select s.value into hmac_key from analytics_private.secrets as s where s.name = 'actor_hmac_key';
     actor := extensions.hmac(convert_to(caller_uid::text, 'UTF8'), hmac_key, 'sha256');
@@ -443,11 +495,14 @@ begin
       continue;
     end if;
 
-    -- Keep only names that are safe to keep (an id or a property name), never values.
-    bad_event := bad_event || case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end;
+    -- Counters keep only names the taxonomy knows (the event id, a property of that event), else
+    -- '<unknown>': never a name the caller chose (an unknown key can spell out a person).
+    select et.id, case when (et.payload_schema -> 'properties') ? v_field then v_field end
+      into known_event, known_field
+      from analytics.event_types as et where et.id = event_name;
+    bad_event := bad_event || coalesce(known_event, '<unknown>');
     bad_reason := bad_reason || v_reason;
-    bad_field := bad_field || case when v_field is null then ''
-                                   when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end;
+    bad_field := bad_field || case when v_field is null then '' else coalesce(known_field, '<unknown>') end;
     entries := entries || jsonb_strip_nulls(
       jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
   end loop;
@@ -521,6 +576,31 @@ comment on function analytics.plan_version() is 'The tracking plan version the d
 revoke all on function analytics.plan_version() from public, anon, authenticated;
 grant execute on function analytics.plan_version() to anon, authenticated, service_role;
 
+-- rejection counters keep only names the taxonomy knows
+with scrubbed as (
+  delete from analytics_private.rejections as r
+  where (r.event_id <> '<unknown>'
+         and not exists (select from analytics.event_types as et where et.id = r.event_id))
+     or (r.field not in ('', '<unknown>')
+         and not exists (select from analytics.event_types as et
+                         where et.id = r.event_id and (et.payload_schema -> 'properties') ? r.field))
+  returning r.day, r.site_id, r.event_id, r.reason, r.field, r.rejected, r.last_seen
+), renamed as (
+  select s.day, s.site_id, coalesce(et.id, '<unknown>') as event_id, s.reason,
+         case when s.field = '' then ''
+              when (et.payload_schema -> 'properties') ? s.field then s.field
+              else '<unknown>' end as field,
+         s.rejected, s.last_seen
+  from scrubbed as s left join analytics.event_types as et on et.id = s.event_id
+)
+insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected, last_seen)
+select n.day, n.site_id, n.event_id, n.reason, n.field, sum(n.rejected), max(n.last_seen)
+  from renamed as n
+  group by n.day, n.site_id, n.event_id, n.reason, n.field
+  order by n.day, n.site_id, n.event_id, n.reason, n.field
+on conflict on constraint rejections_counter_key
+  do update set rejected = r.rejected + excluded.rejected, last_seen = greatest(r.last_seen, excluded.last_seen);
+
 create table if not exists analytics_private.kpi_watermarks (
   kpi text,
   next_xid xid8 not null default '0'::xid8,
@@ -532,6 +612,7 @@ alter table analytics_private.kpi_watermarks enable row level security;
 revoke all on analytics_private.kpi_watermarks from public, anon, authenticated;
 grant all on analytics_private.kpi_watermarks to service_role;
 
+drop policy if exists kpi_watermarks_service on analytics_private.kpi_watermarks;
 create policy kpi_watermarks_service on analytics_private.kpi_watermarks for all to service_role
   using (true) with check (true);
 
@@ -545,6 +626,7 @@ alter table analytics_private.kpi_event_sets enable row level security;
 revoke all on analytics_private.kpi_event_sets from public, anon, authenticated;
 grant all on analytics_private.kpi_event_sets to service_role;
 
+drop policy if exists kpi_event_sets_service on analytics_private.kpi_event_sets;
 create policy kpi_event_sets_service on analytics_private.kpi_event_sets for all to service_role
   using (true) with check (true);
 
@@ -647,5 +729,8 @@ select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analyti
 -- forget idempotency keys of events too old to be accepted again
 select cron.schedule('analytics_purge_event_keys', '43 3 * * *', 'delete from analytics_private.event_keys where occurred_at < now() - (interval ''7 days'' + interval ''1 day'')');
 
+-- keep 90 days of rejection counters (storage.rejections_retention)
+select cron.schedule('analytics_purge_rejections', '29 3 * * *', 'delete from analytics_private.rejections where day < ((now() at time zone ''UTC'') - interval ''90 days'')::date');
+
 -- keep 7 days of run history, for this schema's jobs only
-select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys''))');
+select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys'', ''analytics_purge_rejections''))');

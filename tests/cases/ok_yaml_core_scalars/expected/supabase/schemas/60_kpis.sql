@@ -271,6 +271,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_consent_refusals_for_caller() is 'KPI consent_refusals for the caller''s own site (JWT claim).';
@@ -287,6 +288,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;

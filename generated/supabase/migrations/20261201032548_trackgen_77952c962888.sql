@@ -1,4 +1,4 @@
--- trackgen migration 20261201032307: events clinic.caseload_handed_off, clinic.member_invited, clinic.member_joined, clinic.member_removed, clinic.member_role_changed, clinic.plan_upgraded, clinic.protocol_shared, clinic.review_completed, clinic.review_requested, clinic.seats_changed, clinic.team_created, clinic.utilization_dashboard_viewed, consumer.appointment_requested, consumer.article_viewed, consumer.checkin_logged, consumer.directory_searched, consumer.exercise_completed, consumer.exercise_started, consumer.feature_used, consumer.goal_set, consumer.progress_chart_viewed, consumer.reminder_scheduled, consumer.upgrade_prompt_viewed, consumer.wearable_connected, network.alert_configured, network.benchmark_compared, network.dashboard_viewed, network.data_sharing_accepted, network.filter_applied, network.report_exported, network.scheduled_report_created, network.suppression_notice_shown, practitioner.availability_published, practitioner.dashboard_viewed, practitioner.home_program_assigned, practitioner.outcome_measure_recorded, practitioner.progress_report_generated, practitioner.protocol_created, practitioner.protocol_edited, practitioner.protocol_logged, practitioner.subscription_cancelled, practitioner.trial_converted, practitioner.trial_expired, practitioner.trial_started, system.api_request_completed, system.credential_reset_completed, system.error_occurred, system.login_failed, system.login_succeeded, system.logout_completed, system.mfa_enrolled, system.offline_sync_completed, system.screen_loaded, system.sign_in_completed, system.signup_completed; KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261201032548: events clinic.caseload_handed_off, clinic.member_invited, clinic.member_joined, clinic.member_removed, clinic.member_role_changed, clinic.plan_upgraded, clinic.protocol_shared, clinic.review_completed, clinic.review_requested, clinic.seats_changed, clinic.team_created, clinic.utilization_dashboard_viewed, consumer.appointment_requested, consumer.article_viewed, consumer.checkin_logged, consumer.directory_searched, consumer.exercise_completed, consumer.exercise_started, consumer.feature_used, consumer.goal_set, consumer.progress_chart_viewed, consumer.reminder_scheduled, consumer.upgrade_prompt_viewed, consumer.wearable_connected, network.alert_configured, network.benchmark_compared, network.dashboard_viewed, network.data_sharing_accepted, network.filter_applied, network.report_exported, network.scheduled_report_created, network.suppression_notice_shown, practitioner.availability_published, practitioner.dashboard_viewed, practitioner.home_program_assigned, practitioner.outcome_measure_recorded, practitioner.progress_report_generated, practitioner.protocol_created, practitioner.protocol_edited, practitioner.protocol_logged, practitioner.subscription_cancelled, practitioner.trial_converted, practitioner.trial_expired, practitioner.trial_started, system.api_request_completed, system.credential_reset_completed, system.error_occurred, system.login_failed, system.login_succeeded, system.logout_completed, system.mfa_enrolled, system.offline_sync_completed, system.screen_loaded, system.sign_in_completed, system.signup_completed; KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -950,10 +950,26 @@ comment on schema analytics_private is 'clinical-platform: analytics storage and
 revoke all on schema analytics_private from public;
 grant usage on schema analytics_private to authenticated, service_role;
 
--- nothing in either schema is reachable by default: every grant is explicit
-alter default privileges in schema analytics revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke execute on functions from public;
-alter default privileges in schema analytics_private revoke all on tables from public;
+-- nothing created here later is reachable by default: every grant is explicit
+do $defaults$
+begin
+  alter default privileges in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+  alter default privileges in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'postgres' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role postgres in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+  if exists (select from pg_catalog.pg_roles as r
+             where r.rolname = 'supabase_admin' and pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')) then
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on tables from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on sequences from public, anon, authenticated;
+    alter default privileges for role supabase_admin in schema analytics, analytics_private revoke all on functions from public, anon, authenticated;
+  end if;
+end
+$defaults$;
 
 comment on table analytics.tiers is 'Caller tiers, lowest rank first; system events are accepted from any tier.';
 
@@ -3348,9 +3364,9 @@ security definer
 set search_path = ''
 as $fn$
 declare
-  claims jsonb := coalesce((select auth.jwt()), '{}'::jsonb);
-  caller_uid uuid := (select auth.uid());
-  caller_tier text := claims #>> '{app_metadata,tier}';
+  claims jsonb;
+  caller_uid uuid;
+  caller_tier text;
   caller_site uuid;
   caller_network uuid;
   caller_rank integer;
@@ -3380,11 +3396,37 @@ declare
   happened timestamptz;
   client_key uuid;
   problem text;
+  bad_network boolean := false;
+  known_event text;
+  known_field text;
 begin
+  -- Batch-level errors (README, Ingestion), raised before any element is looked at. PostgREST
+  -- answers 400 for SQLSTATE 22023 and, for PTnnn, the HTTP status nnn: 413 for an oversized batch.
   if events is null or jsonb_typeof(events) is distinct from 'array' then
-    raise exception 'track_events expects a JSON array of events' using errcode = '22023';
+    raise exception using errcode = '22023', message = 'batch_not_an_array',
+      detail = format('track_events expects a JSON array of events, got %s', coalesce(jsonb_typeof(events), 'null')),
+      hint = 'send [{event_id, occurred_at, idempotency_key, payload, plan_version}, ...]';
+  end if;
+  -- O(1): a jsonb array stores its length in its header.
+  if jsonb_array_length(events) > 500 then
+    raise exception using errcode = 'PT413', message = 'batch_too_large',
+      detail = format('the batch has %s events, the limit is %s', jsonb_array_length(events), 500),
+      hint = format('split it into batches of at most %s events', 500);
   end if;
 
+  -- Claims: a missing or malformed claim makes every event a rejection with a reason below,
+  -- never an error (a sub that is not a uuid used to fail the call with 22P02).
+  begin
+    claims := coalesce((select auth.jwt()), '{}'::jsonb);
+  exception when invalid_text_representation then
+    claims := '{}'::jsonb;
+  end;
+  begin
+    caller_uid := (select auth.uid());
+  exception when invalid_text_representation then
+    caller_uid := null;
+  end;
+  caller_tier := claims #>> '{app_metadata,tier}';
   begin
     caller_site := (claims #>> '{app_metadata,site_id}')::uuid;
   exception when invalid_text_representation then
@@ -3393,18 +3435,18 @@ begin
   begin
     caller_network := (claims #>> '{app_metadata,network_id}')::uuid;
   exception when invalid_text_representation then
-    caller_network := null;
+    bad_network := true;  -- absent is fine (no network); present but not a uuid is refused
   end;
   select t.rank into caller_rank from analytics.tiers as t where t.name = caller_tier and not t.is_system;
 
-  if jsonb_array_length(events) > 500 then
-    batch_reason := 'batch_too_large';
-  elsif caller_site is null then
+  if caller_site is null then
     batch_reason := 'missing_site';
   elsif caller_rank is null then
     batch_reason := 'unknown_caller_tier';
   elsif caller_uid is null then
     batch_reason := 'missing_actor';
+  elsif bad_network then
+    batch_reason := 'bad_network_claim';
   else
     select s.value into hmac_key from analytics_private.secrets as s where s.name = 'actor_hmac_key';
     actor := extensions.hmac(convert_to(caller_uid::text, 'UTF8'), hmac_key, 'sha256');
@@ -3499,11 +3541,14 @@ begin
       continue;
     end if;
 
-    -- Keep only names that are safe to keep (an id or a property name), never values.
-    bad_event := bad_event || case when event_name ~ '^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$' then left(event_name, 63) else '<invalid>' end;
+    -- Counters keep only names the taxonomy knows (the event id, a property of that event), else
+    -- '<unknown>': never a name the caller chose (an unknown key can spell out a person).
+    select et.id, case when (et.payload_schema -> 'properties') ? v_field then v_field end
+      into known_event, known_field
+      from analytics.event_types as et where et.id = event_name;
+    bad_event := bad_event || coalesce(known_event, '<unknown>');
     bad_reason := bad_reason || v_reason;
-    bad_field := bad_field || case when v_field is null then ''
-                                   when v_field ~ '^[A-Za-z_][A-Za-z0-9_]{0,62}$' then v_field else '<invalid>' end;
+    bad_field := bad_field || case when v_field is null then '' else coalesce(known_field, '<unknown>') end;
     entries := entries || jsonb_strip_nulls(
       jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
   end loop;
@@ -3577,6 +3622,31 @@ comment on function analytics.plan_version() is 'The tracking plan version the d
 revoke all on function analytics.plan_version() from public, anon, authenticated;
 grant execute on function analytics.plan_version() to anon, authenticated, service_role;
 
+-- rejection counters keep only names the taxonomy knows
+with scrubbed as (
+  delete from analytics_private.rejections as r
+  where (r.event_id <> '<unknown>'
+         and not exists (select from analytics.event_types as et where et.id = r.event_id))
+     or (r.field not in ('', '<unknown>')
+         and not exists (select from analytics.event_types as et
+                         where et.id = r.event_id and (et.payload_schema -> 'properties') ? r.field))
+  returning r.day, r.site_id, r.event_id, r.reason, r.field, r.rejected, r.last_seen
+), renamed as (
+  select s.day, s.site_id, coalesce(et.id, '<unknown>') as event_id, s.reason,
+         case when s.field = '' then ''
+              when (et.payload_schema -> 'properties') ? s.field then s.field
+              else '<unknown>' end as field,
+         s.rejected, s.last_seen
+  from scrubbed as s left join analytics.event_types as et on et.id = s.event_id
+)
+insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected, last_seen)
+select n.day, n.site_id, n.event_id, n.reason, n.field, sum(n.rejected), max(n.last_seen)
+  from renamed as n
+  group by n.day, n.site_id, n.event_id, n.reason, n.field
+  order by n.day, n.site_id, n.event_id, n.reason, n.field
+on conflict on constraint rejections_counter_key
+  do update set rejected = r.rejected + excluded.rejected, last_seen = greatest(r.last_seen, excluded.last_seen);
+
 comment on table analytics_private.kpi_watermarks is 'Per KPI: the lowest ingest_xid its rollups have not read yet.';
 
 alter table analytics_private.kpi_watermarks enable row level security;
@@ -3597,6 +3667,7 @@ alter table analytics_private.kpi_event_sets enable row level security;
 revoke all on analytics_private.kpi_event_sets from public, anon, authenticated;
 grant all on analytics_private.kpi_event_sets to service_role;
 
+drop policy if exists kpi_event_sets_service on analytics_private.kpi_event_sets;
 create policy kpi_event_sets_service on analytics_private.kpi_event_sets for all to service_role
   using (true) with check (true);
 
@@ -4083,12 +4154,15 @@ alter table analytics_private.kpi_active_clinic_members_net enable row level sec
 revoke all on analytics_private.kpi_active_clinic_members_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_clinic_members_net to service_role;
 
+drop policy if exists kpi_active_clinic_members_facts_service on analytics_private.kpi_active_clinic_members_facts;
 create policy kpi_active_clinic_members_facts_service on analytics_private.kpi_active_clinic_members_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_clinic_members_service on analytics_private.kpi_active_clinic_members;
 create policy kpi_active_clinic_members_service on analytics_private.kpi_active_clinic_members for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_clinic_members_net_service on analytics_private.kpi_active_clinic_members_net;
 create policy kpi_active_clinic_members_net_service on analytics_private.kpi_active_clinic_members_net for all to service_role
   using (true) with check (true);
 
@@ -4165,7 +4239,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_for_caller() is 'KPI active_clinic_members for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_clinic_members_for_caller() from public, anon, authenticated;
@@ -4181,6 +4256,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_between(date, date) is 'KPI active_clinic_members for the caller''s own site, periods in [from, to].';
@@ -4291,12 +4367,15 @@ alter table analytics_private.kpi_active_network_members_net enable row level se
 revoke all on analytics_private.kpi_active_network_members_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_network_members_net to service_role;
 
+drop policy if exists kpi_active_network_members_facts_service on analytics_private.kpi_active_network_members_facts;
 create policy kpi_active_network_members_facts_service on analytics_private.kpi_active_network_members_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_network_members_service on analytics_private.kpi_active_network_members;
 create policy kpi_active_network_members_service on analytics_private.kpi_active_network_members for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_network_members_net_service on analytics_private.kpi_active_network_members_net;
 create policy kpi_active_network_members_net_service on analytics_private.kpi_active_network_members_net for all to service_role
   using (true) with check (true);
 
@@ -4373,7 +4452,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_active_network_members_for_caller() is 'KPI active_network_members for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_network_members_for_caller() from public, anon, authenticated;
@@ -4389,6 +4469,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_active_network_members_between(date, date) is 'KPI active_network_members for the caller''s own site, periods in [from, to].';
@@ -4499,12 +4580,15 @@ alter table analytics_private.kpi_active_practitioners_net enable row level secu
 revoke all on analytics_private.kpi_active_practitioners_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_practitioners_net to service_role;
 
+drop policy if exists kpi_active_practitioners_facts_service on analytics_private.kpi_active_practitioners_facts;
 create policy kpi_active_practitioners_facts_service on analytics_private.kpi_active_practitioners_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_practitioners_service on analytics_private.kpi_active_practitioners;
 create policy kpi_active_practitioners_service on analytics_private.kpi_active_practitioners for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_practitioners_net_service on analytics_private.kpi_active_practitioners_net;
 create policy kpi_active_practitioners_net_service on analytics_private.kpi_active_practitioners_net for all to service_role
   using (true) with check (true);
 
@@ -4581,7 +4665,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_for_caller() is 'KPI active_practitioners for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_practitioners_for_caller() from public, anon, authenticated;
@@ -4597,6 +4682,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_between(date, date) is 'KPI active_practitioners for the caller''s own site, periods in [from, to].';
@@ -4721,12 +4807,15 @@ alter table analytics_private.kpi_api_latency_ms_net enable row level security;
 revoke all on analytics_private.kpi_api_latency_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_latency_ms_net to service_role;
 
+drop policy if exists kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values;
 create policy kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms;
 create policy kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net;
 create policy kpi_api_latency_ms_net_service on analytics_private.kpi_api_latency_ms_net for all to service_role
   using (true) with check (true);
 
@@ -4800,7 +4889,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_for_caller() is 'KPI api_latency_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -4816,6 +4906,7 @@ as $fn$
 select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
@@ -4929,12 +5020,15 @@ alter table analytics_private.kpi_api_request_count_net enable row level securit
 revoke all on analytics_private.kpi_api_request_count_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_request_count_net to service_role;
 
+drop policy if exists kpi_api_request_count_facts_service on analytics_private.kpi_api_request_count_facts;
 create policy kpi_api_request_count_facts_service on analytics_private.kpi_api_request_count_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_request_count_service on analytics_private.kpi_api_request_count;
 create policy kpi_api_request_count_service on analytics_private.kpi_api_request_count for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_request_count_net_service on analytics_private.kpi_api_request_count_net;
 create policy kpi_api_request_count_net_service on analytics_private.kpi_api_request_count_net for all to service_role
   using (true) with check (true);
 
@@ -5015,6 +5109,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_api_request_count_for_caller() is 'KPI api_request_count for the caller''s own site (JWT claim).';
@@ -5031,6 +5126,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -5145,12 +5241,15 @@ alter table analytics_private.kpi_api_server_error_count_net enable row level se
 revoke all on analytics_private.kpi_api_server_error_count_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_server_error_count_net to service_role;
 
+drop policy if exists kpi_api_server_error_count_facts_service on analytics_private.kpi_api_server_error_count_facts;
 create policy kpi_api_server_error_count_facts_service on analytics_private.kpi_api_server_error_count_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_server_error_count_service on analytics_private.kpi_api_server_error_count;
 create policy kpi_api_server_error_count_service on analytics_private.kpi_api_server_error_count for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_api_server_error_count_net_service on analytics_private.kpi_api_server_error_count_net;
 create policy kpi_api_server_error_count_net_service on analytics_private.kpi_api_server_error_count_net for all to service_role
   using (true) with check (true);
 
@@ -5233,6 +5332,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_api_server_error_count_for_caller() is 'KPI api_server_error_count for the caller''s own site (JWT claim).';
@@ -5249,6 +5349,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -5360,12 +5461,15 @@ alter table analytics_private.kpi_clinic_collaborators_net enable row level secu
 revoke all on analytics_private.kpi_clinic_collaborators_net from public, anon, authenticated;
 grant all on analytics_private.kpi_clinic_collaborators_net to service_role;
 
+drop policy if exists kpi_clinic_collaborators_facts_service on analytics_private.kpi_clinic_collaborators_facts;
 create policy kpi_clinic_collaborators_facts_service on analytics_private.kpi_clinic_collaborators_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_clinic_collaborators_service on analytics_private.kpi_clinic_collaborators;
 create policy kpi_clinic_collaborators_service on analytics_private.kpi_clinic_collaborators for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_clinic_collaborators_net_service on analytics_private.kpi_clinic_collaborators_net;
 create policy kpi_clinic_collaborators_net_service on analytics_private.kpi_clinic_collaborators_net for all to service_role
   using (true) with check (true);
 
@@ -5442,7 +5546,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_for_caller() is 'KPI clinic_collaborators for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_clinic_collaborators_for_caller() from public, anon, authenticated;
@@ -5458,6 +5563,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_between(date, date) is 'KPI clinic_collaborators for the caller''s own site, periods in [from, to].';
@@ -5588,15 +5694,19 @@ alter table analytics_private.kpi_clinic_team_onboarding_net enable row level se
 revoke all on analytics_private.kpi_clinic_team_onboarding_net from public, anon, authenticated;
 grant all on analytics_private.kpi_clinic_team_onboarding_net to service_role;
 
+drop policy if exists kpi_clinic_team_onboarding_steps_service on analytics_private.kpi_clinic_team_onboarding_steps;
 create policy kpi_clinic_team_onboarding_steps_service on analytics_private.kpi_clinic_team_onboarding_steps for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_clinic_team_onboarding_actors_service on analytics_private.kpi_clinic_team_onboarding_actors;
 create policy kpi_clinic_team_onboarding_actors_service on analytics_private.kpi_clinic_team_onboarding_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_clinic_team_onboarding_service on analytics_private.kpi_clinic_team_onboarding;
 create policy kpi_clinic_team_onboarding_service on analytics_private.kpi_clinic_team_onboarding for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_clinic_team_onboarding_net_service on analytics_private.kpi_clinic_team_onboarding_net;
 create policy kpi_clinic_team_onboarding_net_service on analytics_private.kpi_clinic_team_onboarding_net for all to service_role
   using (true) with check (true);
 
@@ -5703,7 +5813,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_clinic_team_onboarding_for_caller() is 'KPI clinic_team_onboarding for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_clinic_team_onboarding_for_caller() from public, anon, authenticated;
@@ -5719,6 +5830,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_clinic_team_onboarding_between(date, date) is 'KPI clinic_team_onboarding for the caller''s own site, periods in [from, to].';
@@ -5829,12 +5941,15 @@ alter table analytics_private.kpi_consumer_daily_actives_net enable row level se
 revoke all on analytics_private.kpi_consumer_daily_actives_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consumer_daily_actives_net to service_role;
 
+drop policy if exists kpi_consumer_daily_actives_facts_service on analytics_private.kpi_consumer_daily_actives_facts;
 create policy kpi_consumer_daily_actives_facts_service on analytics_private.kpi_consumer_daily_actives_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_consumer_daily_actives_service on analytics_private.kpi_consumer_daily_actives;
 create policy kpi_consumer_daily_actives_service on analytics_private.kpi_consumer_daily_actives for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_consumer_daily_actives_net_service on analytics_private.kpi_consumer_daily_actives_net;
 create policy kpi_consumer_daily_actives_net_service on analytics_private.kpi_consumer_daily_actives_net for all to service_role
   using (true) with check (true);
 
@@ -5911,7 +6026,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_for_caller() is 'KPI consumer_daily_actives for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_daily_actives_for_caller() from public, anon, authenticated;
@@ -5927,6 +6043,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_between(date, date) is 'KPI consumer_daily_actives for the caller''s own site, periods in [from, to].';
@@ -6037,12 +6154,15 @@ alter table analytics_private.kpi_consumer_feature_users_net enable row level se
 revoke all on analytics_private.kpi_consumer_feature_users_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consumer_feature_users_net to service_role;
 
+drop policy if exists kpi_consumer_feature_users_facts_service on analytics_private.kpi_consumer_feature_users_facts;
 create policy kpi_consumer_feature_users_facts_service on analytics_private.kpi_consumer_feature_users_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_consumer_feature_users_service on analytics_private.kpi_consumer_feature_users;
 create policy kpi_consumer_feature_users_service on analytics_private.kpi_consumer_feature_users for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_consumer_feature_users_net_service on analytics_private.kpi_consumer_feature_users_net;
 create policy kpi_consumer_feature_users_net_service on analytics_private.kpi_consumer_feature_users_net for all to service_role
   using (true) with check (true);
 
@@ -6119,7 +6239,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_for_caller() is 'KPI consumer_feature_users for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_feature_users_for_caller() from public, anon, authenticated;
@@ -6135,6 +6256,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_between(date, date) is 'KPI consumer_feature_users for the caller''s own site, periods in [from, to].';
@@ -6248,12 +6370,15 @@ alter table analytics_private.kpi_consumer_feature_users_by_feature_net enable r
 revoke all on analytics_private.kpi_consumer_feature_users_by_feature_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consumer_feature_users_by_feature_net to service_role;
 
+drop policy if exists kpi_consumer_feature_users_by_feature_facts_service on analytics_private.kpi_consumer_feature_users_by_feature_facts;
 create policy kpi_consumer_feature_users_by_feature_facts_service on analytics_private.kpi_consumer_feature_users_by_feature_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_consumer_feature_users_by_feature_service on analytics_private.kpi_consumer_feature_users_by_feature;
 create policy kpi_consumer_feature_users_by_feature_service on analytics_private.kpi_consumer_feature_users_by_feature for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_consumer_feature_users_by_feature_net_service on analytics_private.kpi_consumer_feature_users_by_feature_net;
 create policy kpi_consumer_feature_users_by_feature_net_service on analytics_private.kpi_consumer_feature_users_by_feature_net for all to service_role
   using (true) with check (true);
 
@@ -6330,7 +6455,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() is 'KPI consumer_feature_users_by_feature for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() from public, anon, authenticated;
@@ -6346,6 +6472,7 @@ as $fn$
 select r.site_id, r.period, r.feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_by_feature_between(date, date) is 'KPI consumer_feature_users_by_feature for the caller''s own site, periods in [from, to].';
@@ -6459,12 +6586,15 @@ alter table analytics_private.kpi_daily_active_actors_net enable row level secur
 revoke all on analytics_private.kpi_daily_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_daily_active_actors_net to service_role;
 
+drop policy if exists kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts;
 create policy kpi_daily_active_actors_facts_service on analytics_private.kpi_daily_active_actors_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_daily_active_actors_service on analytics_private.kpi_daily_active_actors;
 create policy kpi_daily_active_actors_service on analytics_private.kpi_daily_active_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net;
 create policy kpi_daily_active_actors_net_service on analytics_private.kpi_daily_active_actors_net for all to service_role
   using (true) with check (true);
 
@@ -6540,7 +6670,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_for_caller() is 'KPI daily_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -6556,6 +6687,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
@@ -6669,12 +6801,15 @@ alter table analytics_private.kpi_error_count_net enable row level security;
 revoke all on analytics_private.kpi_error_count_net from public, anon, authenticated;
 grant all on analytics_private.kpi_error_count_net to service_role;
 
+drop policy if exists kpi_error_count_facts_service on analytics_private.kpi_error_count_facts;
 create policy kpi_error_count_facts_service on analytics_private.kpi_error_count_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_error_count_service on analytics_private.kpi_error_count;
 create policy kpi_error_count_service on analytics_private.kpi_error_count for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_error_count_net_service on analytics_private.kpi_error_count_net;
 create policy kpi_error_count_net_service on analytics_private.kpi_error_count_net for all to service_role
   using (true) with check (true);
 
@@ -6755,6 +6890,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2;
 $fn$;
 comment on function analytics_private.kpi_error_count_for_caller() is 'KPI error_count for the caller''s own site (JWT claim).';
@@ -6771,6 +6907,7 @@ as $fn$
 select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2;
 $fn$;
@@ -6888,12 +7025,15 @@ alter table analytics_private.kpi_errors_by_code_net enable row level security;
 revoke all on analytics_private.kpi_errors_by_code_net from public, anon, authenticated;
 grant all on analytics_private.kpi_errors_by_code_net to service_role;
 
+drop policy if exists kpi_errors_by_code_facts_service on analytics_private.kpi_errors_by_code_facts;
 create policy kpi_errors_by_code_facts_service on analytics_private.kpi_errors_by_code_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_errors_by_code_service on analytics_private.kpi_errors_by_code;
 create policy kpi_errors_by_code_service on analytics_private.kpi_errors_by_code for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_errors_by_code_net_service on analytics_private.kpi_errors_by_code_net;
 create policy kpi_errors_by_code_net_service on analytics_private.kpi_errors_by_code_net for all to service_role
   using (true) with check (true);
 
@@ -6974,6 +7114,7 @@ as $fn$
 select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 comment on function analytics_private.kpi_errors_by_code_for_caller() is 'KPI errors_by_code for the caller''s own site (JWT claim).';
@@ -6990,6 +7131,7 @@ as $fn$
 select r.site_id, r.period, r.error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -7104,12 +7246,15 @@ alter table analytics_private.kpi_monthly_active_actors_net enable row level sec
 revoke all on analytics_private.kpi_monthly_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_monthly_active_actors_net to service_role;
 
+drop policy if exists kpi_monthly_active_actors_facts_service on analytics_private.kpi_monthly_active_actors_facts;
 create policy kpi_monthly_active_actors_facts_service on analytics_private.kpi_monthly_active_actors_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_monthly_active_actors_service on analytics_private.kpi_monthly_active_actors;
 create policy kpi_monthly_active_actors_service on analytics_private.kpi_monthly_active_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_monthly_active_actors_net_service on analytics_private.kpi_monthly_active_actors_net;
 create policy kpi_monthly_active_actors_net_service on analytics_private.kpi_monthly_active_actors_net for all to service_role
   using (true) with check (true);
 
@@ -7185,7 +7330,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_for_caller() is 'KPI monthly_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_monthly_active_actors_for_caller() from public, anon, authenticated;
@@ -7201,6 +7347,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_between(date, date) is 'KPI monthly_active_actors for the caller''s own site, periods in [from, to].';
@@ -7327,15 +7474,19 @@ alter table analytics_private.kpi_monthly_signup_retention_net enable row level 
 revoke all on analytics_private.kpi_monthly_signup_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_monthly_signup_retention_net to service_role;
 
+drop policy if exists kpi_monthly_signup_retention_cohorts_service on analytics_private.kpi_monthly_signup_retention_cohorts;
 create policy kpi_monthly_signup_retention_cohorts_service on analytics_private.kpi_monthly_signup_retention_cohorts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_monthly_signup_retention_active_service on analytics_private.kpi_monthly_signup_retention_active;
 create policy kpi_monthly_signup_retention_active_service on analytics_private.kpi_monthly_signup_retention_active for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_monthly_signup_retention_service on analytics_private.kpi_monthly_signup_retention;
 create policy kpi_monthly_signup_retention_service on analytics_private.kpi_monthly_signup_retention for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_monthly_signup_retention_net_service on analytics_private.kpi_monthly_signup_retention_net;
 create policy kpi_monthly_signup_retention_net_service on analytics_private.kpi_monthly_signup_retention_net for all to service_role
   using (true) with check (true);
 
@@ -7461,7 +7612,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_monthly_signup_retention_for_caller() is 'KPI monthly_signup_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_monthly_signup_retention_for_caller() from public, anon, authenticated;
@@ -7477,6 +7629,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_monthly_signup_retention_between(date, date) is 'KPI monthly_signup_retention for the caller''s own site, periods in [from, to].';
@@ -7587,12 +7740,15 @@ alter table analytics_private.kpi_network_analytics_viewers_net enable row level
 revoke all on analytics_private.kpi_network_analytics_viewers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_network_analytics_viewers_net to service_role;
 
+drop policy if exists kpi_network_analytics_viewers_facts_service on analytics_private.kpi_network_analytics_viewers_facts;
 create policy kpi_network_analytics_viewers_facts_service on analytics_private.kpi_network_analytics_viewers_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_network_analytics_viewers_service on analytics_private.kpi_network_analytics_viewers;
 create policy kpi_network_analytics_viewers_service on analytics_private.kpi_network_analytics_viewers for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_network_analytics_viewers_net_service on analytics_private.kpi_network_analytics_viewers_net;
 create policy kpi_network_analytics_viewers_net_service on analytics_private.kpi_network_analytics_viewers_net for all to service_role
   using (true) with check (true);
 
@@ -7669,7 +7825,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_for_caller() is 'KPI network_analytics_viewers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_network_analytics_viewers_for_caller() from public, anon, authenticated;
@@ -7685,6 +7842,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_between(date, date) is 'KPI network_analytics_viewers for the caller''s own site, periods in [from, to].';
@@ -7795,12 +7953,15 @@ alter table analytics_private.kpi_protocol_loggers_net enable row level security
 revoke all on analytics_private.kpi_protocol_loggers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_protocol_loggers_net to service_role;
 
+drop policy if exists kpi_protocol_loggers_facts_service on analytics_private.kpi_protocol_loggers_facts;
 create policy kpi_protocol_loggers_facts_service on analytics_private.kpi_protocol_loggers_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_loggers_service on analytics_private.kpi_protocol_loggers;
 create policy kpi_protocol_loggers_service on analytics_private.kpi_protocol_loggers for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_loggers_net_service on analytics_private.kpi_protocol_loggers_net;
 create policy kpi_protocol_loggers_net_service on analytics_private.kpi_protocol_loggers_net for all to service_role
   using (true) with check (true);
 
@@ -7877,7 +8038,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_for_caller() is 'KPI protocol_loggers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -7893,6 +8055,7 @@ as $fn$
 select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_between(date, date) is 'KPI protocol_loggers for the caller''s own site, periods in [from, to].';
@@ -8019,15 +8182,19 @@ alter table analytics_private.kpi_protocol_logging_retention_net enable row leve
 revoke all on analytics_private.kpi_protocol_logging_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_protocol_logging_retention_net to service_role;
 
+drop policy if exists kpi_protocol_logging_retention_cohorts_service on analytics_private.kpi_protocol_logging_retention_cohorts;
 create policy kpi_protocol_logging_retention_cohorts_service on analytics_private.kpi_protocol_logging_retention_cohorts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_logging_retention_active_service on analytics_private.kpi_protocol_logging_retention_active;
 create policy kpi_protocol_logging_retention_active_service on analytics_private.kpi_protocol_logging_retention_active for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_logging_retention_service on analytics_private.kpi_protocol_logging_retention;
 create policy kpi_protocol_logging_retention_service on analytics_private.kpi_protocol_logging_retention for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_logging_retention_net_service on analytics_private.kpi_protocol_logging_retention_net;
 create policy kpi_protocol_logging_retention_net_service on analytics_private.kpi_protocol_logging_retention_net for all to service_role
   using (true) with check (true);
 
@@ -8153,7 +8320,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_protocol_logging_retention_for_caller() is 'KPI protocol_logging_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_logging_retention_for_caller() from public, anon, authenticated;
@@ -8169,6 +8337,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_protocol_logging_retention_between(date, date) is 'KPI protocol_logging_retention for the caller''s own site, periods in [from, to].';
@@ -8285,12 +8454,15 @@ alter table analytics_private.kpi_protocol_sessions_logged_net enable row level 
 revoke all on analytics_private.kpi_protocol_sessions_logged_net from public, anon, authenticated;
 grant all on analytics_private.kpi_protocol_sessions_logged_net to service_role;
 
+drop policy if exists kpi_protocol_sessions_logged_facts_service on analytics_private.kpi_protocol_sessions_logged_facts;
 create policy kpi_protocol_sessions_logged_facts_service on analytics_private.kpi_protocol_sessions_logged_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_sessions_logged_service on analytics_private.kpi_protocol_sessions_logged;
 create policy kpi_protocol_sessions_logged_service on analytics_private.kpi_protocol_sessions_logged for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_protocol_sessions_logged_net_service on analytics_private.kpi_protocol_sessions_logged_net;
 create policy kpi_protocol_sessions_logged_net_service on analytics_private.kpi_protocol_sessions_logged_net for all to service_role
   using (true) with check (true);
 
@@ -8371,6 +8543,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
   group by 1, 2, 3;
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_for_caller() is 'KPI protocol_sessions_logged for the caller''s own site (JWT claim).';
@@ -8387,6 +8560,7 @@ as $fn$
 select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
   group by 1, 2, 3;
 $fn$;
@@ -8513,12 +8687,15 @@ alter table analytics_private.kpi_screen_load_ms_net enable row level security;
 revoke all on analytics_private.kpi_screen_load_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_screen_load_ms_net to service_role;
 
+drop policy if exists kpi_screen_load_ms_values_service on analytics_private.kpi_screen_load_ms_values;
 create policy kpi_screen_load_ms_values_service on analytics_private.kpi_screen_load_ms_values for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_screen_load_ms_service on analytics_private.kpi_screen_load_ms;
 create policy kpi_screen_load_ms_service on analytics_private.kpi_screen_load_ms for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_screen_load_ms_net_service on analytics_private.kpi_screen_load_ms_net;
 create policy kpi_screen_load_ms_net_service on analytics_private.kpi_screen_load_ms_net for all to service_role
   using (true) with check (true);
 
@@ -8592,7 +8769,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_for_caller() is 'KPI screen_load_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_screen_load_ms_for_caller() from public, anon, authenticated;
@@ -8608,6 +8786,7 @@ as $fn$
 select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_between(date, date) is 'KPI screen_load_ms for the caller''s own site, periods in [from, to].';
@@ -8738,15 +8917,19 @@ alter table analytics_private.kpi_trial_activation_to_conversion_net enable row 
 revoke all on analytics_private.kpi_trial_activation_to_conversion_net from public, anon, authenticated;
 grant all on analytics_private.kpi_trial_activation_to_conversion_net to service_role;
 
+drop policy if exists kpi_trial_activation_to_conversion_steps_service on analytics_private.kpi_trial_activation_to_conversion_steps;
 create policy kpi_trial_activation_to_conversion_steps_service on analytics_private.kpi_trial_activation_to_conversion_steps for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_trial_activation_to_conversion_actors_service on analytics_private.kpi_trial_activation_to_conversion_actors;
 create policy kpi_trial_activation_to_conversion_actors_service on analytics_private.kpi_trial_activation_to_conversion_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_trial_activation_to_conversion_service on analytics_private.kpi_trial_activation_to_conversion;
 create policy kpi_trial_activation_to_conversion_service on analytics_private.kpi_trial_activation_to_conversion for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_trial_activation_to_conversion_net_service on analytics_private.kpi_trial_activation_to_conversion_net;
 create policy kpi_trial_activation_to_conversion_net_service on analytics_private.kpi_trial_activation_to_conversion_net for all to service_role
   using (true) with check (true);
 
@@ -8859,7 +9042,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_trial_activation_to_conversion_for_caller() is 'KPI trial_activation_to_conversion for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_trial_activation_to_conversion_for_caller() from public, anon, authenticated;
@@ -8875,6 +9059,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_trial_activation_to_conversion_between(date, date) is 'KPI trial_activation_to_conversion for the caller''s own site, periods in [from, to].';
@@ -9005,15 +9190,19 @@ alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net enable r
 revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net to service_role;
 
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_steps_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
 create policy kpi_upgrade_funnel_consumer_to_clinic_steps_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_actors_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
 create policy kpi_upgrade_funnel_consumer_to_clinic_actors_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic;
 create policy kpi_upgrade_funnel_consumer_to_clinic_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_net_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
 create policy kpi_upgrade_funnel_consumer_to_clinic_net_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net for all to service_role
   using (true) with check (true);
 
@@ -9126,7 +9315,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() from public, anon, authenticated;
@@ -9142,6 +9332,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site, periods in [from, to].';
@@ -9272,15 +9463,19 @@ alter table analytics_private.kpi_upgrade_prompt_to_trial_net enable row level s
 revoke all on analytics_private.kpi_upgrade_prompt_to_trial_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_prompt_to_trial_net to service_role;
 
+drop policy if exists kpi_upgrade_prompt_to_trial_steps_service on analytics_private.kpi_upgrade_prompt_to_trial_steps;
 create policy kpi_upgrade_prompt_to_trial_steps_service on analytics_private.kpi_upgrade_prompt_to_trial_steps for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_prompt_to_trial_actors_service on analytics_private.kpi_upgrade_prompt_to_trial_actors;
 create policy kpi_upgrade_prompt_to_trial_actors_service on analytics_private.kpi_upgrade_prompt_to_trial_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_prompt_to_trial_service on analytics_private.kpi_upgrade_prompt_to_trial;
 create policy kpi_upgrade_prompt_to_trial_service on analytics_private.kpi_upgrade_prompt_to_trial for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_upgrade_prompt_to_trial_net_service on analytics_private.kpi_upgrade_prompt_to_trial_net;
 create policy kpi_upgrade_prompt_to_trial_net_service on analytics_private.kpi_upgrade_prompt_to_trial_net for all to service_role
   using (true) with check (true);
 
@@ -9382,7 +9577,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() is 'KPI upgrade_prompt_to_trial for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() from public, anon, authenticated;
@@ -9398,6 +9594,7 @@ as $fn$
 select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_upgrade_prompt_to_trial_between(date, date) is 'KPI upgrade_prompt_to_trial for the caller''s own site, periods in [from, to].';
@@ -9511,12 +9708,15 @@ alter table analytics_private.kpi_weekly_active_actors_net enable row level secu
 revoke all on analytics_private.kpi_weekly_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_active_actors_net to service_role;
 
+drop policy if exists kpi_weekly_active_actors_facts_service on analytics_private.kpi_weekly_active_actors_facts;
 create policy kpi_weekly_active_actors_facts_service on analytics_private.kpi_weekly_active_actors_facts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_active_actors_service on analytics_private.kpi_weekly_active_actors;
 create policy kpi_weekly_active_actors_service on analytics_private.kpi_weekly_active_actors for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_active_actors_net_service on analytics_private.kpi_weekly_active_actors_net;
 create policy kpi_weekly_active_actors_net_service on analytics_private.kpi_weekly_active_actors_net for all to service_role
   using (true) with check (true);
 
@@ -9592,7 +9792,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_for_caller() is 'KPI weekly_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_active_actors_for_caller() from public, anon, authenticated;
@@ -9608,6 +9809,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_between(date, date) is 'KPI weekly_active_actors for the caller''s own site, periods in [from, to].';
@@ -9734,15 +9936,19 @@ alter table analytics_private.kpi_weekly_signup_retention_net enable row level s
 revoke all on analytics_private.kpi_weekly_signup_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_signup_retention_net to service_role;
 
+drop policy if exists kpi_weekly_signup_retention_cohorts_service on analytics_private.kpi_weekly_signup_retention_cohorts;
 create policy kpi_weekly_signup_retention_cohorts_service on analytics_private.kpi_weekly_signup_retention_cohorts for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_signup_retention_active_service on analytics_private.kpi_weekly_signup_retention_active;
 create policy kpi_weekly_signup_retention_active_service on analytics_private.kpi_weekly_signup_retention_active for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_signup_retention_service on analytics_private.kpi_weekly_signup_retention;
 create policy kpi_weekly_signup_retention_service on analytics_private.kpi_weekly_signup_retention for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_weekly_signup_retention_net_service on analytics_private.kpi_weekly_signup_retention_net;
 create policy kpi_weekly_signup_retention_net_service on analytics_private.kpi_weekly_signup_retention_net for all to service_role
   using (true) with check (true);
 
@@ -9868,7 +10074,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
-  where r.site_id = (select analytics_private.kpi_caller_site());
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics_private.kpi_weekly_signup_retention_for_caller() is 'KPI weekly_signup_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_signup_retention_for_caller() from public, anon, authenticated;
@@ -9884,6 +10091,7 @@ as $fn$
 select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to";
 $fn$;
 comment on function analytics_private.kpi_weekly_signup_retention_between(date, date) is 'KPI weekly_signup_retention for the caller''s own site, periods in [from, to].';
@@ -9977,9 +10185,11 @@ alter table analytics_private.kpi_active_actors_28d_net enable row level securit
 revoke all on analytics_private.kpi_active_actors_28d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_net to service_role;
 
+drop policy if exists kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d;
 create policy kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net;
 create policy kpi_active_actors_28d_net_service on analytics_private.kpi_active_actors_28d_net for all to service_role
   using (true) with check (true);
 
@@ -10056,7 +10266,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_for_caller() is 'KPI active_actors_28d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -10072,6 +10283,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
@@ -10165,9 +10377,11 @@ alter table analytics_private.kpi_active_actors_7d_net enable row level security
 revoke all on analytics_private.kpi_active_actors_7d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_7d_net to service_role;
 
+drop policy if exists kpi_active_actors_7d_service on analytics_private.kpi_active_actors_7d;
 create policy kpi_active_actors_7d_service on analytics_private.kpi_active_actors_7d for all to service_role
   using (true) with check (true);
 
+drop policy if exists kpi_active_actors_7d_net_service on analytics_private.kpi_active_actors_7d_net;
 create policy kpi_active_actors_7d_net_service on analytics_private.kpi_active_actors_7d_net for all to service_role
   using (true) with check (true);
 
@@ -10244,7 +10458,8 @@ set search_path = ''
 as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
-  where r.site_id = (select analytics_private.kpi_caller_site()) and r.period <= (now() at time zone 'UTC')::date;
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_for_caller() is 'KPI active_actors_7d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_7d_for_caller() from public, anon, authenticated;
@@ -10260,6 +10475,7 @@ as $fn$
 select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_between(date, date) is 'KPI active_actors_7d for the caller''s own site, periods in [from, to].';
@@ -10330,7 +10546,8 @@ create or replace view analytics.kpi_api_server_error_rate with (security_invoke
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_api_server_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_api_server_error_rate is 'KPI api_server_error_rate: Share of API requests per day that ended with a 5xx status.';
 revoke all on analytics.kpi_api_server_error_rate from public, anon, authenticated;
 grant select on analytics.kpi_api_server_error_rate to authenticated, service_role;
@@ -10349,7 +10566,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_api_server_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_api_server_error_rate_between(date, date) is 'KPI api_server_error_rate for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_server_error_rate_between(date, date) from public, anon, authenticated;
@@ -10373,7 +10591,8 @@ create or replace view analytics.kpi_clinic_collaboration_adoption with (securit
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_for_caller() as d) as keys
   left join analytics_private.kpi_clinic_collaborators_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_clinic_collaboration_adoption is 'KPI clinic_collaboration_adoption: Share of weekly active clinic-plan actors who used a collaboration feature that week.';
 revoke all on analytics.kpi_clinic_collaboration_adoption from public, anon, authenticated;
 grant select on analytics.kpi_clinic_collaboration_adoption to authenticated, service_role;
@@ -10392,7 +10611,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_clinic_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_clinic_collaborators_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_clinic_collaboration_adoption_between(date, date) is 'KPI clinic_collaboration_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_clinic_collaboration_adoption_between(date, date) from public, anon, authenticated;
@@ -10416,7 +10636,8 @@ create or replace view analytics.kpi_consumer_feature_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_for_caller() as d) as keys
   left join analytics_private.kpi_consumer_feature_users_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_consumer_feature_adoption is 'KPI consumer_feature_adoption: Share of daily active free-plan actors who used a free feature surface that day.';
 revoke all on analytics.kpi_consumer_feature_adoption from public, anon, authenticated;
 grant select on analytics.kpi_consumer_feature_adoption to authenticated, service_role;
@@ -10435,7 +10656,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_between("from", "to") as d) as keys
   left join analytics_private.kpi_consumer_feature_users_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_consumer_feature_adoption_between(date, date) is 'KPI consumer_feature_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consumer_feature_adoption_between(date, date) from public, anon, authenticated;
@@ -10459,7 +10681,8 @@ create or replace view analytics.kpi_error_rate with (security_invoker = true) a
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
   left join analytics_private.kpi_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_error_rate is 'KPI error_rate: Errors shown to callers per completed API request, per day.';
 revoke all on analytics.kpi_error_rate from public, anon, authenticated;
 grant select on analytics.kpi_error_rate to authenticated, service_role;
@@ -10478,7 +10701,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
   left join analytics_private.kpi_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_error_rate_between(date, date) is 'KPI error_rate for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_error_rate_between(date, date) from public, anon, authenticated;
@@ -10502,7 +10726,8 @@ create or replace view analytics.kpi_network_analytics_adoption with (security_i
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_for_caller() as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_network_analytics_adoption is 'KPI network_analytics_adoption: Share of monthly active network-plan actors who used network analytics that month.';
 revoke all on analytics.kpi_network_analytics_adoption from public, anon, authenticated;
 grant select on analytics.kpi_network_analytics_adoption to authenticated, service_role;
@@ -10521,7 +10746,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_network_members_between("from", "to") as d) as keys
   left join analytics_private.kpi_network_analytics_viewers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_network_analytics_adoption_between(date, date) is 'KPI network_analytics_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_network_analytics_adoption_between(date, date) from public, anon, authenticated;
@@ -10545,7 +10771,8 @@ create or replace view analytics.kpi_protocol_logging_adoption with (security_in
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_for_caller() as d) as keys
   left join analytics_private.kpi_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session that week.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
 grant select on analytics.kpi_protocol_logging_adoption to authenticated, service_role;
@@ -10564,7 +10791,8 @@ as $fn$
         union
         select d.site_id, d.period from analytics_private.kpi_active_practitioners_between("from", "to") as d) as keys
   left join analytics_private.kpi_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period;
+  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_logging_adoption_between(date, date) from public, anon, authenticated;
@@ -10588,7 +10816,8 @@ create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker =
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_for_caller() as d) as keys
   left join analytics_private.kpi_daily_active_actors_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_stickiness_dau_28d is 'KPI stickiness_dau_28d: Share of the trailing 28-day actives who were active on the day (DAU over 28-day actives), by tier; higher means more habitual use.';
 revoke all on analytics.kpi_stickiness_dau_28d from public, anon, authenticated;
 grant select on analytics.kpi_stickiness_dau_28d to authenticated, service_role;
@@ -10607,7 +10836,8 @@ as $fn$
         union
         select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_between("from", "to") as d) as keys
   left join analytics_private.kpi_daily_active_actors_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier;
+  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_stickiness_dau_28d_between(date, date) is 'KPI stickiness_dau_28d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_stickiness_dau_28d_between(date, date) from public, anon, authenticated;
@@ -10628,8 +10858,11 @@ select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analyti
 -- forget idempotency keys of events too old to be accepted again
 select cron.schedule('analytics_purge_event_keys', '43 3 * * *', 'delete from analytics_private.event_keys where occurred_at < now() - (interval ''7 days'' + interval ''1 day'')');
 
+-- keep 90 days of rejection counters (storage.rejections_retention)
+select cron.schedule('analytics_purge_rejections', '29 3 * * *', 'delete from analytics_private.rejections where day < ((now() at time zone ''UTC'') - interval ''90 days'')::date');
+
 -- keep 7 days of run history, for this schema's jobs only
-select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys'', ''analytics_refresh_active_actors_28d'', ''analytics_refresh_active_actors_7d'', ''analytics_refresh_active_clinic_members'', ''analytics_refresh_active_network_members'', ''analytics_refresh_active_practitioners'', ''analytics_refresh_api_latency_ms'', ''analytics_refresh_api_request_count'', ''analytics_refresh_api_server_error_count'', ''analytics_refresh_clinic_collaborators'', ''analytics_refresh_clinic_team_onboarding'', ''analytics_refresh_consumer_daily_actives'', ''analytics_refresh_consumer_feature_users'', ''analytics_refresh_consumer_feature_users_by_feature'', ''analytics_refresh_daily_active_actors'', ''analytics_refresh_error_count'', ''analytics_refresh_errors_by_code'', ''analytics_refresh_monthly_active_actors'', ''analytics_refresh_monthly_signup_retention'', ''analytics_refresh_network_analytics_viewers'', ''analytics_refresh_protocol_loggers'', ''analytics_refresh_protocol_logging_retention'', ''analytics_refresh_protocol_sessions_logged'', ''analytics_refresh_screen_load_ms'', ''analytics_refresh_trial_activation_to_conversion'', ''analytics_refresh_upgrade_funnel_consumer_to_clinic'', ''analytics_refresh_upgrade_prompt_to_trial'', ''analytics_refresh_weekly_active_actors'', ''analytics_refresh_weekly_signup_retention''))');
+select cron.schedule('analytics_purge_cron_history', '11 4 * * *', 'delete from cron.job_run_details where end_time < now() - interval ''7 days'' and jobid in (select jobid from cron.job where jobname in (''analytics_event_partitions'', ''analytics_purge_cron_history'', ''analytics_purge_event_keys'', ''analytics_purge_rejections'', ''analytics_refresh_active_actors_28d'', ''analytics_refresh_active_actors_7d'', ''analytics_refresh_active_clinic_members'', ''analytics_refresh_active_network_members'', ''analytics_refresh_active_practitioners'', ''analytics_refresh_api_latency_ms'', ''analytics_refresh_api_request_count'', ''analytics_refresh_api_server_error_count'', ''analytics_refresh_clinic_collaborators'', ''analytics_refresh_clinic_team_onboarding'', ''analytics_refresh_consumer_daily_actives'', ''analytics_refresh_consumer_feature_users'', ''analytics_refresh_consumer_feature_users_by_feature'', ''analytics_refresh_daily_active_actors'', ''analytics_refresh_error_count'', ''analytics_refresh_errors_by_code'', ''analytics_refresh_monthly_active_actors'', ''analytics_refresh_monthly_signup_retention'', ''analytics_refresh_network_analytics_viewers'', ''analytics_refresh_protocol_loggers'', ''analytics_refresh_protocol_logging_retention'', ''analytics_refresh_protocol_sessions_logged'', ''analytics_refresh_screen_load_ms'', ''analytics_refresh_trial_activation_to_conversion'', ''analytics_refresh_upgrade_funnel_consumer_to_clinic'', ''analytics_refresh_upgrade_prompt_to_trial'', ''analytics_refresh_weekly_active_actors'', ''analytics_refresh_weekly_signup_retention''))');
 
 -- KPI active_clinic_members
 -- incremental refresh of KPI "active_clinic_members" (distinct_actors)
