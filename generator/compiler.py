@@ -22,6 +22,7 @@ from .plan import Artifact, PlanError
 from .plan import database as plan_database
 from .plan import jsonschema as plan_jsonschema
 from .plan import kpis as plan_kpis
+from .plan import typescript as plan_typescript
 from .render import TEMPLATES, render
 from .resolve import resolve
 from .validate import check_structure
@@ -30,7 +31,8 @@ from .validate import check_structure
 def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
     """Every target's artifacts; the KPI layer is planned once and its cron jobs join 90_cron.sql."""
     kpi_artifacts, kpi_jobs = plan_kpis.plan(taxonomy)
-    return plan_jsonschema.plan(taxonomy) + plan_database.plan(taxonomy, extra_jobs=kpi_jobs) + kpi_artifacts
+    return (plan_jsonschema.plan(taxonomy) + plan_database.plan(taxonomy, extra_jobs=kpi_jobs) + kpi_artifacts
+            + plan_typescript.plan(taxonomy))
 
 
 #: release time used when none is given (tests, no git): fixed so output stays reproducible
