@@ -106,3 +106,15 @@ def test_camel_case_names():
     assert plan_typescript.pascal("practitioner.protocol_logged") == "PractitionerProtocolLogged"
     assert plan_typescript.ts_regex("^a/b[/]$") == "/^a\\/b[/]$/u"
     assert plan_typescript.doc_lines("ends */ here") == ("ends *\\/ here",)
+
+
+def test_one_event_imported_alone_bundles_that_event_only(node, compiled):
+    """Tree-shaking works: esbuild keeps one event's definition when only its function is imported."""
+    run = node(["tools/size.mjs", "--json"])
+    assert run.returncode == 0, run.stderr
+    rows = {(r["name"].split(":")[0], r["minify"]): r for r in json.loads(run.stdout)}
+    whole, alone = rows[("whole client", True)], rows[("one event alone", True)]
+    assert len(whole["eventIds"]) == len(compiled.taxonomy.events)
+    assert alone["eventIds"] == ['"practitioner.protocol_logged"']
+    assert alone["gzip"] < whole["gzip"] / 2
+    assert rows[("types only (events.ts)", True)]["bytes"] < 100, "the types cost nothing at run time"
