@@ -349,3 +349,36 @@ describe('validation modes', () => {
     assert.deepEqual(rejections, []);
   });
 });
+
+describe('supabase-js transport', () => {
+  it('sends through supabase.schema().rpc() and gives page-hide requests keepalive via keepaliveFetch', async () => {
+    const { createClient } = await import('@supabase/supabase-js');
+    const { keepaliveFetch } = await import('../../generated/frontend/src/lib/analytics/index.js');
+    const seen: { url: string; keepalive: boolean; profile: string | null; body: string }[] = [];
+    const recording = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      const body = String(init?.body ?? '');
+      seen.push({ url: String(input), keepalive: init?.keepalive === true, profile: headers.get('Content-Profile'), body });
+      const events = (JSON.parse(body) as { events: unknown[] }).events;
+      const results = events.map((_, index) => ({ index, status: 'accepted', reason: null }));
+      return new Response(JSON.stringify(results), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }) as typeof fetch;
+    const supabase = createClient('http://127.0.0.1:9', 'anon-key', {
+      auth: { persistSession: false, autoRefreshToken: false },
+      global: { fetch: keepaliveFetch(recording) },
+    });
+    const window = new FakeTarget();
+    const tracker = createTracker({ supabase, lifecycle: { window }, validation: 'throw', consent: { product: true, system: true }, flushIntervalMs: 60_000 });
+    tracker.practitioner.protocolLogged(protocolLogged);
+    await tracker.flush();
+    tracker.system.screenLoaded(screenLoaded);
+    window.dispatch('pagehide');
+    for (let i = 0; i < 20 && tracker.pending() > 0; i++) await settle();
+    assert.deepEqual(seen.map((s) => [s.url, s.keepalive, s.profile]), [
+      ['http://127.0.0.1:9/rest/v1/rpc/track_events', false, 'analytics'],
+      ['http://127.0.0.1:9/rest/v1/rpc/track_events', true, 'analytics'],
+    ]);
+    assert.equal(tracker.pending(), 0);
+    await tracker.shutdown();
+  });
+});
