@@ -227,6 +227,7 @@ export function createCoreTracker(options: CoreOptions): CoreTracker {
   let retryTimer: unknown = null;
   let attempts = 0;
   let draining: Promise<void> | null = null;
+  let flushAll = false;
   let stopped = false;
 
   const reject = (rejection: Rejection): void => {
@@ -334,10 +335,11 @@ export function createCoreTracker(options: CoreOptions): CoreTracker {
 
   const nextBatch = (): Entry[] => queue.filter((e) => !inflight.has(e.event.idempotency_key)).slice(0, batchSize);
 
+  /** Send batches while there are any; only full ones unless a flush was asked for (timer, flush(), shutdown). */
   const drain = async (): Promise<void> => {
     while (retryTimer === null) {
       const batch = nextBatch();
-      if (batch.length === 0) return;
+      if (batch.length === 0 || (!flushAll && batch.length < batchSize)) return;
       for (const entry of batch) inflight.add(entry.event.idempotency_key);
       let result: SendResult;
       try {
@@ -349,19 +351,25 @@ export function createCoreTracker(options: CoreOptions): CoreTracker {
     }
   };
 
-  const flush = (): Promise<void> => {
-    if (flushTimer !== null) {
-      clock.clearTimeout(flushTimer);
-      flushTimer = null;
+  const run = (all: boolean): Promise<void> => {
+    if (all) {
+      flushAll = true;
+      if (flushTimer !== null) {
+        clock.clearTimeout(flushTimer);
+        flushTimer = null;
+      }
     }
     if (draining === null) {
       draining = drain().finally(() => {
         draining = null;
-        if (queue.length > 0 && retryTimer === null && nextBatch().length > 0) schedule(interval);
+        flushAll = false;
+        if (nextBatch().length > 0) schedule(interval);
       });
     }
     return draining;
   };
+
+  const flush = (): Promise<void> => run(true);
 
   /**
    * The page is going away: start keepalive requests for everything queued, in chunks of at most
@@ -422,7 +430,7 @@ export function createCoreTracker(options: CoreOptions): CoreTracker {
     }
     queue.push(entry);
     persist();
-    if (nextBatch().length >= batchSize) void flush();
+    if (nextBatch().length >= batchSize) void run(false);
     else schedule(interval);
   };
 
