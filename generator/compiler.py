@@ -23,6 +23,7 @@ from .model import Taxonomy
 from .plan import Artifact, PlanError, bodies
 from .plan import database as plan_database
 from .plan import jsonschema as plan_jsonschema
+from .plan import typescript as plan_typescript
 from .plan.catalog import catalog as plan_catalog
 from .render import TEMPLATES, environment, render
 from .resolve import resolve
@@ -34,7 +35,7 @@ SCHEMAS_DIR = "supabase/schemas"
 
 def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
     """Every target's template-rendered artifacts (the database is printed from the catalog)."""
-    return plan_jsonschema.plan(taxonomy)
+    return plan_jsonschema.plan(taxonomy) + plan_typescript.plan(taxonomy)
 
 
 def print_schemas(catalog: Catalog, env) -> dict[str, str]:

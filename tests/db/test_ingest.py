@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from counterexamples import parity_cases
 from dbutil import LOGIN_ROLE, as_caller, claims
 from jsonschema import Draft202012Validator, FormatChecker
 from psycopg import errors
@@ -708,110 +708,6 @@ def test_no_clear_user_id_is_stored_and_actor_hash_is_keyed(db, api, send, examp
 # --------------------------------------------------------------------------- #
 # 5. JSON Schema parity
 # --------------------------------------------------------------------------- #
-
-_WRONG_TYPE = {"boolean": "true", "integer": "1", "number": "1", "string": 1, "array": "x", "object": 1}
-
-
-def _not_matching(pattern: str) -> str:
-    for candidate in ("", "zz", "!", "1.2", "a b", "99.99.99.99", "v", "Z" * 70):
-        if not re.search(pattern, candidate):
-            return candidate
-    raise AssertionError(f"no counter-example for pattern {pattern!r}")
-
-
-def _value_cases(v) -> list[tuple[str, Any, str | None]]:
-    """(label, bad value, expected reason or None when several reasons apply)."""
-    out: list[tuple[str, Any, str | None]] = [
-        ("wrong type", _WRONG_TYPE[v.type], "wrong_type"),
-        ("null", None, "wrong_type"),
-    ]
-    if v.type == "integer":
-        out.append(("float", 1.5, "wrong_type"))
-        out.append(("boolean", True, "wrong_type"))
-    if v.type in ("integer", "number"):
-        step = 1 if v.type == "integer" else 0.5
-        if v.minimum is not None:
-            out.append(("below minimum", v.minimum - step, "out_of_range"))
-        if v.maximum is not None:
-            out.append(("above maximum", v.maximum + step, "out_of_range"))
-        if v.exclusive_minimum is not None:
-            out.append(("at exclusive minimum", v.exclusive_minimum, "out_of_range"))
-        if v.exclusive_maximum is not None:
-            out.append(("at exclusive maximum", v.exclusive_maximum, "out_of_range"))
-    if v.type == "string":
-        single = sum(x is not None for x in (v.enum, v.pattern, v.format, v.min_length, v.max_length)) == 1
-        if v.enum:
-            out.append(("not in enum", "zz_not_in_enum", "bad_enum" if single else None))
-            out.append(("enum in other case", v.enum[0].upper(), "bad_enum" if single else None))
-        if v.pattern:
-            out.append(("not matching pattern", _not_matching(v.pattern), "bad_pattern" if single else None))
-        if v.format == "uuid":
-            out.append(("not a uuid", "not-a-uuid", "bad_format" if single else None))
-            out.append(("uuid without hyphens", "0b7c6f5e3a2d4c1b9e8f7a6b5c4d3e2f", "bad_format" if single else None))
-        if v.format == "date":
-            out.append(("impossible date", "2024-02-30", "bad_format" if single else None))
-            out.append(("date with time", "2024-02-01T00:00:00Z", "bad_format" if single else None))
-        if v.max_length is not None:
-            out.append(("too long", "a" * (v.max_length + 1), "too_long" if single else None))
-        if v.min_length:
-            out.append(("too short", "a" * (v.min_length - 1), "too_short" if single else None))
-    if v.type == "array":
-        item = v.items
-        good_items = list(item.enum) if item is not None and item.enum else None
-        out.append(("item of wrong type", [_WRONG_TYPE[item.type]], "wrong_type"))
-        if good_items:
-            out.append(("item not in enum", ["zz_not_in_enum"], "bad_enum"))
-        if v.max_items is not None and good_items:
-            many = (good_items * (v.max_items + 2))[: v.max_items + 1]
-            out.append(("too many items", many, "too_many_items"))
-        if v.min_items and v.min_items > 0:
-            out.append(("too few items", [], "too_few_items"))
-        if v.unique_items and good_items and (v.max_items is None or v.max_items >= 2):
-            out.append(("duplicate items", [good_items[0], good_items[0]], "duplicate_items"))
-    return out
-
-
-def _valid_value_cases(v) -> list[tuple[str, Any]]:
-    out = []
-    if v.type in ("integer", "number"):
-        if v.minimum is not None:
-            out.append(("at minimum", v.minimum))
-        if v.maximum is not None:
-            out.append(("at maximum", v.maximum))
-        if v.type == "integer" and v.maximum is not None:
-            out.append(("integral float", float(v.maximum)))
-    if v.type == "string" and v.enum:
-        out.extend((f"enum {e}", e) for e in v.enum)
-    if v.type == "array" and v.items is not None and v.items.enum:
-        n = len(v.items.enum) if v.max_items is None else min(len(v.items.enum), v.max_items)
-        out.append(("max distinct items", list(v.items.enum)[:n]))
-    return out
-
-
-def parity_cases(ev) -> list[tuple[str, dict, str | None, bool]]:
-    """(label, payload, expected SQL problem or None, expected valid)."""
-    out: list[tuple[str, dict, str | None, bool]] = []
-    for n, example in enumerate(ev.examples):
-        out.append((f"example {n}", dict(example), None, True))
-    base = dict(ev.examples[0])
-    required = [p.name for p in ev.properties if p.required]
-    minimal = {k: v for k, v in base.items() if k in required}
-    out.append(("required only", minimal, None, True))
-    for p in ev.properties:
-        for label, value in _valid_value_cases(p.value):
-            out.append((f"{p.name}: {label}", {**base, p.name: value}, None, True))
-    for name in required:
-        d = dict(base)
-        d.pop(name)
-        out.append((f"drop {name}", d, f"missing_property:{name}", False))
-    out.append(("unknown key", {**base, "zz_unknown": 1}, "unknown_property:zz_unknown", False))
-    out.append(("unknown key email", {**base, "email": "a@b.example"}, "unknown_property:email", False))
-    for p in ev.properties:
-        for label, value, reason in _value_cases(p.value):
-            expected = f"{reason}:{p.name}" if reason else "*"
-            out.append((f"{p.name}: {label}", {**base, p.name: value}, expected, False))
-    return out
-
 
 @pytest.fixture(scope="module")
 def parity(_shared_state, compiled):
