@@ -14,7 +14,7 @@ import jinja2
 from .diagnostics import Diagnostic
 from .plan import Artifact
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = __import__("generator.resources", fromlist=["templates_dir"]).templates_dir()  # installed or source
 
 
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
