@@ -30,6 +30,10 @@ from .validate import check_structure
 def plan_all(taxonomy: Taxonomy) -> list[Artifact]:
     """Every target's artifacts; the KPI layer is planned once and its cron jobs join 90_cron.sql."""
     kpi_artifacts, kpi_jobs = plan_kpis.plan(taxonomy)
+    planned = sorted(c["name"] for a in kpi_artifacts for c in a.context.get("kpis", ()))
+    if planned != sorted(k.sql_name for k in taxonomy.kpis):  # never drop a KPI while exiting 0
+        raise PlanError("E903", f"generator bug: {len(taxonomy.kpis)} KPIs resolved but {len(planned)} planned "
+                                f"({', '.join(sorted({k.sql_name for k in taxonomy.kpis} ^ set(planned)))})", None)
     return plan_jsonschema.plan(taxonomy) + plan_database.plan(taxonomy, extra_jobs=kpi_jobs) + kpi_artifacts
 
 
@@ -63,6 +67,10 @@ def analyse(taxonomy_dir: Path, display_base: Path | None = None) -> Compilation
     result.diagnostics.extend(rules.check(built))
     taxonomy, problems = resolve(built)
     result.diagnostics.extend(problems)
+    if result.ok and len(taxonomy.kpis) != built.declared_kpi_entries:  # an entry was dropped with no error
+        result.diagnostics.append(Diagnostic(
+            "E903", f"generator bug: the kpis files declare {built.declared_kpi_entries} KPIs but "
+                    f"{len(taxonomy.kpis)} were modelled; nothing is written rather than a KPI dropped"))
     result.taxonomy = taxonomy
     return result
 

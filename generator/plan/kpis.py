@@ -122,12 +122,12 @@ class _Names:
 
 
 def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
-    n = _Names(kpi.name)
+    n = _Names(kpi.sql_name)
     prefix = job_prefix(taxonomy)
     return {
-        "name": kpi.name,
+        "name": kpi.sql_name,
         "type": kpi.type,
-        "name_literal": literal(kpi.name),
+        "name_literal": literal(kpi.sql_name),
         "description": literal(kpi.description),
         "dims": dims,
         "dim_cols": "".join(f", {d.column}" for d in dims),
@@ -142,7 +142,7 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
         "view": n("kpi_{}"),
         "between_view": n("kpi_{}_between"),
         "network_view": n("network_{}"),
-        "job": short_name(prefix + "refresh_" + kpi.name),
+        "job": short_name(prefix + "refresh_" + kpi.sql_name),
         "facts_key": n("kpi_{}_facts_key"),
         "rollup_key": n("kpi_{}_key"),
         "net_key": n("kpi_{}_net_key"),
@@ -150,7 +150,7 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
         "rollup_xid_idx": n("kpi_{}_xid_idx"),
         "policy": n("kpi_{}_service"),
         "facts_policy": n("kpi_{}_facts_service"),
-        "lock_key": literal("trackgen.kpi." + kpi.name),
+        "lock_key": literal("trackgen.kpi." + kpi.sql_name),
         "join_dims": "".join(f" and f.{d.column} is not distinct from a.{d.column}" for d in dims),
         "order_dims": "".join(f', c.{d.column}' + (' collate "C"' if d.type == "text" else "") for d in dims),
         "r_dims": prefixed("r", dims),
@@ -182,11 +182,11 @@ def _common(kpi: Kpi, taxonomy: Taxonomy, dims: list[Dim]) -> dict:
 
 def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
     tz = taxonomy.project.timezone
-    kpis = {k.name: k for k in taxonomy.kpis}
+    kpis = {k.sql_name: k for k in taxonomy.kpis}
     out: list[dict] = []
     # SQL needs dependencies first: event-reading KPIs, then rolling windows over them, then ratios
     stage = {"rolling": 1, "ratio": 2}
-    for kpi in sorted(taxonomy.kpis, key=lambda k: (stage.get(k.type, 0), k.name)):
+    for kpi in sorted(taxonomy.kpis, key=lambda k: (stage.get(k.type, 0), k.sql_name)):
         if kpi.type in ("count", "distinct_actors", "percentile"):
             assert kpi.selection is not None
             dims = dims_of(kpi)
@@ -217,26 +217,26 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
                     net_vals=", r.n" + "".join(f", r.{c}" for c in cols),
                     net_val_decl=", n bigint not null" + "".join(f", {c} double precision" for c in cols),
                     net_val_cols=", n" + "".join(f", {c}" for c in cols),
-                    values=_Names(kpi.name)("kpi_{}_values"),
-                    values_cell_idx=_Names(kpi.name)("kpi_{}_values_cell_idx"),
-                    values_net_idx=_Names(kpi.name)("kpi_{}_values_net_idx"),
-                    values_key=_Names(kpi.name)("kpi_{}_values_key"),
-                    values_xid_idx=_Names(kpi.name)("kpi_{}_values_xid_idx"),
-                    values_policy=_Names(kpi.name)("kpi_{}_values_service"),
+                    values=_Names(kpi.sql_name)("kpi_{}_values"),
+                    values_cell_idx=_Names(kpi.sql_name)("kpi_{}_values_cell_idx"),
+                    values_net_idx=_Names(kpi.sql_name)("kpi_{}_values_net_idx"),
+                    values_key=_Names(kpi.sql_name)("kpi_{}_values_key"),
+                    values_xid_idx=_Names(kpi.sql_name)("kpi_{}_values_xid_idx"),
+                    values_policy=_Names(kpi.sql_name)("kpi_{}_values_service"),
                 )
         elif kpi.type == "rolling":
             base = kpis[kpi.base]
             dims = dims_of(base)
             days = window_days(kpi.window or "")
             ctx = _common(kpi, taxonomy, dims)
-            b = _Names(base.name)
+            b = _Names(base.sql_name)
             ctx.update(
                 storage=True,
                 grain="day",
                 base_type=base.type,
                 base_facts=b("kpi_{}_facts"),
                 base_rollup=b("kpi_{}"),
-                base_name_literal=literal(base.name),
+                base_name_literal=literal(base.sql_name),
                 src=b("kpi_{}_facts") if base.type == "distinct_actors" else b("kpi_{}"),
                 agg="count(distinct f.actor_hash)" if base.type == "distinct_actors" else "sum(f.value)::bigint",
                 days=days,
@@ -255,7 +255,7 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
             vals = (", ({names})[r.step] as step_name, r.value as actors, "
                     "round(r.value::numeric / nullif(first_value(r.value) {w}, 0), 6) as conversion, "
                     "round(r.value::numeric / nullif(lag(r.value) {w}, 0), 6) as step_conversion")
-            n = _Names(kpi.name)
+            n = _Names(kpi.sql_name)
             ctx.update(
                 storage=True,
                 grain=kpi.grain,
@@ -295,7 +295,7 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
             assert kpi.cohort is not None and kpi.returning is not None
             dims = [Dim("period_number", "", "smallint")]
             ctx = _common(kpi, taxonomy, dims)
-            n = _Names(kpi.name)
+            n = _Names(kpi.sql_name)
             vals = ", r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate"
             offset = ("(c.cohort + 7 * g.j)" if kpi.cohort_grain == "week"
                       else "(c.cohort + make_interval(months => g.j))::date")
@@ -322,7 +322,7 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
             num, den = kpis[kpi.numerator], kpis[kpi.denominator]
             dims = dims_of(num if num.type != "rolling" else kpis[num.base])
             ctx = _common(kpi, taxonomy, dims)
-            nn, dn = _Names(num.name), _Names(den.name)
+            nn, dn = _Names(num.sql_name), _Names(den.sql_name)
             ctx.update(
                 storage=False,
                 num_caller=nn("kpi_{}_for_caller"), den_caller=dn("kpi_{}_for_caller"),
@@ -353,7 +353,7 @@ def plan_kpis(taxonomy: Taxonomy) -> list[dict]:
         for key in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view"):
             other = owners.setdefault(ctx[key], ctx["name"])
             if other != ctx["name"]:
-                span = next((k.span for k in taxonomy.kpis if k.name == ctx["name"]), None)
+                span = next((k.span for k in taxonomy.kpis if k.sql_name == ctx["name"]), None)
                 raise PlanError("E314", f'KPIs "{other}" and "{ctx["name"]}" both need the SQL name {ctx[key]}', span)
     return out
 
@@ -382,7 +382,7 @@ def jobs(taxonomy: Taxonomy, contexts: list[dict] | None = None) -> list[CronJob
     """One cron job per stored KPI, with the KPI's schedule."""
     priv = ident(taxonomy.project.private_schema)
     contexts = plan_kpis(taxonomy) if contexts is None else contexts
-    kpis = {k.name: k for k in taxonomy.kpis}
+    kpis = {k.sql_name: k for k in taxonomy.kpis}
     return [CronJob(literal(c["job"]), literal(kpis[c["name"]].refresh),
                     literal(f"select {priv}.{c['refresh_fn']}()"),
                     f'incremental refresh of KPI "{c["name"]}" ({c["type"]})')
@@ -400,7 +400,7 @@ def plan(taxonomy: Taxonomy) -> tuple[list[Artifact], list[CronJob]]:
     contexts = plan_kpis(taxonomy)
     ctx = context(taxonomy, contexts)
     origins: dict[str, Span] = {}
-    spans = {k.name: k.span for k in taxonomy.kpis if k.span is not None}
+    spans = {k.sql_name: k.span for k in taxonomy.kpis if k.span is not None}
     for kpi_ctx in ctx["kpis"]:
         span = spans.get(kpi_ctx["name"])
         if span is None:
