@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import changes, lineage, migrations, rules
-from .build import build
+from . import evolution, lineage, migrations, rules
+from .build import Built, build
 from .diagnostics import Diagnostic, Sources
 from .lint import lint
 from .load import load
@@ -47,6 +47,7 @@ class Compilation:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: Sources = field(default_factory=Sources)
     taxonomy: Taxonomy | None = None
+    built: Built | None = None  # where each entity is written: evolution errors point into the YAML
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -72,7 +73,13 @@ def analyse(taxonomy_dir: Path, display_base: Path | None = None) -> Compilation
             "E903", f"generator bug: the kpis files declare {built.declared_kpi_entries} KPIs but "
                     f"{len(taxonomy.kpis)} were modelled; nothing is written rather than a KPI dropped"))
     result.taxonomy = taxonomy
+    result.built = built
     return result
+
+
+def kpi_files(built: Built | None) -> dict[str, str]:
+    """``name@version`` -> the KPI's file inside the taxonomy folder (recorded in the lock)."""
+    return {key: doc.rel for key, (doc, _path) in (built.kpi_docs.items() if built else ())}
 
 
 def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
@@ -81,7 +88,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     """Everything generate would write, from the taxonomy and the previous output's history."""
     result = analyse(taxonomy_dir, display_base)
     if result.ok and result.taxonomy is not None and previous is not None:
-        result.diagnostics.extend(lineage.check(result.taxonomy, previous.lock))
+        result.diagnostics.extend(evolution.check(result.taxonomy, previous.lock, result.built))
     if not result.ok or result.taxonomy is None:
         return result
     try:
@@ -98,6 +105,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                     if path.startswith("supabase/schemas/")}
     files.update(migrations.plan(previous or Previous(), schema_files,
                                  plan_database.plan_version(result.taxonomy), release,
-                                 extra_lock=lineage.lock_entry(result.taxonomy) | changes.lock_entry(result.taxonomy)))
+                                 extra_lock=lineage.lock_entry(result.taxonomy)
+                                 | evolution.lock_entry(result.taxonomy, kpi_files(result.built))))
     result.files = dict(sorted(files.items()))
     return result
