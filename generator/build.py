@@ -26,8 +26,11 @@ class Built:
     #: event ids declared anywhere, even when their definition was broken
     declared_events: set[str] = field(default_factory=set)
     declared_kpis: set[str] = field(default_factory=set)
+    #: how many entries the kpis files list: every one must reach the plan, or an error must say why
+    declared_kpi_entries: int = 0
     #: display file -> its document, for positions inside an entity (an event's examples)
     docs: dict[str, Document] = field(default_factory=dict)
+    #: ``name@version`` -> where the KPI entry is (its first definition when duplicated)
     kpi_docs: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
     #: file -> tier name declared at its top
     file_tiers: dict[str, tuple[str, Span]] = field(default_factory=dict)
@@ -101,8 +104,11 @@ def _selection(raw: dict[str, Any]) -> Selection:
 
 def _kpi(raw: dict[str, Any], span: Span) -> Kpi:
     kind = raw["type"]
+    deprecation = raw.get("deprecation", {})
     common: dict[str, Any] = dict(name=raw["name"], type=kind, description=raw["description"], owner=raw.get("owner"),
-                                  refresh=raw.get("refresh", "* * * * *"), span=span,
+                                  refresh=raw.get("refresh", "* * * * *"), version=raw.get("version", 1),
+                                  status=raw.get("status", "active"), deprecation_reason=deprecation.get("reason"),
+                                  replaced_by=deprecation.get("replaced_by"), span=span,
                                   site_read_tiers=tuple(raw["site_read_tiers"]) if "site_read_tiers" in raw else None)
     if kind in ("count", "distinct_actors", "percentile"):
         common.update(selection=_selection(raw), by=tuple(raw.get("by", ())), grain=raw.get("grain", "day"))
@@ -199,6 +205,7 @@ def build(documents: list[Document], structure: StructureReport,
     for doc in by_kind["kpis"]:
         data = doc.data if isinstance(doc.data, dict) else {}
         for i, raw in enumerate(data.get("kpis", []) if isinstance(data.get("kpis"), list) else []):
+            out.declared_kpi_entries += 1
             if isinstance(raw, dict) and isinstance(raw.get("name"), str):
                 out.declared_kpis.add(raw["name"])
             path = ("kpis", i)
@@ -206,7 +213,7 @@ def build(documents: list[Document], structure: StructureReport,
                 continue
             kpi = _kpi(raw, doc.span(path + ("name",)))
             kpis.append(kpi)
-            out.kpi_docs.setdefault(kpi.name, (doc, path))
+            out.kpi_docs.setdefault(kpi.key, (doc, path))
 
     out.taxonomy = Taxonomy(
         project=project,

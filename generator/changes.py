@@ -1,34 +1,23 @@
 """The human change summary of ``trackgen diff``: what this taxonomy changes against the lock.
 
-Reviewers read the generated diff; this is its table of contents: events added,
-deprecated or re-versioned (SchemaVer), KPIs added, removed or redefined.
+Reviewers read the generated diff; this is its table of contents, read from the
+released snapshot in the lock (``evolution.lock_entry``): events added,
+deprecated, reactivated or re-versioned (SchemaVer); KPIs added, given a new
+version, deprecated, reactivated or rescheduled.  Destructive changes never get
+here: ``evolution.check`` refuses them first.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from .model import Kpi, Taxonomy
-
-
-def _kpi_digest(kpi: Kpi) -> str:
-    """A stable fingerprint of a KPI's definition (not its description)."""
-    fields = {k: v for k, v in kpi.__dict__.items() if k not in ("span", "description", "owner")}
-    return json.dumps(fields, sort_keys=True, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o))
-
-
-def lock_entry(taxonomy: Taxonomy) -> dict:
-    """What the lock records so the next run can say what changed."""
-    return {
-        "events": {e.id: {"status": e.status, "version": e.version} for e in taxonomy.events},
-        "kpis": {k.name: {"type": k.type, "definition": _kpi_digest(k)} for k in taxonomy.kpis},
-    }
+from .evolution import snapshot
+from .model import Taxonomy
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # added, deprecated, reactivated, version, removed, redefined
+    kind: str  # added, deprecated, reactivated, version, refresh, removed
     subject: str  # "event" or "KPI"
     name: str
     detail: str = ""
@@ -38,10 +27,23 @@ class Change:
         return f"{text}: {self.detail}" if self.detail else text
 
 
-def summarise(taxonomy: Taxonomy, lock: dict | None) -> list[Change]:
+def _label(key: str) -> str:
+    name, _, version = key.partition("@")
+    return name if version == "1" else key
+
+
+def _recorded(lock: dict | None) -> tuple[dict, dict]:
+    """(events, KPIs by name@version) as released; a lock older than the snapshot kept events and KPIs by name."""
+    found = snapshot(lock)
+    if found is not None:
+        return found.get("events") or {}, found.get("kpis") or {}
     before = lock or {}
-    old_events: dict = before.get("events") or {}
-    old_kpis: dict = before.get("kpis") or {}
+    old_kpis = {f"{name}@1": {"status": "active"} for name in (before.get("kpis") or {})}
+    return before.get("events") or {}, old_kpis
+
+
+def summarise(taxonomy: Taxonomy, lock: dict | None) -> list[Change]:
+    old_events, old_kpis = _recorded(lock)
     out: list[Change] = []
     for event in taxonomy.events:
         was = old_events.get(event.id)
@@ -57,12 +59,24 @@ def summarise(taxonomy: Taxonomy, lock: dict | None) -> list[Change]:
             out.append(Change("version", "event", event.id, f"SchemaVer {was.get('version')} -> {event.version}"))
     for event_id in sorted(set(old_events) - {e.id for e in taxonomy.events}):
         out.append(Change("removed", "event", event_id, "event ids are never removed; deprecate instead"))
+    released_names = {key.partition("@")[0] for key in old_kpis}
     for kpi in taxonomy.kpis:
-        was = old_kpis.get(kpi.name)
+        was = old_kpis.get(kpi.key)
         if was is None:
-            out.append(Change("added", "KPI", kpi.name, kpi.type))
-        elif was.get("definition") != _kpi_digest(kpi):
-            out.append(Change("redefined", "KPI", kpi.name, kpi.type))
-    for name in sorted(set(old_kpis) - {k.name for k in taxonomy.kpis}):
-        out.append(Change("removed", "KPI", name))
+            if kpi.name in released_names:
+                older = sorted(int(k.partition("@")[2]) for k in old_kpis if k.partition("@")[0] == kpi.name)
+                out.append(Change("version", "KPI", kpi.name, f"version {older[-1]} -> {kpi.version} "
+                                  f"(new objects {kpi.sql_name}; version {older[-1]} keeps its history)"))
+            else:
+                out.append(Change("added", "KPI", kpi.label, kpi.type))
+            continue
+        replaced = taxonomy.kpi(kpi.replaced_by) if kpi.replaced_by else None
+        if was.get("status") == "active" and not kpi.active:
+            out.append(Change("deprecated", "KPI", kpi.label, f"replaced by {replaced.label}" if replaced else ""))
+        elif was.get("status") == "deprecated" and kpi.active:
+            out.append(Change("reactivated", "KPI", kpi.label))
+        if "refresh" in was and kpi.type != "ratio" and was.get("refresh") != kpi.refresh:
+            out.append(Change("refresh", "KPI", kpi.label, f'"{was.get("refresh")}" -> "{kpi.refresh}"'))
+    for key in sorted(set(old_kpis) - {k.key for k in taxonomy.kpis}):
+        out.append(Change("removed", "KPI", _label(key)))
     return out

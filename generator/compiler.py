@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import changes, lineage, migrations, rules, sqlcheck
-from .build import build
+from . import evolution, lineage, migrations, rules, sqlcheck
+from .build import Built, build
 from .catalog import Catalog, Table
 from .delta import DeltaError
 from .diagnostics import Diagnostic, Sources
@@ -75,6 +75,7 @@ class Compilation:
     sources: Sources = field(default_factory=Sources)
     taxonomy: Taxonomy | None = None
     catalog: Catalog | None = None
+    built: Built | None = None  # where each entity is written: evolution errors point into the YAML
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -95,7 +96,12 @@ def analyse(taxonomy_dir: Path, display_base: Path | None = None) -> Compilation
     result.diagnostics.extend(rules.check(built))
     taxonomy, problems = resolve(built)
     result.diagnostics.extend(problems)
+    if result.ok and len(taxonomy.kpis) != built.declared_kpi_entries:  # an entry was dropped with no error
+        result.diagnostics.append(Diagnostic(
+            "E903", f"generator bug: the kpis files declare {built.declared_kpi_entries} KPIs but "
+                    f"{len(taxonomy.kpis)} were modelled; nothing is written rather than a KPI dropped"))
     result.taxonomy = taxonomy
+    result.built = built
     return result
 
 
@@ -122,6 +128,11 @@ def _lint_migrations(files: dict[str, str], previous: Previous, catalog: Catalog
     return out
 
 
+def kpi_files(built: Built | None) -> dict[str, str]:
+    """``name@version`` -> the KPI's file inside the taxonomy folder (recorded in the lock)."""
+    return {key: doc.rel for key, (doc, _path) in (built.kpi_docs.items() if built else ())}
+
+
 def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                      release: datetime = DEFAULT_RELEASE, display_base: Path | None = None,
                      templates: Path = TEMPLATES, accept_edited_history: bool = False) -> Compilation:
@@ -130,7 +141,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     previous = previous or Previous()
     result.diagnostics.extend(migrations.integrity(previous, accept_edited_history))
     if result.ok and result.taxonomy is not None:
-        result.diagnostics.extend(lineage.check(result.taxonomy, previous.lock))
+        result.diagnostics.extend(evolution.check(result.taxonomy, previous.lock, result.built))
     if not result.ok or result.taxonomy is None:
         return result
     taxonomy = result.taxonomy
@@ -161,7 +172,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
         files.update(migrations.plan(
             previous, catalog, env, plan_version=plan_database.plan_version(taxonomy), release=release,
             public_schema=project.public_schema, private_schema=project.private_schema,
-            extra_lock=lineage.lock_entry(taxonomy) | changes.lock_entry(taxonomy),
+            extra_lock=lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(result.built)),
             accept_edits=accept_edited_history))
     except DeltaError as exc:
         result.diagnostics.append(Diagnostic("E930", f"the migration would break the additive rule: {exc}"))

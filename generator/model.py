@@ -159,11 +159,40 @@ class Kpi:
     field: str | None = None  # percentile
     percentiles: tuple[float, ...] = ()
     site_read_tiers: tuple[str, ...] | None = None  # None: the project's setting
+    version: int = 1
+    status: str = "active"
+    deprecation_reason: str | None = None
+    #: a KPI reference as written ("name" or "name@N"); resolve turns it into the target's ``sql_name``,
+    #: as it does for ``numerator``, ``denominator`` and ``base``
+    replaced_by: str | None = None
     span: Span | None = dataclasses.field(default=None, compare=False)
 
     @property
+    def sql_name(self) -> str:
+        """The KPI's identity after resolve and the stem of its SQL objects: ``name``, or ``name_vN`` from version 2.
+
+        A new version is a new set of objects next to the old ones, so the old version's
+        history and exposed views stay as they were.
+        """
+        return self.name if self.version == 1 else f"{self.name}_v{self.version}"
+
+    @property
+    def key(self) -> str:
+        """``name@version``: how the lock and ``trackgen diff`` name one version of a KPI."""
+        return f"{self.name}@{self.version}"
+
+    @property
+    def label(self) -> str:
+        """How messages name the KPI: ``name`` for version 1, else ``name@N`` (the syntax of a reference)."""
+        return self.name if self.version == 1 else self.key
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
     def depends_on(self) -> tuple[str, ...]:
-        """Other KPIs this one is computed from."""
+        """Other KPIs this one is computed from (their ``sql_name`` once resolved)."""
         names = [n for n in (self.numerator, self.denominator, self.base) if n]
         return tuple(sorted(set(names)))
 
@@ -173,7 +202,7 @@ class Taxonomy:
     project: Project
     tiers: tuple[Tier, ...]
     events: tuple[Event, ...]  # sorted by id
-    kpis: tuple[Kpi, ...]  # sorted by name
+    kpis: tuple[Kpi, ...]  # sorted by (name, version)
 
     def tier(self, name: str) -> Tier | None:
         return next((t for t in self.tiers if t.name == name), None)
@@ -181,8 +210,20 @@ class Taxonomy:
     def event(self, event_id: str) -> Event | None:
         return next((e for e in self.events if e.id == event_id), None)
 
-    def kpi(self, name: str) -> Kpi | None:
-        return next((k for k in self.kpis if k.name == name), None)
+    def kpi(self, sql_name: str) -> Kpi | None:
+        """The KPI whose ``sql_name`` this is (the name, for version 1): how resolved references name KPIs."""
+        return next((k for k in self.kpis if k.sql_name == sql_name), None)
+
+    def can_send(self, caller_tier: str, event_tier: str) -> bool:
+        """Whether a caller of ``caller_tier`` may send an event of ``event_tier``.
+
+        Callers have a non-system tier; they may send events of their own tier and the
+        tiers below it, and system events from any tier (the ingestion function's rule).
+        """
+        caller, event = self.tier(caller_tier), self.tier(event_tier)
+        if caller is None or event is None or caller.system:
+            return False
+        return event.system or caller.rank >= event.rank
 
     @property
     def network_reader_tiers(self) -> tuple[str, ...]:

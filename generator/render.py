@@ -13,8 +13,9 @@ import jinja2
 
 from .diagnostics import Diagnostic
 from .plan import Artifact
+from .resources import templates_dir
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = templates_dir()  # the installed package's copy, else the source tree's
 
 
 def environment(templates: Path = TEMPLATES) -> jinja2.Environment:

@@ -3,8 +3,18 @@
 Globs such as ``consumer.*`` expand to the tier's active events, sorted.  Every
 reference is checked (E301 unknown event, E302 unknown field, E303 unknown KPI,
 E304 cycle, E305 duplicate KPI, E306 deprecated event, E308 funnel length,
-E309 field of the wrong kind, E310 KPI of the wrong kind, E315 a ratio readable by a tier that
-may not read its numerator or denominator), all at once.
+E309 field of the wrong kind, E310 KPI of the wrong kind, E321 a ratio readable by a tier
+that may not read its numerator or denominator), all at once.
+
+What the database would refuse or silently misread is refused here too ("if it
+compiles, it applies"): refresh schedules pg_cron 1.4 rejects (E315), ratios whose
+parts differ in grain (E316) or dimensions (E317), caller tiers that can never send
+the KPI's events (E319), an active KPI reading a deprecated KPI version (E320).
+
+KPI versions: an entry is identified by (name, version); a reference ``name``
+means the highest version of that name and ``name@N`` a given one.  After
+resolve, references (numerator, denominator, rolling base, replaced_by) hold the
+target's ``sql_name``, which is unique (E314).
 """
 
 from __future__ import annotations
@@ -14,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from .build import Built
+from .cron import schedule_problem
 from .diagnostics import Diagnostic, Span
 from .model import Event, Kpi, Selection, Taxonomy
 from .suggest import did_you_mean
@@ -53,6 +64,11 @@ def _never_matches(value_type, value) -> str | None:
     return None
 
 
+def tiers_at(kpi: Kpi, path: tuple) -> tuple:
+    """Where a selection's ``tiers`` are written: a retention KPI keeps its cohort's at the top level."""
+    return ("tiers",) if kpi.type == "retention" else path + ("tiers",)
+
+
 class _Resolver:
     def __init__(self, built: Built):
         assert built.taxonomy is not None
@@ -61,7 +77,7 @@ class _Resolver:
         self.diags: list[Diagnostic] = []
 
     def span(self, kpi: Kpi, *path, key: bool = False) -> Span | None:
-        found = self.built.kpi_docs.get(kpi.name)
+        found = self.built.kpi_docs.get(kpi.key)
         if not found:
             return kpi.span
         doc, base = found
@@ -76,35 +92,38 @@ class _Resolver:
                 continue
             if name == "*":
                 if self.tax.tier(tier) is None:
-                    self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": no tier "{tier}" for "{pattern}"',
+                    self.diags.append(Diagnostic("E301", f'KPI "{kpi.label}": no tier "{tier}" for "{pattern}"',
                                                  self.span(kpi, *path, "events", i),
                                                  hint=did_you_mean(tier, [t.name for t in self.tax.tiers])))
                 else:
                     matched = [e.id for e in self.tax.events if e.tier == tier and e.active]
                     if not matched:
-                        self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": "{pattern}" matches no active event',
+                        self.diags.append(Diagnostic("E301", f'KPI "{kpi.label}": "{pattern}" matches no active event',
                                                      self.span(kpi, *path, "events", i)))
                     found.update(matched)
                 continue
             event = self.tax.event(pattern)
             if event is None:
                 if pattern not in self.built.declared_events:  # a broken definition was reported already
-                    self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": unknown event "{pattern}"',
+                    self.diags.append(Diagnostic("E301", f'KPI "{kpi.label}": unknown event "{pattern}"',
                                                  self.span(kpi, *path, "events", i),
                                                  hint=did_you_mean(pattern, [e.id for e in self.tax.events])))
                 continue
-            if not event.active:
-                self.diags.append(Diagnostic("E306", f'KPI "{kpi.name}" uses deprecated event "{pattern}"',
-                                             self.span(kpi, *path, "events", i),
-                                             hint=f"use {event.replaced_by}" if event.replaced_by else None))
+            if not event.active and kpi.active:
+                instead = f"read {event.replaced_by} instead" if event.replaced_by else "drop it from the list"
+                self.diags.append(Diagnostic(
+                    "E306", f'KPI "{kpi.label}" uses deprecated event "{pattern}"', self.span(kpi, *path, "events", i),
+                    hint=f"{instead}; once this KPI is released its explicit events define its history, so do "
+                         f"it in version {kpi.version + 1} (a new entry) and mark this one status: deprecated"))
                 continue
             found.add(event.id)
         for i, tier in enumerate(sel.tiers):
             if self.tax.tier(tier) is None:
-                self.diags.append(Diagnostic("E301", f'KPI "{kpi.name}": unknown tier "{tier}"',
-                                             self.span(kpi, *path, "tiers", i),
+                self.diags.append(Diagnostic("E301", f'KPI "{kpi.label}": unknown tier "{tier}"',
+                                             self.span(kpi, *tiers_at(kpi, path), i),
                                              hint=did_you_mean(tier, [t.name for t in self.tax.tiers])))
         events = tuple(sorted(found))
+        self.reachable(kpi, sel, events, path)
         for name, values in sel.where:
             self.field(kpi, events, name, path + ("where", name), allowed=("string", "boolean", "integer"))
             for value in values:
@@ -116,9 +135,29 @@ class _Resolver:
                         if prop.value.enum is not None:
                             hint = did_you_mean(str(value), prop.value.enum) or "allowed: " + ", ".join(prop.value.enum)
                         self.diags.append(Diagnostic(
-                            "E302", f'KPI "{kpi.name}": {name} = {value!r} can never match event "{event.id}" '
+                            "E302", f'KPI "{kpi.label}": {name} = {value!r} can never match event "{event.id}" '
                                     f"({problem})", self.span(kpi, *path, "where", name), hint=hint))
         return dataclasses.replace(sel, events=events)
+
+    def reachable(self, kpi: Kpi, sel: Selection, events: tuple[str, ...], path: tuple) -> None:
+        """E319: a caller tier in ``tiers:`` that can send none of the selected events keeps the KPI empty."""
+        if not events:
+            return
+        tiers = {e.tier for e in self._events(events)}
+        for i, tier in enumerate(sel.tiers):
+            caller = self.tax.tier(tier)
+            if caller is None:
+                continue  # E301 above
+            if any(self.tax.can_send(tier, t) for t in tiers):
+                continue
+            senders = sorted({c.name for c in self.tax.tiers if any(self.tax.can_send(c.name, t) for t in tiers)},
+                             key=lambda n: self.tax.tier(n).rank)
+            why = ("no caller has the system tier (system events come from callers of any tier)" if caller.system
+                   else f"a {tier} caller sends events of its own tier and below, and system events")
+            self.diags.append(Diagnostic(
+                "E319", f'KPI "{kpi.label}": tier "{tier}" can never send any of its events '
+                        f"({', '.join(sorted(tiers))} events only)", self.span(kpi, *tiers_at(kpi, path), i),
+                hint=f"{why}; tiers that can: {', '.join(senders) or 'none'}"))
 
     def _events(self, ids: tuple[str, ...]) -> list[Event]:
         return [e for e in (self.tax.event(i) for i in ids) if e is not None]
@@ -128,13 +167,13 @@ class _Resolver:
         for event in self._events(events):
             prop = event.property(name)
             if prop is None:
-                self.diags.append(Diagnostic("E302", f'KPI "{kpi.name}": event "{event.id}" has no field "{name}"',
+                self.diags.append(Diagnostic("E302", f'KPI "{kpi.label}": event "{event.id}" has no field "{name}"',
                                              self.span(kpi, *path),
                                              hint=did_you_mean(name, [p.name for p in event.properties])))
             elif prop.value.type not in allowed or (enum_only and prop.value.type == "string" and prop.value.enum is None):
                 kinds = " or ".join(allowed)
                 self.diags.append(Diagnostic(
-                    "E309", f'KPI "{kpi.name}": field "{name}" of event "{event.id}" is {prop.value.type}, '
+                    "E309", f'KPI "{kpi.label}": field "{name}" of event "{event.id}" is {prop.value.type}, '
                             f"needs {'an enum ' if enum_only else ''}{kinds}", self.span(kpi, *path)))
 
     def dimensions(self, kpi: Kpi, events: tuple[str, ...]) -> None:
@@ -142,7 +181,7 @@ class _Resolver:
             if dim in BUILTIN_DIMENSIONS or dim == "site":
                 continue
             if dim in ROLLUP_COLUMNS:
-                self.diags.append(Diagnostic("E313", f'KPI "{kpi.name}": dimension "{dim}" clashes with a rollup '
+                self.diags.append(Diagnostic("E313", f'KPI "{kpi.label}": dimension "{dim}" clashes with a rollup '
                                                      "column name", self.span(kpi, "by", i),
                                              hint="reserved: " + ", ".join(ROLLUP_COLUMNS)))
                 continue
@@ -159,35 +198,40 @@ class _Resolver:
                                              hint=did_you_mean(tier, callers) or "caller tiers: " + ", ".join(callers)))
 
     def ratio_read_tiers(self, kpi: Kpi, kpis: dict[str, Kpi]) -> None:
-        """A ratio shows its numerator and denominator: a tier it names must be able to read both (E315)."""
+        """A ratio shows its numerator and denominator: a tier it names must be able to read both (E321)."""
         for i, tier in enumerate(kpi.site_read_tiers or ()):
             for role, part in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
                 if part in kpis and self.tax.tier(tier) is not None and tier not in self.tax.site_reader_tiers(part):
                     self.diags.append(Diagnostic(
-                        "E315", f'KPI "{kpi.name}": tier "{tier}" may read this ratio but not its {role} "{part}"',
+                        "E321", f'KPI "{kpi.name}": tier "{tier}" may read this ratio but not its {role} "{part}"',
                         self.span(kpi, "site_read_tiers", i),
                         hint=f'a ratio shows its {role}\'s values: add "{tier}" to the site_read_tiers of "{part}" '
                              "(or of project.yaml's privacy), or leave it out here"))
 
     def kpi(self, kpi: Kpi) -> Kpi:
         self.read_tiers(kpi)
+        if kpi.type != "ratio":  # a ratio has no refresh (E318 refuses the key)
+            problem = schedule_problem(kpi.refresh)
+            if problem is not None:
+                self.diags.append(Diagnostic("E315", f'KPI "{kpi.label}": refresh {problem.message}',
+                                             self.span(kpi, "refresh"), hint=problem.hint))
         if kpi.selection is not None:
             kpi = dataclasses.replace(kpi, selection=self.expand(kpi, kpi.selection, ()))
             self.dimensions(kpi, kpi.selection.events)
             if kpi.type == "percentile" and kpi.field:
                 self.field(kpi, kpi.selection.events, kpi.field, ("field",), allowed=NUMERIC)
         if kpi.type == "rolling" and kpi.window and not re.fullmatch(r"[1-9][0-9]* (day|week)s?", kpi.window):
-            self.diags.append(Diagnostic("E307", f'KPI "{kpi.name}": a rolling window is whole days or weeks, '
+            self.diags.append(Diagnostic("E307", f'KPI "{kpi.label}": a rolling window is whole days or weeks, '
                                                  f'not "{kpi.window}"', self.span(kpi, "window"),
                                          hint='e.g. "7 days" or "4 weeks"'))
         if kpi.type == "funnel":
             if not 2 <= len(kpi.steps) <= 10:
-                self.diags.append(Diagnostic("E308", f'KPI "{kpi.name}": a funnel has 2 to 10 steps, '
+                self.diags.append(Diagnostic("E308", f'KPI "{kpi.label}": a funnel has 2 to 10 steps, '
                                                      f"found {len(kpi.steps)}", self.span(kpi, "steps", key=True)))
             names = [s.name for s in kpi.steps]
             for dup in sorted({n for n in names if names.count(n) > 1}):
                 second = [i for i, n in enumerate(names) if n == dup][1]
-                self.diags.append(Diagnostic("E305", f'KPI "{kpi.name}": step "{dup}" is named twice',
+                self.diags.append(Diagnostic("E305", f'KPI "{kpi.label}": step "{dup}" is named twice',
                                              self.span(kpi, "steps", second, "name")))
             steps = tuple(dataclasses.replace(s, selection=self.expand(kpi, s.selection, ("steps", i)))
                           for i, s in enumerate(kpi.steps))
@@ -199,29 +243,108 @@ class _Resolver:
                                       returning=self.expand(kpi, kpi.returning, ("returning",)))
         return kpi
 
-    def references(self, kpis: dict[str, Kpi]) -> None:
-        for kpi in kpis.values():
-            if kpi.type == "ratio":
-                self.ratio_read_tiers(kpi, kpis)
-            for role, name in (("numerator", kpi.numerator), ("denominator", kpi.denominator), ("kpi", kpi.base)):
-                if name is None:
+    # ------------------------------------------------------------------ KPI versions and references
+
+    def target(self, kpi: Kpi, ref: str, by_name: dict[str, list[Kpi]], span: Span | None) -> Kpi | None:
+        """The KPI a reference names: ``name`` is its highest version, ``name@N`` that version."""
+        name, _, version = ref.partition("@")
+        versions = by_name.get(name)
+        if not versions:
+            if name not in self.built.declared_kpis:  # a broken definition was reported already
+                self.diags.append(Diagnostic("E303", f'KPI "{kpi.label}": unknown KPI "{ref}"', span,
+                                             hint=did_you_mean(name, by_name)))
+            return None
+        if not version:
+            return max(versions, key=lambda k: k.version)
+        found = next((k for k in versions if k.version == int(version)), None)
+        if found is None:
+            self.diags.append(Diagnostic("E303", f'KPI "{kpi.label}": KPI "{name}" has no version {version}', span,
+                                         hint="versions: " + ", ".join(str(k.version) for k in versions)))
+        return found
+
+    def link(self, kpis: list[Kpi]) -> list[Kpi]:
+        """Resolve every KPI reference to its target's sql_name; check kinds, shapes and deprecation."""
+        by_name: dict[str, list[Kpi]] = {}
+        for kpi in kpis:
+            by_name.setdefault(kpi.name, []).append(kpi)
+        out = []
+        for kpi in kpis:
+            changes: dict[str, str | None] = {}
+            parts: dict[str, Kpi] = {}
+            for role, ref in (("numerator", kpi.numerator), ("denominator", kpi.denominator), ("base", kpi.base)):
+                if ref is None:
                     continue
-                path = (role, "kpi") if role != "kpi" else ("kpi",)
-                target = kpis.get(name)
+                path = (role, "kpi") if role != "base" else ("kpi",)
+                span = self.span(kpi, *path)
+                target = self.target(kpi, ref, by_name, span)
+                changes[role] = target.sql_name if target else None
                 if target is None:
-                    if name not in self.built.declared_kpis:
-                        self.diags.append(Diagnostic("E303", f'KPI "{kpi.name}": unknown KPI "{name}"',
-                                                     self.span(kpi, *path), hint=did_you_mean(name, kpis)))
                     continue
-                if kpi.type == "rolling" and (target.type not in ("count", "distinct_actors") or target.grain != "day"):
+                if self.part_kind(kpi, target, span):
+                    parts[role] = target
+                if kpi.active and not target.active:
                     self.diags.append(Diagnostic(
-                        "E310", f'KPI "{kpi.name}": a rolling window needs a daily count or distinct_actors KPI, '
-                                f'"{name}" is a {target.grain} {target.type}', self.span(kpi, *path)))
-                if kpi.type == "ratio" and target.type in ("funnel", "retention", "percentile"):
-                    self.diags.append(Diagnostic(
-                        "E310", f'KPI "{kpi.name}": a ratio needs counting KPIs, "{name}" is a {target.type}',
-                        self.span(kpi, *path)))
-        self.cycles(kpis)
+                        "E320", f'KPI "{kpi.label}" reads KPI "{target.label}", which is deprecated', span,
+                        hint=(f"read {target.replaced_by} instead" if target.replaced_by else
+                              "read an active KPI") + "; if this KPI is released, do it in a new version of it"))
+            if kpi.type == "ratio" and {"numerator", "denominator"} <= set(parts):
+                self.ratio_shape(kpi, parts["numerator"], parts["denominator"], {k.sql_name: k for k in kpis})
+            out.append(dataclasses.replace(kpi, **changes) if changes else kpi)
+        return [self.deprecation(kpi, by_name) for kpi in out]
+
+    def part_kind(self, kpi: Kpi, target: Kpi, span: Span | None) -> bool:
+        """E310: whether ``target`` is a KPI of a kind ``kpi`` can be computed from."""
+        if kpi.type == "rolling" and (target.type not in ("count", "distinct_actors") or target.grain != "day"):
+            self.diags.append(Diagnostic(
+                "E310", f'KPI "{kpi.label}": a rolling window needs a daily count or distinct_actors KPI, '
+                        f'"{target.label}" is a {target.grain} {target.type}', span))
+            return False
+        if kpi.type == "ratio" and target.type not in ("count", "distinct_actors", "rolling"):
+            self.diags.append(Diagnostic(
+                "E310", f'KPI "{kpi.label}": a ratio needs count, distinct_actors or rolling KPIs, '
+                        f'"{target.label}" is a {target.type}', span,
+                hint="a ratio of ratios is not supported: divide the underlying counts" if target.type == "ratio"
+                else None))
+            return False
+        return True
+
+    def ratio_shape(self, kpi: Kpi, num: Kpi, den: Kpi, by_sql: dict[str, Kpi]) -> None:
+        """E316/E317: a ratio divides cell by cell, so both parts need the same grain and dimensions."""
+        (n_grain, n_dims), (d_grain, d_dims) = cell_shape(num, by_sql), cell_shape(den, by_sql)
+        span = self.span(kpi, "denominator", "kpi")
+        if n_grain != d_grain:
+            self.diags.append(Diagnostic(
+                "E316", f'KPI "{kpi.label}": numerator "{num.label}" is per {n_grain}, denominator "{den.label}" '
+                        f"per {d_grain}", span,
+                hint="a ratio divides period by period: give both KPIs the same grain (a rolling KPI is daily)"))
+        if set(n_dims) != set(d_dims):
+            show = lambda dims: "dimensions [" + ", ".join(dims) + "]" if dims else "no dimensions"  # noqa: E731
+            self.diags.append(Diagnostic(
+                "E317", f'KPI "{kpi.label}": numerator "{num.label}" has {show(n_dims)}, denominator '
+                        f'"{den.label}" has {show(d_dims)}', span,
+                hint="a ratio divides cell by cell: give both KPIs the same by: list"))
+
+    def deprecation(self, kpi: Kpi, by_name: dict[str, list[Kpi]]) -> Kpi:
+        """E213 for KPIs as for events: a reason when deprecated, a replacement that is an active KPI."""
+        if kpi.status == "deprecated" and not kpi.deprecation_reason:
+            self.diags.append(Diagnostic("E213", f'KPI "{kpi.label}" is deprecated without a deprecation reason',
+                                         self.span(kpi, "status"),
+                                         hint="add deprecation: {reason: ..., replaced_by: ...}"))
+        if kpi.status == "active" and kpi.deprecation_reason:
+            self.diags.append(Diagnostic("E213", f'KPI "{kpi.label}" has a deprecation block but status active',
+                                         self.span(kpi, "deprecation", key=True),
+                                         hint="set status: deprecated, or remove the deprecation block"))
+        if kpi.replaced_by is None:
+            return kpi
+        span = self.span(kpi, "deprecation", "replaced_by")
+        target = self.target(kpi, kpi.replaced_by, by_name, span)
+        if target is None:
+            return dataclasses.replace(kpi, replaced_by=None)
+        if not target.active or target.key == kpi.key:
+            self.diags.append(Diagnostic("E213", f'KPI "{kpi.label}": replaced_by "{kpi.replaced_by}" is not an '
+                                                 "active KPI", span,
+                                         hint="name an active KPI, e.g. the new version: " + f"{kpi.name}@{kpi.version + 1}"))
+        return dataclasses.replace(kpi, replaced_by=target.sql_name)
 
     def cycles(self, kpis: dict[str, Kpi]) -> None:
         state: dict[str, int] = {}
@@ -237,7 +360,8 @@ class _Resolver:
                     key = frozenset(loop)
                     if key not in reported:
                         reported.add(key)
-                        self.diags.append(Diagnostic("E304", "KPI cycle: " + " -> ".join(loop), kpis[dep].span,
+                        labels = [kpis[n].label for n in loop]
+                        self.diags.append(Diagnostic("E304", "KPI cycle: " + " -> ".join(labels), kpis[dep].span,
                                                      hint="a KPI cannot depend on itself through others"))
                 elif state.get(dep) is None:
                     visit(dep, trail + [dep])
@@ -248,24 +372,54 @@ class _Resolver:
                 visit(name, [name])
 
 
+def cell_shape(kpi: Kpi, by_sql: dict[str, Kpi], seen: frozenset[str] = frozenset()) -> tuple[str, tuple[str, ...]]:
+    """(grain, dimensions) of a KPI's cells: a rolling KPI is daily over its base's dimensions, a ratio
+    has its numerator's.  ``site`` is not a dimension here: every site-scoped row has it."""
+    ref = kpi.base if kpi.type == "rolling" else kpi.numerator if kpi.type == "ratio" else None
+    if ref is not None:
+        inner = by_sql.get(ref)
+        if inner is not None and ref not in seen:
+            grain, dims = cell_shape(inner, by_sql, seen | {ref})
+            return ("day" if kpi.type == "rolling" else grain), dims
+    grain = kpi.cohort_grain if kpi.type == "retention" else kpi.grain
+    return grain, tuple(d for d in kpi.by if d != "site")
+
+
 def resolve(built: Built) -> tuple[Taxonomy, list[Diagnostic]]:
-    """Expand globs, check every reference; returns the resolved taxonomy (KPIs sorted by name)."""
+    """Expand globs, check every reference; returns the resolved taxonomy (KPIs sorted by name and version)."""
     r = _Resolver(built)
     unique: dict[str, Kpi] = {}
     for kpi in r.tax.kpis:
-        if kpi.name in unique:
-            first = unique[kpi.name].span
-            r.diags.append(Diagnostic("E305", f'KPI "{kpi.name}" is defined twice'
-                                      + (f" (first at {first.file}:{first.line})" if first else ""), kpi.span))
+        if kpi.key in unique:
+            first = unique[kpi.key].span
+            what = f'KPI "{kpi.name}"' + (f" version {kpi.version}" if kpi.version != 1 else "")
+            r.diags.append(Diagnostic("E305", f"{what} is defined twice"
+                                      + (f" (first at {first.file}:{first.line})" if first else ""), kpi.span,
+                                      hint="names are unique per version; a new version of a KPI is a new entry with "
+                                           f"version: {kpi.version + 1}"))
             continue
-        unique[kpi.name] = r.kpi(kpi)
-    r.references(unique)
-    taxonomy = dataclasses.replace(r.tax, kpis=tuple(unique[n] for n in sorted(unique)))
+        unique[kpi.key] = r.kpi(kpi)
+    sql_names: dict[str, Kpi] = {}
+    for kpi in sorted(unique.values(), key=lambda k: (k.name, k.version)):
+        other = sql_names.setdefault(kpi.sql_name, kpi)
+        if other is not kpi:
+            r.diags.append(Diagnostic("E314", f'KPIs "{other.label}" and "{kpi.label}" both need the SQL name '
+                                              f"{kpi.sql_name}", kpi.span,
+                                      hint=f"version N of a KPI names its SQL objects <name>_vN; rename {kpi.name}"))
+    linked = r.link(sorted((k for k in unique.values() if sql_names.get(k.sql_name) is k),
+                           key=lambda k: (k.name, k.version)))
+    r.cycles({k.sql_name: k for k in linked})
+    taxonomy = dataclasses.replace(r.tax, kpis=tuple(linked))
+    r.tax = taxonomy  # references now hold sql_names: who may read a ratio follows its parts
+    by_sql = {k.sql_name: k for k in linked}
+    for kpi in linked:
+        if kpi.type == "ratio":
+            r.ratio_read_tiers(kpi, by_sql)
     return taxonomy, r.diags
 
 
 def lineage(taxonomy: Taxonomy) -> dict[str, Lineage]:
-    """For each KPI, the events, payload fields and KPIs that feed it (transitively)."""
+    """For each KPI (by sql_name), the events, payload fields and KPIs that feed it (transitively)."""
     out: dict[str, Lineage] = {}
 
     def own(kpi: Kpi) -> tuple[set[str], set[tuple[str, str]]]:
@@ -304,5 +458,5 @@ def lineage(taxonomy: Taxonomy) -> dict[str, Lineage]:
         return out[name]
 
     for kpi in taxonomy.kpis:
-        walk(kpi.name, frozenset({kpi.name}))
+        walk(kpi.sql_name, frozenset({kpi.sql_name}))
     return out

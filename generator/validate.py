@@ -6,7 +6,8 @@ and give the compiler its structural errors here.  jsonschema's errors are
 turned into positioned diagnostics with stable codes:
 
 E101 unknown key, E102 missing key, E103 wrong type, E104 value not allowed,
-E105 other constraint, E201 bad event id, E210 bad property name.
+E105 other constraint, E201 bad event id, E210 bad property name, E318 a key
+that this KPI type does not use (it belongs to another type).
 """
 
 from __future__ import annotations
@@ -62,8 +63,15 @@ class StructureReport:
         return False
 
 
-def _names_in(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
-    """Property names a schema level allows, following allOf/if/then/$ref one level down."""
+_UNSET = object()
+
+
+def _names_in(schema: dict[str, Any], root: dict[str, Any], instance: Any = _UNSET) -> set[str]:
+    """Property names a schema level allows, following allOf/if/then/$ref one level down.
+
+    Given the ``instance``, an ``if`` is evaluated and only the branch that applies
+    counts, so a funnel's keys are what a funnel takes, not what any KPI type takes.
+    """
     names: set[str] = set()
     stack = [schema]
     while stack:
@@ -76,7 +84,10 @@ def _names_in(schema: dict[str, Any], root: dict[str, Any]) -> set[str]:
         names.update(node.get("properties", {}))
         for key in ("allOf", "anyOf", "oneOf"):
             stack.extend(node.get(key, []))
-        for key in ("then", "else"):
+        branches = ("then", "else")
+        if instance is not _UNSET and "if" in node:
+            branches = ("then",) if Draft202012Validator(node["if"]).is_valid(instance) else ("else",)
+        for key in branches:
             if key in node:
                 stack.append(node[key])
     return names
@@ -123,14 +134,23 @@ def _explain(error: ValidationError, doc: Document, root: dict[str, Any]) -> lis
     if kind in ("additionalProperties", "unevaluatedProperties"):
         if not isinstance(error.instance, dict):
             return []
-        allowed = _names_in(error.schema, root)
+        allowed = _names_in(error.schema, root, error.instance)
+        anywhere = _names_in(error.schema, root)  # the keys of every if/then branch (other KPI types)
         if kind == "additionalProperties" and isinstance(error.schema.get("additionalProperties"), bool):
-            allowed = set(error.schema.get("properties", {}))
+            allowed = anywhere = set(error.schema.get("properties", {}))
         out = []
         for key in sorted(k for k in error.instance if k not in allowed):
+            span = doc.span(path + (key,), key=True)
+            if key in anywhere:  # a key of another KPI type: refused, never dropped silently (E318)
+                kind_name = error.instance.get("type")
+                label = f"{kind_name} KPIs" if isinstance(kind_name, str) else "this KPI"
+                out.append(Diagnostic("E318", f'key "{key}" in {where} is not used by {label}', span,
+                                      hint="remove it; this type takes " + ", ".join(sorted(allowed))))
+                continue
             hint = did_you_mean(key, allowed) or ("allowed keys: " + ", ".join(sorted(allowed)) if allowed else None)
-            out.append(Diagnostic("E101", f'unknown key "{key}" in {where}', doc.span(path + (key,), key=True),
-                                  hint=hint))
+            out.append(Diagnostic("E101", f'unknown key "{key}" in {where}', span, hint=hint))
+        # Keys of the applicable branch are fine here: when that branch itself failed (a bad step), its keys
+        # count as unevaluated, and the branch's own errors say what is wrong.
         return out
     if kind == "required":
         missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]

@@ -6,6 +6,10 @@ about and, for a failing case, where its first diagnostic must be), a
 case or ``expected/`` (the exact generated tree) for a passing one.  See
 ``tests/cases/README.md``.
 
+A case about evolution names, in ``case.yaml``, the case whose taxonomy was
+released before (``before: ok_base``): its generated tree, lock included, is
+put into the output folder first, so the run under test compares against it.
+
 Both the test and the refresh command run the real CLI in a fresh scratch
 folder the same way, through ``run_case``, so what ``make golden`` writes is
 exactly what the test compares against.
@@ -19,7 +23,8 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -59,6 +64,8 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    #: the output folder's files just before the run (the sentinel, plus the released tree of ``before``)
+    baseline: dict[str, bytes] = field(default_factory=dict, compare=False)
 
 
 def case_names() -> list[str]:
@@ -89,11 +96,36 @@ def parse_headers(stderr: str) -> list[Header]:
     return out
 
 
-def prepare(case: Path, work: Path) -> None:
-    """Copy the case's taxonomy into ``work`` and put the sentinel into ``work/generated``."""
+#: generated trees of released taxonomies (case name -> files), made once per process
+_RELEASED: dict[str, dict[str, bytes]] = {}
+
+
+def released_tree(name: str) -> dict[str, bytes]:
+    """What ``trackgen generate`` writes for case ``name``'s taxonomy: the state a ``before:`` case starts from."""
+    if name not in _RELEASED:
+        source = CASES / name / "taxonomy"
+        if not source.is_dir():
+            raise FileNotFoundError(f"before: {name}: no such case with a taxonomy/ folder")
+        with tempfile.TemporaryDirectory(prefix=f"released-{name}-") as tmp:
+            work = Path(tmp)
+            shutil.copytree(source, work / "taxonomy")
+            run = generate(work)
+            if run.returncode != 0:
+                raise RuntimeError(f"before: {name} does not generate cleanly:\n{run.stderr}")
+            _RELEASED[name] = read_tree(work / "generated")
+    return dict(_RELEASED[name])
+
+
+def prepare(case: Path, work: Path) -> dict[str, bytes]:
+    """Copy the case's taxonomy into ``work``; fill ``work/generated`` with the released tree of the case's
+    ``before`` (if any) and the sentinel.  Returns that folder's files."""
+    before = case_meta(case).get("before")
     shutil.copytree(case / "taxonomy", work / "taxonomy")
     (work / "generated").mkdir()
+    if before:
+        write_tree(work / "generated", released_tree(before))
     (work / "generated" / SENTINEL).write_bytes(SENTINEL_TEXT)
+    return read_tree(work / "generated")
 
 
 def trackgen(work: Path, *args: str, hash_seed: str = "0") -> Run:
@@ -129,8 +161,8 @@ def generate(work: Path, hash_seed: str = "0") -> Run:
 
 def run_case(case: Path, work: Path) -> Run:
     """Prepare ``work`` from the case folder and run ``trackgen generate`` there once."""
-    prepare(case, work)
-    return generate(work)
+    baseline = prepare(case, work)
+    return replace(generate(work), baseline=baseline)
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
@@ -158,6 +190,8 @@ def format_case_meta(meta: dict) -> str:
         if meta.get(key):
             text = yaml.safe_dump(meta[key], width=100).removesuffix("\n...\n").rstrip("\n")
             lines.append(f"{key}: " + text.replace("\n", "\n  "))
+    if meta.get("before"):
+        lines.append(f"before: {meta['before']}")
     first = meta.get("first")
     if first:
         line = first.get("line")

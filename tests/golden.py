@@ -14,7 +14,8 @@ rewrites ``expected/``.  Nothing is decided silently:
 * a failing case whose first diagnostic no longer has the code, file and line
   that ``case.yaml`` declares gets a WARNING (case.yaml is the hand-written
   intent and is never changed; fix it or the generator);
-* a case without ``case.yaml`` gets one from this run, with a NOTE to review it;
+* a case without ``case.yaml`` gets one from this run, with a NOTE to review it,
+  and a failing case whose ``case.yaml`` has no ``first`` gets it the same way;
 * a run that crashes or exits with anything but 0 or 1 rewrites nothing.
 
 Review the result with ``git diff tests/cases`` before committing.
@@ -75,9 +76,12 @@ def refresh(name: str) -> tuple[bool, bool, list[str]]:
                 caselib.format_case_meta({"about": "TODO: say what mistake this case makes", "first": first}),
                 encoding="utf-8")
             messages.append(f"NOTE {name}: wrote case.yaml from this run ({first}); review it")
+        elif "first" not in meta:  # written by hand without it (e.g. about and before only): take this run's
+            (case / "case.yaml").write_text(caselib.format_case_meta(dict(meta, first=first)), encoding="utf-8")
+            messages.append(f"NOTE {name}: added first: {first} to case.yaml from this run; review it")
         elif meta.get("first") != first:
             messages.append(f"WARNING {name}: first diagnostic is now {first}, case.yaml says {meta.get('first')}")
-        if tree != {caselib.SENTINEL: caselib.SENTINEL_TEXT}:
+        if tree != run.baseline:
             messages.append(f"WARNING {name}: the failed run changed the output folder")
     else:
         if had_stderr:

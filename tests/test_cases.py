@@ -79,6 +79,8 @@ def test_every_case_has_exactly_one_expectation() -> None:
         assert (case / "taxonomy").is_dir(), f"{name}: no taxonomy/ folder"
         meta = caselib.case_meta(case)
         assert meta.get("about"), f"{name}: case.yaml needs an 'about' line"
+        if meta.get("before"):
+            assert (caselib.CASES / meta["before"] / "taxonomy").is_dir(), f"{name}: before: names no case"
         if has_stderr:
             first = meta.get("first")
             assert isinstance(first, dict) and {"code", "file", "line"} <= set(first), \
@@ -159,6 +161,8 @@ def test_failing_case(name: str, failing_runs: _Runs) -> None:
                 assert 1 <= header.line <= len(source.read_text("utf-8").splitlines()), header
     # The whole report, byte for byte.
     assert run.stderr == expected, f"stderr differs from {case / 'stderr.txt'}; {REFRESH}"
-    # Nothing written: the sentinel is still there and it is alone; no staging folder left behind.
-    assert caselib.read_tree(tmp_path / "generated") == {caselib.SENTINEL: caselib.SENTINEL_TEXT}
+    # Nothing written: the output folder is as it was (the sentinel, and the released tree of a `before:`
+    # case), no staging folder left behind.
+    assert caselib.read_tree(tmp_path / "generated") == run.baseline
+    assert caselib.SENTINEL in run.baseline
     assert sorted(p.name for p in tmp_path.iterdir()) == ["generated", "taxonomy"]

@@ -28,13 +28,25 @@ def test_diff_names_added_deprecated_reversioned_events_and_kpi_changes(tmp_path
              "    owner: growth\n    properties: {}\n    examples:\n      - {}\n")
     consumer.write_text(text)
     kpis = tmp_path / "taxonomy" / "kpis" / "performance.yaml"
-    kpis.write_text(kpis.read_text().replace("p: [0.5, 0.95, 0.99]", "p: [0.5, 0.9, 0.99]", 1))
+    text = kpis.read_text()
+    old = text[text.index("  - name: api_latency_ms\n"):text.index("  - name: screen_load_ms\n")]
+    new_version = (old.replace("    p: [0.5, 0.95, 0.99]\n", "    version: 2\n    p: [0.5, 0.9, 0.99]\n")
+                   .replace('    refresh: "*/5 * * * *"\n', '    refresh: "*/15 * * * *"\n'))
+    deprecated = old.replace("    grain: day\n", "    grain: day\n    status: deprecated\n"
+                             "    deprecation: {reason: The 90th percentile replaces the 95th., replaced_by: api_latency_ms@2}\n")
+    text = text.replace(old, deprecated + "\n" + new_version)
+    text = text.replace('    events: [system.error_occurred]\n    by: [error_code]\n    grain: day\n    refresh: "* * * * *"',
+                        '    events: [system.error_occurred]\n    by: [error_code]\n    grain: day\n    refresh: "*/2 * * * *"')
+    kpis.write_text(text)
 
     result = runner.invoke(main, ["diff"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "added event consumer.tip_dismissed: consumer tier, version 1-0-0" in lines
     assert "version event consumer.article_viewed: SchemaVer 1-0-0 -> 1-0-1" in lines
-    assert any(line.startswith("redefined KPI api_latency_ms") for line in lines)
+    assert "version KPI api_latency_ms: version 1 -> 2 (new objects api_latency_ms_v2; version 1 keeps its history)" \
+        in lines
+    assert "deprecated KPI api_latency_ms: replaced by api_latency_ms@2" in lines
+    assert 'refresh KPI errors_by_code: "* * * * *" -> "*/2 * * * *"' in lines
     assert "add file jsonschema/consumer.tip_dismissed.json" in lines
     assert lines[-1].endswith("files would change")

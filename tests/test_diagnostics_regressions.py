@@ -196,7 +196,7 @@ def test_kpi_site_read_tiers_are_checked(tmp_path: Path) -> None:
     _edit(taxonomy / "kpis" / "engagement.yaml", "  - name: protocol_logging_adoption\n",
           "  - name: protocol_logging_adoption\n    site_read_tiers: [consumer]\n")
     diags = sorted(_analyse(tmp_path).diagnostics, key=lambda d: d.span.line)
-    assert [(d.code, d.span.line) for d in diags] == [("E301", 3), ("E315", 36), ("E315", 36)]
+    assert [(d.code, d.span.line) for d in diags] == [("E301", 3), ("E321", 36), ("E321", 36)]
     assert '"clinc"' in diags[0].message and "clinic" in (diags[0].hint or "")
     assert 'not its numerator "weekly_protocol_loggers"' in diags[1].message
     assert 'not its denominator "weekly_active_practitioners"' in diags[2].message

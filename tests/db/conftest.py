@@ -236,9 +236,9 @@ class KpiCatalog:
 def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
     pub, priv = tax.project.public_schema, tax.project.private_schema
     n = lambda pattern, name: short_name(pattern.format(name))  # noqa: E731
-    kpis = tuple(k.name for k in tax.kpis)
-    stored_kpis = sorted((k for k in tax.kpis if k.type != "ratio"), key=lambda k: (k.type == "rolling", k.name))
-    stored = tuple(k.name for k in stored_kpis)
+    kpis = tuple(k.sql_name for k in tax.kpis)
+    stored_kpis = sorted((k for k in tax.kpis if k.type != "ratio"), key=lambda k: (k.type == "rolling", k.sql_name))
+    stored = tuple(k.sql_name for k in stored_kpis)
     return KpiCatalog(
         pub=pub,
         priv=priv,
@@ -248,8 +248,8 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
         network_views={k: n("network_{}", k) for k in kpis},
         between={k: f"{pub}.{n('kpi_{}_between', k)}(date,date)" for k in kpis},
         private_tables={
-            k.name: (n("kpi_{}", k.name),)
-            + tuple(n("kpi_{}_" + suffix, k.name) for suffix in _PRIVATE_TABLES_BY_TYPE[k.type])
+            k.sql_name: (n("kpi_{}", k.sql_name),)
+            + tuple(n("kpi_{}_" + suffix, k.sql_name) for suffix in _PRIVATE_TABLES_BY_TYPE[k.type])
             for k in stored_kpis
         },
         net={k: n("kpi_{}_net", k) for k in stored},

@@ -171,6 +171,18 @@ NEW_KPI = """
     grain: day
 """
 
+V2_KPI = """
+  - name: live_protocol_sessions
+    version: 2
+    description: Protocol sessions logged live or right after the session, per day, mode and tier.
+    type: count
+    owner: clinical-product
+    events: [practitioner.protocol_logged]
+    where: {logging_mode: [live, after_session]}
+    by: [logging_mode, tier]
+    grain: day
+"""
+
 #: (what the step does, the edit) — applied cumulatively to a copy of tests/cases/ok_base/taxonomy
 STEPS = [
     ("add an event", lambda t: _append(t / "events" / "consumer.yaml", NEW_EVENT)),
@@ -184,6 +196,17 @@ STEPS = [
         t / "events" / "consumer.yaml", "enum: [check_in, exercise_library, goals]",
         "enum: [check_in, exercise_library, goals, journal]")),
     ("add a KPI", lambda t: _append(t / "kpis" / "engagement.yaml", NEW_KPI)),
+    ("version a KPI with a new dimension", lambda t: (
+        _edit(t / "kpis" / "engagement.yaml", "    by: [logging_mode]\n    grain: day\n",
+              "    by: [logging_mode]\n    grain: day\n    status: deprecated\n    deprecation:\n"
+              "      reason: Split by the sender's tier as well; version 2 carries it.\n"
+              "      replaced_by: live_protocol_sessions@2\n"),
+        _append(t / "kpis" / "engagement.yaml", V2_KPI))),
+    ("deprecate an event", lambda t: _edit(
+        t / "events" / "consumer.yaml", "      - {goal_kind: habit}\n",
+        "      - {goal_kind: habit}\n    status: deprecated\n    deprecation:\n"
+        "      reason: Skips are now recorded as a goal_completed with a streak of zero.\n"
+        "      replaced_by: consumer.goal_completed\n")),
     ("change a refresh schedule", lambda t: _edit(
         t / "kpis" / "engagement.yaml", 'refresh: "*/5 * * * *"', 'refresh: "*/10 * * * *"')),
     ("change only descriptions", lambda t: _edit(
@@ -226,7 +249,7 @@ def test_upgrade_chain_keeps_data_and_converges_to_the_declared_state(cron_db, f
         assert not differences, f"step {number} ({what}):\n" + "\n".join(differences[:20])
         refresh_all(conn)
         sizes.append((what, sum(f.stat().st_size for f in files), check_values(conn, tax, events)))
-    assert len(sizes) == len(STEPS)
+    assert len(sizes) == len(STEPS) >= 8
     print(sizes)
 
 

@@ -36,10 +36,10 @@ def plan_kpis(taxonomy: Taxonomy, names: Names | None = None, sets: EventSets | 
     names = names or Names(taxonomy)
     sets = sets or EventSets(names)
     plans: dict[str, KpiPlan] = {}
-    for kpi in sorted(taxonomy.kpis, key=lambda k: (STAGE.get(k.type, 0), k.name)):
-        plans[kpi.name] = PLANNERS[kpi.type](kpi, taxonomy, names, sets, plans)
-    if len(plans) != len(taxonomy.kpis):
-        raise PlanError("E903", f"{len(taxonomy.kpis)} KPIs declared but {len(plans)} planned", None)
+    for kpi in sorted(taxonomy.kpis, key=lambda k: (STAGE.get(k.type, 0), k.sql_name)):
+        plans[kpi.sql_name] = PLANNERS[kpi.type](kpi, taxonomy, names, sets, plans)
+    if sorted(plans) != sorted(k.sql_name for k in taxonomy.kpis):  # never drop a KPI while exiting 0
+        raise PlanError("E903", f"generator bug: {len(taxonomy.kpis)} KPIs resolved but {len(plans)} planned", None)
     owners: dict[str, str] = {}
     for p in plans.values():  # e.g. KPI "a" has kpi_a_facts, so a KPI named "a_facts" would collide
         for attr in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view"):

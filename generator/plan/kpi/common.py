@@ -41,7 +41,7 @@ class Dim:
 
 def sql_name(kpi: Kpi) -> str:
     """The base of a KPI's SQL names: its name, plus ``_v<N>`` from version 2 on."""
-    return getattr(kpi, "sql_name", kpi.name)
+    return kpi.sql_name
 
 
 def dims_of(kpi: Kpi) -> list[Dim]:
@@ -115,9 +115,9 @@ class KpiPlan:
         self.n = names
         self.sets = sets
         self.plans = plans
-        self.name = kpi.name
+        self.name = kpi.label  # "name", or "name@N" from version 2 on
         self.base_name = sql_name(kpi)
-        self.origin = Origin(f"kpi:{kpi.name}", kpi.span)
+        self.origin = Origin(f"kpi:{kpi.sql_name}", kpi.span)
         self.tz = taxonomy.project.timezone
         self.name_literal = literal(self.base_name)
         self.lock_key = literal("trackgen.kpi." + self.base_name)
@@ -136,7 +136,7 @@ class KpiPlan:
         self.inputs_refresh: list[str] = []
         self.period_cap_r = self.period_cap_m = ""
         # caller tiers whose site reads return rows (privacy.site_read_tiers; decided in model.py)
-        self.site_readers = text_array(taxonomy.site_reader_tiers(kpi.name))
+        self.site_readers = text_array(taxonomy.site_reader_tiers(kpi.sql_name))
         self.tier_claim = names.tier_claim
         self.read_group = ""
         self.set_dims(dims_of(kpi))
