@@ -31,6 +31,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kpi_reference as ref  # noqa: E402
+from test_delta import NEW_EVENT, NEW_KPI  # noqa: E402
+from test_kpi_versions import VERSION_2  # noqa: E402
 from test_kpis import NETWORKS, SITES, Generator, _norm, read_network, read_site, today  # noqa: E402
 from test_squawk import squawk  # noqa: E402
 
@@ -175,41 +177,6 @@ def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text() + text)
 
 
-NEW_EVENT = """
-  consumer.goal_skipped:
-    description: A self-care goal was skipped for the day.
-    owner: growth
-    properties:
-      goal_kind:
-        type: string
-        description: Kind of goal that was skipped.
-        enum: [mobility, strength, habit]
-    examples:
-      - {goal_kind: habit}
-"""
-
-NEW_KPI = """
-  - name: goals_completed
-    description: Goals completed per day and kind of goal.
-    type: count
-    owner: growth
-    events: [consumer.goal_completed]
-    by: [goal_kind]
-    grain: day
-"""
-
-V2_KPI = """
-  - name: live_protocol_sessions
-    version: 2
-    description: Protocol sessions logged live or right after the session, per day, mode and tier.
-    type: count
-    owner: clinical-product
-    events: [practitioner.protocol_logged]
-    where: {logging_mode: [live, after_session]}
-    by: [logging_mode, tier]
-    grain: day
-"""
-
 #: (what the step does, the edit) — applied cumulatively to a copy of tests/cases/ok_base/taxonomy
 STEPS = [
     ("add an event", lambda t: _append(t / "events" / "consumer.yaml", NEW_EVENT)),
@@ -228,7 +195,7 @@ STEPS = [
               "    by: [logging_mode]\n    grain: day\n    status: deprecated\n    deprecation:\n"
               "      reason: Split by the sender's tier as well; version 2 carries it.\n"
               "      replaced_by: live_protocol_sessions@2\n"),
-        _append(t / "kpis" / "engagement.yaml", V2_KPI))),
+        _append(t / "kpis" / "engagement.yaml", VERSION_2))),
     ("deprecate an event", lambda t: _edit(
         t / "events" / "consumer.yaml", "      - {goal_kind: habit}\n",
         "      - {goal_kind: habit}\n    status: deprecated\n    deprecation:\n"
