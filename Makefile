@@ -7,12 +7,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: generate check validate diff test lint clean golden
+.PHONY: generate check validate diff test lint clean golden bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 generate: $(STAMP)
@@ -30,7 +30,7 @@ diff: $(STAMP)
 # Python style and bugs (ruff), then the generated tree (SQL parsed by PostgreSQL's parser, JSON Schemas
 # against the metaschema, staleness).
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/trackgen check
 
 # Rewrites tests/cases/*/expected and stderr.txt from the current generator; review the diff.
@@ -41,8 +41,16 @@ golden: $(STAMP)
 # package when missing (apt; sudo when not root); the tests start their own cluster.
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The performance harness (bench/): its own PostgreSQL with pg_cron, a synthetic workload made from the
+# taxonomy, reports/performance.{md,json} and plots. SCALE=tiny|100k|1M|3M|10M (default 1M; 1M keeps a
+# 14-minute budget); BUDGET=<seconds> overrides the scale's time budget (0: none, nothing is cut off).
+SCALE ?= 1M
+bench: $(STAMP)
+	bash scripts/ensure-postgres.sh
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

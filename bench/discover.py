@@ -1,0 +1,169 @@
+"""What to refresh and what to read, found in the database itself.
+
+The bench never builds an object name from a KPI name: refresh jobs come from
+pg_cron's ``cron.job``, reads from the views and ``(date, date)`` functions of
+the exposed schema, and the derived (rollup) tables and the event store are told
+apart by watching which private tables a refresh writes and which a load writes
+(``pg_stat_user_tables``). So the bench keeps working when the generator renames
+or re-shapes what it makes, and measures whatever storage a KPI uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import psycopg
+
+from .cluster import PRIVATE, PUBLIC
+
+#: a pg_cron job is a refresh job when its name (its command, for an unnamed job) matches this; the
+#: others are maintenance (partitions, key purge, history purge). The report lists both groups, so a
+#: misfit shows; ``--refresh-jobs`` overrides it.
+REFRESH_JOB = re.compile(r"refresh", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Job:
+    jobid: int
+    name: str
+    schedule: str
+    command: str
+
+    @property
+    def period_s(self) -> float:
+        return cron_period_s(self.schedule)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One exposed read: a view (typical query: one site or network, 30 days) or a (from, to) function."""
+
+    name: str  # unqualified
+    kind: str  # "view" | "function"
+    columns: tuple[tuple[str, str], ...]  # (name, type)
+    scope: str  # "site" (has a site column) | "network"
+    date_column: str | None = None  # views: the column the 30-day filter applies to
+
+    def query(self) -> str:
+        """The typical query, with %(from)s and %(to)s placeholders."""
+        if self.kind == "function":
+            return f'select * from {PUBLIC}."{self.name}"(%(from)s::date, %(to)s::date)'
+        if self.date_column:
+            col = f'"{self.date_column}"'
+            return f'select * from {PUBLIC}."{self.name}" where {col} >= %(from)s::date and {col} <= %(to)s::date'
+        return f'select * from {PUBLIC}."{self.name}"'
+
+
+@dataclass
+class Catalog:
+    refresh_jobs: list[Job] = field(default_factory=list)
+    other_jobs: list[Job] = field(default_factory=list)
+    reads: list[Read] = field(default_factory=list)
+
+
+def catalog(conn: psycopg.Connection, refresh_job: re.Pattern[str] = REFRESH_JOB) -> Catalog:
+    out = Catalog()
+    for jobid, name, schedule, command in conn.execute(
+            "select jobid, jobname, schedule, command from cron.job where database = current_database() "
+            "order by jobid").fetchall():
+        job = Job(jobid, name or command, schedule, command)
+        (out.refresh_jobs if refresh_job.search(job.name) else out.other_jobs).append(job)
+    cols: dict[str, list[tuple[str, str]]] = {}
+    for rel, col, typ in conn.execute(
+            """select c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+               from pg_class c join pg_namespace n on n.oid = c.relnamespace
+               join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+               where n.nspname = %s and c.relkind in ('v', 'm') order by c.relname, a.attnum""",
+            (PUBLIC,)).fetchall():
+        cols.setdefault(rel, []).append((col, typ))
+    for rel, columns in cols.items():
+        dates = [c for c, t in columns if t == "date"]
+        date_col = "period" if "period" in dates else (dates[0] if dates else None)
+        out.reads.append(Read(rel, "view", tuple(columns), _scope(columns), date_col))
+    for name, result in conn.execute(
+            """select p.proname, pg_get_function_result(p.oid)
+               from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+               where n.nspname = %s and p.proretset
+                 and p.pronargs = 2 and p.proargtypes[0] = 'date'::regtype and p.proargtypes[1] = 'date'::regtype
+               order by p.proname""", (PUBLIC,)).fetchall():
+        columns = _table_columns(result)
+        out.reads.append(Read(name, "function", columns, _scope(columns)))
+    out.reads.sort(key=lambda r: (r.scope, r.kind, r.name))
+    return out
+
+
+def _scope(columns) -> str:
+    return "site" if any(c == "site_id" for c, _ in columns) else "network"
+
+
+def _table_columns(result: str) -> tuple[tuple[str, str], ...]:
+    """Columns of 'TABLE(site_id uuid, period date, ...)' (pg_get_function_result)."""
+    m = re.fullmatch(r"TABLE\((.*)\)", result.strip(), re.S)
+    if not m:
+        return ()
+    out = []
+    for part in m.group(1).split(","):
+        bits = part.strip().split(None, 1)
+        if len(bits) == 2:
+            out.append((bits[0].strip('"'), bits[1]))
+    return tuple(out)
+
+
+def write_counters(conn: psycopg.Connection, schema: str = PRIVATE) -> dict[str, int]:
+    """Rows inserted + updated + deleted so far, per table of ``schema`` (statistics are flushed first)."""
+    conn.execute("select pg_stat_force_next_flush()")
+    rows = conn.execute(
+        "select relname, n_tup_ins + n_tup_upd + n_tup_del from pg_stat_user_tables where schemaname = %s",
+        (schema,)).fetchall()
+    return dict(rows)
+
+
+def written_between(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    return sorted(t for t, n in after.items() if n != before.get(t, 0))
+
+
+# ---------------------------------------------------------------------- cron periods
+
+
+def cron_period_s(schedule: str) -> float:
+    """The mean interval between runs of a pg_cron schedule, in seconds ('* * * * *' -> 60,
+    '*/15 * * * *' -> 900, '0 3 * * *' -> 86400, '30 seconds' -> 30), over one week."""
+    m = re.fullmatch(r"\s*(\d+)\s+seconds?\s*", schedule)
+    if m:
+        return float(m.group(1))
+    fields = schedule.split()
+    if len(fields) != 5:
+        raise ValueError(f"cannot read cron schedule {schedule!r}")
+    minute, hour, dom, month, dow = fields
+    mins = _cron_set(minute, 0, 59)
+    hours = _cron_set(hour, 0, 23)
+    dows = _cron_set(dow, 0, 7)
+    if 7 in dows:
+        dows.add(0)
+    runs = sum(1 for d in range(7) for h in range(24) for mi in range(60)
+               if mi in mins and h in hours and (dow == "*" or d in dows))
+    if runs == 0:
+        raise ValueError(f"cron schedule {schedule!r} never runs in a week")
+    if dom != "*" or month != "*":
+        runs = max(1, runs // 30)  # monthly-ish schedules: only an order of magnitude matters here
+    return 7 * 86_400 / runs
+
+
+def _cron_set(text: str, lo: int, hi: int) -> set[int]:
+    out: set[int] = set()
+    for part in text.split(","):
+        step = 1
+        if "/" in part:
+            part, s = part.split("/", 1)
+            step = int(s)
+        if part == "*":
+            a, b = lo, hi
+        elif "-" in part:
+            a, b = (int(x) for x in part.split("-", 1))
+        else:
+            a = b = int(part)
+            if step != 1:
+                b = hi
+        out.update(range(a, b + 1, step))
+    return out

@@ -1,0 +1,244 @@
+"""The order of the phases of one bench run, and the time budget that keeps it bounded.
+
+For each history step (fractions of SCALE, e.g. 2% then 100%): load that much
+history with COPY, rebuild every rollup from scratch (B2's backfill: the refresh
+jobs' own commands in pg_cron's job order, after the derived tables are put back
+as the schema left them), then fold 10k new events a few times (B2's incremental
+refresh) and time the site reads (B3). At the last step: B3's raw-events
+baseline, sizes, EXPLAIN of every read and refresh statement, B4 and B6 (which
+need the rollups up to date), then B1 (its events are not refreshed afterwards)
+and B5 (no database).
+
+A refresh job whose backfill is cut off by its cap keeps no rows (its transaction
+rolls back), so later phases leave it out and the report lists it with its
+"more than" time: every figure says which jobs it covers.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generator.compiler import analyse
+
+from . import cluster, discover, explain, measure, synthtax
+from .measure import JobRun
+from .progress import log
+from .scales import Scale
+from .stats import median
+from .workload import Workload
+
+REPO = Path(__file__).resolve().parent.parent
+#: seconds kept for the phases after the history steps (B3 raw, EXPLAIN, B4, B6, B1, B5), beyond B4's
+#: two cron periods and B6's windows
+RESERVE_S = 220.0
+
+
+@dataclass
+class Budget:
+    """Seconds left of the run's budget (``None``: unbounded)."""
+
+    total_s: float | None
+    start: float = field(default_factory=time.monotonic)
+
+    def left(self) -> float:
+        if self.total_s is None:
+            return float("inf")
+        return self.total_s - (time.monotonic() - self.start)
+
+
+@dataclass
+class Options:
+    scale: Scale
+    seed: int = 42
+    out: Path = REPO / "reports"
+    taxonomy: Path = REPO / "taxonomy"
+    schemas: Path = REPO / "generated" / "supabase" / "schemas"
+    refresh_jobs: str | None = None  # regex overriding discover.REFRESH_JOB
+    budget_s: float | None = None
+    command: str = ""
+
+
+def run(opt: Options) -> dict[str, Any]:
+    t_start = time.monotonic()
+    budget = Budget(opt.budget_s)
+    s = opt.scale
+    res: dict[str, Any] = {"run": {"scale": s.name, "seed": opt.seed, "command": opt.command,
+                                   "started": datetime.now(UTC).isoformat(timespec="seconds"),
+                                   "machine": cluster.machine(), "load_before": cluster.load_average(),
+                                   "budget_s": opt.budget_s, "steps": list(s.steps),
+                                   "new_events": s.new_events}}
+    compiled = analyse(opt.taxonomy)
+    if not compiled.ok or compiled.taxonomy is None:
+        raise SystemExit("the taxonomy has errors: run `trackgen validate`")
+    tax = compiled.taxonomy
+    anchor = datetime.now(UTC)
+    w = Workload(tax, s, opt.seed, anchor, REPO / "generated" / "jsonschema")
+    log(f"workload: {s.events:,} events, {s.sites} sites, {w.n_actors:,} actors, {s.days} days (seed {opt.seed})")
+    history = w.history()
+    res["workload"] = w.describe() | {"history_rows": int((~history.duplicate).sum()),
+                                      "duplicate_deliveries": int(history.duplicate.sum()),
+                                      "late_deliveries": int(history.late.sum())}
+    keys_since = anchor - timedelta(days=8)  # what the daily key purge job leaves
+
+    with cluster.started(opt.schemas) as bench, bench.connect() as conn:
+        res["run"]["postgres"] = conn.execute("select version()").fetchone()[0]
+        res["run"]["settings"] = bench.settings(conn)
+        res["run"]["pg_cron"] = conn.execute(
+            "select extversion from pg_extension where extname = 'pg_cron'").fetchone()[0]
+        store_table = f"{cluster.PRIVATE}.events"
+        made = cluster.ensure_month_partitions(conn, store_table, datetime.fromtimestamp(w.start_us / 1e6, UTC))
+        secret = conn.execute(f"select value from {cluster.PRIVATE}.secrets where name = 'actor_hmac_key'").fetchone()
+        w.set_secret(bytes(secret[0]), conn.execute(f"select {cluster.PUBLIC}.plan_version()").fetchone()[0])
+        pattern = re.compile(opt.refresh_jobs) if opt.refresh_jobs else discover.REFRESH_JOB
+        cat = discover.catalog(conn, pattern)
+        res["catalog"] = {
+            "refresh_jobs": [{"name": j.name, "schedule": j.schedule, "command": j.command} for j in cat.refresh_jobs],
+            "other_jobs": [{"name": j.name, "schedule": j.schedule, "command": j.command} for j in cat.other_jobs],
+            "reads": [{"name": r.name, "kind": r.kind, "scope": r.scope, "query": r.query()} for r in cat.reads],
+            "history_partitions_made": made,
+        }
+        log(f"discovered {len(cat.refresh_jobs)} refresh jobs, {len(cat.other_jobs)} other jobs, "
+            f"{len(cat.reads)} reads")
+        if not cat.refresh_jobs:
+            raise SystemExit("no refresh job found in cron.job (see --refresh-jobs)")
+        busy = 0  # the busy site (about 20% of the events)
+        reader = measure.reader_claims(w, busy)
+        day_to = anchor.date()
+        day_from = day_to - timedelta(days=29)
+        site_reads = [r for r in cat.reads if r.scope == "site"]
+        reserve = RESERVE_S + 2.6 * (s.b4_period_s or min(j.period_s for j in cat.refresh_jobs)) + 2 * s.b6_seconds
+
+        steps: list[dict[str, Any]] = []
+        res["B2"] = {"steps": steps}
+        store_tables: set[str] = set()
+        derived: list[str] = []
+        populated: list[discover.Job] = list(cat.refresh_jobs)
+        prev = 0.0
+        for k, frac in enumerate(s.steps):
+            part = history.take(np.nonzero((history.shard >= prev) & (history.shard < frac))[0])
+            prev = frac
+            before = discover.write_counters(conn)
+            secs = measure.progress_copy(bench, w, part, f"load history step {k + 1}/{len(s.steps)}", keys_since)
+            store_tables |= set(discover.written_between(before, discover.write_counters(conn)))
+            t0 = time.perf_counter()
+            conn.execute(f"vacuum analyze {store_table}")
+            conn.execute(f"vacuum analyze {cluster.PRIVATE}.event_keys")
+            size = conn.execute(f"select count(*) from {store_table}").fetchone()[0]
+            step: dict[str, Any] = {"fraction": frac, "history_events": size, "load_s": secs,
+                                    "load_rows_per_s": int((~part.duplicate).sum()) / secs,
+                                    "vacuum_analyze_s": time.perf_counter() - t0}
+            steps.append(step)
+
+            # B2 backfill: derived tables as the schema left them, then every job once
+            if derived:
+                cluster.restore_pristine(conn, derived)
+            # later steps are bigger: give this one its share of what the budget leaves
+            share = (budget.left() - reserve - 60 * (len(s.steps) - k)) * (0.3 if k < len(s.steps) - 1 else 0.85)
+            cap = max(10.0, min(s.backfill_cap_s, share / 4))
+            before = discover.write_counters(conn)
+            log(f"step {k + 1}: {size:,} events in the store; backfill from scratch (cap {cap:.0f} s per job)")
+            runs = measure.run_jobs(conn, cat.refresh_jobs, cap_s=cap, label="backfill")
+            derived = sorted((set(derived) | set(discover.written_between(before, discover.write_counters(conn))))
+                             - store_tables)
+            populated = [j for j, r in zip(cat.refresh_jobs, runs, strict=True) if r.status == "ok"]
+            step |= {"backfill": _runs(runs), "backfill_cap_s": cap, "backfill_s": measure.total(runs),
+                     "backfill_complete": measure.complete(runs),
+                     "cut_off": [r.name for r in runs if r.status != "ok"]}
+            log(f"step {k + 1}: backfill {measure.total(runs):.1f} s"
+                + ("" if step["backfill_complete"] else f" ({len(step['cut_off'])} jobs cut off at {cap:.0f} s)"))
+            conn.execute("analyze")  # as autovacuum would after such a load
+
+            # B2 incremental: 10k new events, then every job that holds its rollups
+            incr = []
+            for rep in range(s.b2_repeats):
+                if rep > 0 and budget.left() < reserve + 90 * (len(s.steps) - k):
+                    break
+                fresh = w.fresh(s.new_events, f"b2/{k}/{rep}", datetime.now(UTC), timedelta(minutes=5))
+                measure.progress_copy(bench, w, fresh, "new events", keys_since, chunk=len(fresh))
+                runs = measure.run_jobs(conn, populated, label="incremental")
+                incr.append(runs)
+                log(f"step {k + 1}: incremental refresh after {s.new_events:,} new events: "
+                    f"{measure.total(runs):.2f} s ({len(populated)} jobs)")
+            step |= {"incremental": [_runs(r) for r in incr],
+                     "incremental_s": median([measure.total(r) for r in incr]),
+                     "incremental_jobs": [j.name for j in populated]}
+
+            # B3 site reads at this size
+            with bench.connect(user="authenticator") as api:
+                step["reads"] = measure.time_reads(api, site_reads, reader, day_from, day_to, s.b3_samples)
+            fn = [v["p95_ms"] for n, v in step["reads"].items()
+                  if any(r.name == n and r.kind == "function" for r in site_reads)]
+            step["read_p95_ms_max"] = max(fn) if fn else None
+            step["read_p95_ms_median"] = median(fn)
+            log(f"step {k + 1}: site reads (one site, 30 days): worst p95 {step['read_p95_ms_max']:.1f} ms")
+
+        res["B2"]["populated_jobs"] = [j.name for j in populated]
+        res["B2"]["cut_off_jobs"] = [j.name for j in cat.refresh_jobs if j not in populated]
+        res["store_tables"] = sorted(store_tables)
+        res["derived_tables"] = derived
+
+        # ------------------------------------------------------------ at SCALE
+        with bench.connect(user="authenticator") as api:
+            res["B3"] = {"raw": measure.raw_reads(conn, w, site_reads, api, reader, w.site_ids[busy],
+                                                  day_from, day_to, s.b3_raw_samples),
+                         "site": w.site_ids[busy], "from": day_from.isoformat(), "to": day_to.isoformat(),
+                         "reader_tier": reader["app_metadata"]["tier"]}
+        log("B3: raw-events baseline done")
+        res["sizes"] = measure.sizes(conn, sorted(store_tables), derived, cluster.PRIVATE)
+
+        fresh = w.fresh(s.new_events, "explain", datetime.now(UTC), timedelta(minutes=5))
+        measure.progress_copy(bench, w, fresh, "new events (EXPLAIN pass)", keys_since, chunk=len(fresh))
+        logfile = Path(bench.cluster.logfile)
+        res["explain"] = {"refresh": explain.refresh_plans(conn, logfile, populated),
+                          "reads": explain.read_plans(conn, logfile, cat.reads, reader, reader, day_from, day_to)}
+        log("EXPLAIN pass done")
+
+        res["B4"] = measure.b4_freshness(bench, w, cat, s.b4_samples, s.b4_period_s)
+        live = discover.Catalog(refresh_jobs=populated, other_jobs=cat.other_jobs, reads=cat.reads)
+        capacity = measure.ingest_capacity(bench, w)
+        res["B6"] = measure.b6_under_refresh(bench, w, live, s.b6_seconds, 0.1 * capacity, reader, day_from, day_to)
+        res["B6"] |= {"capacity_events_per_s": capacity, "jobs": [j.name for j in populated]}
+        res["B1"] = measure.b1_ingest(bench, w, s.b1_batches, s.b1_pairs)
+        res["run"]["load_after"] = cluster.load_average()
+
+    res["B5"] = b5_generator(opt, tax, s)
+    res["run"]["wall_s"] = time.monotonic() - t_start
+    return res
+
+
+def _runs(runs: list[JobRun]) -> list[dict[str, Any]]:
+    return [{"job": r.name, "s": r.seconds, "status": r.status} for r in runs]
+
+
+def b5_generator(opt: Options, tax, s: Scale) -> dict[str, Any]:
+    """``trackgen generate`` then ``trackgen check`` on a synthetic taxonomy, as the CLI runs them."""
+    root = Path(tempfile.mkdtemp(prefix="trackgen-b5-"))
+    try:
+        counts = synthtax.write(root / "taxonomy", opt.taxonomy, tax, s.b5_events, s.b5_kpis)
+        out: dict[str, Any] = {"events": counts["events"], "kpis": counts["kpis"]}
+        env = {"SOURCE_DATE_EPOCH": "1767225600", "PATH": "/usr/bin:/bin"}
+        for cmd in ("generate", "check"):
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "generator.cli", cmd, "--taxonomy", str(root / "taxonomy"),
+                                   "--out", str(root / "generated")], cwd=REPO, capture_output=True, text=True,
+                                  env=env)
+            out[f"{cmd}_s"] = time.perf_counter() - t0
+            if done.returncode != 0:
+                raise RuntimeError(f"trackgen {cmd} on the synthetic taxonomy failed:\n{done.stderr[-2000:]}")
+        out["files"] = sum(1 for p in (root / "generated").rglob("*") if p.is_file())
+        log(f"B5: generate {out['generate_s']:.1f} s, check {out['check_s']:.1f} s "
+            f"({counts['events']} events, {counts['kpis']} KPIs)")
+        return out
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
