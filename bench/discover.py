@@ -167,3 +167,39 @@ def _cron_set(text: str, lo: int, hi: int) -> set[int]:
                 b = hi
         out.update(range(a, b + 1, step))
     return out
+
+
+# ---------------------------------------------------------------------- job dependencies
+
+
+def dependencies(conn: psycopg.Connection, jobs: list[Job], writes: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For each job, the other jobs whose tables its code reads (e.g. a rolling window reads its base
+    KPI's facts). A job's code is the body of every private or exposed function its command names;
+    the tables a job writes were seen in the statistics while it ran."""
+    funcs = conn.execute(
+        """select n.nspname || '.' || p.proname, p.prosrc from pg_proc p
+           join pg_namespace n on n.oid = p.pronamespace where n.nspname in (%s, %s)""",
+        (PRIVATE, PUBLIC)).fetchall()
+    out: dict[str, set[str]] = {}
+    for job in jobs:
+        code = " ".join(src for name, src in funcs if re.search(rf"\b{re.escape(name)}\s*\(", job.command))
+        own = writes.get(job.name, set())
+        out[job.name] = {
+            other.name for other in jobs
+            if other.name != job.name
+            and any(re.search(rf"\b{re.escape(t)}\b", code) for t in writes.get(other.name, set()) - own)
+        }
+    return out
+
+
+def usable(jobs: list[Job], ok: set[str], deps: dict[str, set[str]]) -> list[Job]:
+    """The jobs that hold their rollups: finished, and so did every job they read from (transitively)."""
+    good = set(ok)
+    changed = True
+    while changed:
+        changed = False
+        for j in list(good):
+            if not deps.get(j, set()) <= good:
+                good.discard(j)
+                changed = True
+    return [j for j in jobs if j.name in good]

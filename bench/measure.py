@@ -35,15 +35,24 @@ class JobRun:
     seconds: float
     status: str  # ok | timeout | error: <message>
     rows: Any = None
+    cap_s: float | None = None
 
 
-def run_jobs(conn: psycopg.Connection, jobs: list[Job], cap_s: float | None = None, label: str = "") -> list[JobRun]:
-    """Run each job's command in turn, as pg_cron would (the job owner here is the superuser);
-    with ``cap_s`` a job is cancelled after that long and reported as ``timeout``."""
+def run_jobs(conn: psycopg.Connection, jobs: list[Job], cap_s: float | None = None, label: str = "",
+             deadline: float | None = None, writes: dict[str, set[str]] | None = None) -> list[JobRun]:
+    """Run each job's command in turn, as pg_cron would (the job owner here is the superuser).
+
+    A job is cancelled after ``cap_s`` and reported as ``timeout``; with ``deadline`` (a
+    ``time.monotonic()`` value) the cap also shrinks so that the jobs still to come keep a few
+    seconds each. With ``writes``, the private tables each job wrote are added to it by job name."""
     runs = []
-    conn.execute("set statement_timeout = %s" % (int(cap_s * 1000) if cap_s else 0))
     try:
-        for job in jobs:
+        for i, job in enumerate(jobs):
+            cap = cap_s
+            if deadline is not None:
+                cap = max(5.0, min(cap or float("inf"), deadline - time.monotonic() - 2.0 * (len(jobs) - i - 1)))
+            conn.execute("set statement_timeout = %s" % (int(cap * 1000) if cap else 0))
+            before = discover.write_counters(conn) if writes is not None else None
             t0 = time.perf_counter()
             status, rows = "ok", None
             try:
@@ -55,7 +64,10 @@ def run_jobs(conn: psycopg.Connection, jobs: list[Job], cap_s: float | None = No
             except psycopg.Error as e:
                 status = f"error: {str(e).strip().splitlines()[0]}"
             took = time.perf_counter() - t0
-            runs.append(JobRun(job.name, took, status, rows))
+            if writes is not None and status == "ok":
+                writes.setdefault(job.name, set()).update(
+                    discover.written_between(before, discover.write_counters(conn)))
+            runs.append(JobRun(job.name, took, status, rows, cap))
             if took > 5 or status != "ok":
                 log(f"{label} {job.name}: {took:.1f} s {status}")
     finally:

@@ -91,6 +91,7 @@ def figures(res: dict[str, Any]) -> dict[str, Any]:
         "b2_backfill": last["backfill_s"],
         "b2_backfill_complete": last["backfill_complete"],
         "b2_cut": last.get("cut_off", []),
+        "b2_left_out": last.get("left_out", {}),
         "b2_cap": last.get("backfill_cap_s"),
         "b3_p95": last.get("read_p95_ms_max"),
         "b3_speedups": speedups,
@@ -134,6 +135,7 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
         "growth_jobs": fig["b2_growth_jobs"],
         "refresh_jobs": fig["b2_all_jobs"],
         "cut_off_jobs": res["B2"]["cut_off_jobs"],
+        "dependencies": res["B2"].get("dependencies", {}),
         "steps": [{k: v for k, v in st.items() if k not in ("reads",)} for st in res["B2"]["steps"]],
     }
     return {
@@ -330,10 +332,15 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         add("")
     if not fig["b2_backfill_complete"]:
         add(f"**Refresh jobs cut off.** At {h}, these jobs did not finish their backfill from scratch within "
-            f"{fig['b2_cap']:.0f} s, so they hold no rows at this size and every later figure at {h} (incremental "
-            f"refresh, B6, EXPLAIN) leaves them out: {', '.join(f'`{j}`' for j in fig['b2_cut'])}. Their cost "
-            f"at the smaller size is in the B2 tables below. `BUDGET=0` lifts the cap (the run then takes as "
-            "long as the backfill does).")
+            f"their cap (up to {fig['b2_cap']:.0f} s each, from the run's time budget), so they hold no rows at "
+            f"this size and every later figure at {h} (incremental refresh, B6, EXPLAIN) leaves them out: "
+            f"{', '.join(f'`{j}`' for j in fig['b2_cut'])}.")
+        if fig["b2_left_out"]:
+            add("These finished but read the tables of a job that was cut off, so they are left out too: "
+                + ", ".join(f"`{j}` (reads {', '.join(f'`{d}`' for d in deps)})"
+                            for j, deps in fig["b2_left_out"].items()) + ".")
+        add("Their cost at the smaller size is in the B2 tables below. `BUDGET=0` lifts the caps (the run then "
+            "takes as long as the backfill does).")
         add("")
 
     # ---------------------------------------------------------------- what would fix
@@ -418,7 +425,12 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         cells = []
         for st in steps:
             b = next((r for r in st["backfill"] if r["job"] == j["name"]), None)
-            cells.append("n/a" if b is None else (f"> {b['s']:.1f}" if b["status"] != "ok" else f"{b['s']:.2f}"))
+            if b is None:
+                cells.append("n/a")
+            elif b["status"].startswith("skipped"):
+                cells.append("skipped")
+            else:
+                cells.append(f"> {b['s']:.0f} (cut off)" if b["status"] != "ok" else f"{b['s']:.2f}")
             inc = [r["s"] for rep in st.get("incremental", []) for r in rep if r["job"] == j["name"]]
             cells.append(_f(median(inc)) if inc else "—")
         add(f"| `{j['name']}` | " + " | ".join(cells) + " |")
@@ -602,14 +614,15 @@ def fixes(res: dict[str, Any], fig: dict[str, Any]) -> list[str]:
                 f = plan_findings(e["plan"])
                 if f:
                     why.append(f"`{job}`: " + "; ".join(f))
-        out.append(f"- **B2 incremental ({_f(fig['b2_incr'])} s at {h}; the materialized-view side is not built "
-                   f"yet).** The three slowest jobs take {share:.0%} of it: "
-                   + ", ".join(f"`{k}` {t:.2f} s" for t, k in top) + "."
+        out.append(f"- **B2 incremental ({_f(fig['b2_incr'])} s at {h} for {fig['b2_incr_jobs']} jobs; the "
+                   "materialized-view side of the ratio is not built yet).** The three slowest jobs take "
+                   f"{share:.0%} of it: " + ", ".join(f"`{k}` {t:.2f} s" for t, k in top) + "."
                    + (" Their main statements' plans show " + " — ".join(why) + "." if why else "")
-                   + " What would fix it (issue item 2): refresh rolling windows only for the cells a new event "
-                   "can change, keep one shared per-(site, day, actor, tier, event) base instead of per-KPI "
-                   "copies, join on dimensions without `IS NOT DISTINCT FROM` (non-null sentinel values), and "
-                   "recompute network cells from per-site partial aggregates instead of from the facts.")
+                   + " What would fix it (issue item 2): touch only the cells new events can change (rolling "
+                   "windows, network cells, funnel and retention periods), keep one shared per-(site, day, actor, "
+                   "tier, event) base instead of per-KPI copies, join on dimensions with plain equality "
+                   "(non-null sentinel values) so they can be hash or merge keys, and recompute network cells "
+                   "from per-site partial aggregates instead of re-reading the facts.")
     if fig["b2_growth"] is not None and fig["b2_growth"] > TARGETS["B2_growth"]:
         out.append(f"- **B2 growth ({fig['b2_growth']:.2f}× from {_human_events(fig['first_history'])} to {h}, "
                    "target ≤ 1.5× from 1M to 10M).** The incremental refresh still reads history: the rolling "
@@ -643,14 +656,22 @@ def fixes(res: dict[str, Any], fig: dict[str, Any]) -> list[str]:
                    "plus the refresh time exceeds 60 s at the tail. What would fix it: the real-time read path "
                    "(rollup plus a bounded tail read from the watermark, issue item 4), or pg_cron's "
                    "second-level schedules for the fastest jobs.")
-    for key in ("generate", "check"):
-        v = fig[f"b5_{key}"]
-        if v is not None and v >= TARGETS["B5_s"]:
-            out.append(f"- **B5 `{key}` ({v:.1f} s, target < 3 s).** Most of it is the compiler on "
-                       f"{res['B5']['kpis']} KPIs and {res['B5']['events']:,} events (both commands compile the "
-                       "whole taxonomy; `check` then compares instead of writing). Not profiled by the bench; "
-                       "`python -m cProfile -m generator.cli generate --taxonomy <dir>` on the synthetic "
-                       "taxonomy (bench/synthtax.py) shows where.")
+    slow5 = [k for k in ("generate", "check") if fig[f"b5_{k}"] is not None and fig[f"b5_{k}"] >= TARGETS["B5_s"]]
+    if slow5:
+        prof = res["B5"].get("profile", {})
+        cum = prof.get("generator_by_cumulative_s", [])[:6]
+        own = prof.get("all_by_own_s", [])[:5]
+        took = ", ".join(f"`{k}` {fig['b5_' + k]:.1f} s" for k in slow5)
+        out.append(f"- **B5 ({took}, target < 3 s each).** "
+                   f"Both commands compile the whole taxonomy ({res['B5']['events']:,} events, {res['B5']['kpis']} "
+                   "KPIs); `check` then compares instead of writing. Under cProfile (in-process, "
+                   f"{prof.get('wall_s_profiled', 0):.1f} s), the generator's heaviest calls by cumulative time: "
+                   + ", ".join(f"`{c['function']}` {c['s']:.1f} s" for c in cum)
+                   + "; by own time: " + ", ".join(f"`{c['function']}` {c['s']:.1f} s ({c['calls']:,} calls)"
+                                                    for c in own)
+                   + ". What would fix it: do the expensive per-KPI and per-statement work (SQL parsing for lint, "
+                   "rendering) once per distinct shape, or in parallel, and skip what an unchanged input "
+                   "cannot change.")
     b6 = res["B6"]
     if (fig["b6_ingest"] or 0) > TARGETS["B6_latency"] or (fig["b6_read"] or 0) > TARGETS["B6_latency"] or \
             (fig["b6_throughput"] is not None and fig["b6_throughput"] < TARGETS["B6_throughput"]):

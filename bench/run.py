@@ -124,6 +124,8 @@ def run(opt: Options) -> dict[str, Any]:
         store_tables: set[str] = set()
         derived: list[str] = []
         populated: list[discover.Job] = list(cat.refresh_jobs)
+        writes: dict[str, set[str]] = {}  # job -> private tables it wrote (seen while it ran)
+        deps: dict[str, set[str]] = {}  # job -> jobs whose tables it reads (known after the first backfill)
         prev = 0.0
         for k, frac in enumerate(s.steps):
             part = history.take(np.nonzero((history.shard >= prev) & (history.shard < frac))[0])
@@ -143,20 +145,27 @@ def run(opt: Options) -> dict[str, Any]:
             # B2 backfill: derived tables as the schema left them, then every job once
             if derived:
                 cluster.restore_pristine(conn, derived)
-            # later steps are bigger: give this one its share of what the budget leaves
-            share = (budget.left() - reserve - 60 * (len(s.steps) - k)) * (0.3 if k < len(s.steps) - 1 else 0.85)
-            cap = max(10.0, min(s.backfill_cap_s, share / 4))
+            # later steps are bigger: this one gets its share of what the budget leaves
+            last_step = k == len(s.steps) - 1
+            share = (budget.left() - reserve - 90 * (len(s.steps) - k)) * (0.75 if last_step else 0.3)
+            deadline = time.monotonic() + max(10.0 * len(cat.refresh_jobs) / 4, share)
             before = discover.write_counters(conn)
-            log(f"step {k + 1}: {size:,} events in the store; backfill from scratch (cap {cap:.0f} s per job)")
-            runs = measure.run_jobs(conn, cat.refresh_jobs, cap_s=cap, label="backfill")
+            log(f"step {k + 1}: {size:,} events in the store; backfill from scratch (cap {s.backfill_cap_s:.0f} s "
+                f"per job, {max(0.0, deadline - time.monotonic()):.0f} s for all)")
+            runs = backfill(conn, cat.refresh_jobs, deps, s.backfill_cap_s, deadline if budget.total_s else None,
+                            writes)
             derived = sorted((set(derived) | set(discover.written_between(before, discover.write_counters(conn))))
                              - store_tables)
-            populated = [j for j, r in zip(cat.refresh_jobs, runs, strict=True) if r.status == "ok"]
-            step |= {"backfill": _runs(runs), "backfill_cap_s": cap, "backfill_s": measure.total(runs),
-                     "backfill_complete": measure.complete(runs),
-                     "cut_off": [r.name for r in runs if r.status != "ok"]}
+            deps = discover.dependencies(conn, cat.refresh_jobs, writes)
+            populated = discover.usable(cat.refresh_jobs, {r.name for r in runs if r.status == "ok"}, deps)
+            left_out = [r.name for r in runs if r.status == "ok" and r.name not in {j.name for j in populated}]
+            step |= {"backfill": _runs(runs), "backfill_cap_s": max((r.cap_s or 0) for r in runs) or None,
+                     "backfill_s": measure.total(runs), "backfill_complete": measure.complete(runs),
+                     "cut_off": [r.name for r in runs if r.status != "ok"],
+                     "left_out": {j: sorted(deps[j]) for j in left_out}}
             log(f"step {k + 1}: backfill {measure.total(runs):.1f} s"
-                + ("" if step["backfill_complete"] else f" ({len(step['cut_off'])} jobs cut off at {cap:.0f} s)"))
+                + ("" if step["backfill_complete"] else f" ({len(step['cut_off'])} jobs cut off)")
+                + (f"; left out as they read a cut-off job: {', '.join(left_out)}" if left_out else ""))
             conn.execute("analyze")  # as autovacuum would after such a load
 
             # B2 incremental: 10k new events, then every job that holds its rollups
@@ -184,6 +193,7 @@ def run(opt: Options) -> dict[str, Any]:
             log(f"step {k + 1}: site reads (one site, 30 days): worst p95 {step['read_p95_ms_max']:.1f} ms")
 
         res["B2"]["populated_jobs"] = [j.name for j in populated]
+        res["B2"]["dependencies"] = {j: sorted(d) for j, d in deps.items() if d}
         res["B2"]["cut_off_jobs"] = [j.name for j in cat.refresh_jobs if j not in populated]
         res["store_tables"] = sorted(store_tables)
         res["derived_tables"] = derived
@@ -217,8 +227,70 @@ def run(opt: Options) -> dict[str, Any]:
     return res
 
 
+def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: float, deadline: float | None,
+             writes: dict[str, set[str]]) -> list[JobRun]:
+    """Every job once, in job order, from scratch. Without a deadline: each job up to ``cap_s``.
+    With one, in two passes so a few very slow jobs cannot starve the rest: first every job with
+    a short cap (a job whose input job was cut off waits), then the cut-off jobs again, in order,
+    sharing what is left of the time (a run that was cut off rolled back, so it starts over), and
+    the waiting jobs whose inputs are now complete."""
+    if deadline is None:
+        return measure.run_jobs(conn, jobs, cap_s=cap_s, label="backfill", writes=writes)
+    first_cap = max(5.0, min(cap_s, (deadline - time.monotonic()) / max(1, len(jobs)) * 2))
+    final: dict[str, JobRun] = {}
+    waiting: list[discover.Job] = []
+    for job in jobs:
+        if any(final.get(d) is None or final[d].status != "ok" for d in deps.get(job.name, ())):
+            waiting.append(job)
+            continue
+        final[job.name] = measure.run_jobs(conn, [job], cap_s=first_cap, label="backfill", writes=writes)[0]
+    retry = [j for j in jobs if j.name in final and final[j.name].status != "ok"] + waiting
+    for i, job in enumerate(retry):
+        if any(final.get(d) is None or final[d].status != "ok" for d in deps.get(job.name, ())):
+            final[job.name] = JobRun(job.name, 0.0, "skipped: an input job was cut off", None, None)
+            continue
+        cap = min(cap_s, (deadline - time.monotonic()) / (len(retry) - i))
+        first = final.get(job.name)
+        if cap <= (first.seconds if first else 0.0) * 1.2:
+            if first is None:
+                final[job.name] = JobRun(job.name, 0.0, "skipped: no time left in the budget", None, None)
+            continue  # no more time than the first try had: leave it cut off
+        run = measure.run_jobs(conn, [job], cap_s=cap, label="backfill (second pass)", writes=writes)[0]
+        final[job.name] = run
+    return [final[j.name] for j in jobs]
+
+
+def profile_compile(taxonomy: Path, top: int = 10) -> dict[str, Any]:
+    """Where ``compile_taxonomy`` spends its time (in-process, under cProfile, so slower than the CLI
+    timings): the generator's functions by cumulative time, and all functions by own time."""
+    import cProfile
+    import pstats
+
+    from generator.compiler import compile_taxonomy
+
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    compile_taxonomy(taxonomy)
+    prof.disable()
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
+
+    def label(key: tuple) -> str:
+        file, line, name = key
+        rel = file.split("/generator/", 1)[1] if "/generator/" in file else Path(file).name
+        return f"{rel}:{line} {name}" if line else name
+
+    own = sorted(stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    cum = sorted(((k, v) for k, v in stats.items() if "/generator/" in k[0] and k[2] != "compile_taxonomy"),
+                 key=lambda kv: kv[1][3], reverse=True)[:top]
+    return {"wall_s_profiled": wall,
+            "generator_by_cumulative_s": [{"function": label(k), "s": v[3], "calls": v[1]} for k, v in cum],
+            "all_by_own_s": [{"function": label(k), "s": v[2], "calls": v[1]} for k, v in own]}
+
+
 def _runs(runs: list[JobRun]) -> list[dict[str, Any]]:
-    return [{"job": r.name, "s": r.seconds, "status": r.status} for r in runs]
+    return [{"job": r.name, "s": r.seconds, "status": r.status, "cap_s": r.cap_s} for r in runs]
 
 
 def b5_generator(opt: Options, tax, s: Scale) -> dict[str, Any]:
@@ -237,6 +309,7 @@ def b5_generator(opt: Options, tax, s: Scale) -> dict[str, Any]:
             if done.returncode != 0:
                 raise RuntimeError(f"trackgen {cmd} on the synthetic taxonomy failed:\n{done.stderr[-2000:]}")
         out["files"] = sum(1 for p in (root / "generated").rglob("*") if p.is_file())
+        out["profile"] = profile_compile(root / "taxonomy")
         log(f"B5: generate {out['generate_s']:.1f} s, check {out['check_s']:.1f} s "
             f"({counts['events']} events, {counts['kpis']} KPIs)")
         return out

@@ -88,6 +88,10 @@ def test_workload_exercises_duplicates_and_every_refresh_job(data):
     for step in data["B2"]["steps"]:
         assert {r["job"] for r in step["backfill"]} == jobs
     assert data["B2"]["cut_off_jobs"] == []
+    # found in the database: a rolling window's job reads its base KPI's tables (a cut-off base would
+    # make the window's figures meaningless, so the bench must know)
+    deps = data["B2"]["dependencies"]
+    assert deps and all(set(d) <= jobs and j in jobs for j, d in deps.items())
 
 
 def test_raw_baseline_matches_the_reads(data):
