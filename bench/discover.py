@@ -21,6 +21,9 @@ from .cluster import PRIVATE, PUBLIC
 #: others are maintenance (partitions, key purge, history purge). The report lists both groups, so a
 #: misfit shows; ``--refresh-jobs`` overrides it.
 REFRESH_JOB = re.compile(r"refresh", re.IGNORECASE)
+#: the materialized_view storage choice (hook for B2's side-by-side ratio): a job whose command or
+#: code runs REFRESH MATERIALIZED VIEW
+MATVIEW_REFRESH = re.compile(r"refresh\s+materialized\s+view", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Job:
     name: str
     schedule: str
     command: str
+    storage: str = "incremental"  # or "materialized_view": its command or code refreshes a materialized view
 
     @property
     def period_s(self) -> float:
@@ -67,7 +71,9 @@ def catalog(conn: psycopg.Connection, refresh_job: re.Pattern[str] = REFRESH_JOB
     for jobid, name, schedule, command in conn.execute(
             "select jobid, jobname, schedule, command from cron.job where database = current_database() "
             "order by jobid").fetchall():
-        job = Job(jobid, name or command, schedule, command)
+        code = job_code(conn, command)
+        storage = "materialized_view" if MATVIEW_REFRESH.search(command + " " + code) else "incremental"
+        job = Job(jobid, name or command, schedule, command, storage)
         (out.refresh_jobs if refresh_job.search(job.name) else out.other_jobs).append(job)
     cols: dict[str, list[tuple[str, str]]] = {}
     for rel, col, typ in conn.execute(
@@ -172,17 +178,22 @@ def _cron_set(text: str, lo: int, hi: int) -> set[int]:
 # ---------------------------------------------------------------------- job dependencies
 
 
-def dependencies(conn: psycopg.Connection, jobs: list[Job], writes: dict[str, set[str]]) -> dict[str, set[str]]:
-    """For each job, the other jobs whose tables its code reads (e.g. a rolling window reads its base
-    KPI's facts). A job's code is the body of every private or exposed function its command names;
-    the tables a job writes were seen in the statistics while it ran."""
+def job_code(conn: psycopg.Connection, command: str) -> str:
+    """The bodies of the private and exposed functions a job's command calls."""
     funcs = conn.execute(
         """select n.nspname || '.' || p.proname, p.prosrc from pg_proc p
            join pg_namespace n on n.oid = p.pronamespace where n.nspname in (%s, %s)""",
         (PRIVATE, PUBLIC)).fetchall()
+    return " ".join(src for name, src in funcs if re.search(rf"\b{re.escape(name)}\s*\(", command))
+
+
+def dependencies(conn: psycopg.Connection, jobs: list[Job], writes: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For each job, the other jobs whose tables its code reads (e.g. a rolling window reads its base
+    KPI's facts). A job's code is the body of every private or exposed function its command names;
+    the tables a job writes were seen in the statistics while it ran."""
     out: dict[str, set[str]] = {}
     for job in jobs:
-        code = " ".join(src for name, src in funcs if re.search(rf"\b{re.escape(name)}\s*\(", job.command))
+        code = job_code(conn, job.command)
         own = writes.get(job.name, set())
         out[job.name] = {
             other.name for other in jobs
@@ -203,3 +214,31 @@ def usable(jobs: list[Job], ok: set[str], deps: dict[str, set[str]]) -> list[Job
                 good.discard(j)
                 changed = True
     return [j for j in jobs if j.name in good]
+
+
+def read_dependencies(conn: psycopg.Connection, reads: list[Read], jobs: list[Job],
+                      writes: dict[str, set[str]]) -> dict[str, set[str]]:
+    """For each read, the refresh jobs whose tables it reads: a table a job writes that is named in
+    the read's definition or in the body of a function it calls (two levels: exposed view or
+    function, then the private definer functions, then their helpers)."""
+    funcs = dict(conn.execute(
+        """select n.nspname || '.' || p.proname, p.prosrc from pg_proc p
+           join pg_namespace n on n.oid = p.pronamespace where n.nspname in (%s, %s)""",
+        (PRIVATE, PUBLIC)).fetchall())
+
+    def expand(text: str, depth: int) -> str:
+        if depth == 0:
+            return text
+        called = [src for name, src in funcs.items() if re.search(rf"\b{re.escape(name)}\s*\(", text)]
+        return text + " " + " ".join(expand(src, depth - 1) for src in called)
+
+    out: dict[str, set[str]] = {}
+    for r in reads:
+        if r.kind == "view":
+            text = conn.execute("select pg_get_viewdef(%s::regclass)", (f'{PUBLIC}."{r.name}"',)).fetchone()[0]
+        else:
+            text = funcs.get(f"{PUBLIC}.{r.name}", "")
+        code = expand(text, 3)
+        out[r.name] = {j.name for j in jobs
+                       if any(re.search(rf"\b{re.escape(t)}\b", code) for t in writes.get(j.name, set()))}
+    return out

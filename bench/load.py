@@ -8,7 +8,6 @@ is not what is measured).
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -158,6 +157,3 @@ def track_parallel(bench: Bench, batches: list[TrackBatch], connections: int = 4
         raise RuntimeError(f"track_events rejected synthetic events (a bench or schema bug): {dict(result.reasons)}")
     return result
 
-
-def claims_json(claims: dict) -> str:
-    return json.dumps(claims, sort_keys=True)

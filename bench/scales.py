@@ -51,7 +51,7 @@ SCALES: dict[str, Scale] = {
     # 1M must finish in under 15 minutes: 14 minutes of budget, and a small first step where every job
     # can be rebuilt from scratch.
     "1M": Scale("1M", events=1_000_000, sites=50, actors=50_000, days=180, steps=(0.02, 1.0), b2_repeats=2,
-                b3_raw_samples=3, backfill_cap_s=120.0, budget_s=780.0),
+                b3_raw_samples=3, b6_seconds=24.0, backfill_cap_s=120.0, budget_s=780.0),
     "3M": Scale("3M", events=3_000_000, sites=50, actors=50_000, days=180, steps=(0.02, 0.1, 1.0),
                 backfill_cap_s=900.0),
     "10M": Scale("10M", events=10_000_000, sites=50, actors=50_000, days=180, steps=(0.1, 1.0),

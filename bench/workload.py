@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.model import Event, Kpi, Taxonomy, ValueType
+from generator.model import Event, Taxonomy, ValueType
 
 from . import regex
 from .scales import Scale
@@ -519,9 +519,3 @@ def _check_against_schema(event: Event, pool: list[str], schema_dir: Path | None
         if errors:
             raise ValueError(f"bench payload for {event.id} is invalid: {errors[0].message} ({text})")
 
-
-def kpi_events(kpi: Kpi) -> tuple[str, ...]:
-    """The event ids a KPI reads directly (for the report and the freshness probe)."""
-    if kpi.selection is not None:
-        return kpi.selection.events
-    return ()

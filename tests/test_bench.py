@@ -58,6 +58,8 @@ def test_required_keys_present_and_nulls_explained(data):
     assert data["B4"]["freshness_realtime_s"] is None
     assert "materialized_view" in data["not_measured"]["B2.incremental_over_full_10M"]
     assert "real-time" in data["not_measured"]["B4.freshness_realtime_s"]
+    assert "real-time" in data["B4"]["realtime"]["skipped"]  # today's views only show refreshed events
+    assert {j["storage"] for j in data["catalog"]["refresh_jobs"]} == {"incremental"}
 
 
 def test_measured_figures_are_positive(data):
@@ -92,6 +94,10 @@ def test_workload_exercises_duplicates_and_every_refresh_job(data):
     # make the window's figures meaningless, so the bench must know)
     deps = data["B2"]["dependencies"]
     assert deps and all(set(d) <= jobs and j in jobs for j, d in deps.items())
+    # and every site read is traced to the refresh jobs whose rollups it reads
+    site_reads = [r["name"] for r in data["catalog"]["reads"] if r["scope"] == "site"]
+    read_deps = data["B3"]["read_dependencies"]
+    assert all(read_deps[r] and set(read_deps[r]) <= jobs for r in site_reads)
 
 
 def test_raw_baseline_matches_the_reads(data):
