@@ -179,10 +179,12 @@ def plots(res: dict[str, Any], out: Path) -> list[str]:
     names = []
 
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
-    incr = [st.get("incremental_s") for st in steps]
+    common = set.intersection(*(set(st.get("incremental_jobs", [])) for st in steps)) if steps else set()
+    incr = [median([sum(r["s"] for r in rep if r["job"] in common) for rep in st.get("incremental", [])])
+            for st in steps]
     back = [st["backfill_s"] for st in steps]
     ax.plot(xs, incr, "o-", label=f"incremental refresh after {res['run']['new_events']:,} new events "
-            "(jobs rebuilt at that size)")
+            f"({len(common)} jobs rebuilt at every size)")
     ax.plot(xs, back, "s--", label="backfill from scratch (lower bound where jobs were cut off)")
     last = steps[-1]
     if last.get("incremental"):
@@ -495,6 +497,10 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
             f"site's caller every 50 ms. Commit → visible: p50 {_f(b4['p50_s'], 1)} s, p95 {_f(b4['p95_s'], 1)} s, "
             f"max {_f(b4['max_s'], 1)} s ({b4['seen']} of {b4['samples']} seen).")
         slow = sorted({j['schedule'] for j in res['catalog']['refresh_jobs']})
+        add("")
+        add("Commits land uniformly within a period, so the p95 is about 95% of the period plus the refresh's "
+            "own time: with a one-minute schedule the 60 s target is met by a margin of seconds, and any slower "
+            "refresh or a delayed run misses it.")
         add("")
         add("Without a real-time path a KPI's freshness is bounded by its own schedule plus its inputs' "
             f"schedules; the schedules in use are {', '.join(f'`{x}`' for x in slow)}.")
