@@ -337,8 +337,10 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         f"({_f(b6['refresh']['read_p95_ms'], 1)} vs {_f(b6['quiet']['read_p95_ms'], 1)} ms) | "
         f"{_verdict(fig['b6_read'], TARGETS['B6_latency'], False)} |")
     sz = res["sizes"]
+    partial = "" if sz.get("jobs_counted", 0) == sz.get("jobs", 0) else \
+        f", tables of {sz['jobs_counted']} of {sz['jobs']} jobs"
     add(f"| — | private rollups' size over the event store at 10M | ≤ 0.5× | {_f(fig['size'])}× at {h} "
-        f"({sz['rollup_bytes'] / 2**20:,.0f} MB vs {sz['store_bytes'] / 2**20:,.0f} MB) | "
+        f"({sz['rollup_bytes'] / 2**20:,.0f} MB vs {sz['store_bytes'] / 2**20:,.0f} MB{partial}) | "
         f"{_verdict(fig['size'], TARGETS['size'], False)}{'' if fig['at10m'] else f' at {h}'} |")
     add("")
     if not fig["at10m"]:
@@ -531,6 +533,10 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
     add("")
     add(f"At {h} events (tables, indexes and TOAST): event store {sz['store_bytes'] / 2**20:,.1f} MB, derived "
         f"tables {sz['rollup_bytes'] / 2**20:,.1f} MB (ratio {_f(fig['size'])}).")
+    if sz.get("jobs_counted", 0) != sz.get("jobs", 0):
+        add("")
+        add(f"Only the tables of the {sz['jobs_counted']} jobs that hold their rollups are counted: a cut-off job's "
+            "tables hold just the dead rows of its rolled-back backfill. The ratio is therefore a lower bound.")
     add("")
     add("| table | MB |")
     add("|---|---|")

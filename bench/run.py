@@ -41,7 +41,7 @@ from .workload import Workload
 REPO = Path(__file__).resolve().parent.parent
 #: seconds kept for the phases after the history steps (B3 raw, EXPLAIN, B4, B6, B1, B5), beyond B4's
 #: cron period and B6's windows (measured at 1M on the 2-core machine: about 150 s)
-RESERVE_S = 150.0
+RESERVE_S = 130.0
 
 
 @dataclass
@@ -149,7 +149,7 @@ def run(opt: Options) -> dict[str, Any]:
                 cluster.restore_pristine(conn, derived)
             # later steps are bigger: this one gets its share of what the budget leaves
             last_step = k == len(s.steps) - 1
-            share = (budget.left() - reserve - 90 * (len(s.steps) - k)) * (0.9 if last_step else 0.3)
+            share = (budget.left() - reserve - 60 * (len(s.steps) - k)) * (0.95 if last_step else 0.3)
             deadline = time.monotonic() + max(10.0 * len(cat.refresh_jobs) / 4, share)
             before = discover.write_counters(conn)
             log(f"step {k + 1}: {size:,} events in the store; backfill from scratch (cap {s.backfill_cap_s:.0f} s "
@@ -175,7 +175,7 @@ def run(opt: Options) -> dict[str, Any]:
             # B2 incremental: 10k new events, then every job that holds its rollups
             incr = []
             for rep in range(s.b2_repeats):
-                if rep > 0 and budget.left() < reserve + 90 * (len(s.steps) - k):
+                if rep > 0 and budget.left() < reserve + 60 * (len(s.steps) - k):
                     break
                 fresh = w.fresh(s.new_events, f"b2/{k}/{rep}", datetime.now(UTC), timedelta(minutes=5))
                 measure.progress_copy(bench, w, fresh, "new events", keys_since, chunk=len(fresh))
@@ -217,7 +217,11 @@ def run(opt: Options) -> dict[str, Any]:
                          "site": w.site_ids[busy], "from": day_from.isoformat(), "to": day_to.isoformat(),
                          "reader_tier": reader["app_metadata"]["tier"]}
         log("B3: raw-events baseline done")
-        res["sizes"] = measure.sizes(conn, sorted(store_tables), derived, cluster.PRIVATE)
+        # a cut-off job's tables hold only the dead rows of its rolled-back backfill: not counted
+        counted = sorted({t for j in populated for t in writes.get(j.name, set())} & set(derived))
+        res["sizes"] = measure.sizes(conn, sorted(store_tables), counted, cluster.PRIVATE)
+        res["sizes"]["jobs_counted"] = len(populated)
+        res["sizes"]["jobs"] = len(cat.refresh_jobs)
 
         fresh = w.fresh(s.new_events, "explain", datetime.now(UTC), timedelta(minutes=5))
         measure.progress_copy(bench, w, fresh, "new events (EXPLAIN pass)", keys_since, chunk=len(fresh))
@@ -262,7 +266,10 @@ def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: f
         if any(final.get(d) is None or final[d].status != "ok" for d in deps.get(job.name, ())):
             final[job.name] = JobRun(job.name, 0.0, "skipped: an input job was cut off", None, None)
             continue
-        cap = min(cap_s, (deadline - time.monotonic()) / (len(retry) - i))
+        # share the time with the retries still to come that can run (not those waiting on a cut-off job)
+        cut = {n for n, r in final.items() if r.status != "ok"}
+        ahead = [j for j in retry[i + 1:] if not (deps.get(j.name, set()) & (cut - {x.name for x in retry[i:]}))]
+        cap = min(cap_s, (deadline - time.monotonic()) / (1 + len(ahead)))
         first = final.get(job.name)
         if cap < max(15.0, (first.seconds if first else 0.0) * 1.5):
             if first is None:
