@@ -35,6 +35,7 @@ from . import cluster, discover, explain, measure, synthtax
 from .measure import JobRun
 from .progress import log
 from .scales import Scale
+from .schedule import plan_retries
 from .stats import median
 from .workload import Workload
 
@@ -248,9 +249,9 @@ def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: f
              writes: dict[str, set[str]]) -> list[JobRun]:
     """Every job once, in job order, from scratch. Without a deadline: each job up to ``cap_s``.
     With one, in two passes so a few very slow jobs cannot starve the rest: first every job with
-    a short cap (a job whose input job was cut off waits), then the cut-off jobs again, in order,
-    sharing what is left of the time (a run that was cut off rolled back, so it starts over), and
-    the waiting jobs whose inputs are now complete."""
+    a short cap (a job whose input job was cut off waits), then the cut-off and waiting jobs again
+    (a run that was cut off rolled back, so it starts over), sharing what is left of the time among
+    those that can still finish (``plan_retries``)."""
     if deadline is None:
         return measure.run_jobs(conn, jobs, cap_s=cap_s, label="backfill", writes=writes)
     first_cap = max(5.0, min(cap_s, (deadline - time.monotonic()) / max(1, len(jobs)) * 1.5))
@@ -261,22 +262,20 @@ def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: f
             waiting.append(job)
             continue
         final[job.name] = measure.run_jobs(conn, [job], cap_s=first_cap, label="backfill", writes=writes)[0]
-    retry = [j for j in jobs if j.name in final and final[j.name].status != "ok"] + waiting
-    for i, job in enumerate(retry):
-        if any(final.get(d) is None or final[d].status != "ok" for d in deps.get(job.name, ())):
-            final[job.name] = JobRun(job.name, 0.0, "skipped: an input job was cut off", None, None)
+    retry = [j.name for j in jobs if (j.name in final and final[j.name].status != "ok") or j in waiting]
+    tried = {n: final[n].seconds for n in retry if n in final}
+    chosen = plan_retries(retry, tried, deps, deadline - time.monotonic(), cap_s)
+    for name in retry:
+        if name not in chosen and name not in final:
+            final[name] = JobRun(name, 0.0, "skipped: no time left, or an input job was cut off", None, None)
+    for i, name in enumerate(n for n in retry if n in chosen):
+        job = next(j for j in jobs if j.name == name)
+        if any(final.get(d) is None or final[d].status != "ok" for d in deps.get(name, ())):
+            final[name] = JobRun(name, 0.0, "skipped: an input job was cut off", None, None)
             continue
-        # share the time with the retries still to come that can run (not those waiting on a cut-off job)
-        cut = {n for n, r in final.items() if r.status != "ok"}
-        ahead = [j for j in retry[i + 1:] if not (deps.get(j.name, set()) & (cut - {x.name for x in retry[i:]}))]
-        cap = min(cap_s, (deadline - time.monotonic()) / (1 + len(ahead)))
-        first = final.get(job.name)
-        if cap < max(15.0, (first.seconds if first else 0.0) * 1.5):
-            if first is None:
-                final[job.name] = JobRun(job.name, 0.0, "skipped: no time left in the budget", None, None)
-            continue  # no more time than the first try had: leave it cut off
-        run = measure.run_jobs(conn, [job], cap_s=cap, label="backfill (second pass)", writes=writes)[0]
-        final[job.name] = run
+        left = [n for n in retry if n in chosen][i:]
+        cap = min(cap_s, (deadline - time.monotonic()) / len(left))
+        final[name] = measure.run_jobs(conn, [job], cap_s=cap, label="backfill (second pass)", writes=writes)[0]
     return [final[j.name] for j in jobs]
 
 
