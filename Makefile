@@ -9,12 +9,12 @@ STAMP  := $(VENV)/.installed
 
 NPM_STAMP := clients/node_modules/.installed
 
-.PHONY: generate check validate diff test lint clean golden client-size
+.PHONY: generate check validate diff test lint clean golden client-size bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 # TypeScript 5.9, supabase-js and esbuild for the client's tests, exactly as clients/package-lock.json says.
@@ -37,7 +37,7 @@ diff: $(STAMP)
 # Python style and bugs (ruff), then the generated tree (SQL parsed by PostgreSQL's parser, JSON Schemas
 # against the metaschema, staleness).
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests tools
+	$(BIN)/ruff check generator tests tools bench
 	$(BIN)/trackgen check
 	$(BIN)/squawk --exclude-path='*_trackgen_plan_*' generated/supabase/migrations/*.sql
 
@@ -49,12 +49,20 @@ golden: $(STAMP)
 # package when missing (apt; sudo when not root); the tests start their own cluster.
 test: $(STAMP) $(NPM_STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/ruff check generator tests tools
+	$(BIN)/ruff check generator tests tools bench
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 # Gzipped size of the generated client, whole and one event alone (esbuild, tree-shaken).
 client-size: $(NPM_STAMP)
 	node clients/tools/size.mjs
+
+# The performance harness (bench/): its own PostgreSQL with pg_cron, a synthetic workload made from the
+# taxonomy, reports/performance.{md,json} and plots. SCALE=tiny|100k|1M|3M|10M (default 1M; 1M keeps a
+# 14-minute budget); BUDGET=<seconds> overrides the scale's time budget (0: none, nothing is cut off).
+SCALE ?= 1M
+bench: $(STAMP)
+	bash scripts/ensure-postgres.sh
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET))
 
 clean:
 	rm -rf $(VENV) .pytest_cache clients/node_modules clients/.build

@@ -1,0 +1,756 @@
+"""reports/performance.md, reports/performance.json and the plots, from one run's results.
+
+The JSON keys of the issue's targets are nested objects (``B1`` -> ``ratio_to_copy``).
+A key the run could not measure is ``null`` and ``not_measured`` says why; keys
+named for 10M are only filled by a SCALE=10M run, and the same figure at the run's
+own scale sits beside them (e.g. ``B3.p95_ms_1M``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .explain import seq_scans
+from .stats import median, ratio
+
+TARGETS = {
+    "B1": 0.5, "B2_incremental_over_full": 0.01, "B2_growth": 1.5, "B2_backfill_over_matview": 2.0,
+    "B3_p95_ms": 5.0, "B3_raw_over_read": 100.0, "B4_without_realtime_s": 60.0, "B4_with_realtime_s": 1.0,
+    "B5_s": 3.0, "B6_latency": 1.2, "B6_throughput": 0.9, "size": 0.5,
+}
+#: the extension points the storage redesign fills in; until then these rows are "not yet measured"
+HOOKS = {
+    "B2.incremental_over_full_10M": "not yet measured: needs the materialized_view storage choice (issue item 3); "
+                                    "hook: refresh jobs are classified by storage in the database "
+                                    "(bench/discover.py MATVIEW_REFRESH, Job.storage); the same KPIs stored as "
+                                    "materialized views, refreshed in the same run, give the denominator",
+    "B2.backfill_over_matview_10M": "not yet measured: needs the materialized_view storage choice (issue item 3); "
+                                    "hook: the same backfill phase (bench/run.py backfill) over the "
+                                    "materialized-view jobs",
+    "B4.freshness_realtime_s": "not yet measured: needs the real-time read path (issue item 4); hook: "
+                               "bench/measure.py b4_freshness measures it by itself (no refresh running) as soon "
+                               "as an exposed site view shows a committed event before any refresh job ran",
+}
+
+
+def _human_events(n: int) -> str:
+    if n >= 1_000_000:
+        v = n / 1_000_000
+        return f"{v:.0f}M" if abs(v - round(v)) < 0.05 else f"{v:.1f}M"
+    if n >= 1_000:
+        return f"{n / 1000:.0f}k"
+    return str(n)
+
+
+def _f(x: float | None, digits: int = 2, unit: str = "") -> str:
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:,.0f}{unit}"
+    return f"{x:.{digits}f}{unit}"
+
+
+# ---------------------------------------------------------------------- figures
+
+
+def figures(res: dict[str, Any]) -> dict[str, Any]:
+    """Every headline number, computed once for the JSON, the table and the text."""
+    scale = res["run"]["scale"]
+    steps = res["B2"]["steps"]
+    last, first = steps[-1], steps[0]
+    at10m = scale == "10M"
+
+    # B2 growth over the jobs that were rebuilt at both sizes
+    common = [j for j in first.get("incremental_jobs", []) if j in set(last.get("incremental_jobs", []))]
+
+    def total_over(step: dict[str, Any], jobs: list[str]) -> float | None:
+        totals = [sum(r["s"] for r in rep if r["job"] in jobs) for rep in step.get("incremental", [])]
+        return median(totals)
+
+    growth = ratio(total_over(last, common), total_over(first, common)) if len(steps) > 1 and common else None
+    speedups = {}
+    for name, raw in res["B3"]["raw"].items():
+        read = last["reads"].get(name)
+        if "p50_ms" in raw and read and read.get("p50_ms"):
+            speedups[name] = raw["p50_ms"] / read["p50_ms"]
+    b5 = res["B5"]
+    b5_is_target = b5["events"] == 1000 and b5["kpis"] == 200
+    b4 = res["B4"]
+    return {
+        "scale": scale,
+        "at10m": at10m,
+        "history": last["history_events"],
+        "first_history": first["history_events"],
+        "b1": res["B1"]["ratio_to_copy"],
+        "b2_incr": last.get("incremental_s"),
+        "b2_incr_jobs": len(last.get("incremental_jobs", [])),
+        "b2_all_jobs": len(res["catalog"]["refresh_jobs"]),
+        "b2_growth": growth,
+        "b2_growth_jobs": len(common),
+        "b2_backfill": last["backfill_s"],
+        "b2_backfill_complete": last["backfill_complete"],
+        "b2_cut": last.get("cut_off", []),
+        "b2_left_out": last.get("left_out", {}),
+        "b2_cap": last.get("backfill_cap_s"),
+        "b3_p95": last.get("read_p95_ms_max"),
+        "b3_speedups": speedups,
+        "b3_min_speedup": min(speedups.values()) if speedups else None,
+        "b4_p95": b4.get("p95_s"),
+        "b4_realtime_p95": (b4.get("realtime") or {}).get("p95_s"),
+        "b5_generate": b5["generate_s"],
+        "b5_check": b5["check_s"],
+        "b5_is_target": b5_is_target,
+        "b6_ingest": res["B6"]["ingest_p95_ratio"],
+        "b6_read": res["B6"]["read_p95_ratio"],
+        "b6_throughput": res["B6"]["throughput_ratio"],
+        "size": res["sizes"]["rollups_over_store"],
+    }
+
+
+def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
+    scale, at10m = fig["scale"], fig["at10m"]
+    not_measured = dict(HOOKS)
+    if fig["b4_realtime_p95"] is not None:
+        not_measured.pop("B4.freshness_realtime_s")
+    if not at10m:
+        for key in ("B2.growth_10M_over_1M", "B3.p95_ms_10M", "B3.raw_over_read_min_10M", "size.rollups_over_store_10M"):
+            not_measured[key] = (f"this run is SCALE={scale}; the 10M figure comes from `make bench SCALE=10M` "
+                                 f"(the {scale} figure is beside it)")
+    if not fig["b2_backfill_complete"]:
+        not_measured[f"B2.backfill_s_{scale}"] = (f"{len(fig['b2_cut'])} refresh jobs did not finish their backfill "
+                                                  f"within {fig['b2_cap']:.0f} s; the figure is a lower bound")
+    if not fig["b5_is_target"]:
+        for key in ("B5.generate_s_1000_events", "B5.check_s_1000_events"):
+            not_measured[key] = (f"SCALE={scale} uses a synthetic taxonomy of {res['B5']['events']} events and "
+                                 f"{res['B5']['kpis']} KPIs (B5.generate_s, B5.check_s); 1M and up use 1,000 and 200")
+    if fig["b2_growth"] is None:
+        not_measured[f"B2.growth_{scale}"] = "only one history size was measured"
+    growth_key = f"growth_{scale}_over_{_human_events(fig['first_history'])}"
+    b2 = {
+        "incremental_over_full_10M": None,
+        "growth_10M_over_1M": fig["b2_growth"] if at10m else None,
+        "backfill_over_matview_10M": None,
+        f"incremental_s_{scale}": fig["b2_incr"],
+        growth_key: fig["b2_growth"],
+        f"backfill_s_{scale}": fig["b2_backfill"],
+        "incremental_jobs": fig["b2_incr_jobs"],
+        "growth_jobs": fig["b2_growth_jobs"],
+        "refresh_jobs": fig["b2_all_jobs"],
+        "cut_off_jobs": res["B2"]["cut_off_jobs"],
+        "dependencies": res["B2"].get("dependencies", {}),
+        "steps": [{k: v for k, v in st.items() if k not in ("reads",)} for st in res["B2"]["steps"]],
+    }
+    return {
+        "B1": {k: v for k, v in res["B1"].items()},
+        "B2": b2,
+        "B3": {"p95_ms_10M": fig["b3_p95"] if at10m else None,
+               "raw_over_read_min_10M": fig["b3_min_speedup"] if at10m else None,
+               f"p95_ms_{scale}": fig["b3_p95"], f"raw_over_read_min_{scale}": fig["b3_min_speedup"],
+               "raw_over_read": fig["b3_speedups"],
+               "reads": res["B2"]["steps"][-1]["reads"], "raw": res["B3"]["raw"],
+               "left_out": res["B3"].get("left_out", []), "read_dependencies": res.get("read_dependencies", {}),
+               "reads_by_step": {str(st["history_events"]): st["reads"] for st in res["B2"]["steps"]}},
+        "B4": res["B4"] | {"freshness_s": fig["b4_p95"], "freshness_realtime_s": fig["b4_realtime_p95"]},
+        "B5": {"generate_s_1000_events": fig["b5_generate"] if fig["b5_is_target"] else None,
+               "check_s_1000_events": fig["b5_check"] if fig["b5_is_target"] else None} | res["B5"],
+        "B6": {k: v for k, v in res["B6"].items()},
+        "size": {"rollups_over_store_10M": fig["size"] if at10m else None,
+                 f"rollups_over_store_{scale}": fig["size"]} | res["sizes"],
+        "not_measured": not_measured,
+        "run": res["run"] | {"workload": res["workload"]},
+        "catalog": res["catalog"],
+    }
+
+
+# ---------------------------------------------------------------------- plots
+
+
+def plots(res: dict[str, Any], out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = res["B2"]["steps"]
+    xs = [st["history_events"] for st in steps]
+    names = []
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    common = set.intersection(*(set(st.get("incremental_jobs", [])) for st in steps)) if steps else set()
+    incr = [median([sum(r["s"] for r in rep if r["job"] in common) for rep in st.get("incremental", [])])
+            for st in steps]
+    back = [st["backfill_s"] for st in steps]
+    ax.plot(xs, incr, "o-", label=f"incremental refresh after {res['run']['new_events']:,} new events "
+            f"({len(common)} jobs rebuilt at every size)")
+    ax.plot(xs, back, "s--", label="backfill from scratch (lower bound where jobs were cut off)")
+    last = steps[-1]
+    if last.get("incremental"):
+        per_job: dict[str, list[float]] = {}
+        for st in steps:
+            for rep in st.get("incremental", [])[:1]:
+                for r in rep:
+                    per_job.setdefault(r["job"], []).append(r["s"])
+        top = sorted(((v[-1], k) for k, v in per_job.items() if len(v) == len(steps)), reverse=True)[:3]
+        for _, job in top:
+            ax.plot(xs, per_job[job], ":", marker=".", label=f"  {job}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("events in the store (history size)")
+    ax.set_ylabel("seconds")
+    ax.set_title(f"Refresh time against history size (SCALE={res['run']['scale']})")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "refresh_vs_history.png")
+    plt.close(fig)
+    names.append("refresh_vs_history.png")
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+    ax.plot(xs, [st.get("read_p95_ms_max") for st in steps], "o-", label="worst site read p95 (one site, 30 days)")
+    ax.plot(xs, [st.get("read_p95_ms_median") for st in steps], "s--", label="median of the site reads' p95")
+    raw = [r["p50_ms"] for r in res["B3"]["raw"].values() if "p50_ms" in r]
+    if raw:
+        ax.plot([xs[-1]], [median(raw)], "x", markersize=9, label="same aggregates over raw events (median p50)")
+    ax.axhline(5.0, color="grey", linestyle=":", label="target: 5 ms")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("events in the store (history size)")
+    ax.set_ylabel("milliseconds")
+    ax.set_title(f"Site read latency against history size (SCALE={res['run']['scale']})")
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "reads_vs_history.png")
+    plt.close(fig)
+    names.append("reads_vs_history.png")
+    return names
+
+
+# ---------------------------------------------------------------------- markdown
+
+
+def _verdict(value: float | None, target: float, higher_is_better: bool) -> str:
+    if value is None:
+        return "not measured"
+    ok = value >= target if higher_is_better else value <= target
+    return "met" if ok else "**missed**"
+
+
+def plan_findings(plan: str) -> list[str]:
+    """What a plan shows that usually explains a slow statement."""
+    out = []
+    for m in re.finditer(r"Sort Method: external merge\s+Disk: (\d+)kB", plan):
+        out.append(f"sort spills to disk ({int(m.group(1)) / 1024:.0f} MB)")
+    if re.search(r"Join Filter: .*IS (NOT )?DISTINCT FROM", plan):
+        out.append("a join compares dimensions with IS NOT DISTINCT FROM, which cannot be a hash or merge key, "
+                   "so it is left to a join filter")
+    for m in re.finditer(r"Rows Removed by Join Filter: (\d+)", plan):
+        if int(m.group(1)) > 100_000:
+            out.append(f"{int(m.group(1)):,} rows removed by a join filter")
+            break
+    seqs = re.findall(r"Seq Scan on (\S+)(?: \S+)?\s+\(cost=[^)]*\) \(actual time=[^ ]+ rows=(\d+) loops=(\d+)", plan)
+    for rel, rows, loops in seqs:
+        if int(rows) * int(loops) > 100_000:
+            out.append(f"sequential scan of {rel} ({int(rows) * int(loops):,} rows over {loops} loops)")
+    return out
+
+
+def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], images: list[str]) -> str:
+    run, scale = res["run"], fig["scale"]
+    steps = res["B2"]["steps"]
+    last = steps[-1]
+    wl = res["workload"]
+    L: list[str] = []
+    add = L.append
+    add("# Performance report (`make bench`)")
+    add("")
+    add(f"Generated by `{run['command'] or 'make bench SCALE=' + scale}` on {run['started']} "
+        f"(wall time {run['wall_s'] / 60:.1f} min). It measures the database that `generated/supabase/schemas/` "
+        "describes today, on a private PostgreSQL cluster started by the bench. Every target is a ratio or a "
+        "figure measured side by side in this one run; the machine is shared, so absolute times are noisy "
+        f"(load average {run['load_before'][0]:.1f} at the start, {run['load_after'][0]:.1f} before B5, on "
+        f"{run['machine'].get('cpus')} cores).")
+    add("")
+    add("JSON: `reports/performance.json` (keys nested: `B1` → `ratio_to_copy`; `null` where not measured, "
+        "reasons under `not_measured`).")
+    add("")
+    add("## Targets")
+    add("")
+    add("| | measure | target | this run | verdict |")
+    add("|---|---|---|---|---|")
+    h = _human_events(fig["history"])
+    add(f"| B1 | `track_events` events/s (batches of 500, 4 connections) over COPY rows/s (4 connections, keys "
+        f"included) | ≥ 0.5 | {_f(fig['b1'])} (median of {len(res['B1']['pairs'])} paired runs; medians "
+        f"{_f(res['B1']['track_events_per_s'], 0)} events/s vs {_f(res['B1']['copy_rows_per_s'], 0)} rows/s) | "
+        f"{_verdict(fig['b1'], TARGETS['B1'], True)} |")
+    add(f"| B2 | incremental refresh of all KPIs after 10k new events over the same KPIs as materialized views, "
+        f"at 10M | ≤ 0.01 | incremental alone: {_f(fig['b2_incr'])} s at {h} after {run['new_events']:,} "
+        f"new events ({fig['b2_incr_jobs']} of {fig['b2_all_jobs']} jobs) | not yet measured (needs the materialized_view "
+        "storage choice) |")
+    g_note = (f"{_f(fig['b2_growth'])}× from {_human_events(fig['first_history'])} to {h} "
+              f"({fig['b2_growth_jobs']} jobs rebuilt at both sizes)") if fig["b2_growth"] else "n/a"
+    add(f"| B2 | growth of that incremental refresh from 1M to 10M | ≤ 1.5× | {g_note} | "
+        f"{_verdict(fig['b2_growth'], TARGETS['B2_growth'], False)}"
+        f"{'' if fig['at10m'] else ' (at the sizes shown, not 1M→10M)'} |")
+    bf = f"{'' if fig['b2_backfill_complete'] else '> '}{_f(fig['b2_backfill'], 0)} s at {h}"
+    if not fig["b2_backfill_complete"]:
+        bf += f" ({len(fig['b2_cut'])} jobs cut off at {fig['b2_cap']:.0f} s)"
+    add(f"| B2 | backfill of all KPIs from scratch at 10M over the same KPIs as materialized views | ≤ 2× | "
+        f"backfill alone: {bf} | not yet measured (needs the materialized_view storage choice) |")
+    add(f"| B3 | site read p95 (one site, 30 days, `authenticated`, RLS in force) at 10M | ≤ 5 ms | "
+        f"worst {_f(fig['b3_p95'])} ms at {h} | {_verdict(fig['b3_p95'], TARGETS['B3_p95_ms'], False)}"
+        f"{'' if fig['at10m'] else f' at {h}'} |")
+    add(f"| B3 | same aggregate over raw events, slowest speed-up | ≥ 100× | {_f(fig['b3_min_speedup'], 1)}× "
+        f"({len(fig['b3_speedups'])} reads with a raw equivalent) | "
+        f"{_verdict(fig['b3_min_speedup'], TARGETS['B3_raw_over_read'], True)}"
+        f"{'' if fig['at10m'] else f' at {h}'} |")
+    b4 = res["B4"]
+    b4_txt = (f"p95 {_f(fig['b4_p95'], 1)} s over {b4.get('seen')} samples (refresh every "
+              f"{b4.get('period_s', 0):.0f} s)") if fig["b4_p95"] is not None else b4.get("skipped", "n/a")
+    add(f"| B4 | freshness without the real-time path, p95 (commit → visible) | ≤ 60 s | {b4_txt} | "
+        f"{_verdict(fig['b4_p95'], TARGETS['B4_without_realtime_s'], False)}"
+        f"{' (period compressed: smoke scale)' if b4.get('period_compressed') else ''} |")
+    if fig["b4_realtime_p95"] is None:
+        add("| B4 | freshness with the real-time read path, p95 | ≤ 1 s | — | not yet measured (needs the real-time "
+            "path) |")
+    else:
+        rt = b4["realtime"]
+        add(f"| B4 | freshness with the real-time read path, p95 | ≤ 1 s | p95 {_f(fig['b4_realtime_p95'], 2)} s over "
+            f"{rt['seen']} samples (`{rt['view']}`) | {_verdict(fig['b4_realtime_p95'], TARGETS['B4_with_realtime_s'], False)} |")
+    b5 = res["B5"]
+    b5_label = f"{b5['events']:,} events, {b5['kpis']} KPIs"
+    add(f"| B5 | `trackgen generate` on 1,000 events and 200 KPIs | < 3 s | {_f(fig['b5_generate'])} s "
+        f"({b5_label}) | {_verdict(fig['b5_generate'], TARGETS['B5_s'], False)} |")
+    add(f"| B5 | `trackgen check`, same taxonomy | < 3 s | {_f(fig['b5_check'])} s | "
+        f"{_verdict(fig['b5_check'], TARGETS['B5_s'], False)} |")
+    b6 = res["B6"]
+    add(f"| B6 | `track_events` p95 latency while refresh runs over without | ≤ 1.2× | {_f(fig['b6_ingest'])}× "
+        f"({_f(b6['refresh']['ingest_p95_ms'], 1)} vs {_f(b6['quiet']['ingest_p95_ms'], 1)} ms) | "
+        f"{_verdict(fig['b6_ingest'], TARGETS['B6_latency'], False)} |")
+    add(f"| B6 | `track_events` throughput while refresh runs over without | ≥ 0.9× | {_f(fig['b6_throughput'])}× "
+        f"(at an offered {_f(b6['offered_events_per_s'], 0)} events/s) | "
+        f"{_verdict(fig['b6_throughput'], TARGETS['B6_throughput'], True)} |")
+    add(f"| B6 | site read p95 while refresh runs over without | ≤ 1.2× | {_f(fig['b6_read'])}× "
+        f"({_f(b6['refresh']['read_p95_ms'], 1)} vs {_f(b6['quiet']['read_p95_ms'], 1)} ms) | "
+        f"{_verdict(fig['b6_read'], TARGETS['B6_latency'], False)} |")
+    sz = res["sizes"]
+    partial = "" if sz.get("jobs_counted", 0) == sz.get("jobs", 0) else \
+        f", tables of {sz['jobs_counted']} of {sz['jobs']} jobs"
+    add(f"| — | private rollups' size over the event store at 10M | ≤ 0.5× | {_f(fig['size'])}× at {h} "
+        f"({sz['rollup_bytes'] / 2**20:,.0f} MB vs {sz['store_bytes'] / 2**20:,.0f} MB{partial}) | "
+        f"{_verdict(fig['size'], TARGETS['size'], False)}{'' if fig['at10m'] else f' at {h}'} |")
+    add("")
+    if not fig["at10m"]:
+        add(f"Targets stated at 10M are shown at this run's size ({h}); `make bench SCALE=10M` fills the 10M keys.")
+        add("")
+    if not fig["b2_backfill_complete"]:
+        add(f"**Refresh jobs cut off.** At {h}, these jobs did not finish their backfill from scratch within "
+            f"their cap (up to {fig['b2_cap']:.0f} s each, from the run's time budget), so they hold no rows at "
+            f"this size and every later figure at {h} (incremental refresh, B6, EXPLAIN) leaves them out: "
+            f"{', '.join(f'`{j}`' for j in fig['b2_cut'])}.")
+        if fig["b2_left_out"]:
+            add("These finished but read the tables of a job that was cut off, so they are left out too: "
+                + ", ".join(f"`{j}` (reads {', '.join(f'`{d}`' for d in deps)})"
+                            for j, deps in fig["b2_left_out"].items()) + ".")
+        add("Their cost at the smaller size is in the B2 tables below. `BUDGET=0` lifts the caps (the run then "
+            "takes as long as the backfill does).")
+        add("")
+
+    # ---------------------------------------------------------------- what would fix
+    add("## Missed targets and what would fix them")
+    add("")
+    for line in fixes(res, fig):
+        add(line)
+    add("")
+
+    # ---------------------------------------------------------------- how it ran
+    add("## How it ran")
+    add("")
+    m = run["machine"]
+    add(f"- Machine: {m.get('cpu_model')}, {m.get('cpus')} cores, {m.get('memory_gib')} GiB, {m.get('os')}, "
+        f"kernel {m.get('kernel')}; shared with other work (load average {', '.join(f'{x:.1f}' for x in run['load_before'])} "
+        f"at the start, {', '.join(f'{x:.1f}' for x in run['load_after'])} before B5).")
+    add(f"- Server: {run['postgres'].split(' on ')[0]}, pg_cron {run['pg_cron']}, a private cluster "
+        "(tests/pgcluster.py) with the Supabase stand-ins of tests/dbutil.py; schema applied from "
+        "`generated/supabase/schemas/*.sql`. pg_cron's jobs are made inactive: the bench runs each job's "
+        "command itself, one at a time, in job order, as the superuser (the jobs' owner).")
+    add("- Settings (bench tuning; durability off as in the tests' cluster, throwaway data): "
+        + ", ".join(f"`{k}={v}`" for k, v in sorted(run["settings"].items())) + ".")
+    add(f"- Workload (seed {wl['seed']}, deterministic): {wl['history_rows']:,} history events over the "
+        f"{wl['days']} whole days before {wl['anchor'][:10]}, {wl['sites']} sites (largest shares "
+        f"{', '.join(f'{x:.0%}' for x in wl['largest_site_shares'])}), {wl['networks']} networks "
+        f"({wl['sites_without_network']} sites in none), {wl['actors']:,} actors (tiers "
+        + ", ".join(f"{k} {v:.0%}" for k, v in wl["actor_tiers"].items())
+        + f"), all {wl['events_in_taxonomy']} active events with payloads valid for their schemas, "
+        f"{wl['late_deliveries']:,} late (1%) and {wl['duplicate_deliveries']:,} duplicate (0.5%) deliveries; "
+        "COPY loads drop the second delivery by its key as `track_events` would, `track_events` callers send "
+        "both and get `duplicate`. History months get the monthly partitions the partition job would have "
+        f"made ({', '.join(res['catalog']['history_partitions_made']) or 'none'}).")
+    add(f"- History steps: {', '.join(_human_events(st['history_events']) for st in steps)} events "
+        "(random subsets of the same history, so the same sites, actors and days at every size).")
+    kinds: dict[str, int] = {}
+    for j in res["catalog"]["refresh_jobs"]:
+        kinds[j.get("storage", "incremental")] = kinds.get(j.get("storage", "incremental"), 0) + 1
+    add(f"- Discovered in the database: {len(res['catalog']['refresh_jobs'])} refresh jobs "
+        f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}) and "
+        f"{len(res['catalog']['other_jobs'])} other jobs in `cron.job` "
+        f"({', '.join(j['name'] for j in res['catalog']['other_jobs'])}), {len(res['catalog']['reads'])} "
+        "exposed reads (views and `(from, to)` functions of the exposed schema). Derived tables (written by "
+        f"the refresh jobs): {len(res['derived_tables'])}; event store tables (written by the loads): "
+        f"{', '.join(res['store_tables'])}.")
+    add("")
+
+    # ---------------------------------------------------------------- details
+    add("## B1 ingestion")
+    add("")
+    b1 = res["B1"]
+    add("`analytics.track_events` as `authenticated` with per-call JWT claims (a transaction per batch with "
+        "`set local role` and `request.jwt.claims`, as PostgREST and tests/dbutil.py do), one actor per batch, "
+        "against COPY of as many rows of the same workload into the event store and the idempotency keys, "
+        "in alternating pairs (median of the ratios).")
+    add("")
+    add("| pair | track_events events/s | COPY rows/s | ratio | call p95 |")
+    add("|---|---|---|---|---|")
+    for i, p in enumerate(b1["pairs"], 1):
+        add(f"| {i} | {p['track_events_per_s']:,.0f} | {p['copy_rows_per_s']:,.0f} | {p['ratio']:.2f} | "
+            f"{_f(p['call_p95_ms'], 0)} ms |")
+    add("")
+    add(f"One connection: {b1['track_events_per_s_1_connection']:,.0f} events/s.")
+    add("")
+    add("## B2 refresh")
+    add("")
+    add("Backfill from scratch: the derived tables put back as the schema left them (empty rollups, "
+        "watermarks at zero, no planner statistics, as new tables are), then every refresh job once, in job "
+        f"order. Incremental: {run['new_events']:,} new events (today, 1% late by up to 6 days, 0.5% duplicates "
+        "dropped) by COPY, then every job that holds its rollups; median over the repeats.")
+    add("")
+    add(f"| history | load rows/s | backfill | jobs cut off | incremental after {run['new_events']:,} (median) | jobs |")
+    add("|---|---|---|---|---|---|")
+    for st in steps:
+        add(f"| {st['history_events']:,} | {st['load_rows_per_s']:,.0f} | "
+            f"{'' if st['backfill_complete'] else '> '}{st['backfill_s']:.1f} s | {len(st['cut_off'])} "
+            f"(cap {st['backfill_cap_s']:.0f} s) | {_f(st.get('incremental_s'))} s | "
+            f"{len(st.get('incremental_jobs', []))} |")
+    add("")
+    add("The backfill column sums each job's last attempt; with the first, cut-off attempts of jobs retried in "
+        "the second pass the phase took " + ", ".join(f"{st.get('backfill_wall_s', st['backfill_s']):.0f} s at "
+                                                      f"{_human_events(st['history_events'])}" for st in steps) + ".")
+    add("")
+    add("Per job (seconds):")
+    add("")
+    header = "| job | " + " | ".join(f"backfill {_human_events(st['history_events'])} | incr. "
+                                      f"{_human_events(st['history_events'])}" for st in steps) + " |"
+    add(header)
+    add("|---" * (1 + 2 * len(steps)) + "|")
+    for j in res["catalog"]["refresh_jobs"]:
+        cells = []
+        for st in steps:
+            b = next((r for r in st["backfill"] if r["job"] == j["name"]), None)
+            if b is None:
+                cells.append("n/a")
+            elif b["status"].startswith("skipped"):
+                cells.append("skipped")
+            else:
+                cells.append(f"> {b['s']:.0f} (cut off)" if b["status"] != "ok" else f"{b['s']:.2f}")
+            inc = [r["s"] for rep in st.get("incremental", []) for r in rep if r["job"] == j["name"]]
+            cells.append(_f(median(inc)) if inc else "—")
+        add(f"| `{j['name']}` | " + " | ".join(cells) + " |")
+    add("")
+    add("## B3 site reads")
+    add("")
+    add(f"Each site read of the busy site ({wl['largest_site_shares'][0]:.0%} of the events), days "
+        f"{res['B3']['from']} to {res['B3']['to']}, as `authenticated` with a `{res['B3']['reader_tier']}` "
+        "caller's claims (RLS and the definer functions' site filter in force), interleaved, after one warm-up "
+        "round. Raw: the same aggregate written from the KPI definition over `events` as the superuser "
+        "(bench/rawsql.py), its rows compared with the read's.")
+    add("")
+    if res["B3"].get("left_out"):
+        add(f"Left out of the figures (they read rollups of a refresh job that was cut off at {h}, so they return "
+            "nothing): " + ", ".join(f"`{r}`" for r in res["B3"]["left_out"]) + ".")
+        add("")
+    add("| read | kind | rows | p50 ms | p95 ms | raw p50 ms | raw / read | same rows |")
+    add("|---|---|---|---|---|---|---|---|")
+    for name, r in sorted(last["reads"].items()):
+        raw = res["B3"]["raw"].get(name, {})
+        kind = next((x["kind"] for x in res["catalog"]["reads"] if x["name"] == name), "")
+        sp = fig["b3_speedups"].get(name)
+        same = raw.get("same_rows_as_read")
+        if name in res["B3"].get("left_out", []):
+            add(f"| `{name}` | {kind} | {r['rows']} | {_f(r['p50_ms'])} | {_f(r['p95_ms'])} | | left out: input "
+                "job cut off | |")
+            continue
+        add(f"| `{name}` | {kind} | {r['rows']} | {_f(r['p50_ms'])} | {_f(r['p95_ms'])} | "
+            f"{_f(raw.get('p50_ms'))} | {_f(sp, 1) + '×' if sp else (raw.get('skipped', '') and 'no raw form')} | "
+            f"{'' if same is None else ('yes' if same else '**no**')} |")
+    add("")
+    add("## B4 freshness")
+    add("")
+    if "skipped" in b4:
+        add(f"Not measured: {b4['skipped']}.")
+    else:
+        add(f"Probe event `{b4['event']}` (read by `{b4['kpi_probed']}`, the KPI with the shortest refresh "
+            f"schedule); in the database it becomes visible through job `{b4['job']}` (`{b4['schedule']}`) in "
+            f"view `{b4['view']}`. {b4['method']}; the job ran every {b4['period_s']:.0f} s "
+            f"({b4['refresh_runs']} runs, median {_f(b4['refresh_p50_s'], 2)} s each). {b4['samples']} events, "
+            "each for a new site, committed at random moments of one period; a poller read the view as each "
+            f"site's caller every 50 ms. Commit → visible: p50 {_f(b4['p50_s'], 1)} s, p95 {_f(b4['p95_s'], 1)} s, "
+            f"max {_f(b4['max_s'], 1)} s ({b4['seen']} of {b4['samples']} seen).")
+        slow = sorted({j['schedule'] for j in res['catalog']['refresh_jobs']})
+        add("")
+        add("Commits land uniformly within a period, so the p95 is about 95% of the period plus the refresh's "
+            "own time: with a one-minute schedule the 60 s target is met by a margin of seconds, and any slower "
+            "refresh or a delayed run misses it.")
+        add("")
+        add("Without a real-time path a KPI's freshness is bounded by its own schedule plus its inputs' "
+            f"schedules; the schedules in use are {', '.join(f'`{x}`' for x in slow)}.")
+    add("")
+    add("## B5 generator")
+    add("")
+    add(f"A synthetic taxonomy ({b5['events']:,} events over all tiers, {b5['kpis']} KPIs of every type; "
+        f"bench/synthtax.py) written to a temporary folder; `trackgen generate` {_f(b5['generate_s'])} s "
+        f"({b5['files']:,} files), then `trackgen check` {_f(b5['check_s'])} s, each a fresh process.")
+    add("")
+    add("## B6 the application under refresh")
+    add("")
+    add(f"Two `track_events` connections paced to {b6['offered_events_per_s']:,.0f} events/s (10% of a "
+        f"closed-loop probe's {b6['capacity_events_per_s']:,.0f} events/s; batches of {b6['batch_size']}) and "
+        "one reader cycling through the site read functions at 10/s, in four alternating windows of "
+        f"{b6['window_s'] / 2:.0f} s: quiet, refresh, quiet, refresh. In a refresh window one connection "
+        f"runs the {len(b6['jobs'])} rebuilt refresh jobs back to back.")
+    add("")
+    add("| window | track_events p50 / p95 ms | events/s | read p50 / p95 ms | refresh jobs run |")
+    add("|---|---|---|---|---|")
+    for k in ("quiet", "refresh"):
+        x = b6[k]
+        add(f"| {k} | {_f(x['ingest_p50_ms'], 1)} / {_f(x['ingest_p95_ms'], 1)} | {_f(x['events_per_s'], 0)} | "
+            f"{_f(x['read_p50_ms'], 1)} / {_f(x['read_p95_ms'], 1)} | {x['refresh_jobs_run']} "
+            f"({x['refresh_busy_s']} s busy) |")
+    add("")
+    add("## Sizes on disk")
+    add("")
+    add(f"At {h} events (tables, indexes and TOAST): event store {sz['store_bytes'] / 2**20:,.1f} MB, derived "
+        f"tables {sz['rollup_bytes'] / 2**20:,.1f} MB (ratio {_f(fig['size'])}).")
+    if sz.get("jobs_counted", 0) != sz.get("jobs", 0):
+        add("")
+        add(f"Only the tables of the {sz['jobs_counted']} jobs that hold their rollups are counted: a cut-off job's "
+            "tables hold just the dead rows of its rolled-back backfill. The ratio is therefore a lower bound.")
+    add("")
+    add("| table | MB |")
+    add("|---|---|")
+    for name, b in sorted(sz["store_tables"].items(), key=lambda x: -x[1]):
+        add(f"| `{name}` (store) | {b / 2**20:,.1f} |")
+    for name, b in sorted(sz["rollup_tables"].items(), key=lambda x: -x[1])[:15]:
+        add(f"| `{name}` | {b / 2**20:,.1f} |")
+    if len(sz["rollup_tables"]) > 15:
+        rest = sorted(sz["rollup_tables"].values(), reverse=True)[15:]
+        add(f"| {len(rest)} more derived tables | {sum(rest) / 2**20:,.1f} |")
+    add("")
+    add("## Plots")
+    add("")
+    for img in images:
+        add(f"![{img}]({img})")
+        add("")
+    add("## Not yet measured")
+    add("")
+    for key, why in sorted(js["not_measured"].items()):
+        add(f"- `{key}`: {why}")
+    add("")
+    add("## EXPLAIN (ANALYZE, BUFFERS)")
+    add("")
+    add(f"After another {run['new_events']:,} new events, each rebuilt refresh job ran once "
+        "with `auto_explain` (`log_analyze`, `log_buffers`, `log_nested_statements`) in the bench's session; the "
+        "main statement is the job's slowest. Reads: `EXPLAIN (ANALYZE, BUFFERS)` of the typical query (one "
+        "site or network, 30 days) as `authenticated`, plus the nested plans of the definer functions it calls. "
+        "Sequential scans of the event store or of a derived table are listed first.")
+    add("")
+    tables = res["store_tables"] + res["derived_tables"]
+    flagged = []
+    for job, e in res["explain"]["refresh"].items():
+        if e["main"]:
+            found = seq_scans(e["main"]["plan"], tables)
+            if found:
+                flagged.append(f"- refresh `{job}`: {', '.join(found)}")
+    for name, e in res["explain"]["reads"].items():
+        found = sorted({t for p in e["nested"] for t in seq_scans(p["plan"], tables)} | set(seq_scans(e["plan"], tables)))
+        if found:
+            flagged.append(f"- read `{name}`: {', '.join(found)}")
+    add("Sequential scans of the store or of derived tables:")
+    add("")
+    L.extend(flagged or ["- none"])
+    add("")
+    add("### Refresh jobs")
+    add("")
+    for job, e in res["explain"]["refresh"].items():
+        if not e["main"]:
+            add(f"- `{job}`: no statement plan logged")
+            continue
+        found = plan_findings(e["main"]["plan"])
+        add(f"<details><summary><code>{job}</code>: main statement {e['main']['ms']:.1f} ms"
+            f"{' — ' + '; '.join(found) if found else ''}</summary>")
+        add("")
+        add("Statements (ms): " + "; ".join(f"{s['ms']:.1f} `{s['query'][:70]}`" for s in e["statements"]))
+        add("")
+        add("```")
+        add(e["main"]["query"][:600])
+        add("")
+        add(_trim(e["main"]["plan"]))
+        add("```")
+        add("</details>")
+        add("")
+    add("### Reads")
+    add("")
+    for name, e in res["explain"]["reads"].items():
+        add(f"<details><summary><code>{name}</code></summary>")
+        add("")
+        add("```")
+        add(e["query"])
+        add("")
+        add(_trim(e["plan"]))
+        for p in e["nested"]:
+            add("")
+            add(f"-- nested ({p['ms']:.2f} ms): {p['query'][:160]}")
+            add(_trim(p["plan"]))
+        add("```")
+        add("</details>")
+        add("")
+    return "\n".join(L) + "\n"
+
+
+def _trim(plan: str, lines: int = 90) -> str:
+    rows = plan.splitlines()
+    if len(rows) <= lines:
+        return plan
+    return "\n".join(rows[:lines] + [f"... ({len(rows) - lines} more lines)"])
+
+
+def fixes(res: dict[str, Any], fig: dict[str, Any]) -> list[str]:
+    """One paragraph per missed (or unmeasurable) target, with the run's own evidence."""
+    out: list[str] = []
+    last = res["B2"]["steps"][-1]
+    h = _human_events(fig["history"])
+    if fig["b1"] is not None and fig["b1"] < TARGETS["B1"]:
+        out.append(f"- **B1 ({fig['b1']:.2f}, target ≥ 0.5).** `track_events` validates item by item in a "
+                   "PL/pgSQL loop (envelope checks, a lookup of the event type and its tier, the payload check "
+                   "function) before two set-based inserts. Not profiled in this run. What would fix it: "
+                   "validate the whole batch in set-based SQL (one `jsonb_to_recordset` joined to the event "
+                   "types, payload checks as one expression per event type), keeping the per-item results; "
+                   "then measure again against the same COPY reference.")
+    incr = last.get("incremental") or []
+    if incr:
+        per = {}
+        for rep in incr:
+            for r in rep:
+                per.setdefault(r["job"], []).append(r["s"])
+        top = sorted(((median(v), k) for k, v in per.items()), reverse=True)[:3]
+        tot = fig["b2_incr"] or 0
+        share = sum(t for t, _ in top) / tot if tot else 0
+        why = []
+        for _, job in top:
+            e = res["explain"]["refresh"].get(job, {}).get("main")
+            if e:
+                f = plan_findings(e["plan"])
+                if f:
+                    why.append(f"`{job}`: " + "; ".join(f))
+        out.append(f"- **B2 incremental ({_f(fig['b2_incr'])} s at {h} for {fig['b2_incr_jobs']} jobs; the "
+                   "materialized-view side of the ratio is not built yet).** The three slowest jobs take "
+                   f"{share:.0%} of it: " + ", ".join(f"`{k}` {t:.2f} s" for t, k in top) + "."
+                   + (" Their main statements' plans show " + " — ".join(why) + "." if why else "")
+                   + " What would fix it (issue item 2): touch only the cells new events can change (rolling "
+                   "windows, network cells, funnel and retention periods), keep one shared per-(site, day, actor, "
+                   "tier, event) base instead of per-KPI copies, join on dimensions with plain equality "
+                   "(non-null sentinel values) so they can be hash or merge keys, and recompute network cells "
+                   "from per-site partial aggregates instead of re-reading the facts.")
+    if fig["b2_growth"] is not None and fig["b2_growth"] > TARGETS["B2_growth"]:
+        first = res["B2"]["steps"][0]
+
+        def per_job(step: dict[str, Any]) -> dict[str, float]:
+            acc: dict[str, list[float]] = {}
+            for rep in step.get("incremental", []):
+                for r in rep:
+                    acc.setdefault(r["job"], []).append(r["s"])
+            return {k: median(v) for k, v in acc.items()}
+
+        a, b = per_job(first), per_job(last)
+        grew = sorted(((b[j] - a[j], j) for j in a if j in b), reverse=True)[:3]
+        out.append(f"- **B2 growth ({fig['b2_growth']:.2f}× from {_human_events(fig['first_history'])} to {h} over "
+                   f"the {fig['b2_growth_jobs']} jobs rebuilt at both sizes, target ≤ 1.5× from 1M to 10M).** The "
+                   "same 10k new events cost more with more history. Most of the growth: "
+                   + ", ".join(f"`{j}` {a[j]:.2f} → {b[j]:.2f} s" for _, j in grew)
+                   + ". Their statements re-read history the new events cannot change (whole cohorts, whole "
+                   "windows, whole networks: see their plans below). Same fixes as above; this ratio is what "
+                   "proves them.")
+    if not fig["b2_backfill_complete"]:
+        cut = ", ".join(f"`{j}`" for j in fig["b2_cut"])
+        out.append(f"- **B2 backfill (more than {fig['b2_backfill']:.0f} s at {h}; {cut} cut off at "
+                   f"{fig['b2_cap']:.0f} s each).** Rebuilding from scratch costs far more than linear in the "
+                   "history (compare the two sizes in the B2 per-job table): statements planned against freshly "
+                   "emptied tables pick nested loops, and the network-cell joins on `IS NOT DISTINCT FROM` "
+                   "cannot hash. What would fix it: a backfill path per KPI that aggregates the history in one "
+                   "`GROUP BY` (what a materialized view refresh does), then hands over to the incremental "
+                   "path at the watermark; `ANALYZE` the new tables between the two.")
+    if fig["b3_p95"] is not None and fig["b3_p95"] > TARGETS["B3_p95_ms"]:
+        slow = sorted(((v["p95_ms"] or 0, k) for k, v in last["reads"].items()), reverse=True)[:3]
+        out.append(f"- **B3 p95 ({fig['b3_p95']:.1f} ms at {h}, target ≤ 5 ms).** Slowest: "
+                   + ", ".join(f"`{k}` {t:.1f} ms" for t, k in slow) + ". Their plans are below; reads that "
+                   "compute at read time (ratios of two KPIs, rolling windows) or read unbounded views pay for "
+                   "it. What would fix it: store what the read needs per (site, period) and filter the period "
+                   "inside the definer function (views that wrap a function cannot push the filter down).")
+    if fig["b3_min_speedup"] is not None and fig["b3_min_speedup"] < TARGETS["B3_raw_over_read"]:
+        worst = sorted(((v, k) for k, v in fig["b3_speedups"].items()))[:3]
+        out.append(f"- **B3 speed-up over raw events ({fig['b3_min_speedup']:.1f}× at {h}, target ≥ 100×).** "
+                   "Lowest: " + ", ".join(f"`{k}` {v:.1f}×" for v, k in worst) + ". At this history size a "
+                   "30-day aggregate of one site over raw events is still cheap; the gap grows with history, "
+                   "so this is a 10M target (`make bench SCALE=10M`).")
+    if fig["b4_p95"] is not None and fig["b4_p95"] > TARGETS["B4_without_realtime_s"]:
+        out.append(f"- **B4 ({fig['b4_p95']:.1f} s, target ≤ 60 s without the real-time path).** An event "
+                   "waits for the next run of its KPI's job and for that run to finish; a one-minute schedule "
+                   "plus the refresh time exceeds 60 s at the tail. What would fix it: the real-time read path "
+                   "(rollup plus a bounded tail read from the watermark, issue item 4), or pg_cron's "
+                   "second-level schedules for the fastest jobs.")
+    slow5 = [k for k in ("generate", "check") if fig[f"b5_{k}"] is not None and fig[f"b5_{k}"] >= TARGETS["B5_s"]]
+    if slow5:
+        prof = res["B5"].get("profile", {})
+        cum = prof.get("generator_by_cumulative_s", [])[:6]
+        own = prof.get("all_by_own_s", [])[:5]
+        took = ", ".join(f"`{k}` {fig['b5_' + k]:.1f} s" for k in slow5)
+        out.append(f"- **B5 ({took}, target < 3 s each).** "
+                   f"Both commands compile the whole taxonomy ({res['B5']['events']:,} events, {res['B5']['kpis']} "
+                   "KPIs); `check` then compares instead of writing. Under cProfile (in-process, "
+                   f"{prof.get('wall_s_profiled', 0):.1f} s), the generator's heaviest calls by cumulative time: "
+                   + ", ".join(f"`{c['function']}` {c['s']:.1f} s" for c in cum)
+                   + "; by own time: " + ", ".join(f"`{c['function']}` {c['s']:.1f} s ({c['calls']:,} calls)"
+                                                    for c in own)
+                   + ". What would fix it: do the expensive per-KPI and per-statement work (SQL parsing for lint, "
+                   "rendering) once per distinct shape, or in parallel, and skip what an unchanged input "
+                   "cannot change.")
+    b6 = res["B6"]
+    if (fig["b6_ingest"] or 0) > TARGETS["B6_latency"] or (fig["b6_read"] or 0) > TARGETS["B6_latency"] or \
+            (fig["b6_throughput"] is not None and fig["b6_throughput"] < TARGETS["B6_throughput"]):
+        out.append(f"- **B6 (ingest p95 {_f(fig['b6_ingest'])}×, read p95 {_f(fig['b6_read'])}×, throughput "
+                   f"{_f(fig['b6_throughput'])}×).** The refresh jobs kept one of the two cores busy "
+                   f"({b6['refresh']['refresh_busy_s']} s of refresh in {b6['window_s']:.0f} s of refresh "
+                   "windows). What would fix it: make refresh cheap (B2), so it is rarely running, and cap "
+                   "its share (one job at a time, `statement_timeout`, smaller batches per run).")
+    if fig["size"] is not None and fig["size"] > TARGETS["size"]:
+        big = sorted(((b, k) for k, b in res["sizes"]["rollup_tables"].items()), reverse=True)[:3]
+        out.append(f"- **Size ({fig['size']:.2f}× the event store at {h}, target ≤ 0.5×).** Largest: "
+                   + ", ".join(f"`{k}` {b / 2**20:,.0f} MB" for b, k in big) + ". Each distinct-actor KPI keeps "
+                   "its own per-actor facts. What would fix it: one shared per-(site, day, actor, tier, event) "
+                   "base for all actor-based KPIs (issue item 2).")
+    if not out:
+        out.append("- none")
+    return out
+
+
+def write(res: dict[str, Any], out: Path) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    fig = figures(res)
+    js = to_json(res, fig)
+    images = plots(res, out)
+    (out / "performance.json").write_text(json.dumps(js, indent=2, sort_keys=True, default=str) + "\n",
+                                          encoding="utf-8")
+    (out / "performance.md").write_text(markdown(res, fig, js, images), encoding="utf-8")
+    return js
