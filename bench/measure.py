@@ -227,10 +227,14 @@ def b4_freshness(bench: Bench, w: Workload, cat: discover.Catalog, samples: int,
 
     site_views = [r for r in cat.reads if r.kind == "view" and r.scope == "site"]
 
+    readers = w.tax.site_reader_tiers(kpi.sql_name) or (w.callers[-1].name,)
+
     def visible(conn: psycopg.Connection, claims: dict, views: list[Read]) -> list[str]:
+        # the sender's site, read by a tier allowed to read site KPIs (privacy.site_read_tiers)
+        reader = claims | {"app_metadata": claims["app_metadata"] | {"tier": readers[-1]}}
         seen = []
         for v in views:
-            with dbutil.as_caller(conn, "authenticated", claims) as cur:
+            with dbutil.as_caller(conn, "authenticated", reader) as cur:
                 if cur.execute(f'select exists (select from analytics."{v.name}")').fetchone()[0]:
                     seen.append(v.name)
         return seen

@@ -128,6 +128,8 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
                                  f"{res['B5']['kpis']} KPIs (B5.generate_s, B5.check_s); 1M and up use 1,000 and 200")
     if fig["b2_growth"] is None:
         not_measured[f"B2.growth_{scale}"] = "only one history size was measured"
+    if fig["b4_p95"] is None:  # e.g. no sample became visible within the run's time budget
+        not_measured["B4.freshness_s"] = str(res["B4"].get("skipped") or "no freshness sample in this run")
     growth_key = f"growth_{scale}_over_{_human_events(fig['first_history'])}"
     b2 = {
         "incremental_over_full_10M": None,
