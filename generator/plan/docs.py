@@ -458,6 +458,24 @@ class AccessRow:
     tiers: str
 
 
+@dataclass(frozen=True)
+class JobDoc:
+    name: str
+    schedule: str
+    purpose: str  # the KPI it refreshes (a link) or its comment
+
+
+def jobs(taxonomy: Taxonomy, catalog: Catalog) -> tuple[JobDoc, ...]:
+    """Every pg_cron job the generated SQL schedules: KPI refreshes and maintenance."""
+    out = []
+    for job in catalog.of(CronJob):
+        entity = job.origin.entity
+        kpi = taxonomy.kpi(entity.split(":", 1)[1]) if entity.startswith("kpi:") else None
+        purpose = f"refreshes {kpi_link(kpi)}" if kpi else cell(job.comment or "maintenance")
+        out.append(JobDoc(object_name(job), job.schedule.strip("'"), purpose))
+    return tuple(sorted(out, key=lambda j: j.name))
+
+
 def access_matrix(taxonomy: Taxonomy, catalog: Catalog) -> tuple[AccessRow, ...]:
     """Per table, view and function: may anon, authenticated and service_role select or execute it."""
     docs = {d.name: d for d in exposed(taxonomy, catalog)}
@@ -614,7 +632,7 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
                                                    len(catalog.objects), len(lock.get("migrations") or {}))}),
         "events.md": ("md/events.md.j2", {"tiers": tiers(taxonomy, catalog, lock)}),
         "kpis.md": ("md/kpis.md.j2", {"kpis": kpis}),
-        "views.md": ("md/views.md.j2", {"objects": exposed(taxonomy, catalog)}),
+        "views.md": ("md/views.md.j2", {"objects": exposed(taxonomy, catalog), "jobs": jobs(taxonomy, catalog)}),
         "indexes.md": ("md/indexes.md.j2", {"indexes": indexes(catalog)}),
         "privacy.md": ("md/privacy.md.j2", {
             "deny": project.pii_deny, "exemptions": exemptions, "k": project.k_anonymity,
