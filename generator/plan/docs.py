@@ -639,7 +639,9 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
             "claims": project.claims, "roles": ROLES, "matrix": access_matrix(taxonomy, catalog),
             "network_tiers": ", ".join(taxonomy.network_reader_tiers) or "none",
             "site_tiers": ", ".join(taxonomy.project_site_reader_tiers) or "none",
-            "max_payload_bytes": project.max_payload_bytes}),
+            "max_payload_bytes": project.max_payload_bytes,
+            "policies": tuple(sorted((f"{p.schema}.{p.table}", p.name, ", ".join(p.roles), p.command)
+                                     for p in catalog.of(Policy)))}),
         "lineage.md": ("md/lineage.md.j2", {"diagrams": diagrams(taxonomy, catalog), "migrations": migrations(lock)}),
     }
     return [Artifact(f"{DOCS_DIR}/{path}", template, common | context, kind="markdown")
