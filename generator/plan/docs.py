@@ -236,13 +236,23 @@ ORDERS = {
 
 
 @dataclass(frozen=True)
-class Example:
-    """A worked example: these events at one site and one period give this cell."""
+class ExampleEvent:
+    actor: str
+    tier: str
+    occurred_at: str
+    event_id: str
+    payload: str  # JSON
 
-    events: tuple[tuple[str, str, str], ...]  # (actor, occurred_at, event id)
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example: these events at one site give this cell (period, dimensions, value)."""
+
+    events: tuple[ExampleEvent, ...]
+    period: str
+    dimensions: tuple[tuple[str, str], ...]  # (column, value)
     column: str
     value: int
-    period: str
 
 
 @dataclass(frozen=True)
@@ -319,18 +329,33 @@ def _fields(kpi: Kpi) -> tuple[str, ...]:
     return tuple(sorted(names - {"tier"}))
 
 
+EXAMPLE_DAY = "2026-01-05"  # a Monday: the day, week and month cells all start on or before it
+PERIOD_START = {"day": "2026-01-05", "week": "2026-01-05", "month": "2026-01-01"}
+
+
 def _example(kpi: Kpi, taxonomy: Taxonomy) -> Example | None:
-    """A worked example for the types whose cell follows from a handful of events without a dimension:
-    two actors, three matching events on one day (count: 3, distinct actors: 2)."""
-    if kpi.type not in ("count", "distinct_actors") or kpi.by or kpi.selection is None or kpi.grain != "day":
+    """A worked example for counts and distinct actors: two actors, three matching events on one day
+    (count: 3, distinct actors: 2).  The payload is the event's first example with the KPI's filter
+    values; the actor's tier is the first the KPI allows; the dimensions are read from the payload.
+    Other types' worked examples are not generated yet (their semantics are described in words)."""
+    sel = kpi.selection
+    if kpi.type not in ("count", "distinct_actors") or sel is None or kpi.grain not in PERIOD_START:
         return None
-    if kpi.selection.where or kpi.selection.tiers:
+    event = taxonomy.event(sel.events[0])
+    if event is None:
         return None
-    event_id = kpi.selection.events[0]
-    day = "2026-01-05"
-    events = (("actor A", f"{day}T09:00:00Z", event_id), ("actor A", f"{day}T10:00:00Z", event_id),
-              ("actor B", f"{day}T11:00:00Z", event_id))
-    return Example(events, "value", 3 if kpi.type == "count" else 2, day)
+    payload = dict(event.examples[0]) if event.examples else {}
+    for name, values in sel.where:
+        payload[name] = values[0]
+    senders = [t.name for t in taxonomy.tiers if not t.system and taxonomy.can_send(t.name, event.tier)]
+    tier = next((t for t in senders if not sel.tiers or t in sel.tiers), None)
+    if tier is None or any(name != "tier" and name not in payload for name in kpi.by):
+        return None
+    dims = tuple((name, tier if name == "tier" else str(payload[name])) for name in kpi.by)
+    text = _json(payload)
+    events = tuple(ExampleEvent(actor, tier, f"{EXAMPLE_DAY}T{hour}:00:00Z", event.id, text)
+                   for actor, hour in (("A", "09"), ("A", "10"), ("B", "11")))
+    return Example(events, PERIOD_START[kpi.grain], dims, "value", 3 if kpi.type == "count" else 2)
 
 
 def _freshness(kpi: Kpi, taxonomy: Taxonomy, jobs: list[CronJob]) -> str:
