@@ -8,7 +8,10 @@ GitHub's heading-slug rules written out here, independently of the generator's `
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -263,3 +266,17 @@ def test_mermaid_blocks_parse_and_cover_every_kpi_family(compiled, pages):
         assert mermaid_problems(block) == []
     assert mermaid_problems('flowchart LR\n  a["x"] --> b\n') == ["edge to undefined node b"]
     assert mermaid_problems('graph TD\n  a[x]\n')[:1] == ["first line must be 'flowchart LR'"]
+
+
+def test_mermaid_blocks_parse_with_mermaids_own_parser(pages):
+    """mermaid 11's parser in a jsdom window (clients/tools/mermaid-parse.mjs; npm packages from
+    clients/package-lock.json, installed by `make test`)."""
+    clients = ROOT / "clients"
+    if not (clients / "node_modules" / "mermaid").is_dir():
+        pytest.fail("clients/node_modules/mermaid is missing: run `make test` (it runs npm ci --prefix clients)")
+    blocks = mermaid_blocks(pages["lineage.md"]) + ['flowchart LR\n  a["x" --> b\n']  # the last one must fail
+    done = subprocess.run([shutil.which("node") or "node", "tools/mermaid-parse.mjs"], cwd=clients,
+                          input=json.dumps(blocks), capture_output=True, text=True, timeout=120, check=True)
+    results = json.loads(done.stdout)
+    assert [r["ok"] for r in results] == [True] * (len(blocks) - 1) + [False], results
+    assert {r.get("type") for r in results[:-1]} == {"flowchart-v2"}
