@@ -216,22 +216,24 @@ def _event_doc(event: Event, catalog: Catalog, lock: dict, readers: list[Kpi]) -
 SEMANTICS = {
     "count": "Counts the matching events per cell (site, period and dimensions).",
     "distinct_actors": "Counts the distinct actors (keyed hashes) with at least one matching event per cell.",
-    "percentile": "Continuous percentiles (PostgreSQL `percentile_cont`, linear interpolation) of the field's "
-                  "values per cell; `n` is the number of values.",
-    "rolling": "Distinct actors over a trailing window ending on each day of the base KPI, window inclusive "
-               "of that day.",
-    "ratio": "The numerator KPI's value divided by the denominator KPI's value for the same site, period and "
-             "dimensions; empty when the denominator is zero.",
-    "funnel": "Per cohort period of the first step, the actors who reached each step within the window after "
-              "entering the funnel; `conversion` is relative to step 1, `step_conversion` to the step before.",
-    "retention": "Actors enter a cohort with their first cohort event; period 0 is the cohort period itself, "
-                 "period n the n-th period after it; `retained` counts the cohort's actors with a returning "
-                 "event in that period, `rate` = retained / cohort_actors.",
+    "percentile": "Exact discrete percentiles (PostgreSQL `percentile_disc`: the smallest measured value whose "
+                  "cumulative share reaches p) of the field's values per cell, over every value kept per event; "
+                  "`n` is the number of values.",
+    "rolling": "Per day, the base KPI over the window ending that day (that day included): distinct actors for a "
+               "distinct-actors base (counted from its facts, not a sum of daily counts), the sum for a count "
+               "base. Its refresh brings the base up to date first, in the same transaction.",
+    "ratio": "The numerator KPI divided by the denominator KPI cell by cell at read time (the numerator's "
+             "cells); nothing is stored.",
+    "funnel": "Per actor and site, an attempt starts at a step-1 event and the later steps must follow within "
+              "the window, as the order says. Cells are (site, period of the step-1 event, its dimensions, step); "
+              "`conversion` is relative to step 1, `step_conversion` to the step before.",
+    "retention": "An actor's cohort is the period of its first cohort event; period n counts the cohort's actors "
+                 "with a returning event n periods later. Period 0 is the cohort period itself.",
 }
 ORDERS = {
-    "ordered": "steps in order, other events may come between them",
-    "strict": "steps in order with no other funnel event between them",
-    "any": "every step within the window, in any order",
+    "ordered": "the later steps in order, other events may come between them",
+    "strict": "the later steps as the very next funnel events",
+    "any": "the later steps in any order",
 }
 
 
