@@ -328,7 +328,7 @@ def _fields(kpi: Kpi) -> tuple[str, ...]:
     for sel in (kpi.selection, kpi.cohort, kpi.returning, *[s.selection for s in kpi.steps]):
         if sel is not None:
             names.update(name for name, _ in sel.where)
-    return tuple(sorted(names - {"tier"}))
+    return tuple(code(name) for name in sorted(names - {"tier"}))
 
 
 EXAMPLE_DAY = "2026-01-05"  # a Monday: the day, week and month cells all start on or before it
