@@ -80,3 +80,30 @@ def summarise(taxonomy: Taxonomy, lock: dict | None) -> list[Change]:
     for key in sorted(set(old_kpis) - {k.key for k in taxonomy.kpis}):
         out.append(Change("removed", "KPI", _label(key)))
     return out
+
+
+def markdown(changes: list[Change], files: list[tuple[str, str]], docs: str = "generated/docs") -> str:
+    """``trackgen diff --markdown``: the same lines as the plain summary, for a pull request description.
+
+    Each event and KPI links to its section of the generated docs (which use the same words:
+    status, "replaced by", version), except a removed one, which has no section.  ``files``
+    are (verb, path) pairs.
+    """
+    from .plan.docs import slug
+
+    out = ["## Tracking plan changes", ""]
+    for subject, page in (("event", "events.md"), ("KPI", "kpis.md")):
+        mine = [c for c in changes if c.subject == subject]
+        out.append(f"### {subject[0].upper() + subject[1:]}s" if subject == "event" else "### KPIs")
+        out.append("")
+        if not mine:
+            out.append(f"- no {subject} changes")
+        for change in mine:
+            name = change.name if change.kind == "removed" else f"[{change.name}]({docs}/{page}#{slug(change.name)})"
+            text = f"{change.kind} {change.subject} {name}"
+            out.append(f"- {text}: {change.detail}" if change.detail else f"- {text}")
+        out.append("")
+    out += ["### Files", ""]
+    out += [f"- {verb} `{path}`" for verb, path in files] or ["- no file changes"]
+    out += ["", f"{len(files)} files would change"]
+    return "\n".join(out) + "\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import emit
-from .changes import summarise
+from .changes import markdown, summarise
 from .compiler import DEFAULT_RELEASE, Compilation, analyse, compile_taxonomy
 from .diagnostics import render_all
 from .load import load_previous
@@ -117,17 +117,23 @@ def check(taxonomy: Path, out: Path) -> None:
 @main.command()
 @_taxonomy
 @_out
-def diff(taxonomy: Path, out: Path) -> None:
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="Print the summary as Markdown for a pull request, linking the generated docs.")
+def diff(taxonomy: Path, out: Path, as_markdown: bool) -> None:
     """Summarise what generate would change: events and KPIs against the lock, then files."""
     previous = load_previous(out)
     result = _compile_or_exit(taxonomy, out, wrote_nothing=False, previous=previous)
-    for change in summarise(result.taxonomy, previous.lock):
+    changes = summarise(result.taxonomy, previous.lock)
+    verbs = {"missing": "add", "extra": "remove", "changed": "change"}
+    files = [(verbs[d.status], d.path) for d in emit.compare(out, result.files)]
+    if as_markdown:
+        click.echo(markdown(changes, files, f"{out.as_posix()}/docs"), nl=False)
+        return
+    for change in changes:
         click.echo(change.line())
-    differences = emit.compare(out, result.files)
-    for difference in differences:
-        verb = {"missing": "add", "extra": "remove", "changed": "change"}[difference.status]
-        click.echo(f"{verb} file {difference.path}")
-    click.echo(f"{len(differences)} files would change")
+    for verb, path in files:
+        click.echo(f"{verb} file {path}")
+    click.echo(f"{len(files)} files would change")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ an error-free model, so a template never sees input the validator refused.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from .migrations import Previous
 from .model import Taxonomy
 from .plan import Artifact, PlanError, bodies
 from .plan import database as plan_database
+from .plan import docs as plan_docs
 from .plan import jsonschema as plan_jsonschema
 from .plan import typescript as plan_typescript
 from .plan.catalog import catalog as plan_catalog
@@ -133,6 +135,27 @@ def kpi_files(built: Built | None) -> dict[str, str]:
     return {key: doc.rel for key, (doc, _path) in (built.kpi_docs.items() if built else ())}
 
 
+#: hand-written pages beside the taxonomy (docs/ at the repository root) that the generated index links
+HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md")
+
+
+def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
+    """The hand-written pages that exist in ``<taxonomy>/../docs``, titled by their first heading.
+
+    Only pages present at generate time are linked, so the index never holds a broken link; the
+    link is relative to ``generated/docs/`` (the default output folder beside the taxonomy).
+    """
+    out = []
+    folder = taxonomy_dir.parent / "docs"
+    for name in HAND_PAGES:
+        page = folder / name
+        if page.is_file():
+            first = next((line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("# ")),
+                         f"# {name}")
+            out.append(plan_docs.HandPage(first[2:].strip(), f"../../docs/{name}"))
+    return tuple(out)
+
+
 def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                      release: datetime = DEFAULT_RELEASE, display_base: Path | None = None,
                      templates: Path = TEMPLATES, accept_edited_history: bool = False) -> Compilation:
@@ -180,5 +203,12 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     result.diagnostics.extend(_lint_migrations(files, previous, catalog, taxonomy))
     if not result.ok:
         return result
+    # the docs come last: they print each object's ``since``, known only once the lock is planned
+    lock = json.loads(files[migrations.LOCK_FILE])
+    docs, problems = render(plan_docs.plan(taxonomy, catalog, lock, hand_pages(taxonomy_dir)), templates)
+    result.diagnostics.extend(problems)
+    if not result.ok:
+        return result
+    files.update(docs)
     result.files = dict(sorted(files.items()))
     return result

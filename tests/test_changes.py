@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from generator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+re_link = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
 def test_diff_names_added_deprecated_reversioned_events_and_kpi_changes(tmp_path, monkeypatch):
@@ -50,3 +52,16 @@ def test_diff_names_added_deprecated_reversioned_events_and_kpi_changes(tmp_path
     assert 'refresh KPI errors_by_code: "* * * * *" -> "*/2 * * * *"' in lines
     assert "add file jsonschema/consumer.tip_dismissed.json" in lines
     assert lines[-1].endswith("files would change")
+
+    # the Markdown form says the same words, linked to the docs' sections of the same names
+    md = runner.invoke(main, ["diff", "--markdown"])
+    assert md.exit_code == 0, md.output
+    md_lines = md.output.splitlines()
+    assert ("- added event [consumer.tip_dismissed](generated/docs/events.md#consumertip_dismissed): "
+            "consumer tier, version 1-0-0") in md_lines
+    assert "- deprecated KPI [api_latency_ms](generated/docs/kpis.md#api_latency_ms): replaced by api_latency_ms@2" \
+        in md_lines
+    assert "- add `jsonschema/consumer.tip_dismissed.json`" in md_lines
+    plain = [line for line in lines if not line.endswith("files would change") and " file " not in line]
+    stripped = {re_link.sub(r"\1", line[2:]) for line in md_lines if line.startswith("- ")}
+    assert set(plain) <= stripped
