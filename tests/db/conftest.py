@@ -264,7 +264,7 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
             f"{priv}.kpi_caller_reads_network()",
             f"{priv}.kpi_caller_network()",
             f"{priv}.kpi_caller_site()",
-            f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],integer,integer,interval,text)",
+            f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],uuid[],integer,integer,interval,text)",
         ),
         watermarks="kpi_watermarks",
         network_reader_tiers=tuple(tax.network_reader_tiers),

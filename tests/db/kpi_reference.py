@@ -210,24 +210,50 @@ def network_values(tax: Taxonomy, kpi: Kpi, events: list[dict], today: date, k_a
 
 
 def funnel_depth(seq: list[tuple], anchor: int, n_steps: int, window: timedelta, mode: str) -> int:
-    """seq: (time, step) sorted by (time, step); mirrors analytics_private.kpi_funnel_depth."""
-    start = seq[anchor][0]
+    """seq: (time, step, event key) per (event, step it matches), sorted; the depth of the attempt
+    starting at seq[anchor] (a step-1 entry). Every step is met by a different event: ``ordered``,
+    each strictly later than the previous step's; ``strict``, also at the first instant after it at
+    which any funnel event happened; ``any``, by a matching of steps 2..d to distinct events other
+    than the step-1 event, at or after it. All within ``window`` of the step-1 event."""
+    start, _s, key = seq[anchor]
     stop = start + window
-    depth = 1
     if mode == "any":
-        for k in range(2, n_steps + 1):
-            if not any(s == k and start <= t <= stop for t, s in seq):
+        events: dict[tuple, set[int]] = defaultdict(set)
+        for t, s, k in seq:
+            if s >= 2 and start <= t <= stop and (t, k) != (start, key):
+                events[(t, k)].add(s)
+        depth = 1
+        for d in range(2, n_steps + 1):
+            if not _matching(list(events.values()), d):
                 break
-            depth = k
+            depth = d
         return depth
-    for t, s in seq[anchor + 1:]:
-        if t > stop or depth >= n_steps:
+    depth = 1
+    instants = sorted({t for t, _s, _k in seq if start < t <= stop})
+    for t in instants:
+        if depth >= n_steps:
             break
-        if s == depth + 1:
+        if any(s == depth + 1 for u, s, _k in seq if u == t):
             depth += 1
         elif mode == "strict":
             break
     return depth
+
+
+def _matching(events: list[set[int]], d: int) -> bool:
+    """Can steps 2..d each get a different event (augmenting paths, Kuhn)?"""
+    owner: dict[int, int] = {}  # event index -> step
+
+    def place(step: int, seen: set[int]) -> bool:
+        for i, steps in enumerate(events):
+            if step in steps and i not in seen:
+                seen.add(i)
+                if i not in owner or place(owner[i], seen):
+                    owner[i] = step
+                    return True
+        return False
+
+    return all(place(step, set()) for step in range(2, d + 1))
 
 
 def _window(text: str) -> timedelta:
@@ -241,12 +267,12 @@ def funnel_entries(tax: Taxonomy, kpi: Kpi, events: list[dict]) -> dict[tuple, i
         for number, step in enumerate(kpi.steps, start=1):
             if matches(step.selection, ev):
                 per_actor[(ev["site"], ev["actor"])].append(
-                    (ev["occurred_at"], number, dims(kpi, ev) if number == 1 else None))
+                    (ev["occurred_at"], number, ev["key"], dims(kpi, ev) if number == 1 else None))
     out: dict[tuple, int] = {}
     for (site, actor), items in per_actor.items():
-        items.sort(key=lambda x: (x[0], x[1]))
-        seq = [(t, s) for t, s, _ in items]
-        for i, (t, s, d) in enumerate(items):
+        items.sort(key=lambda x: (x[0], x[2], x[1]))
+        seq = [(t, s, k) for t, s, k, _ in items]
+        for i, (t, s, _k, d) in enumerate(items):
             if s != 1:
                 continue
             key = (site, actor, period(t, kpi.grain)) + d

@@ -692,3 +692,101 @@ def test_pg_cron_itself_runs_a_kpi_refresh_job(db, compiled):
     assert status[0] == "succeeded", status
     after = db.execute("select count(*) from analytics_private.kpi_daily_active_actors").fetchone()[0]
     assert after > 0
+
+
+# --------------------------------------------------------------------------- #
+# A taxonomy of the real events with KPIs of a test's own (compiled once per module)
+# --------------------------------------------------------------------------- #
+
+
+def compile_with_kpis(tmp_path_factory, name: str, kpis_yaml: str):
+    """The real project, tiers and events with ``kpis_yaml`` as the only KPI file: (taxonomy, schema files)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp(name) / "taxonomy"
+    root.mkdir()
+    for item in ("project.yaml", "tiers.yaml"):
+        shutil.copy(TAXONOMY / item, root / item)
+    shutil.copytree(TAXONOMY / "events", root / "events")
+    (root / "kpis").mkdir()
+    (root / "kpis" / f"{name}.yaml").write_text(kpis_yaml, encoding="utf-8")
+    comp = compile_taxonomy(root)
+    assert comp.ok, [str(d) for d in comp.errors]
+    schema = {p.rsplit("/", 1)[1]: text for p, text in comp.files.items() if p.startswith("supabase/schemas/")}
+    return comp.taxonomy, schema
+
+
+def apply_schema(conn, schema: dict[str, str], tmp_path) -> None:
+    paths = []
+    for name in sorted(schema):
+        path = tmp_path / name
+        path.write_text(schema[name], encoding="utf-8")
+        paths.append(path)
+    apply_sql_files(conn, paths)
+
+
+SAME_EVENT_FUNNELS = """
+kpis:
+""" + "".join(f"""
+  - name: repeat_logging_{order}
+    description: Actors who log a protocol session and then log another one within 7 days ({order}).
+    type: funnel
+    owner: qa
+    order: {order}
+    window: 7 days
+    steps:
+      - {{name: logged, events: [practitioner.protocol_logged]}}
+      - {{name: logged_again, events: [practitioner.protocol_logged]}}
+    refresh: "0 * * * *"
+
+  - name: third_logging_{order}
+    description: Actors who log three protocol sessions within 7 days ({order}).
+    type: funnel
+    owner: qa
+    order: {order}
+    window: 7 days
+    steps:
+      - {{name: logged, events: [practitioner.protocol_logged]}}
+      - {{name: logged_again, events: [practitioner.protocol_logged]}}
+      - {{name: logged_third, events: [practitioner.protocol_logged, practitioner.protocol_created]}}
+    refresh: "0 * * * *"
+""" for order in ("ordered", "strict", "any"))
+
+
+@pytest.fixture(scope="module")
+def same_event_funnels(tmp_path_factory):
+    return compile_with_kpis(tmp_path_factory, "same_event_funnels", SAME_EVENT_FUNNELS)
+
+
+def test_funnel_step_is_met_by_a_different_event(cron_db, same_event_funnels, tmp_path):
+    """Issue 9, finding 1: steps logged -> logged. Actor A logs once, actor B twice: step 2 has one
+    actor (B) and conversion 0.5, whatever the order mode; one event never meets two steps."""
+    tax, schema = same_event_funnels
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=9)
+    site = SITES[0]
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=3)
+
+    def ev(actor, event_id, at):
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "practitioner",
+                "event_id": event_id, "occurred_at": at, "payload": gen.payload(event_id), "key": str(uuid.uuid4())}
+
+    logged, created = "practitioner.protocol_logged", "practitioner.protocol_created"
+    events = [ev("a", logged, day),
+              ev("b", logged, day), ev("b", logged, day + timedelta(hours=2)),
+              # C: two sessions, then a protocol created: the third step (logged or created) by a third event
+              ev("c", logged, day), ev("c", logged, day + timedelta(hours=1)),
+              ev("c", created, day + timedelta(hours=2)),
+              # D: two events at the same instant are not one after the other (ordered, strict)
+              ev("d", logged, day), ev("d", logged, day)]
+    insert(cron_db, events)
+    refresh_all(cron_db, tax)
+    d = day.date()
+    for order in ("ordered", "strict", "any"):
+        got = read_site(cron_db, f"kpi_repeat_logging_{order}", site)
+        second = 3 if order == "any" else 2  # any: D's two simultaneous events are two events
+        assert got[(site, d, 1)][:2] == ("logged", 4), (order, got)
+        assert got[(site, d, 2)][:3] == ("logged_again", second, second / 4), (order, got)
+        third = read_site(cron_db, f"kpi_third_logging_{order}", site)
+        assert third[(site, d, 3)][1] == 1, (order, third)  # only C: A, B and D have too few events
+    check_all(cron_db, tax, events, network=False)

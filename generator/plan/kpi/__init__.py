@@ -79,7 +79,7 @@ def _shared(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
                  comment=literal("Network views are for the network tier and service_role, for their own network."),
                  **helper),
         Function(p, "kpi_funnel_depth", (Arg("steps", "smallint[]"), Arg("times", "timestamptz[]"),
-                                         Arg("anchor", "integer"), Arg("n_steps", "integer"), Arg("win", "interval"),
+                                         Arg("keys", "uuid[]"), Arg("anchor", "integer"), Arg("n_steps", "integer"), Arg("win", "interval"),
                                          Arg("mode", "text")), "smallint", body("kpi_funnel_depth", **ctx),
                  language="plpgsql", volatility="immutable",
                  comment=literal("How deep one funnel attempt gets (see the KPI semantics)."), **helper),

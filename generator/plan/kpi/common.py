@@ -108,6 +108,9 @@ class KpiPlan:
 
     type = ""
     stored = True
+    #: bumped when a fix changes what this type's stored caches mean, so an upgraded database
+    #: drops and rebuilds them from the event store (Table.generation, recorded in the lock)
+    generation = 1
 
     def __init__(self, kpi: Kpi, taxonomy: Taxonomy, names: Names, sets: EventSets, plans: dict[str, KpiPlan]):
         self.kpi = kpi
@@ -189,7 +192,7 @@ class KpiPlan:
     # -- helpers for subclasses --------------------------------------------------------------
     def cache(self, name: str, columns: tuple[Column, ...], constraint: str, comment: str) -> Table:
         return Table(self.n.priv, name, columns, (constraint,), role="cache", comment=literal(comment),
-                     grants=(Grant("all", ("service_role",)),),
+                     grants=(Grant("all", ("service_role",)),), generation=self.generation,
                      on_rebuild=f"update {self.n.priv}.kpi_watermarks set next_xid = '0'::xid8 "
                                 f"where kpi = {self.name_literal}",
                      group=GROUP, origin=self.origin)

@@ -11,6 +11,8 @@ from .common import XID, Dim, KpiPlan, dims_of
 
 class FunnelPlan(KpiPlan):
     type = "funnel"
+    #: 2: every step is met by a different, later event (one event no longer meets two steps)
+    generation = 2
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
@@ -33,8 +35,8 @@ class FunnelPlan(KpiPlan):
         self.by_a = "".join(f", a.{d.column}" for d in by)
         self.by_x = "".join(f", x.{d.column}" for d in by)
         self.by_u = "".join(f", u.{d.column}" for d in by)
-        self.by_arrays = ("".join(f", array_agg(s.{d.column} order by s.occurred_at, s.step) as {d.column}" for d in by)
-                          + ", array_agg(s.network_id order by s.occurred_at, s.step) as network_id")
+        self.by_arrays = ("".join(f", array_agg(s.{d.column} order by s.occurred_at, s.event_key, s.step) as {d.column}" for d in by)
+                          + ", array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id")
         self.by_seq = "".join(f", seq.{d.column}" for d in by) + ", seq.network_id"
         self.by_unnest = "".join(f", {d.column}" for d in by) + ", network_id"
         self.by_join = "".join(f" and a.{d.column} is not distinct from c.{d.column}" for d in by)
