@@ -186,14 +186,18 @@ def read_network(conn, view: str, network: str | None = NET_A, *, jwt: dict | No
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
     assert "site_id" not in names and "network_id" not in names
+    assert names[-1] == "suppressed"
     out = {}
     for row in rows:
         rec = dict(zip(names, row, strict=False))
         value_names = [n for n in names if n in VALUE_COLUMNS or
                        (n.startswith("p") and n[1:2].isdigit())]
-        dim_names = [n for n in names if n not in value_names and n != "period"]
+        dim_names = [n for n in names if n not in value_names and n not in ("period", "suppressed")]
         order = ["numerator", "denominator", "value"] if "numerator" in names else value_names
-        out[(rec["period"],) + tuple(rec[d] for d in dim_names)] = tuple(_norm(rec[n]) for n in order)
+        # a hidden cell is listed with null values (a funnel step keeps its name)
+        assert not rec["suppressed"] or all(rec[n] is None for n in value_names if n != "step_name"), rec
+        out[(rec["period"],) + tuple(rec[d] for d in dim_names)] = \
+            tuple(_norm(rec[n]) for n in order) + (rec["suppressed"],)
     return out
 
 
@@ -450,8 +454,10 @@ def test_network_views_suppress_small_cells(db, compiled):
 
     a_sites, b_sites = SITES[:k], SITES[6:6 + k]
     assert {network_of(x) for x in a_sites} == {NET_A} and {network_of(x) for x in b_sites} == {NET_B}
-    # network A, day D: goals (k sites, 2k actors) shown; reminders (k sites, k actors) shown on its own,
-    # education_hub (2 sites) hidden, so the smallest shown sibling (reminders) is hidden too
+    # network A, day D: goals (k sites, 2k actors) and reminders (k sites, k actors) would be shown on
+    # their own, education_hub (2 sites) is hidden. Its hidden remainder needs k + 1 sites (a caller
+    # knows its own site's share), which k sites cannot give: every feature is hidden, and so is the
+    # day's total in consumer_feature_users (a marginal of the breakdown: same events, tiers, grain)
     for i, site in enumerate(a_sites):
         events.append(ev(site, f"a{i}", "goals"))
         events.append(ev(site, f"b{i}", "goals"))
@@ -471,11 +477,14 @@ def test_network_views_suppress_small_cells(db, compiled):
     refresh_all(db, tax)
     d = day.date()
     by_feature = "network_consumer_feature_users_by_feature"
-    assert read_network(db, by_feature, NET_A) == {(d, "goals"): (2 * k,)}
-    assert read_network(db, by_feature, NET_B) == {(d, "goals"): (k,), (d, "reminders"): (2 * k,),
-                                                   (d, "education_hub"): (k,)}
-    assert read_network(db, "network_consumer_feature_users", NET_A) == {(d,): (3 * k + 2,)}
-    assert read_network(db, "network_consumer_feature_users", NET_B) == {(d,): (4 * k,)}
+    hidden = (None, True)
+    # hidden cells are listed, with null values and suppressed = true
+    assert read_network(db, by_feature, NET_A) == {(d, "goals"): hidden, (d, "reminders"): hidden,
+                                                   (d, "education_hub"): hidden}
+    assert read_network(db, by_feature, NET_B) == {(d, "goals"): (k, False), (d, "reminders"): (2 * k, False),
+                                                   (d, "education_hub"): (k, False)}
+    assert read_network(db, "network_consumer_feature_users", NET_A) == {(d,): hidden}
+    assert read_network(db, "network_consumer_feature_users", NET_B) == {(d,): (4 * k, False)}
     # no network claim, a malformed one, another network: no rows
     assert read_network(db, by_feature, None) == {}
     assert read_network(db, by_feature, str(uuid.uuid4())) == {}
@@ -561,9 +570,14 @@ def test_network_cells_are_recomputed_through_network_period_indexes(db, compile
             notices.clear()
             conn.execute(f"select analytics_private.{short_name(f'refresh_kpi_{kpi.name}')}()")
             net = short_name(f"kpi_{kpi.name}_net")
-            plans = [n for n in notices if f"into analytics_private.{net} " in n or f"from analytics_private.{net} " in n]
-            assert len(plans) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
-            for plan in plans:
+            upkeep = [n for n in notices if f"delete from analytics_private.{net} " in n
+                      or f"insert into analytics_private.{net} " in n]
+            assert len(upkeep) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
+            plans = upkeep
+            # and every statement that reads or writes network cells, the suppression's included
+            touching = [n for n in notices if "_net " in n and "Query Text: select analytics_private." not in n]
+            assert len(touching) > 2, kpi.name
+            for plan in touching:
                 assert "Seq Scan" not in plan, plan
             if kpi.type == "rolling":
                 base = kpis[kpi.base]
@@ -815,3 +829,139 @@ def test_one_pass_of_the_cron_jobs_in_any_order_gives_current_values(db, compile
         for _name, command in order:
             db.execute(command)
         check_all(db, tax, events)
+
+
+# --------------------------------------------------------------------------- #
+# Disclosure control on network views (issue 9, findings 4-6): a caller who differences what it
+# reads, and subtracts what it sent itself, pins no hidden cell to fewer than k values
+# --------------------------------------------------------------------------- #
+
+
+class Crafted:
+    """A network of ``n_sites`` new sites, events on one day, and a network-tier caller at the last site."""
+
+    def __init__(self, gen: Generator, n_sites: int, day: datetime):
+        self.gen, self.day = gen, day
+        self.network = str(uuid.uuid4())
+        self.sites = [str(uuid.uuid4()) for _ in range(n_sites)]
+        self.caller_site = self.sites[-1]
+        self.events: list[dict] = []
+
+    def add(self, site: int, actor: str, event_id: str, **payload) -> None:
+        body = dict(self.gen.payload(event_id), **payload)
+        self.events.append({"site": self.sites[site], "network": self.network, "actor": f"{self.network}/{actor}",
+                            "tier": "network", "event_id": event_id, "occurred_at": self.day, "payload": body,
+                            "key": str(uuid.uuid4())})
+
+    def jwt(self) -> dict:
+        return claims(self.caller_site, "network", uuid.uuid4(), self.network)
+
+    def network_view(self, conn, kpi: str) -> dict[tuple, tuple]:
+        return read_network(conn, f"network_{kpi}", jwt=self.jwt())
+
+    def own(self, conn, kpi: str, column: int = 0) -> dict[tuple, float]:
+        """The caller's own site's values, keyed like the network view."""
+        return {key[1:]: vals[column] for key, vals in read_site(conn, f"kpi_{kpi}", self.caller_site).items()}
+
+
+def _marginal_bounds(conn, crafted: Crafted, total: str, breakdown: str, column: int = 0):
+    """total(period) = sum of breakdown(period, *) (column: the breakdown's count column)."""
+    from adversary import Bounds, add_cells, cell
+
+    b = Bounds()
+    tv, bv = crafted.network_view(conn, total), crafted.network_view(conn, breakdown)
+    hidden = add_cells(b, total, tv, crafted.own(conn, total)) + \
+        add_cells(b, breakdown, bv, crafted.own(conn, breakdown, column), column)
+    for (per,) in {key[:1] for key in tv} | {key[:1] for key in bv}:
+        parts = {(breakdown, key): 1 for key in bv if key[0] == per}
+        b.equal({cell(b, (total, (per,))): 1, **{v: -1 for v in parts}})
+    return b, hidden, tv, bv
+
+
+def test_suppression_is_coordinated_across_kpis_that_are_marginals(db, compiled):
+    """Finding 4: error_count is errors_by_code summed over codes (same events, filters, tiers and
+    grain). Two codes of one actor each are hidden; subtracting the visible codes from the total
+    used to give their combined value exactly (2). Now their hidden remainder is widened, and where
+    it cannot be, the total is hidden too; the same for api_request_count and api_latency_ms.n."""
+    from adversary import narrow
+
+    tax = compiled[0]
+    k = tax.project.k_anonymity
+    c = Crafted(Generator(tax, seed=41), 8, datetime.now(UTC) - timedelta(days=1))
+    err, api = "system.error_occurred", "system.api_request_completed"
+    for site in range(8):
+        c.add(site, f"t{site}", err, error_code="network_timeout")
+        c.add(site, f"e{site}", api, endpoint="checkins")
+        if site < 7:
+            c.add(site, f"s{site}", err, error_code="server_error")
+        if site < 6:
+            c.add(site, f"v{site}", err, error_code="validation_failed")
+    c.add(0, "victim-a", err, error_code="offline")
+    c.add(1, "victim-b", err, error_code="rate_limited")
+    c.add(2, "victim-c", api, endpoint="appointments")
+    insert(db, c.events)
+    refresh_all(db, tax)
+    for total, breakdown, column in (("error_count", "errors_by_code", 0), ("api_request_count", "api_latency_ms", 0)):
+        bounds, hidden, tv, bv = _marginal_bounds(db, c, total, breakdown, column)
+        assert hidden, (total, tv, bv)  # the small cells are hidden ...
+        assert narrow(bounds, hidden, k) == [], (total, tv, bv)  # ... and cannot be pinned down
+    check_all_views = {name: c.network_view(db, name) for name in ("errors_by_code", "api_latency_ms")}
+    d = c.day.date()
+    assert check_all_views["errors_by_code"][(d, "offline")][-1] is True
+    assert check_all_views["api_latency_ms"][(d, "appointments")][-1] is True
+
+
+def test_injected_events_do_not_switch_complementary_suppression_off(db, compiled):
+    """Finding 5: one victim (1 actor, 1 site) among large codes. The caller sends one back-dated event
+    of its own with another code: under the old rule the period then hid two cells, no sibling was
+    hidden, and total - shown - own = the victim's value. The hidden remainder is counted from the
+    other sites' actors, so the caller's own event protects nothing."""
+    from adversary import narrow
+
+    tax = compiled[0]
+    k = tax.project.k_anonymity
+    c = Crafted(Generator(tax, seed=43), 8, datetime.now(UTC) - timedelta(days=2))
+    err = "system.error_occurred"
+    for site in range(8):
+        c.add(site, f"t{site}", err, error_code="network_timeout")
+        c.add(site, f"s{site}", err, error_code="server_error")
+    c.add(0, "victim", err, error_code="offline")
+    insert(db, c.events)
+    refresh_all(db, tax)
+    d = c.day.date()
+    assert c.network_view(db, "errors_by_code")[(d, "offline")] == (None, True)
+    bounds, hidden, *_ = _marginal_bounds(db, c, "error_count", "errors_by_code")
+    assert narrow(bounds, hidden, k) == []
+    # the caller injects one event of a code nobody else used, dated on the victim's day
+    import json
+
+    batch = [{"event_id": err, "occurred_at": c.day.isoformat(), "idempotency_key": str(uuid.uuid4()),
+              "payload": dict(c.gen.payload(err), error_code="rate_limited")}]
+    with as_caller(db, "authenticated", c.jwt(), commit=True) as cur:
+        cur.execute("select analytics.track_events(%s::jsonb)", (json.dumps(batch),))
+        assert [r["status"] for r in cur.fetchone()[0]] == ["accepted"]
+    refresh_all(db, tax)
+    assert c.own(db, "errors_by_code")[(d, "rate_limited")] == 1
+    view = c.network_view(db, "errors_by_code")
+    assert view[(d, "rate_limited")] == (None, True)
+    bounds, hidden, tv, bv = _marginal_bounds(db, c, "error_count", "errors_by_code")
+    assert narrow(bounds, hidden, k) == [], (tv, bv)
+
+
+def test_a_percentile_is_shown_only_with_k_actors_on_either_side(db, compiled):
+    """Finding 6: a cell of 12 actors at 12 sites. Its p99 (and p95) is the largest value, one actor's
+    101 ms: hidden (null, the row and n stay). Its median has more than k actors on either side after
+    removing any one site: shown."""
+    tax = compiled[0]
+    c = Crafted(Generator(tax, seed=47), 12, datetime.now(UTC) - timedelta(days=1))
+    api = "system.api_request_completed"
+    for site in range(11):
+        c.add(site, f"a{site}", api, endpoint="checkins", duration_ms=10 + site)
+    c.add(11, "slow", api, endpoint="checkins", duration_ms=101)
+    insert(db, c.events)
+    refresh_all(db, tax)
+    row = c.network_view(db, "api_latency_ms")[(c.day.date(), "checkins")]
+    n, p50, p95, p99, suppressed = row
+    assert (n, suppressed) == (12, False)
+    assert p50 == 15.0  # the 6th of 12 values: 6 actors at or below, 7 at or above
+    assert (p95, p99) == (None, None), row

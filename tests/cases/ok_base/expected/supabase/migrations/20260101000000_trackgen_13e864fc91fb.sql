@@ -870,6 +870,30 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+returns bigint
+language sql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+  with p as (
+    select distinct u.site_id, u.actor_hash
+    from unnest(sites, actors) as u (site_id, actor_hash)
+    where u.actor_hash is not null
+  ), a as (
+    select p.actor_hash, count(*) as n_sites, min(p.site_id::text) as one_site
+    from p
+    group by p.actor_hash
+  )
+  select count(*) - coalesce((select max(e.n) from (select count(*) as n from a
+                                                    where a.n_sites = 1 group by a.one_site) as e), 0)
+  from a;
+$fn$;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+
 create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
 returns smallint
 language plpgsql
@@ -1058,9 +1082,12 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
   p95 double precision,
   sites bigint not null,
   actors bigint not null,
+  p50_hidden boolean not null default true,
+  p95_hidden boolean not null default true,
+  hidden boolean not null default true,
   constraint kpi_api_latency_ms_net_key unique nulls not distinct (network_id, period, endpoint_group)
 );
-comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_api_latency_ms_net enable row level security;
 revoke all on analytics_private.kpi_api_latency_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_latency_ms_net to service_role;
@@ -1085,7 +1112,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms' for update;
   if not found then
@@ -1128,6 +1159,33 @@ select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint_group is not distinct from t.endpoint_group
   group by 1, 2, 3;
+  -- A percentile is always one measured value, so it is shown only when at least 5 actors
+  -- have values at or above it and 5 at or below it, counted after removing any one site
+  -- (a caller knows its own site's values): otherwise that column is null in the network view.
+  update analytics_private.kpi_api_latency_ms_net as c set
+    p50_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p50)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group is not distinct from c.endpoint_group),
+    p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group is not distinct from c.endpoint_group)
+  from (select distinct x.network_id, x.period, x.endpoint_group
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.endpoint_group is not distinct from t.endpoint_group;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.endpoint_group
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -1167,32 +1225,22 @@ revoke all on function analytics_private.kpi_api_latency_ms_between(date, date) 
 grant execute on function analytics_private.kpi_api_latency_ms_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_api_latency_ms_cells()
-returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
+returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_api_latency_ms_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.endpoint_group collate "C") as rn
-    from c
-  )
-  select r.period, r.endpoint_group, r.n, r.p50, r.p95
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.endpoint_group, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_latency_ms_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_latency_ms_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_api_latency_ms_cells() to authenticated, service_role;
 
@@ -1266,9 +1314,10 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_daily_active_actors_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_daily_active_actors_net enable row level security;
 revoke all on analytics_private.kpi_daily_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_daily_active_actors_net to service_role;
@@ -1293,7 +1342,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors' for update;
   if not found then
@@ -1338,6 +1391,13 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_daily_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
   group by 1, 2, 3;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_daily_active_actors_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -1377,32 +1437,22 @@ revoke all on function analytics_private.kpi_daily_active_actors_between(date, d
 grant execute on function analytics_private.kpi_daily_active_actors_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_daily_active_actors_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_daily_active_actors_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_daily_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_daily_active_actors_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_daily_active_actors_cells() to authenticated, service_role;
 
@@ -1479,9 +1529,10 @@ create table if not exists analytics_private.kpi_live_protocol_sessions_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_live_protocol_sessions_net_key unique nulls not distinct (network_id, period, logging_mode)
 );
-comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_protocol_sessions: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_protocol_sessions: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_live_protocol_sessions_net enable row level security;
 revoke all on analytics_private.kpi_live_protocol_sessions_net from public, anon, authenticated;
 grant all on analytics_private.kpi_live_protocol_sessions_net to service_role;
@@ -1506,7 +1557,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.live_protocol_sessions', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.live_protocol_sessions', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions' for update;
   if not found then
@@ -1557,6 +1612,13 @@ select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_live_protocol_sessions as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_live_protocol_sessions_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -1598,32 +1660,22 @@ revoke all on function analytics_private.kpi_live_protocol_sessions_between(date
 grant execute on function analytics_private.kpi_live_protocol_sessions_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_live_protocol_sessions_cells()
-returns table (period date, logging_mode text, value bigint)
+returns table (period date, logging_mode text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_live_protocol_sessions_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.logging_mode collate "C") as rn
-    from c
-  )
-  select r.period, r.logging_mode, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_live_protocol_sessions_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_live_protocol_sessions_cells() is 'KPI live_protocol_sessions across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_live_protocol_sessions_cells() is 'KPI live_protocol_sessions across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_live_protocol_sessions_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_live_protocol_sessions_cells() to authenticated, service_role;
 
@@ -1714,9 +1766,10 @@ create table if not exists analytics_private.kpi_upgrade_funnel_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_upgrade_funnel_net_key unique nulls not distinct (network_id, period, step)
 );
-comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_upgrade_funnel_net enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_net to service_role;
@@ -1744,6 +1797,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel' for update;
@@ -1822,6 +1880,63 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 3) as g (step)
   group by 1, 2, 3;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_upgrade_funnel_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period;
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 3 loop
+      update analytics_private.kpi_upgrade_funnel_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_upgrade_funnel_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_upgrade_funnel_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_upgrade_funnel_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_upgrade_funnel_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_upgrade_funnel_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_upgrade_funnel_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_upgrade_funnel_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 3
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
   return changed;
 end
 $fn$;
@@ -1861,32 +1976,22 @@ revoke all on function analytics_private.kpi_upgrade_funnel_between(date, date) 
 grant execute on function analytics_private.kpi_upgrade_funnel_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_upgrade_funnel_cells()
-returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_upgrade_funnel_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.step) as rn
-    from c
-  )
-  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.period order by r.step), 0), 6) as step_conversion
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_upgrade_funnel_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_upgrade_funnel_cells() is 'KPI upgrade_funnel across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_upgrade_funnel_cells() is 'KPI upgrade_funnel across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_funnel_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_upgrade_funnel_cells() to authenticated, service_role;
 
@@ -1957,9 +2062,10 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_net
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_active_practitioners_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_active_practitioners_net enable row level security;
 revoke all on analytics_private.kpi_weekly_active_practitioners_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_active_practitioners_net to service_role;
@@ -1984,7 +2090,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_practitioners', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_practitioners', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners' for update;
   if not found then
@@ -2030,6 +2140,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_active_practitioners_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_weekly_active_practitioners_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -2069,32 +2186,22 @@ revoke all on function analytics_private.kpi_weekly_active_practitioners_between
 grant execute on function analytics_private.kpi_weekly_active_practitioners_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_active_practitioners_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_active_practitioners_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_active_practitioners_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_active_practitioners_cells() is 'KPI weekly_active_practitioners across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_active_practitioners_cells() is 'KPI weekly_active_practitioners across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_active_practitioners_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_active_practitioners_cells() to authenticated, service_role;
 
@@ -2165,9 +2272,10 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_protocol_loggers_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_protocol_loggers_net enable row level security;
 revoke all on analytics_private.kpi_weekly_protocol_loggers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_protocol_loggers_net to service_role;
@@ -2192,7 +2300,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_protocol_loggers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_protocol_loggers', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers' for update;
   if not found then
@@ -2238,6 +2350,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_protocol_loggers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_weekly_protocol_loggers_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -2277,32 +2396,22 @@ revoke all on function analytics_private.kpi_weekly_protocol_loggers_between(dat
 grant execute on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_protocol_loggers_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_protocol_loggers_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_protocol_loggers_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_protocol_loggers_cells() is 'KPI weekly_protocol_loggers across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_protocol_loggers_cells() is 'KPI weekly_protocol_loggers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_protocol_loggers_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_protocol_loggers_cells() to authenticated, service_role;
 
@@ -2389,9 +2498,10 @@ create table if not exists analytics_private.kpi_weekly_retention_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_retention_net_key unique nulls not distinct (network_id, period, period_number)
 );
-comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_retention_net enable row level security;
 revoke all on analytics_private.kpi_weekly_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_retention_net to service_role;
@@ -2419,6 +2529,8 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
   moved_sites uuid[];
   moved_cohorts date[];
   moved_networks uuid[];
@@ -2514,6 +2626,64 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_weekly_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden.
+  update analytics_private.kpi_weekly_retention_net as nc set hidden = (nc.sites < 5 or nc.actors < 5)
+  from (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  update analytics_private.kpi_weekly_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as sites
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_weekly_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as gone
+  where nc.network_id = gone.network_id and nc.period = gone.period and nc.period_number = gone.period_number
+    and gone.actors > 0 and (gone.actors < 5 or gone.sites < 5);
+  update analytics_private.kpi_weekly_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+  where nc.network_id = coh.network_id and nc.period = coh.period and not nc.hidden
+    and (coh.but_one < 5 or coh.sites <= 5)
+    and exists (select 1 from analytics_private.kpi_weekly_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
   return changed;
 end
 $fn$;
@@ -2528,7 +2698,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site());
 $fn$;
@@ -2543,7 +2713,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and r.period >= "from" and r.period <= "to";
@@ -2553,32 +2723,22 @@ revoke all on function analytics_private.kpi_weekly_retention_between(date, date
 grant execute on function analytics_private.kpi_weekly_retention_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_retention_cells()
-returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_retention_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.period_number) as rn
-    from c
-  )
-  select r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_retention_cells() is 'KPI weekly_retention across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_retention_cells() is 'KPI weekly_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_retention_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_retention_cells() to authenticated, service_role;
 
@@ -2632,9 +2792,11 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  actors_but_one bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_actors_28d_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_actors_28d_net enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_net to service_role;
@@ -2656,9 +2818,13 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_actors_28d', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_actors_28d', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d' for update;
   if not found then
@@ -2684,8 +2850,8 @@ begin
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
         where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
-  insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
+  insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors, actors_but_one)
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors, p.actors_but_one
   from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
@@ -2694,7 +2860,8 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
           on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as v
   join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+               count(distinct f.actor_hash) as actors,
+               analytics_private.kpi_actors_but_one(array_agg(f.site_id), array_agg(f.actor_hash)) as actors_but_one
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
         where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
@@ -2702,6 +2869,13 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
           on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -2741,32 +2915,22 @@ revoke all on function analytics_private.kpi_active_actors_28d_between(date, dat
 grant execute on function analytics_private.kpi_active_actors_28d_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_actors_28d_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_28d_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden) and (m.actors_but_one <= 5 or m.sites <= 5)) as suppressed
+        from analytics_private.kpi_active_actors_28d_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_28d_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_actors_28d_cells() to authenticated, service_role;
 
@@ -2830,13 +2994,340 @@ revoke all on function analytics.kpi_protocol_logging_adoption_between(date, dat
 grant execute on function analytics.kpi_protocol_logging_adoption_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_weekly_protocol_loggers_cells() as n
   join analytics_private.network_weekly_active_practitioners_cells() as d on n.period = d.period;
 comment on view analytics.network_protocol_logging_adoption is 'KPI protocol_logging_adoption across the caller''s network; small cells hidden.';
 revoke all on analytics.network_protocol_logging_adoption from public, anon, authenticated;
 grant select on analytics.network_protocol_logging_adoption to authenticated, service_role;
+
+-- KPI active_actors_28d
+create or replace function analytics_private.kpi_active_actors_28d_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period;
+  loop
+    total_moved := 0;
+    -- active_actors_28d: blocks by (period), total not published
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_active_actors_28d_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_daily_active_actors_facts as m on m.network_id = p.network_id and m.period between p.period - 27 and p.period and m.tier is not distinct from p.tier
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when false then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_active_actors_28d_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
+      returning 1
+    )
+    select (select count(*) from hid_part)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) to service_role;
+
+-- KPI api_latency_ms
+create or replace function analytics_private.kpi_api_latency_ms_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_api_latency_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period;
+  loop
+    total_moved := 0;
+    -- api_latency_ms: blocks by (period), total not published
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.endpoint_group, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_api_latency_ms_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_api_latency_ms_values as m on m.network_id = p.network_id and m.period = p.period and m.endpoint_group is not distinct from p.endpoint_group
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when false then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.endpoint_group
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.endpoint_group collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_api_latency_ms_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.endpoint_group is not distinct from pick.endpoint_group
+      returning 1
+    )
+    select (select count(*) from hid_part)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs api_latency_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) to service_role;
+
+-- KPI daily_active_actors
+create or replace function analytics_private.kpi_daily_active_actors_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period;
+  loop
+    total_moved := 0;
+    -- daily_active_actors: blocks by (period), total not published
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_daily_active_actors_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_daily_active_actors_facts as m on m.network_id = p.network_id and m.period = p.period and m.tier is not distinct from p.tier
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when false then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_daily_active_actors_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
+      returning 1
+    )
+    select (select count(*) from hid_part)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) to service_role;
+
+-- KPI live_protocol_sessions
+create or replace function analytics_private.kpi_live_protocol_sessions_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_live_protocol_sessions_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period;
+  loop
+    total_moved := 0;
+    -- live_protocol_sessions: blocks by (period), total not published
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.logging_mode, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_live_protocol_sessions_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_live_protocol_sessions_facts as m on m.network_id = p.network_id and m.period = p.period and m.logging_mode is not distinct from p.logging_mode
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when false then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.logging_mode
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.logging_mode collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_live_protocol_sessions_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.logging_mode is not distinct from pick.logging_mode
+      returning 1
+    )
+    select (select count(*) from hid_part)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) is 'Which network cells of KPIs live_protocol_sessions the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) to service_role;
+
+-- KPI weekly_active_practitioners
+create or replace function analytics_private.kpi_weekly_active_practitioners_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_weekly_active_practitioners_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period;
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_practitioners the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) to service_role;
+
+-- KPI weekly_protocol_loggers
+create or replace function analytics_private.kpi_weekly_protocol_loggers_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_weekly_protocol_loggers_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period;
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_protocol_loggers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) to service_role;
 
 -- keep 3 monthly event partitions ready ahead of now
 select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analytics_private.ensure_event_partitions()');

@@ -598,6 +598,30 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+returns bigint
+language sql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+  with p as (
+    select distinct u.site_id, u.actor_hash
+    from unnest(sites, actors) as u (site_id, actor_hash)
+    where u.actor_hash is not null
+  ), a as (
+    select p.actor_hash, count(*) as n_sites, min(p.site_id::text) as one_site
+    from p
+    group by p.actor_hash
+  )
+  select count(*) - coalesce((select max(e.n) from (select count(*) as n from a
+                                                    where a.n_sites = 1 group by a.one_site) as e), 0)
+  from a;
+$fn$;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+
 create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
 returns smallint
 language plpgsql
