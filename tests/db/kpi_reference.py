@@ -288,9 +288,9 @@ def retention_site_values(kpi: Kpi, events: list[dict]) -> dict[tuple, tuple]:
 # - count, distinct_actors, percentile and rolling KPIs are suppressed with their family
 #   (generator/plan/kpi/families.py decides the members and group kinds; ``_family`` below
 #   re-implements the rule the SQL applies);
-# - funnels and retention cohorts by their own rules (``_funnel_hidden``, ``_retention_hidden``);
+# - funnels and retention cohorts by their own rules (``_funnel``, ``_retention``);
 # - a percentile value also needs k actors on either side of it (``_tail_hidden``);
-# - a rolling window is also hidden, when read, next to hidden days of its base (``_rolling_rule``).
+# - a window, week or month holding a hidden day is also hidden when read (``_cover_rule``).
 
 
 def actors_but_one(pairs) -> int:
@@ -351,13 +351,14 @@ class NetworkState:
 
     def __init__(self, tax: Taxonomy, events: list[dict], today: date, k: int):
         from generator.plan.kpi import plan_kpis
-        from generator.plan.kpi.families import plan_families
+        from generator.plan.kpi.families import plan_covers, plan_families
 
         self.tax, self.today, self.k = tax, today, k
         self.cells: dict[str, dict[tuple, dict]] = {}
         self.hidden: dict[str, dict[tuple, bool]] = {}
         self.tails: dict[str, dict[tuple, tuple[bool, ...]]] = {}
         plans = plan_kpis(tax)
+        plan_covers(plans)
         self.plans = {p.name: p for p in plans}
         for kpi in tax.kpis:
             if kpi.type in ("count", "distinct_actors", "percentile"):
@@ -538,18 +539,21 @@ class NetworkState:
         self.cells[kpi.name], self.hidden[kpi.name] = cells, hidden
 
     # -- what the views return -----------------------------------------------------------------
-    def _rolling_rule(self, kpi: Kpi, key: tuple) -> bool:
-        base = self.tax.kpi(kpi.base)
-        span = window_days(kpi.window) - 1
-        reach = span if base.type == "distinct_actors" else span + 1
-        day, d = key[0], key[1:]
-        near = any(self.hidden[base.name].get((day - timedelta(days=i), *d), False) for i in range(reach + 1))
-        if not near:
-            return False
-        if base.type != "distinct_actors":
-            return True
-        pairs = self.cells[kpi.name][key]["pairs"]
-        return actors_but_one(pairs) <= self.k or _spread(pairs)[0] <= self.k
+    def _cover_rule(self, kpi: Kpi, key: tuple) -> bool:
+        """A cell hidden when read because it holds a hidden finer cell (families.plan_covers)."""
+        names = self._columns(kpi.name)
+        for cover in self.plans[kpi.name].covers:
+            fine = self._columns(cover.finer.name)
+            for fkey, hidden in self.hidden[cover.finer.name].items():
+                if not hidden or any(fkey[1 + fine.index(c)] != v for c, v in zip(names, key[1:], strict=True)):
+                    continue
+                if cover.days is not None:
+                    inside = cover.days[0] <= (key[0] - fkey[0]).days <= cover.days[1]
+                else:
+                    inside = period(datetime(fkey[0].year, fkey[0].month, fkey[0].day, tzinfo=UTC), cover.grain) == key[0]
+                if inside:
+                    return True
+        return False
 
     def view(self, kpi: Kpi) -> dict[tuple, tuple]:
         """(period, *dims) -> value columns (None where hidden) + (suppressed,)."""
@@ -568,8 +572,8 @@ class NetworkState:
             if kpi.type == "rolling" and key[0] > self.today:
                 continue
             s = self.hidden[kpi.name][key]
-            if kpi.type == "rolling":
-                s = s or self._rolling_rule(kpi, key)
+            if kpi.type in ("count", "distinct_actors", "percentile", "rolling"):
+                s = s or self._cover_rule(kpi, key)
             if kpi.type == "retention":
                 size, kept = len({a for _s, a in c["members"]}), len({a for _s, a in c["pairs"]})
                 vals: tuple = (size, kept, _rate(kept, size))

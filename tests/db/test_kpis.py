@@ -837,131 +837,96 @@ def test_one_pass_of_the_cron_jobs_in_any_order_gives_current_values(db, compile
 # --------------------------------------------------------------------------- #
 
 
-class Crafted:
-    """A network of ``n_sites`` new sites, events on one day, and a network-tier caller at the last site."""
-
-    def __init__(self, gen: Generator, n_sites: int, day: datetime):
-        self.gen, self.day = gen, day
-        self.network = str(uuid.uuid4())
-        self.sites = [str(uuid.uuid4()) for _ in range(n_sites)]
-        self.caller_site = self.sites[-1]
-        self.events: list[dict] = []
-
-    def add(self, site: int, actor: str, event_id: str, **payload) -> None:
-        body = dict(self.gen.payload(event_id), **payload)
-        self.events.append({"site": self.sites[site], "network": self.network, "actor": f"{self.network}/{actor}",
-                            "tier": "network", "event_id": event_id, "occurred_at": self.day, "payload": body,
-                            "key": str(uuid.uuid4())})
-
-    def jwt(self) -> dict:
-        return claims(self.caller_site, "network", uuid.uuid4(), self.network)
-
-    def network_view(self, conn, kpi: str) -> dict[tuple, tuple]:
-        return read_network(conn, f"network_{kpi}", jwt=self.jwt())
-
-    def own(self, conn, kpi: str, column: int = 0) -> dict[tuple, float]:
-        """The caller's own site's values, keyed like the network view."""
-        return {key[1:]: vals[column] for key, vals in read_site(conn, f"kpi_{kpi}", self.caller_site).items()}
-
-
-def _marginal_bounds(conn, crafted: Crafted, total: str, breakdown: str, column: int = 0):
-    """total(period) = sum of breakdown(period, *) (column: the breakdown's count column)."""
-    from adversary import Bounds, add_cells, cell
+def _marginal_narrow(conn, net, k: int, total: str, breakdown: str, column: str) -> tuple[list, list]:
+    """(hidden cells, those the caller pins to fewer than k values): total = sum of the breakdown."""
+    from adversary import Bounds, marginal
 
     b = Bounds()
-    tv, bv = crafted.network_view(conn, total), crafted.network_view(conn, breakdown)
-    hidden = add_cells(b, total, tv, crafted.own(conn, total)) + \
-        add_cells(b, breakdown, bv, crafted.own(conn, breakdown, column), column)
-    for (per,) in {key[:1] for key in tv} | {key[:1] for key in bv}:
-        parts = {(breakdown, key): 1 for key in bv if key[0] == per}
-        b.equal({cell(b, (total, (per,))): 1, **{v: -1 for v in parts}})
-    return b, hidden, tv, bv
+    tv, th = net.cells(conn, b, total, "value")
+    bv, bh = net.cells(conn, b, breakdown, column)
+    marginal(b, tv, bv, lambda key: key[:1])
+    return th + bh, b.narrow(th + bh, k)
 
 
 def test_suppression_is_coordinated_across_kpis_that_are_marginals(db, compiled):
     """Finding 4: error_count is errors_by_code summed over codes (same events, filters, tiers and
-    grain). Two codes of one actor each are hidden; subtracting the visible codes from the total
-    used to give their combined value exactly (2). Now their hidden remainder is widened, and where
-    it cannot be, the total is hidden too; the same for api_request_count and api_latency_ms.n."""
-    from adversary import narrow
+    grain). Two codes of one actor each are hidden; subtracting the shown codes from the total used
+    to give their combined value exactly. Now their hidden remainder is widened, and where it cannot
+    be, the total is hidden too; the same for api_request_count and api_latency_ms.n."""
+    from adversary import Network
 
     tax = compiled[0]
     k = tax.project.k_anonymity
-    c = Crafted(Generator(tax, seed=41), 8, datetime.now(UTC) - timedelta(days=1))
+    net = Network(Generator(tax, seed=41), 8)
+    day = datetime.now(UTC) - timedelta(days=1)
     err, api = "system.error_occurred", "system.api_request_completed"
     for site in range(8):
-        c.add(site, f"t{site}", err, error_code="network_timeout")
-        c.add(site, f"e{site}", api, endpoint="checkins")
+        net.event(site, f"t{site}", err, day, error_code="network_timeout")
+        net.event(site, f"e{site}", api, day, endpoint="checkins")
         if site < 7:
-            c.add(site, f"s{site}", err, error_code="server_error")
+            net.event(site, f"s{site}", err, day, error_code="server_error")
         if site < 6:
-            c.add(site, f"v{site}", err, error_code="validation_failed")
-    c.add(0, "victim-a", err, error_code="offline")
-    c.add(1, "victim-b", err, error_code="rate_limited")
-    c.add(2, "victim-c", api, endpoint="appointments")
-    insert(db, c.events)
+            net.event(site, f"v{site}", err, day, error_code="validation_failed")
+    net.event(0, "victim-a", err, day, error_code="offline")
+    net.event(1, "victim-b", err, day, error_code="rate_limited")
+    net.event(2, "victim-c", api, day, endpoint="appointments")
+    net.store(db)
     refresh_all(db, tax)
-    for total, breakdown, column in (("error_count", "errors_by_code", 0), ("api_request_count", "api_latency_ms", 0)):
-        bounds, hidden, tv, bv = _marginal_bounds(db, c, total, breakdown, column)
-        assert hidden, (total, tv, bv)  # the small cells are hidden ...
-        assert narrow(bounds, hidden, k) == [], (total, tv, bv)  # ... and cannot be pinned down
-    check_all_views = {name: c.network_view(db, name) for name in ("errors_by_code", "api_latency_ms")}
-    d = c.day.date()
-    assert check_all_views["errors_by_code"][(d, "offline")][-1] is True
-    assert check_all_views["api_latency_ms"][(d, "appointments")][-1] is True
+    for total, breakdown, column in (("error_count", "errors_by_code", "value"),
+                                     ("api_request_count", "api_latency_ms", "n")):
+        hidden, narrow = _marginal_narrow(db, net, k, total, breakdown, column)
+        assert hidden, total  # the small cells are hidden ...
+        assert narrow == [], total  # ... and not one can be pinned down
+    d = day.date()
+    assert net.view(db, "errors_by_code")[(d, "offline")]["suppressed"] is True
+    assert net.view(db, "api_latency_ms")[(d, "appointments")]["suppressed"] is True
 
 
 def test_injected_events_do_not_switch_complementary_suppression_off(db, compiled):
     """Finding 5: one victim (1 actor, 1 site) among large codes. The caller sends one back-dated event
-    of its own with another code: under the old rule the period then hid two cells, no sibling was
-    hidden, and total - shown - own = the victim's value. The hidden remainder is counted from the
-    other sites' actors, so the caller's own event protects nothing."""
-    from adversary import narrow
+    of its own with another code: under the old rule the day then hid two cells, no sibling was
+    hidden, and total - shown - own = the victim's value. The hidden remainder now counts the other
+    sites' actors only, so the caller's own event protects nothing."""
+    from adversary import Network
 
     tax = compiled[0]
     k = tax.project.k_anonymity
-    c = Crafted(Generator(tax, seed=43), 8, datetime.now(UTC) - timedelta(days=2))
+    net = Network(Generator(tax, seed=43), 8)
+    day = datetime.now(UTC) - timedelta(days=2)
     err = "system.error_occurred"
     for site in range(8):
-        c.add(site, f"t{site}", err, error_code="network_timeout")
-        c.add(site, f"s{site}", err, error_code="server_error")
-    c.add(0, "victim", err, error_code="offline")
-    insert(db, c.events)
+        net.event(site, f"t{site}", err, day, error_code="network_timeout")
+        net.event(site, f"s{site}", err, day, error_code="server_error")
+    net.event(0, "victim", err, day, error_code="offline")
+    net.store(db)
     refresh_all(db, tax)
-    d = c.day.date()
-    assert c.network_view(db, "errors_by_code")[(d, "offline")] == (None, True)
-    bounds, hidden, *_ = _marginal_bounds(db, c, "error_count", "errors_by_code")
-    assert narrow(bounds, hidden, k) == []
-    # the caller injects one event of a code nobody else used, dated on the victim's day
-    import json
-
-    batch = [{"event_id": err, "occurred_at": c.day.isoformat(), "idempotency_key": str(uuid.uuid4()),
-              "payload": dict(c.gen.payload(err), error_code="rate_limited")}]
-    with as_caller(db, "authenticated", c.jwt(), commit=True) as cur:
-        cur.execute("select analytics.track_events(%s::jsonb)", (json.dumps(batch),))
-        assert [r["status"] for r in cur.fetchone()[0]] == ["accepted"]
+    d = day.date()
+    assert net.view(db, "errors_by_code")[(d, "offline")]["suppressed"] is True
+    assert _marginal_narrow(db, net, k, "error_count", "errors_by_code", "value")[1] == []
+    net.inject(db, err, day, error_code="rate_limited")  # a code nobody else used, on the victim's day
     refresh_all(db, tax)
-    assert c.own(db, "errors_by_code")[(d, "rate_limited")] == 1
-    view = c.network_view(db, "errors_by_code")
-    assert view[(d, "rate_limited")] == (None, True)
-    bounds, hidden, tv, bv = _marginal_bounds(db, c, "error_count", "errors_by_code")
-    assert narrow(bounds, hidden, k) == [], (tv, bv)
+    assert net.own(db, "errors_by_code", "value")[(d, "rate_limited")] == 1
+    assert net.view(db, "errors_by_code")[(d, "rate_limited")]["suppressed"] is True
+    hidden, narrow = _marginal_narrow(db, net, k, "error_count", "errors_by_code", "value")
+    assert len(hidden) >= 2 and narrow == []
 
 
 def test_a_percentile_is_shown_only_with_k_actors_on_either_side(db, compiled):
     """Finding 6: a cell of 12 actors at 12 sites. Its p99 (and p95) is the largest value, one actor's
-    101 ms: hidden (null, the row and n stay). Its median has more than k actors on either side after
-    removing any one site: shown."""
+    101 ms: hidden (null; the row and n stay). Its median has more than k actors on either side
+    after removing any one site: shown."""
+    from adversary import Network
+
     tax = compiled[0]
-    c = Crafted(Generator(tax, seed=47), 12, datetime.now(UTC) - timedelta(days=1))
+    net = Network(Generator(tax, seed=47), 12)
+    day = datetime.now(UTC) - timedelta(days=1)
     api = "system.api_request_completed"
     for site in range(11):
-        c.add(site, f"a{site}", api, endpoint="checkins", duration_ms=10 + site)
-    c.add(11, "slow", api, endpoint="checkins", duration_ms=101)
-    insert(db, c.events)
+        net.event(site, f"a{site}", api, day, endpoint="checkins", duration_ms=10 + site)
+    net.event(11, "slow", api, day, endpoint="checkins", duration_ms=101)
+    net.store(db)
     refresh_all(db, tax)
-    row = c.network_view(db, "api_latency_ms")[(c.day.date(), "checkins")]
-    n, p50, p95, p99, suppressed = row
-    assert (n, suppressed) == (12, False)
-    assert p50 == 15.0  # the 6th of 12 values: 6 actors at or below, 7 at or above
-    assert (p95, p99) == (None, None), row
+    row = net.view(db, "api_latency_ms")[(day.date(), "checkins")]
+    assert (row["n"], row["suppressed"]) == (12, False)
+    assert row["p50"] == 15.0  # the 6th of 12 values: 6 actors at or below, 7 at or above
+    assert (row["p95"], row["p99"]) == (None, None), row

@@ -15,7 +15,7 @@ from ..database import Names, service_policy
 from .common import GROUP, EventSets, KpiPlan, window_days
 from .count import CountPlan
 from .distinct_actors import DistinctActorsPlan
-from .families import family_function, plan_families
+from .families import family_function, plan_covers, plan_families
 from .funnel import FunnelPlan
 from .percentile import PercentilePlan
 from .ratio import RatioPlan
@@ -99,6 +99,7 @@ def plan(taxonomy: Taxonomy) -> tuple[list[DbObject], list[CronJob]]:
     sets = EventSets(names)
     plans = plan_kpis(taxonomy, names, sets)
     families = plan_families(plans, taxonomy.project.k_anonymity)
+    plan_covers(plans)
     per_kpi: list[DbObject] = []
     for p in plans:
         per_kpi += p.objects(taxonomy.project.k_anonymity, READ_ROLES)

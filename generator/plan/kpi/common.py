@@ -147,6 +147,7 @@ class KpiPlan:
         self.net_extra_cols = ""
         self.tails = False
         self.suppressed_expr = "m.hidden"
+        self.covers: list = []  # families.Cover: finer cells a network cell holds (set by plan_covers)
         self.set_dims(dims_of(kpi))
 
     # -- naming ---------------------------------------------------------------------------

@@ -12,9 +12,12 @@ and the hidden cells of a family are chosen together, per network and period.
 The relations are computed here, in Python; ``templates/sql/kpi/suppress.sql.j2`` prints one
 statement per :class:`GroupKind` and loops until nothing changes (tests/db/kpi_reference.py
 runs the same algorithm).  A group is a *block*: the cells of one member that share the values
-of a subset ``M`` of its dimensions, with their total, the cell of the member whose dimensions
-are exactly ``M`` (``total``), or, when no member publishes it, a total treated as known anyway
-(``total is None``: it may be derivable elsewhere; the period total of a single KPI is one).
+of a subset ``M`` of its dimensions, with their total: the cell of the member whose dimensions
+are exactly ``M`` (``total``), or, when no member publishes it but the blocks of two members
+both sum to it (dimensions ``(x, y)`` and ``(x, z)`` over ``(x)``), an unpublished total that
+either member's shown cells would give away (``total is None``, with ``siblings``). A KPI with
+no published or derivable total over its breakdown has no group: nothing to subtract from.
+Windows, weeks and months over days are related across periods instead (:func:`plan_covers`).
 
 The rule, per block, until a whole pass over every kind hides nothing more:
 
@@ -63,8 +66,9 @@ def _field_always_present(taxonomy: Taxonomy, kpi: Kpi) -> bool:
     return True
 
 
-def basis(plan: KpiPlan, plans: dict[str, KpiPlan]) -> tuple | None:
-    """What a KPI's cells count; KPIs with equal bases are marginals of one table (None: no family)."""
+def basis(plan: KpiPlan, plans: dict[str, KpiPlan], grain: bool = True) -> tuple | None:
+    """What a KPI's cells count; KPIs with equal bases are marginals of one table (None: no family).
+    ``grain=False``: the same but for the period length."""
     kpi = plan.kpi
     if plan.type in ("count", "percentile", "distinct_actors"):
         assert kpi.selection is not None
@@ -74,7 +78,7 @@ def basis(plan: KpiPlan, plans: dict[str, KpiPlan]) -> tuple | None:
             measure = ("events",)
         else:  # n counts only the events that carry the field
             measure = ("events with", kpi.field)
-        return measure + (_selection_key(kpi.selection), kpi.grain)
+        return measure + (_selection_key(kpi.selection),) + ((kpi.grain,) if grain else ())
     if plan.type == "rolling":
         base = plans[kpi.base or ""]
         inner = basis(base, plans)
@@ -136,8 +140,10 @@ class Family:
                 if publishers:
                     out += [GroupKind(part, block, total) for total in publishers]
                 elif m != mine:
+                    # an unpublished total matters only where another member's blocks sum to it too
                     siblings = tuple(p for p in self.members if p is not part and m < dims[p.name])
-                    out.append(GroupKind(part, block, None, siblings))
+                    if siblings:
+                        out.append(GroupKind(part, block, None, siblings))
         return out
 
 
@@ -214,3 +220,63 @@ def plan_families(plans: list[KpiPlan], k_anon: int) -> list[Family]:
         for p in family.members:
             p.family = family
     return families
+
+
+# --------------------------------------------------------------------------- #
+# Covers: a cell that holds every actor (or event) of finer cells
+# --------------------------------------------------------------------------- #
+
+#: coarser grain -> the finer grains whose periods nest in it, with the SQL of "b's period lies in m's"
+NESTED = {
+    "week": {"day": "b.period between m.period and m.period + 6"},
+    "month": {"day": "b.period between m.period and (m.period + interval '1 month')::date - 1"},
+}
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Cells of ``finer`` (with the covering KPI's dimensions, or more) that lie within a covering cell."""
+
+    finer: KpiPlan
+    period: str  # SQL over m (the covering cell) and b (a finer cell)
+    days: tuple[int, int] | None  # a window: the finer cell's period, in days before m's (inclusive)
+    grain: str | None  # a calendar period: the covering cell's grain
+
+
+def plan_covers(plans: list[KpiPlan]) -> None:
+    """Hide a cell, when read, if it holds a hidden finer cell.
+
+    A rolling window holds every actor or event of each day of its base's family (with its
+    dimensions or more) inside the window; a week or month those of the days of a KPI counting the
+    same thing at a finer grain. A hidden day is then bounded by the windows and periods around it
+    (distinct actors: at most the window's, at least the window's minus the shown days'), and with
+    events two windows a day apart differ by one day entering and one leaving; so a window or
+    period holding a hidden day is hidden too (a window over a count also when the day just
+    before it is). Applied when the view is read, with the finer KPIs' current flags: hiding more
+    never weakens what the families' groups protect. Sets each plan's ``covers`` and
+    ``suppressed_expr``."""
+    by_name = {p.name: p for p in plans}
+    stored = [p for p in plans if p.stored and p.type in FAMILY_TYPES]
+    keys = {p.name: basis(p, by_name) for p in stored}
+    loose = {p.name: basis(p, by_name, grain=False) for p in stored}
+    for c in stored:
+        mine = {d.column for d in c.dims}
+        covers: list[Cover] = []
+        for f in stored:
+            if f is c or f.type == "rolling" or not mine <= {d.column for d in f.dims}:
+                continue
+            if c.type == "rolling":
+                base = by_name[c.kpi.base or ""]
+                if keys[f.name] == keys[base.name]:
+                    reach = c.span + (0 if base.type == "distinct_actors" else 1)
+                    covers.append(Cover(f, f"b.period between m.period - {reach} and m.period", (0, reach), None))
+            elif loose[c.name] is not None and loose[f.name] == loose[c.name]:
+                condition = NESTED.get(c.kpi.grain, {}).get(f.kpi.grain)
+                if condition:
+                    covers.append(Cover(f, condition, None, c.kpi.grain))
+        c.covers = covers
+        held = [f"exists (select 1 from {cv.finer.n.priv}.{cv.finer.net} as b where b.network_id = m.network_id"
+                f" and {cv.period}"
+                + "".join(f" and b.{d.column} is not distinct from m.{d.column}" for d in c.dims)
+                + " and b.hidden)" for cv in covers]
+        c.suppressed_expr = "(" + " or ".join(["m.hidden"] + held) + ")" if held else "m.hidden"

@@ -1,4 +1,4 @@
--- trackgen migration 20261201034519: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261201041551: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -2998,7 +2998,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, m.hidden as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and (m.period + interval '1 month')::date - 1 and b.tier is not distinct from m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_monthly_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -5179,7 +5179,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, m.hidden as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and m.period + 6 and b.tier is not distinct from m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_weekly_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -5510,7 +5510,6 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
-  actors_but_one bigint not null,
   hidden boolean not null default true,
   constraint kpi_active_actors_28d_net_key unique nulls not distinct (network_id, period, tier)
 );
@@ -5568,8 +5567,8 @@ begin
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
         where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
-  insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors, actors_but_one)
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors, p.actors_but_one
+  insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
   from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
@@ -5578,8 +5577,7 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors, p.actors_but_
           on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as v
   join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors,
-               analytics_private.kpi_actors_but_one(array_agg(f.site_id), array_agg(f.actor_hash)) as actors_but_one
+               count(distinct f.actor_hash) as actors
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
         where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
@@ -5609,7 +5607,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden) and (m.actors_but_one <= 5 or m.sites <= 5)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_28d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -5645,7 +5643,6 @@ create table if not exists analytics_private.kpi_active_actors_7d_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
-  actors_but_one bigint not null,
   hidden boolean not null default true,
   constraint kpi_active_actors_7d_net_key unique nulls not distinct (network_id, period, tier)
 );
@@ -5703,8 +5700,8 @@ begin
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
         where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
-  insert into analytics_private.kpi_active_actors_7d_net (network_id, period, tier, value, sites, actors, actors_but_one)
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors, p.actors_but_one
+  insert into analytics_private.kpi_active_actors_7d_net (network_id, period, tier, value, sites, actors)
+select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
   from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
@@ -5713,8 +5710,7 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors, p.actors_but_
           on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as v
   join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors,
-               analytics_private.kpi_actors_but_one(array_agg(f.site_id), array_agg(f.actor_hash)) as actors_but_one
+               count(distinct f.actor_hash) as actors
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
         where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
@@ -5744,7 +5740,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier is not distinct from m.tier and b.hidden) and (m.actors_but_one <= 5 or m.sites <= 5)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_7d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -5866,54 +5862,6 @@ begin
   update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- active_actors_28d: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_active_actors_28d_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_daily_active_actors_facts as m on m.network_id = p.network_id and m.period between p.period - 27 and p.period and m.tier is not distinct from p.tier
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_active_actors_28d_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -5936,54 +5884,6 @@ begin
   update analytics_private.kpi_active_actors_7d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- active_actors_7d: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_active_actors_7d_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_daily_active_actors_facts as m on m.network_id = p.network_id and m.period between p.period - 6 and p.period and m.tier is not distinct from p.tier
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_active_actors_7d_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_7d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6296,54 +6196,6 @@ begin
   update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- daily_active_actors: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_daily_active_actors_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_daily_active_actors_facts as m on m.network_id = p.network_id and m.period = p.period and m.tier is not distinct from p.tier
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_daily_active_actors_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6445,54 +6297,6 @@ begin
   update analytics_private.kpi_monthly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- monthly_active_actors: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_monthly_active_actors_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_monthly_active_actors_facts as m on m.network_id = p.network_id and m.period = p.period and m.tier is not distinct from p.tier
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_monthly_active_actors_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs monthly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6559,54 +6363,6 @@ begin
   update analytics_private.kpi_protocol_sessions_logged_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- protocol_sessions_logged: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.logging_mode, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_protocol_sessions_logged_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_protocol_sessions_logged_facts as m on m.network_id = p.network_id and m.period = p.period and m.logging_mode is not distinct from p.logging_mode
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.logging_mode
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.logging_mode collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_protocol_sessions_logged_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.logging_mode is not distinct from pick.logging_mode
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_sessions_logged the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6629,54 +6385,6 @@ begin
   update analytics_private.kpi_screen_load_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- screen_load_ms: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.screen, c.platform, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_screen_load_ms_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_screen_load_ms_values as m on m.network_id = p.network_id and m.period = p.period and m.screen is not distinct from p.screen and m.platform is not distinct from p.platform
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.screen, p.platform
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.screen collate "C", p.platform collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_screen_load_ms_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.screen is not distinct from pick.screen and c.platform is not distinct from pick.platform
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs screen_load_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6699,54 +6407,6 @@ begin
   update analytics_private.kpi_weekly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
   where c.network_id = t.network_id and c.period = t.period;
-  loop
-    total_moved := 0;
-    -- weekly_active_actors: blocks by (period), total not published
-    with t as (
-      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
-    ), p as (
-      select c.network_id, c.period, c.tier, c.hidden, c.actors, c.sites
-      from analytics_private.kpi_weekly_active_actors_net as c
-      join t on c.network_id = t.network_id and c.period = t.period
-    ), b as (
-      select p.network_id, p.period,
-             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
-      from p
-      group by 1, 2
-    ), s as (
-      select p.network_id, p.period, count(distinct m.site_id) as sites,
-             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
-      from p
-      join analytics_private.kpi_weekly_active_actors_facts as m on m.network_id = p.network_id and m.period = p.period and m.tier is not distinct from p.tier
-      where p.hidden
-      group by 1, 2
-    ), a as (
-      select b.network_id, b.period,
-             case when false then
-                    case when b.n_hidden = 0 then 'part' end
-                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
-                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
-                    case when b.n_shown > 0 then 'part' else 'total' end
-             end as act
-      from b
-      left join s on s.network_id = b.network_id and s.period = b.period
-    ), pick as (
-      select distinct on (p.network_id, p.period) p.network_id, p.period, p.tier
-      from p
-      join a on a.network_id = p.network_id and a.period = p.period
-      where a.act = 'part' and not p.hidden
-      order by p.network_id, p.period, p.actors, p.sites, p.tier collate "C"
-    ), hid_part as (
-      update analytics_private.kpi_weekly_active_actors_net as c set hidden = true
-      from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.tier is not distinct from pick.tier
-      returning 1
-    )
-    select (select count(*) from hid_part)
-      into moved;
-    total_moved := total_moved + moved;
-    exit when total_moved = 0;
-  end loop;
 end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
