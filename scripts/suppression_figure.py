@@ -11,7 +11,7 @@ with). Per KPI and network: the cells the view lists, and how many of them are h
   one cell of the KPI, its smallest visible sibling (per KPI, counting every site);
 - by the current rule (README, KPI section): families suppressed together, hidden remainders
   of k actors and k sites after removing any one site, funnel drop-offs, retention
-  non-returners and rolling windows next to hidden days; a percentile value with fewer than k
+  non-returners, windows, weeks and months holding hidden days; a percentile value with fewer than k
   actors on either side of it is counted apart (its row stays).
 
 No database is needed: the reference is what the views return (the database tests assert it).

@@ -606,11 +606,6 @@ class NetworkState:
                         self.hidden[kpi.name][key])
         return out
 
-    def hidden_count(self, kpi: Kpi) -> tuple[int, int]:
-        """(cells, hidden cells) of the view (a percentile value hidden on its own counts as hidden)."""
-        rows = self.view(kpi)
-        return len(rows), sum(1 for v in rows.values() if v[-1] or None in v[:-1] and kpi.type == "percentile")
-
 
 _STATES: dict[tuple, NetworkState] = {}
 
