@@ -2297,7 +2297,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_clinic_team_onboarding_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 3 loop
@@ -4150,7 +4150,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_monthly_signup_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -4907,7 +4907,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_protocol_logging_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -5698,7 +5698,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_trial_activation_to_conversion_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 4 loop
@@ -6023,7 +6023,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 4 loop
@@ -6337,7 +6337,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 2 loop
@@ -6888,7 +6888,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_weekly_signup_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -7733,7 +7733,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7755,7 +7756,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_actors_7d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_7d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7777,7 +7779,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_clinic_members_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_suppress(uuid[], date[]) is 'Which network cells of KPIs active_clinic_members the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7799,7 +7802,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_network_members_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_network_members_suppress(uuid[], date[]) is 'Which network cells of KPIs active_network_members the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7821,7 +7825,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_practitioners_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_suppress(uuid[], date[]) is 'Which network cells of KPIs active_practitioners the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7843,10 +7848,12 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_api_latency_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   update analytics_private.kpi_api_request_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     total_moved := 0;
     -- api_latency_ms: blocks by (period), totals published by api_request_count
@@ -7922,7 +7929,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_api_server_error_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_api_server_error_count_suppress(uuid[], date[]) is 'Which network cells of KPIs api_server_error_count the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7944,7 +7952,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_clinic_collaborators_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_suppress(uuid[], date[]) is 'Which network cells of KPIs clinic_collaborators the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7966,7 +7975,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_consumer_daily_actives_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_suppress(uuid[], date[]) is 'Which network cells of KPIs consumer_daily_actives the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -7988,10 +7998,12 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_consumer_feature_users_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   update analytics_private.kpi_consumer_feature_users_by_feature_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     total_moved := 0;
     -- consumer_feature_users_by_feature: blocks by (period), totals published by consumer_feature_users
@@ -8067,7 +8079,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -8089,10 +8102,12 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_error_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   update analytics_private.kpi_errors_by_code_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     total_moved := 0;
     -- errors_by_code: blocks by (period), totals published by error_count
@@ -8168,7 +8183,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_monthly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs monthly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -8190,7 +8206,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_network_analytics_viewers_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_suppress(uuid[], date[]) is 'Which network cells of KPIs network_analytics_viewers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -8212,7 +8229,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_protocol_loggers_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_loggers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -8234,7 +8252,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_protocol_sessions_logged_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_sessions_logged the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -8256,7 +8275,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_screen_load_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs screen_load_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -8278,7 +8298,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_weekly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';

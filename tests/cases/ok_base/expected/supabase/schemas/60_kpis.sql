@@ -1115,7 +1115,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_upgrade_funnel_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 3 loop
@@ -1877,7 +1877,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_weekly_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -2254,7 +2254,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -2276,7 +2277,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_api_latency_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs api_latency_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -2298,7 +2300,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -2320,7 +2323,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_live_protocol_sessions_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) is 'Which network cells of KPIs live_protocol_sessions the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -2342,7 +2346,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_weekly_active_practitioners_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_practitioners the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -2364,7 +2369,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_weekly_protocol_loggers_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_protocol_loggers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';

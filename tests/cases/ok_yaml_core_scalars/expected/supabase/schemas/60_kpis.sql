@@ -458,7 +458,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_consent_refusals_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_consent_refusals_suppress(uuid[], date[]) is 'Which network cells of KPIs consent_refusals the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';

@@ -1,4 +1,4 @@
--- trackgen migration 20261201041551: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261201044217: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -1844,7 +1844,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_clinic_team_onboarding_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 3 loop
@@ -3212,7 +3212,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_monthly_signup_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -3813,7 +3813,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_protocol_logging_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -4446,7 +4446,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_trial_activation_to_conversion_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 4 loop
@@ -4710,7 +4710,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 4 loop
@@ -4963,7 +4963,7 @@ select a.network_id, a.period, g.step::smallint as step,
   from (select distinct x.network_id, x.period
         from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     fs_total := 0;
     for fs_step in 2 .. 2 loop
@@ -5393,7 +5393,7 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
         union
         select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
         where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
   update analytics_private.kpi_weekly_signup_retention_net as nc set hidden = true
   from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
                count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
@@ -5861,7 +5861,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -5883,7 +5884,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_actors_7d_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_7d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -5905,7 +5907,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_clinic_members_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_suppress(uuid[], date[]) is 'Which network cells of KPIs active_clinic_members the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -5927,7 +5930,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_network_members_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_network_members_suppress(uuid[], date[]) is 'Which network cells of KPIs active_network_members the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -5949,7 +5953,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_active_practitioners_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_suppress(uuid[], date[]) is 'Which network cells of KPIs active_practitioners the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -5971,10 +5976,12 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_api_latency_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   update analytics_private.kpi_api_request_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     total_moved := 0;
     -- api_latency_ms: blocks by (period), totals published by api_request_count
@@ -6050,7 +6057,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_api_server_error_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_api_server_error_count_suppress(uuid[], date[]) is 'Which network cells of KPIs api_server_error_count the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6072,7 +6080,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_clinic_collaborators_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_suppress(uuid[], date[]) is 'Which network cells of KPIs clinic_collaborators the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6094,7 +6103,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_consumer_daily_actives_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_suppress(uuid[], date[]) is 'Which network cells of KPIs consumer_daily_actives the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6116,10 +6126,12 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_consumer_feature_users_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   update analytics_private.kpi_consumer_feature_users_by_feature_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     total_moved := 0;
     -- consumer_feature_users_by_feature: blocks by (period), totals published by consumer_feature_users
@@ -6195,7 +6207,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6217,10 +6230,12 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_error_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   update analytics_private.kpi_errors_by_code_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
   loop
     total_moved := 0;
     -- errors_by_code: blocks by (period), totals published by error_count
@@ -6296,7 +6311,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_monthly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs monthly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6318,7 +6334,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_network_analytics_viewers_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_suppress(uuid[], date[]) is 'Which network cells of KPIs network_analytics_viewers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6340,7 +6357,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_protocol_loggers_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_loggers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6362,7 +6380,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_protocol_sessions_logged_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_sessions_logged the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6384,7 +6403,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_screen_load_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs screen_load_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
@@ -6406,7 +6426,8 @@ begin
   -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
   update analytics_private.kpi_weekly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
   from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
-  where c.network_id = t.network_id and c.period = t.period;
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
 end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
