@@ -94,10 +94,11 @@ def read_rows(conn, statement: str, jwt: dict, params=()) -> tuple[list[str], li
 class Network:
     """A network of new sites with events of a test's own, and a network-tier caller at one site."""
 
-    def __init__(self, gen, n_sites: int, caller: int = -1):
+    def __init__(self, gen, n_sites: int, caller: int = -1, *, network: str | None = None,
+                 sites: list[str] | None = None):
         self.gen = gen
-        self.network = str(uuid.uuid4())
-        self.sites = [str(uuid.uuid4()) for _ in range(n_sites)]
+        self.network = network or str(uuid.uuid4())
+        self.sites = sites or [str(uuid.uuid4()) for _ in range(n_sites)]
         self.caller_site = self.sites[caller]
         self.caller_sub = str(uuid.uuid4())
         self.events: list[dict] = []

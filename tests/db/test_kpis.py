@@ -930,3 +930,94 @@ def test_a_percentile_is_shown_only_with_k_actors_on_either_side(db, compiled):
     assert (row["n"], row["suppressed"]) == (12, False)
     assert row["p50"] == 15.0  # the 6th of 12 values: 6 actors at or below, 7 at or above
     assert (row["p95"], row["p99"]) == (None, None), row
+
+
+CROSSED_BREAKDOWNS = """
+kpis:
+  - name: errors_all
+    description: Errors shown to callers per day.
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    grain: day
+  - name: errors_all_again
+    description: The same count under another name (a twin of errors_all).
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    grain: day
+  - name: errors_by_code_surface
+    description: Errors per day by code and surface.
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    by: [error_code, surface]
+    grain: day
+  - name: errors_by_code_severity
+    description: Errors per day by code and severity.
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    by: [error_code, severity]
+    grain: day
+"""
+
+
+@pytest.fixture(scope="module")
+def crossed_breakdowns(tmp_path_factory):
+    return compile_with_kpis(tmp_path_factory, "crossed_breakdowns", CROSSED_BREAKDOWNS)
+
+
+def test_twins_and_crossed_breakdowns_are_suppressed_together(cron_db, crossed_breakdowns, tmp_path):
+    """A family beyond the real taxonomy's: two KPIs publishing one total under two names, and two
+    breakdowns (code x surface, code x severity) whose per-code totals nobody publishes but either
+    gives away. The views equal the reference, and a reader of network A pins no hidden cell."""
+    from adversary import Bounds, Network, marginal
+
+    tax, schema = crossed_breakdowns
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=53)
+    events = gen.events(900, days_back=3)
+    # and a network where one code's surfaces are all small but its severity is one large cell: the
+    # per-code total, published by neither breakdown, would follow from the severity cell
+    crafted = Network(gen, 7)
+    day = datetime.now(UTC) - timedelta(days=1)
+    surfaces = ["web", "ios", "android", "api"]
+    for site in range(7):
+        crafted.event(site, f"x{site}", "system.error_occurred", day, error_code="offline",
+                      surface=surfaces[site % 4], severity="error")
+        for code in ("network_timeout", "server_error"):
+            crafted.event(site, f"{code}{site}", "system.error_occurred", day, error_code=code, surface="web",
+                          severity="warning")
+    events += crafted.events
+    crafted.store(cron_db)
+    insert(cron_db, events[:900])
+    refresh_all(cron_db, tax)
+    check_all(cron_db, tax, events[:900])
+    t = today(cron_db)
+    for kpi in tax.kpis:
+        expected = {key: tuple(_norm(x) for x in v) for key, v in
+                    ref.network_values(tax, kpi, events, t, tax.project.k_anonymity, crafted.network).items()}
+        assert read_network(cron_db, f"network_{kpi.name}", crafted.network) == expected, kpi.name
+    severity = read_network(cron_db, "network_errors_by_code_severity", crafted.network)
+    assert severity[(day.date(), "offline", "error")] == (None, True)  # hidden for the other breakdown
+    k = tax.project.k_anonymity
+    for network, site in ((NET_A, SITES[0]), (NET_B, SITES[8]), (crafted.network, crafted.sites[0])):
+        reader = Network(gen, 1, network=network, sites=[site])
+        b = Bounds()
+        hidden: list = []
+        views = {}
+        for kpi in ("errors_all", "errors_all_again", "errors_by_code_surface", "errors_by_code_severity"):
+            views[kpi], hid = reader.cells(cron_db, b, kpi, "value")
+            hidden += hid
+        marginal(b, views["errors_all"], views["errors_all_again"], lambda key: key)
+        for part in ("errors_by_code_surface", "errors_by_code_severity"):
+            marginal(b, views["errors_all"], views[part], lambda key: key[:1])
+        # per code, the two breakdowns have one total: surface cells minus severity cells is zero
+        per_code = {key[:2] for view in (views["errors_by_code_surface"], views["errors_by_code_severity"])
+                    for key in view}
+        for code in per_code:
+            b.equal({**{v: 1 for key, v in views["errors_by_code_surface"].items() if key[:2] == code},
+                     **{v: -1 for key, v in views["errors_by_code_severity"].items() if key[:2] == code}})
+        assert hidden, network
+        assert b.narrow(hidden, k) == [], network
