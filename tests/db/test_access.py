@@ -78,6 +78,7 @@ def kpi_function_access(kpi_catalog) -> dict[str, dict[str, bool]]:
         out.update({signature: read for signature in signatures})
     out.update({signature: service_only for signature in kpi_catalog.refresh.values()})
     out.update({signature: service_only for signature in kpi_catalog.helpers})
+    out.update({signature: service_only for signature in kpi_catalog.suppressors})
     return out
 
 
