@@ -221,6 +221,7 @@ class KpiCatalog:
     helpers: tuple[str, ...]  # private helper functions (service_role only)
     watermarks: str  # the private watermark table
     network_reader_tiers: tuple[str, ...]
+    suppressors: tuple[str, ...] = ()  # private family suppression functions (service_role only)
     event_sets: str = "kpi_event_sets"  # the private table of each KPI selection's events
 
     def private_relations(self) -> set[str]:
@@ -264,11 +265,22 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
             f"{priv}.kpi_caller_reads_network()",
             f"{priv}.kpi_caller_network()",
             f"{priv}.kpi_caller_site()",
-            f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],integer,integer,interval,text)",
+            f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],uuid[],integer,integer,interval,text)",
+            f"{priv}.kpi_actors_but_one(uuid[],bytea[])",
         ),
         watermarks="kpi_watermarks",
         network_reader_tiers=tuple(tax.network_reader_tiers),
+        suppressors=_suppressors(tax),
     )
+
+
+def _suppressors(tax: Taxonomy) -> tuple[str, ...]:
+    """Which KPIs are suppressed together is the compiler's decision (generator/plan/kpi/families.py)."""
+    from generator.plan.kpi import plan_kpis
+    from generator.plan.kpi.families import plan_families
+
+    priv = tax.project.private_schema
+    return tuple(f"{priv}.{f.fn}(uuid[],date[])" for f in plan_families(plan_kpis(tax), tax.project.k_anonymity))
 
 
 @pytest.fixture(scope="session")

@@ -85,6 +85,7 @@ def kpi_function_access(kpi_catalog) -> dict[str, dict[str, bool]]:
         out.update({signature: read for signature in signatures})
     out.update({signature: service_only for signature in kpi_catalog.refresh.values()})
     out.update({signature: service_only for signature in kpi_catalog.helpers})
+    out.update({signature: service_only for signature in kpi_catalog.suppressors})
     return out
 
 
@@ -298,8 +299,14 @@ def test_kpi_reads_and_rpc_calls(any_db, login, kpi_catalog, caller):
         check(f"select {priv}.kpi_caller_site()", role == "service_role")
         check(f"select {priv}.kpi_caller_reads_network()", role == "service_role")
         check(f"select {priv}.kpi_caller_network()", role == "service_role")
-        check(f"select {priv}.kpi_funnel_depth('{{1}}', array[now()], 1, 2, interval '1 day', 'ordered')",
+        check(f"select {priv}.kpi_funnel_depth('{{1}}', array[now()], array[gen_random_uuid()], 1, 2, "
+              "interval '1 day', 'ordered')",
               role == "service_role")
+        check(f"select {priv}.kpi_actors_but_one(array[gen_random_uuid()], array['\\x00'::bytea])",
+              role == "service_role")
+        assert kpi_catalog.suppressors
+        for fn in kpi_catalog.suppressors:  # with no (network, period): changes nothing
+            check(f"select {fn.removesuffix('(uuid[],date[])')}('{{}}', '{{}}')", role == "service_role")
     assert not wrong, "\n" + "\n".join(wrong)
 
 

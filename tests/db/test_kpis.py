@@ -186,14 +186,18 @@ def read_network(conn, view: str, network: str | None = NET_A, *, jwt: dict | No
         names = [d.name for d in cur.description]
         rows = cur.fetchall()
     assert "site_id" not in names and "network_id" not in names
+    assert names[-1] == "suppressed"
     out = {}
     for row in rows:
         rec = dict(zip(names, row, strict=False))
         value_names = [n for n in names if n in VALUE_COLUMNS or
                        (n.startswith("p") and n[1:2].isdigit())]
-        dim_names = [n for n in names if n not in value_names and n != "period"]
+        dim_names = [n for n in names if n not in value_names and n not in ("period", "suppressed")]
         order = ["numerator", "denominator", "value"] if "numerator" in names else value_names
-        out[(rec["period"],) + tuple(rec[d] for d in dim_names)] = tuple(_norm(rec[n]) for n in order)
+        # a hidden cell is listed with null values (a funnel step keeps its name)
+        assert not rec["suppressed"] or all(rec[n] is None for n in value_names if n != "step_name"), rec
+        out[(rec["period"],) + tuple(rec[d] for d in dim_names)] = \
+            tuple(_norm(rec[n]) for n in order) + (rec["suppressed"],)
     return out
 
 
@@ -450,8 +454,10 @@ def test_network_views_suppress_small_cells(db, compiled):
 
     a_sites, b_sites = SITES[:k], SITES[6:6 + k]
     assert {network_of(x) for x in a_sites} == {NET_A} and {network_of(x) for x in b_sites} == {NET_B}
-    # network A, day D: goals (k sites, 2k actors) shown; reminders (k sites, k actors) shown on its own,
-    # education_hub (2 sites) hidden, so the smallest shown sibling (reminders) is hidden too
+    # network A, day D: goals (k sites, 2k actors) and reminders (k sites, k actors) would be shown on
+    # their own, education_hub (2 sites) is hidden. Its hidden remainder needs k + 1 sites (a caller
+    # knows its own site's share), which k sites cannot give: every feature is hidden, and so is the
+    # day's total in consumer_feature_users (a marginal of the breakdown: same events, tiers, grain)
     for i, site in enumerate(a_sites):
         events.append(ev(site, f"a{i}", "goals"))
         events.append(ev(site, f"b{i}", "goals"))
@@ -471,11 +477,14 @@ def test_network_views_suppress_small_cells(db, compiled):
     refresh_all(db, tax)
     d = day.date()
     by_feature = "network_consumer_feature_users_by_feature"
-    assert read_network(db, by_feature, NET_A) == {(d, "goals"): (2 * k,)}
-    assert read_network(db, by_feature, NET_B) == {(d, "goals"): (k,), (d, "reminders"): (2 * k,),
-                                                   (d, "education_hub"): (k,)}
-    assert read_network(db, "network_consumer_feature_users", NET_A) == {(d,): (3 * k + 2,)}
-    assert read_network(db, "network_consumer_feature_users", NET_B) == {(d,): (4 * k,)}
+    hidden = (None, True)
+    # hidden cells are listed, with null values and suppressed = true
+    assert read_network(db, by_feature, NET_A) == {(d, "goals"): hidden, (d, "reminders"): hidden,
+                                                   (d, "education_hub"): hidden}
+    assert read_network(db, by_feature, NET_B) == {(d, "goals"): (k, False), (d, "reminders"): (2 * k, False),
+                                                   (d, "education_hub"): (k, False)}
+    assert read_network(db, "network_consumer_feature_users", NET_A) == {(d,): hidden}
+    assert read_network(db, "network_consumer_feature_users", NET_B) == {(d,): (4 * k, False)}
     # no network claim, a malformed one, another network: no rows
     assert read_network(db, by_feature, None) == {}
     assert read_network(db, by_feature, str(uuid.uuid4())) == {}
@@ -561,9 +570,14 @@ def test_network_cells_are_recomputed_through_network_period_indexes(db, compile
             notices.clear()
             conn.execute(f"select analytics_private.{short_name(f'refresh_kpi_{kpi.name}')}()")
             net = short_name(f"kpi_{kpi.name}_net")
-            plans = [n for n in notices if f"into analytics_private.{net} " in n or f"from analytics_private.{net} " in n]
-            assert len(plans) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
-            for plan in plans:
+            upkeep = [n for n in notices if f"delete from analytics_private.{net} " in n
+                      or f"insert into analytics_private.{net} " in n]
+            assert len(upkeep) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
+            plans = upkeep
+            # and every statement that reads or writes network cells, the suppression's included
+            touching = [n for n in notices if "_net " in n and "Query Text: select analytics_private." not in n]
+            assert len(touching) > 2, kpi.name
+            for plan in touching:
                 assert "Seq Scan" not in plan, plan
             if kpi.type == "rolling":
                 base = kpis[kpi.base]
@@ -692,3 +706,318 @@ def test_pg_cron_itself_runs_a_kpi_refresh_job(db, compiled):
     assert status[0] == "succeeded", status
     after = db.execute("select count(*) from analytics_private.kpi_daily_active_actors").fetchone()[0]
     assert after > 0
+
+
+# --------------------------------------------------------------------------- #
+# A taxonomy of the real events with KPIs of a test's own (compiled once per module)
+# --------------------------------------------------------------------------- #
+
+
+def compile_with_kpis(tmp_path_factory, name: str, kpis_yaml: str):
+    """The real project, tiers and events with ``kpis_yaml`` as the only KPI file: (taxonomy, schema files)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp(name) / "taxonomy"
+    root.mkdir()
+    for item in ("project.yaml", "tiers.yaml"):
+        shutil.copy(TAXONOMY / item, root / item)
+    shutil.copytree(TAXONOMY / "events", root / "events")
+    (root / "kpis").mkdir()
+    (root / "kpis" / f"{name}.yaml").write_text(kpis_yaml, encoding="utf-8")
+    comp = compile_taxonomy(root)
+    assert comp.ok, [str(d) for d in comp.errors]
+    schema = {p.rsplit("/", 1)[1]: text for p, text in comp.files.items() if p.startswith("supabase/schemas/")}
+    return comp.taxonomy, schema
+
+
+def apply_schema(conn, schema: dict[str, str], tmp_path) -> None:
+    paths = []
+    for name in sorted(schema):
+        path = tmp_path / name
+        path.write_text(schema[name], encoding="utf-8")
+        paths.append(path)
+    apply_sql_files(conn, paths)
+
+
+SAME_EVENT_FUNNELS = """
+kpis:
+""" + "".join(f"""
+  - name: repeat_logging_{order}
+    description: Actors who log a protocol session and then log another one within 7 days ({order}).
+    type: funnel
+    owner: qa
+    order: {order}
+    window: 7 days
+    steps:
+      - {{name: logged, events: [practitioner.protocol_logged]}}
+      - {{name: logged_again, events: [practitioner.protocol_logged]}}
+    refresh: "0 * * * *"
+
+  - name: third_logging_{order}
+    description: Actors who log three protocol sessions within 7 days ({order}).
+    type: funnel
+    owner: qa
+    order: {order}
+    window: 7 days
+    steps:
+      - {{name: logged, events: [practitioner.protocol_logged]}}
+      - {{name: logged_again, events: [practitioner.protocol_logged]}}
+      - {{name: logged_third, events: [practitioner.protocol_logged, practitioner.protocol_created]}}
+    refresh: "0 * * * *"
+""" for order in ("ordered", "strict", "any"))
+
+
+@pytest.fixture(scope="module")
+def same_event_funnels(tmp_path_factory):
+    return compile_with_kpis(tmp_path_factory, "same_event_funnels", SAME_EVENT_FUNNELS)
+
+
+def test_funnel_step_is_met_by_a_different_event(cron_db, same_event_funnels, tmp_path):
+    """Issue 9, finding 1: steps logged -> logged. Actor A logs once, actor B twice: step 2 has one
+    actor (B) and conversion 0.5, whatever the order mode; one event never meets two steps."""
+    tax, schema = same_event_funnels
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=9)
+    site = SITES[0]
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=3)
+
+    def ev(actor, event_id, at):
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "practitioner",
+                "event_id": event_id, "occurred_at": at, "payload": gen.payload(event_id), "key": str(uuid.uuid4())}
+
+    logged, created = "practitioner.protocol_logged", "practitioner.protocol_created"
+    events = [ev("a", logged, day),
+              ev("b", logged, day), ev("b", logged, day + timedelta(hours=2)),
+              # C: two sessions, then a protocol created: the third step (logged or created) by a third event
+              ev("c", logged, day), ev("c", logged, day + timedelta(hours=1)),
+              ev("c", created, day + timedelta(hours=2)),
+              # D: two events at the same instant are not one after the other (ordered, strict)
+              ev("d", logged, day), ev("d", logged, day)]
+    insert(cron_db, events)
+    refresh_all(cron_db, tax)
+    d = day.date()
+    for order in ("ordered", "strict", "any"):
+        got = read_site(cron_db, f"kpi_repeat_logging_{order}", site)
+        second = 3 if order == "any" else 2  # any: D's two simultaneous events are two events
+        assert got[(site, d, 1)][:2] == ("logged", 4), (order, got)
+        assert got[(site, d, 2)][:3] == ("logged_again", second, second / 4), (order, got)
+        third = read_site(cron_db, f"kpi_third_logging_{order}", site)
+        assert third[(site, d, 3)][1] == 1, (order, third)  # only C: A, B and D have too few events
+    check_all(cron_db, tax, events, network=False)
+
+
+def test_one_pass_of_the_cron_jobs_in_any_order_gives_current_values(db, compiled):
+    """Issue 9, finding 2: pg_cron runs jobs in no particular order. Whatever the order (rolling windows
+    before their base, after it, shuffled), one pass of every refresh job's own command gives the
+    reference values: a KPI that reads another never lags it."""
+    tax = compiled[0]
+    jobs = db.execute("select jobname, command from cron.job where jobname like 'analytics_refresh_%' "
+                      "order by jobname").fetchall()
+    kpis = {k.name: k for k in tax.kpis}
+    rolling = {f"analytics_refresh_{k.name}" for k in kpis.values() if k.type == "rolling"}
+    assert rolling and len(jobs) > len(rolling)
+    rolling_first = sorted(jobs, key=lambda j: (j[0] not in rolling, j[0]))
+    base_first = sorted(jobs, key=lambda j: (j[0] in rolling, j[0]))
+    shuffled = list(jobs)
+    random.Random(4).shuffle(shuffled)
+    gen = Generator(tax, seed=31)
+    events: list[dict] = []
+    for order in (rolling_first, base_first, shuffled):
+        batch = gen.events(250, days_back=10)
+        insert(db, batch)
+        events += batch
+        for _name, command in order:
+            db.execute(command)
+        check_all(db, tax, events)
+
+
+# --------------------------------------------------------------------------- #
+# Disclosure control on network views (issue 9, findings 4-6): a caller who differences what it
+# reads, and subtracts what it sent itself, pins no hidden cell to fewer than k values
+# --------------------------------------------------------------------------- #
+
+
+def _marginal_narrow(conn, net, k: int, total: str, breakdown: str, column: str) -> tuple[list, list]:
+    """(hidden cells, those the caller pins to fewer than k values): total = sum of the breakdown."""
+    from adversary import Bounds, marginal
+
+    b = Bounds()
+    tv, th = net.cells(conn, b, total, "value")
+    bv, bh = net.cells(conn, b, breakdown, column)
+    marginal(b, tv, bv, lambda key: key[:1])
+    return th + bh, b.narrow(th + bh, k)
+
+
+def test_suppression_is_coordinated_across_kpis_that_are_marginals(db, compiled):
+    """Finding 4: error_count is errors_by_code summed over codes (same events, filters, tiers and
+    grain). Two codes of one actor each are hidden; subtracting the shown codes from the total used
+    to give their combined value exactly. Now their hidden remainder is widened, and where it cannot
+    be, the total is hidden too; the same for api_request_count and api_latency_ms.n."""
+    from adversary import Network
+
+    tax = compiled[0]
+    k = tax.project.k_anonymity
+    net = Network(Generator(tax, seed=41), 8)
+    day = datetime.now(UTC) - timedelta(days=1)
+    err, api = "system.error_occurred", "system.api_request_completed"
+    for site in range(8):
+        net.event(site, f"t{site}", err, day, error_code="network_timeout")
+        net.event(site, f"e{site}", api, day, endpoint="checkins")
+        if site < 7:
+            net.event(site, f"s{site}", err, day, error_code="server_error")
+        if site < 6:
+            net.event(site, f"v{site}", err, day, error_code="validation_failed")
+    net.event(0, "victim-a", err, day, error_code="offline")
+    net.event(1, "victim-b", err, day, error_code="rate_limited")
+    net.event(2, "victim-c", api, day, endpoint="appointments")
+    net.store(db)
+    refresh_all(db, tax)
+    for total, breakdown, column in (("error_count", "errors_by_code", "value"),
+                                     ("api_request_count", "api_latency_ms", "n")):
+        hidden, narrow = _marginal_narrow(db, net, k, total, breakdown, column)
+        assert hidden, total  # the small cells are hidden ...
+        assert narrow == [], total  # ... and not one can be pinned down
+    d = day.date()
+    assert net.view(db, "errors_by_code")[(d, "offline")]["suppressed"] is True
+    assert net.view(db, "api_latency_ms")[(d, "appointments")]["suppressed"] is True
+
+
+def test_injected_events_do_not_switch_complementary_suppression_off(db, compiled):
+    """Finding 5: one victim (1 actor, 1 site) among large codes. The caller sends one back-dated event
+    of its own with another code: under the old rule the day then hid two cells, no sibling was
+    hidden, and total - shown - own = the victim's value. The hidden remainder now counts the other
+    sites' actors only, so the caller's own event protects nothing."""
+    from adversary import Network
+
+    tax = compiled[0]
+    k = tax.project.k_anonymity
+    net = Network(Generator(tax, seed=43), 8)
+    day = datetime.now(UTC) - timedelta(days=2)
+    err = "system.error_occurred"
+    for site in range(8):
+        net.event(site, f"t{site}", err, day, error_code="network_timeout")
+        net.event(site, f"s{site}", err, day, error_code="server_error")
+    net.event(0, "victim", err, day, error_code="offline")
+    net.store(db)
+    refresh_all(db, tax)
+    d = day.date()
+    assert net.view(db, "errors_by_code")[(d, "offline")]["suppressed"] is True
+    assert _marginal_narrow(db, net, k, "error_count", "errors_by_code", "value")[1] == []
+    net.inject(db, err, day, error_code="rate_limited")  # a code nobody else used, on the victim's day
+    refresh_all(db, tax)
+    assert net.own(db, "errors_by_code", "value")[(d, "rate_limited")] == 1
+    assert net.view(db, "errors_by_code")[(d, "rate_limited")]["suppressed"] is True
+    hidden, narrow = _marginal_narrow(db, net, k, "error_count", "errors_by_code", "value")
+    assert len(hidden) >= 2 and narrow == []
+
+
+def test_a_percentile_is_shown_only_with_k_actors_on_either_side(db, compiled):
+    """Finding 6: a cell of 12 actors at 12 sites. Its p99 (and p95) is the largest value, one actor's
+    101 ms: hidden (null; the row and n stay). Its median has more than k actors on either side
+    after removing any one site: shown."""
+    from adversary import Network
+
+    tax = compiled[0]
+    net = Network(Generator(tax, seed=47), 12)
+    day = datetime.now(UTC) - timedelta(days=1)
+    api = "system.api_request_completed"
+    for site in range(11):
+        net.event(site, f"a{site}", api, day, endpoint="checkins", duration_ms=10 + site)
+    net.event(11, "slow", api, day, endpoint="checkins", duration_ms=101)
+    net.store(db)
+    refresh_all(db, tax)
+    row = net.view(db, "api_latency_ms")[(day.date(), "checkins")]
+    assert (row["n"], row["suppressed"]) == (12, False)
+    assert row["p50"] == 15.0  # the 6th of 12 values: 6 actors at or below, 7 at or above
+    assert (row["p95"], row["p99"]) == (None, None), row
+
+
+CROSSED_BREAKDOWNS = """
+kpis:
+  - name: errors_all
+    description: Errors shown to callers per day.
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    grain: day
+  - name: errors_all_again
+    description: The same count under another name (a twin of errors_all).
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    grain: day
+  - name: errors_by_code_surface
+    description: Errors per day by code and surface.
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    by: [error_code, surface]
+    grain: day
+  - name: errors_by_code_severity
+    description: Errors per day by code and severity.
+    type: count
+    owner: qa
+    events: [system.error_occurred]
+    by: [error_code, severity]
+    grain: day
+"""
+
+
+@pytest.fixture(scope="module")
+def crossed_breakdowns(tmp_path_factory):
+    return compile_with_kpis(tmp_path_factory, "crossed_breakdowns", CROSSED_BREAKDOWNS)
+
+
+def test_twins_and_crossed_breakdowns_are_suppressed_together(cron_db, crossed_breakdowns, tmp_path):
+    """A family beyond the real taxonomy's: two KPIs publishing one total under two names, and two
+    breakdowns (code x surface, code x severity) whose per-code totals nobody publishes but either
+    gives away. The views equal the reference, and a reader of network A pins no hidden cell."""
+    from adversary import Bounds, Network, marginal
+
+    tax, schema = crossed_breakdowns
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=53)
+    events = gen.events(900, days_back=3)
+    # and a network where one code's surfaces are all small but its severity is one large cell: the
+    # per-code total, published by neither breakdown, would follow from the severity cell
+    crafted = Network(gen, 7)
+    day = datetime.now(UTC) - timedelta(days=1)
+    surfaces = ["web", "ios", "android", "api"]
+    for site in range(7):
+        crafted.event(site, f"x{site}", "system.error_occurred", day, error_code="offline",
+                      surface=surfaces[site % 4], severity="error")
+        for code in ("network_timeout", "server_error"):
+            crafted.event(site, f"{code}{site}", "system.error_occurred", day, error_code=code, surface="web",
+                          severity="warning")
+    events += crafted.events
+    crafted.store(cron_db)
+    insert(cron_db, events[:900])
+    refresh_all(cron_db, tax)
+    check_all(cron_db, tax, events[:900])
+    t = today(cron_db)
+    for kpi in tax.kpis:
+        expected = {key: tuple(_norm(x) for x in v) for key, v in
+                    ref.network_values(tax, kpi, events, t, tax.project.k_anonymity, crafted.network).items()}
+        assert read_network(cron_db, f"network_{kpi.name}", crafted.network) == expected, kpi.name
+    severity = read_network(cron_db, "network_errors_by_code_severity", crafted.network)
+    assert severity[(day.date(), "offline", "error")] == (None, True)  # hidden for the other breakdown
+    k = tax.project.k_anonymity
+    for network, site in ((NET_A, SITES[0]), (NET_B, SITES[8]), (crafted.network, crafted.sites[0])):
+        reader = Network(gen, 1, network=network, sites=[site])
+        b = Bounds()
+        hidden: list = []
+        views = {}
+        for kpi in ("errors_all", "errors_all_again", "errors_by_code_surface", "errors_by_code_severity"):
+            views[kpi], hid = reader.cells(cron_db, b, kpi, "value")
+            hidden += hid
+        marginal(b, views["errors_all"], views["errors_all_again"], lambda key: key)
+        for part in ("errors_by_code_surface", "errors_by_code_severity"):
+            marginal(b, views["errors_all"], views[part], lambda key: key[:1])
+        # per code, the two breakdowns have one total: surface cells minus severity cells is zero
+        per_code = {key[:2] for view in (views["errors_by_code_surface"], views["errors_by_code_severity"])
+                    for key in view}
+        for code in per_code:
+            b.equal({**{v: 1 for key, v in views["errors_by_code_surface"].items() if key[:2] == code},
+                     **{v: -1 for key, v in views["errors_by_code_severity"].items() if key[:2] == code}})
+        assert hidden, network
+        assert b.narrow(hidden, k) == [], network

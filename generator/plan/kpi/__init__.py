@@ -15,6 +15,7 @@ from ..database import Names, service_policy
 from .common import GROUP, EventSets, KpiPlan, window_days
 from .count import CountPlan
 from .distinct_actors import DistinctActorsPlan
+from .families import family_function, plan_covers, plan_families
 from .funnel import FunnelPlan
 from .percentile import PercentilePlan
 from .ratio import RatioPlan
@@ -42,7 +43,8 @@ def plan_kpis(taxonomy: Taxonomy, names: Names | None = None, sets: EventSets | 
         raise PlanError("E903", f"generator bug: {len(taxonomy.kpis)} KPIs resolved but {len(plans)} planned", None)
     owners: dict[str, str] = {}
     for p in plans.values():  # e.g. KPI "a" has kpi_a_facts, so a KPI named "a_facts" would collide
-        for attr in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view"):
+        for attr in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view",
+                     "suppress_fn"):
             name = getattr(p, attr)
             other = owners.setdefault(name, p.name)
             if other != p.name:
@@ -78,8 +80,13 @@ def _shared(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
         Function(p, "kpi_caller_reads_network", (), "boolean", body("kpi_caller_reads_network", **ctx),
                  comment=literal("Network views are for the network tier and service_role, for their own network."),
                  **helper),
+        Function(p, "kpi_actors_but_one", (Arg("sites", "uuid[]"), Arg("actors", "bytea[]")), "bigint",
+                 body("kpi_actors_but_one", **ctx), volatility="immutable",
+                 comment=literal("Distinct actors of (site, actor) pairs left after removing the site that holds "
+                                 "the most actors seen at no other site: what any one site's caller cannot know."),
+                 **helper),
         Function(p, "kpi_funnel_depth", (Arg("steps", "smallint[]"), Arg("times", "timestamptz[]"),
-                                         Arg("anchor", "integer"), Arg("n_steps", "integer"), Arg("win", "interval"),
+                                         Arg("keys", "uuid[]"), Arg("anchor", "integer"), Arg("n_steps", "integer"), Arg("win", "interval"),
                                          Arg("mode", "text")), "smallint", body("kpi_funnel_depth", **ctx),
                  language="plpgsql", volatility="immutable",
                  comment=literal("How deep one funnel attempt gets (see the KPI semantics)."), **helper),
@@ -91,8 +98,11 @@ def plan(taxonomy: Taxonomy) -> tuple[list[DbObject], list[CronJob]]:
     names = Names(taxonomy)
     sets = EventSets(names)
     plans = plan_kpis(taxonomy, names, sets)
+    families = plan_families(plans, taxonomy.project.k_anonymity)
+    plan_covers(plans)
     per_kpi: list[DbObject] = []
     for p in plans:
         per_kpi += p.objects(taxonomy.project.k_anonymity, READ_ROLES)
+    per_kpi += [family_function(f, names.priv) for f in families]
     jobs = [job for p in plans if (job := p.cron()) is not None]
     return _shared(taxonomy, names) + sets.rows + per_kpi, jobs

@@ -108,6 +108,9 @@ class KpiPlan:
 
     type = ""
     stored = True
+    #: bumped when a fix changes what this type's stored caches mean, so an upgraded database
+    #: drops and rebuilds them from the event store (Table.generation, recorded in the lock)
+    generation = 1
 
     def __init__(self, kpi: Kpi, taxonomy: Taxonomy, names: Names, sets: EventSets, plans: dict[str, KpiPlan]):
         self.kpi = kpi
@@ -131,14 +134,23 @@ class KpiPlan:
         self.view = self.sql("kpi_{}")
         self.between_view = self.sql("kpi_{}_between")
         self.network_view = self.sql("network_{}")
+        self.suppress_fn = self.sql("kpi_{}_suppress")  # its family's, when it is the family's first member
         self.job = short_name(job_prefix(taxonomy) + "refresh_" + self.base_name)
-        self.declare: list[tuple[str, str]] = []
+        self.declare: list[tuple[str, str]] = [("t_nets", "uuid[]"), ("t_periods", "date[]")]
         self.inputs_refresh: list[str] = []
         self.period_cap_r = self.period_cap_m = ""
         # caller tiers whose site reads return rows (privacy.site_read_tiers; decided in model.py)
         self.site_readers = text_array(taxonomy.site_reader_tiers(kpi.sql_name))
         self.tier_claim = names.tier_claim
         self.read_group = ""
+        self.k_anon = taxonomy.project.k_anonymity
+        #: the family this KPI is suppressed with (families.plan_families), or None: its type's own rules
+        self.family = None
+        #: network cells: extra stored columns (after sites, actors) and a hiding rule applied at read time
+        self.net_extra_cols = ""
+        self.tails = False
+        self.suppressed_expr = "m.hidden"
+        self.covers: list = []  # families.Cover: finer cells a network cell holds (set by plan_covers)
         self.set_dims(dims_of(kpi))
 
     # -- naming ---------------------------------------------------------------------------
@@ -175,6 +187,19 @@ class KpiPlan:
     def net_value_columns(self) -> tuple[Column, ...]:
         return (Column("value", "bigint", not_null=True),)
 
+    def net_extra_columns(self) -> tuple[Column, ...]:
+        """Stored per network cell after sites and actors, besides ``hidden`` (which is last)."""
+        return ()
+
+    def net_read_columns(self) -> tuple[tuple[str, str], ...]:
+        """A network read: the value columns (null in a hidden cell), then whether the cell is hidden."""
+        return self.read_columns() + (("suppressed", "boolean"),)
+
+    @staticmethod
+    def masked(expr: str, also: str = "") -> str:
+        """``expr`` in a network read, null when the cell (or, with ``also``, that value) is hidden."""
+        return f"case when r.suppressed{' or ' + also if also else ''} then null else {expr} end"
+
     def cache_tables(self) -> list[DbObject]:
         """Tables and indexes the type keeps besides the rollup and the network table."""
         return []
@@ -192,7 +217,7 @@ class KpiPlan:
     # -- helpers for subclasses --------------------------------------------------------------
     def cache(self, name: str, columns: tuple[Column, ...], constraint: str, comment: str) -> Table:
         return Table(self.n.priv, name, columns, (constraint,), role="cache", comment=literal(comment),
-                     grants=(Grant("all", ("service_role",)),),
+                     grants=(Grant("all", ("service_role",)),), generation=self.generation,
                      on_rebuild=f"update {self.n.priv}.kpi_watermarks set next_xid = '0'::xid8 "
                                 f"where kpi = {self.name_literal}",
                      group=GROUP, origin=self.origin)
@@ -208,12 +233,12 @@ class KpiPlan:
 
     def returns(self, site: bool) -> str:
         cols = ([("site_id", "uuid")] if site else []) + [("period", "date")] + \
-            [(d.column, d.type) for d in self.dims] + list(self.read_columns())
+            [(d.column, d.type) for d in self.dims] + list(self.read_columns() if site else self.net_read_columns())
         return "table (" + ", ".join(f"{c} {t}" for c, t in cols) + ")"
 
     def view_columns(self, site: bool) -> tuple[tuple[str, str], ...]:
         cols = ([("site_id", "uuid")] if site else []) + [("period", "date")] + \
-            [(d.column, d.type) for d in self.dims] + list(self.read_columns())
+            [(d.column, d.type) for d in self.dims] + list(self.read_columns() if site else self.net_read_columns())
         return tuple((c.strip('"'), t) for c, t in cols)
 
     # -- lowering ----------------------------------------------------------------------------
@@ -227,10 +252,11 @@ class KpiPlan:
             tables.append(self.cache(
                 self.net, (Column("network_id", "uuid", not_null=True), Column("period", "date", not_null=True))
                 + self.dim_columns() + self.net_value_columns()
-                + (Column("sites", "bigint", not_null=True), Column("actors", "bigint", not_null=True)),
+                + (Column("sites", "bigint", not_null=True), Column("actors", "bigint", not_null=True))
+                + self.net_extra_columns() + (Column("hidden", "boolean", not_null=True, default="true"),),
                 f"constraint {self.sql('kpi_{}_net_key')} unique nulls not distinct (network_id, period{self.dim_cols})",
-                f"KPI {self.name}: per network cell, the value across its sites and the distinct sites and actors "
-                "behind it."))
+                f"KPI {self.name}: per network cell, the value across its sites, the distinct sites and actors "
+                "behind it, and whether the network view hides it (k-anonymity, suppressed with its family)."))
             out += tables
             out += [service_policy(p, t.name, GROUP, self.origin) for t in tables if isinstance(t, Table)]
             out.append(Function(p, self.refresh_fn, (), "bigint",
@@ -249,7 +275,8 @@ class KpiPlan:
                                comment=f"KPI {self.name} for the caller's own site, periods in [from, to]."))
             out.append(self.fn(p, self.network_fn, (), self.returns(False), macro(reads, "network", self, p, k_anon),
                                security="definer", grants=read_roles,
-                               comment=f"KPI {self.name} across the caller's network, k-anonymous (k = {k_anon})."))
+                               comment=f"KPI {self.name} across the caller's network, k-anonymous (k = {k_anon}): "
+                                       "hidden cells have null values and suppressed = true."))
         out += self.exposed(read_roles, dates)
         return out
 
@@ -289,7 +316,10 @@ class EventKpi(KpiPlan):
         self.filter = self.sets.filter(self.base_name, kpi.selection, self.origin)
         self.dim_exprs = "".join(f", {d.expr}" for d in self.dims)
         self.read_vals = ", r.value"
-        self.net_vals = ", r.value"
+        self.net_vals = f", {self.masked('r.value')} as value"
+        #: the events behind a network cell, one row per (site, actor): what a hidden remainder protects
+        self.member_table = self.facts
+        self.member_period = "m.period = p.period"
 
     def rollup_indexes(self) -> list[Index]:
         # a rolling KPI over this one reads the rollup rows written since its watermark

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import literal
-from .common import XID, Dim, KpiPlan, dims_of
+from .common import XID, Dim, KpiPlan, dims_of, join_on
 
 
 class FunnelPlan(KpiPlan):
     type = "funnel"
+    #: 2: every step is met by a different, later event (one event no longer meets two steps)
+    generation = 2
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
@@ -23,9 +25,9 @@ class FunnelPlan(KpiPlan):
         by_part = "".join(f", r.{d.column}" for d in by)
         w_site = f"over (partition by r.site_id, r.period{by_part} order by r.step)"
         w_net = f"over (partition by r.period{by_part} order by r.step)"
-        vals = (", ({names})[r.step] as step_name, r.value as actors, "
-                "round(r.value::numeric / nullif(first_value(r.value) {w}, 0), 6) as conversion, "
-                "round(r.value::numeric / nullif(lag(r.value) {w}, 0), 6) as step_conversion")
+        vals = (", ({names})[r.step] as step_name, {v} as actors, "
+                "round({v}::numeric / nullif(first_value({v}) {w}, 0), 6) as conversion, "
+                "round({v}::numeric / nullif(lag({v}) {w}, 0), 6) as step_conversion")
         self.period_t = f"date_trunc({literal(kpi.grain)}, u.t at time zone {literal(tz)})::date"
         self.by_cols = "".join(f", {d.column}" for d in by)
         self.by_nulls = "".join(", null" for _ in by)
@@ -33,8 +35,8 @@ class FunnelPlan(KpiPlan):
         self.by_a = "".join(f", a.{d.column}" for d in by)
         self.by_x = "".join(f", x.{d.column}" for d in by)
         self.by_u = "".join(f", u.{d.column}" for d in by)
-        self.by_arrays = ("".join(f", array_agg(s.{d.column} order by s.occurred_at, s.step) as {d.column}" for d in by)
-                          + ", array_agg(s.network_id order by s.occurred_at, s.step) as network_id")
+        self.by_arrays = ("".join(f", array_agg(s.{d.column} order by s.occurred_at, s.event_key, s.step) as {d.column}" for d in by)
+                          + ", array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id")
         self.by_seq = "".join(f", seq.{d.column}" for d in by) + ", seq.network_id"
         self.by_unnest = "".join(f", {d.column}" for d in by) + ", network_id"
         self.by_join = "".join(f" and a.{d.column} is not distinct from c.{d.column}" for d in by)
@@ -48,13 +50,21 @@ class FunnelPlan(KpiPlan):
                       for i, st in enumerate(kpi.steps, start=1)]
         self.step_rows = self.sql("kpi_{}_steps")
         self.actors = self.sql("kpi_{}_actors")
-        self.read_vals = vals.format(names=names, w=w_site)
-        self.net_vals = vals.format(names=names, w=w_net)
+        self.read_vals = vals.format(names=names, w=w_site, v="r.value")
+        # conversions from the shown steps only: a hidden step's value never enters a rate
+        self.net_vals = vals.format(names=names, w=w_net, v=self.masked("r.value"))
+        self.declare += [("fs_step", "integer"), ("fs_moved", "bigint"), ("fs_total", "bigint")]
         self.r_dims = by_part + ", r.step"
+        self.by_c2 = "".join(f", c2.{d.column}" for d in by)
+        self.cell_group2 = ", ".join(str(i) for i in range(1, 3 + len(by)))
         self.net_val_cols = ", value"
 
     def read_columns(self) -> tuple[tuple[str, str], ...]:
         return (("step_name", "text"), ("actors", "bigint"), ("conversion", "numeric"), ("step_conversion", "numeric"))
+
+    def same_cell(self, a: str, b: str) -> str:
+        """Rows ``a`` and ``b`` of one network entry cell (network, period, dimensions)."""
+        return join_on(a, b, self.by, ("network_id", "period"))
 
     def cache_tables(self) -> list[DbObject]:
         by_cols = tuple(Column(d.column, "text") for d in self.by)

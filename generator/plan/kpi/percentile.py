@@ -7,9 +7,13 @@ from ...sqlquote import ident, literal
 from .common import XID, EventKpi
 
 
-def pct_column(p: float) -> str:
+def pct_name(p: float) -> str:
     text = f"{p * 100:.6g}".replace(".", "_")
-    return ident(f"p{text}")
+    return f"p{text}"
+
+
+def pct_column(p: float) -> str:
+    return ident(pct_name(p))
 
 
 class PercentilePlan(EventKpi):
@@ -28,8 +32,15 @@ class PercentilePlan(EventKpi):
         self.pct_exprs = "".join(f", (percentile_disc({arr}) within group (order by f.measure))[{i}] as {c}"
                                  for i, c in enumerate(self.pcts, start=1))
         self.val_cols = ", n" + "".join(f", {c}" for c in self.pcts)
-        self.read_vals = self.net_vals = ", r.n" + "".join(f", r.{c}" for c in self.pcts)
+        self.read_vals = ", r.n" + "".join(f", r.{c}" for c in self.pcts)
+        #: per percentile, the flag hiding it when too few actors lie on either side of it (tails macro)
+        self.tail_flags = [ident(pct_name(p) + "_hidden") for p in kpi.percentiles]
+        self.tail_sets = list(zip(self.pcts, self.tail_flags, strict=True))
+        self.tails = True
+        self.net_vals = f", {self.masked('r.n')} as n" + "".join(
+            f", {self.masked(f'r.{c}', f'r.{flag}')} as {c}" for c, flag in self.tail_sets)
         self.net_val_cols = self.val_cols
+        self.member_table = self.values_table
 
     def value_columns(self) -> tuple[Column, ...]:
         return (Column("n", "bigint"),) + tuple(Column(c, "double precision") for c in self.pcts)
@@ -39,6 +50,9 @@ class PercentilePlan(EventKpi):
 
     def net_value_columns(self) -> tuple[Column, ...]:
         return (Column("n", "bigint", not_null=True),) + tuple(Column(c, "double precision") for c in self.pcts)
+
+    def net_extra_columns(self) -> tuple[Column, ...]:
+        return tuple(Column(flag, "boolean", not_null=True, default="true") for flag in self.tail_flags)
 
     def cache_tables(self) -> list[DbObject]:
         return [

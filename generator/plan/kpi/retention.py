@@ -24,9 +24,10 @@ class RetentionPlan(KpiPlan):
                        else "(c.cohort + make_interval(months => g.j))::date")
         self.cohorts = self.sql("kpi_{}_cohorts")
         self.active = self.sql("kpi_{}_active")
-        self.declare = [("moved_sites", "uuid[]"), ("moved_cohorts", "date[]"), ("moved_networks", "uuid[]")]
-        vals = ", r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate"
-        self.read_vals = self.net_vals = vals
+        self.declare += [("moved_sites", "uuid[]"), ("moved_cohorts", "date[]"), ("moved_networks", "uuid[]")]
+        vals = ", {c} as cohort_actors, {v} as retained, round({v}::numeric / nullif({c}, 0), 6) as rate"
+        self.read_vals = vals.format(c="r.cohort_actors", v="r.value")
+        self.net_vals = vals.format(c=self.masked("r.cohort_actors"), v=self.masked("r.value"))
         self.net_val_cols = ", cohort_actors, value"
 
     def value_columns(self) -> tuple[Column, ...]:

@@ -23,8 +23,12 @@ class RollingPlan(KpiPlan):
         self.days = days
         self.span = days - 1
         self.inputs_refresh = [f"{self.n.priv}.{base.refresh_fn}"]
-        self.read_vals = self.net_vals = ", r.value"
+        self.read_vals = ", r.value"
+        self.net_vals = f", {self.masked('r.value')} as value"
         self.net_val_cols = ", value"
+        self.base_net = base.net
+        self.member_table = base.facts
+        self.member_period = f"m.period between p.period - {self.span} and p.period"
         # a window still filling (ending after today) is not shown
         today = f"(now() at time zone {literal(self.tz)})::date"
         self.period_cap_r = f" and r.period <= {today}"

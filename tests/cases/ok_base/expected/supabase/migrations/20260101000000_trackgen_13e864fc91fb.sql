@@ -952,38 +952,131 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], anchor integer, n_steps integer, win interval, mode text)
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+returns bigint
+language sql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+  with p as (
+    select distinct u.site_id, u.actor_hash
+    from unnest(sites, actors) as u (site_id, actor_hash)
+    where u.actor_hash is not null
+  ), a as (
+    select p.actor_hash, count(*) as n_sites, min(p.site_id::text) as one_site
+    from p
+    group by p.actor_hash
+  )
+  select count(*) - coalesce((select max(e.n) from (select count(*) as n from a
+                                                    where a.n_sites = 1 group by a.one_site) as e), 0)
+  from a;
+$fn$;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+
+create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
 returns smallint
 language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $fn$
+-- One actor's funnel events at one site, one entry per (event, step it matches), sorted by
+-- (occurred_at, event key, step); an event matching several steps has several entries, which
+-- share its time and key. Every step is met by a different event:
+--   ordered: step j + 1 by an event strictly later than the one that met step j;
+--   strict:  as ordered, and that event lies at the first instant after step j's event at which
+--            any funnel event happened (another funnel event in between ends the attempt);
+--   any:     steps 2 .. d by different events, none of them the step-1 event, in any order at or
+--            after the step-1 event (a matching: an event meets one step only).
+-- All within win of the step-1 event (entry anchor).
 declare
   depth integer := 1;
+  start timestamptz := times[anchor];
   stop timestamptz := times[anchor] + win;
+  last timestamptz := times[anchor];
+  len integer := coalesce(array_length(steps, 1), 0);
   i integer;
-  k integer;
-  seen boolean;
+  j integer;
+  t timestamptz;
+  found boolean;
+  mask integer;
+  masks integer[] := '{}';
+  counts integer[] := '{}';
+  d integer;
+  sub integer;
+  s integer;
+  hits integer;
 begin
   if mode = 'any' then
-    for k in 2 .. n_steps loop
-      seen := false;
-      for i in 1 .. coalesce(array_length(steps, 1), 0) loop
-        if steps[i] = k and times[i] >= times[anchor] and times[i] <= stop then
-          seen := true;
-          exit;
+    -- the distinct events in the window other than the step-1 event: which of steps 2 .. n each
+    -- meets (bit s - 2), counted per distinct set
+    i := 1;
+    while i <= len loop
+      mask := 0;
+      j := i;
+      while j <= len and times[j] = times[i] and keys[j] = keys[i] loop
+        if steps[j] >= 2 then
+          mask := mask | (1 << (steps[j] - 2));
+        end if;
+        j := j + 1;
+      end loop;
+      if mask <> 0 and times[i] >= start and times[i] <= stop
+         and not (keys[i] = keys[anchor] and times[i] = start) then
+        found := false;
+        for s in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[s] = mask then
+            counts[s] := counts[s] + 1;
+            found := true;
+          end if;
+        end loop;
+        if not found then
+          masks := masks || mask;
+          counts := counts || 1;
+        end if;
+      end if;
+      i := j;
+    end loop;
+    -- depth d when steps 2 .. d can each be given a different event: Hall's condition, every set
+    -- of those steps is met by at least as many events (sets without step d were checked before)
+    for d in 2 .. n_steps loop
+      for sub in 0 .. (1 << (d - 2)) - 1 loop
+        s := sub | (1 << (d - 2));
+        hits := 0;
+        for i in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[i] & s <> 0 then
+            hits := hits + counts[i];
+          end if;
+        end loop;
+        if hits < bit_count(s::bit(32)) then
+          return depth;
         end if;
       end loop;
-      exit when not seen;
-      depth := k;
+      depth := d;
     end loop;
     return depth;
   end if;
-  for i in anchor + 1 .. coalesce(array_length(steps, 1), 0) loop
-    exit when times[i] > stop or depth >= n_steps;
-    if steps[i] = depth + 1 then
+  i := anchor + 1;
+  while i <= len and depth < n_steps loop
+    t := times[i];
+    exit when t > stop;
+    if t <= last then
+      i := i + 1;
+      continue;
+    end if;
+    -- the funnel events of instant t: does one of them meet the next step?
+    found := false;
+    while i <= len and times[i] = t loop
+      if steps[i] = depth + 1 then
+        found := true;
+      end if;
+      i := i + 1;
+    end loop;
+    if found then
       depth := depth + 1;
+      last := t;
     elsif mode = 'strict' then
       exit;
     end if;
@@ -991,9 +1084,9 @@ begin
   return depth;
 end
 $fn$;
-comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
-revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) to service_role;
+comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
+revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) to service_role;
 
 -- KPI api_latency_ms
 insert into analytics_private.kpi_event_sets (set_name, event_id) values
@@ -1071,9 +1164,12 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
   p95 double precision,
   sites bigint not null,
   actors bigint not null,
+  p50_hidden boolean not null default true,
+  p95_hidden boolean not null default true,
+  hidden boolean not null default true,
   constraint kpi_api_latency_ms_net_key unique nulls not distinct (network_id, period, endpoint_group)
 );
-comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_api_latency_ms_net enable row level security;
 revoke all on analytics_private.kpi_api_latency_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_latency_ms_net to service_role;
@@ -1101,7 +1197,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms' for update;
   if not found then
@@ -1144,6 +1244,33 @@ select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint_group is not distinct from t.endpoint_group
   group by 1, 2, 3;
+  -- A percentile is always one measured value, so it is shown only when at least 5 actors
+  -- have values at or above it and 5 at or below it, counted after removing any one site
+  -- (a caller knows its own site's values): otherwise that column is null in the network view.
+  update analytics_private.kpi_api_latency_ms_net as c set
+    p50_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p50)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group is not distinct from c.endpoint_group),
+    p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group is not distinct from c.endpoint_group)
+  from (select distinct x.network_id, x.period, x.endpoint_group
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.endpoint_group is not distinct from t.endpoint_group;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.endpoint_group
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -1185,32 +1312,22 @@ revoke all on function analytics_private.kpi_api_latency_ms_between(date, date) 
 grant execute on function analytics_private.kpi_api_latency_ms_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_api_latency_ms_cells()
-returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
+returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_api_latency_ms_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.endpoint_group collate "C") as rn
-    from c
-  )
-  select r.period, r.endpoint_group, r.n, r.p50, r.p95
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.endpoint_group, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_latency_ms_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_latency_ms_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_api_latency_ms_cells() to authenticated, service_role;
 
@@ -1284,9 +1401,10 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_daily_active_actors_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_daily_active_actors_net enable row level security;
 revoke all on analytics_private.kpi_daily_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_daily_active_actors_net to service_role;
@@ -1314,7 +1432,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors' for update;
   if not found then
@@ -1359,6 +1481,13 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_daily_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
   group by 1, 2, 3;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_daily_active_actors_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -1400,32 +1529,22 @@ revoke all on function analytics_private.kpi_daily_active_actors_between(date, d
 grant execute on function analytics_private.kpi_daily_active_actors_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_daily_active_actors_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_daily_active_actors_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_daily_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_daily_active_actors_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_daily_active_actors_cells() to authenticated, service_role;
 
@@ -1502,9 +1621,10 @@ create table if not exists analytics_private.kpi_live_protocol_sessions_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_live_protocol_sessions_net_key unique nulls not distinct (network_id, period, logging_mode)
 );
-comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_protocol_sessions: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_live_protocol_sessions_net is 'KPI live_protocol_sessions: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_live_protocol_sessions_net enable row level security;
 revoke all on analytics_private.kpi_live_protocol_sessions_net from public, anon, authenticated;
 grant all on analytics_private.kpi_live_protocol_sessions_net to service_role;
@@ -1532,7 +1652,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.live_protocol_sessions', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.live_protocol_sessions', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions' for update;
   if not found then
@@ -1583,6 +1707,13 @@ select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_live_protocol_sessions as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_live_protocol_sessions_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -1626,32 +1757,22 @@ revoke all on function analytics_private.kpi_live_protocol_sessions_between(date
 grant execute on function analytics_private.kpi_live_protocol_sessions_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_live_protocol_sessions_cells()
-returns table (period date, logging_mode text, value bigint)
+returns table (period date, logging_mode text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_live_protocol_sessions_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.logging_mode collate "C") as rn
-    from c
-  )
-  select r.period, r.logging_mode, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_live_protocol_sessions_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_live_protocol_sessions_cells() is 'KPI live_protocol_sessions across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_live_protocol_sessions_cells() is 'KPI live_protocol_sessions across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_live_protocol_sessions_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_live_protocol_sessions_cells() to authenticated, service_role;
 
@@ -1742,9 +1863,10 @@ create table if not exists analytics_private.kpi_upgrade_funnel_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_upgrade_funnel_net_key unique nulls not distinct (network_id, period, step)
 );
-comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_upgrade_funnel_net is 'KPI upgrade_funnel: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_upgrade_funnel_net enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_net to service_role;
@@ -1776,6 +1898,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel' for update;
@@ -1808,10 +1935,11 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   on conflict do nothing;
   insert into analytics_private.kpi_upgrade_funnel_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
-         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 3, interval '14 days', 'ordered'))
+         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 3, interval '14 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
-               array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_steps as x
@@ -1853,6 +1981,63 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 3) as g (step)
   group by 1, 2, 3;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_upgrade_funnel_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 3 loop
+      update analytics_private.kpi_upgrade_funnel_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_upgrade_funnel_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_upgrade_funnel_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_upgrade_funnel_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_upgrade_funnel_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_upgrade_funnel_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_upgrade_funnel_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_upgrade_funnel_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 3
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
   return changed;
 end
 $fn$;
@@ -1894,32 +2079,22 @@ revoke all on function analytics_private.kpi_upgrade_funnel_between(date, date) 
 grant execute on function analytics_private.kpi_upgrade_funnel_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_upgrade_funnel_cells()
-returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_upgrade_funnel_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.step) as rn
-    from c
-  )
-  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.period order by r.step), 0), 6) as step_conversion
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_upgrade_funnel_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_upgrade_funnel_cells() is 'KPI upgrade_funnel across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_upgrade_funnel_cells() is 'KPI upgrade_funnel across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_funnel_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_upgrade_funnel_cells() to authenticated, service_role;
 
@@ -1990,9 +2165,10 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_net
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_active_practitioners_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_active_practitioners_net is 'KPI weekly_active_practitioners: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_active_practitioners_net enable row level security;
 revoke all on analytics_private.kpi_weekly_active_practitioners_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_active_practitioners_net to service_role;
@@ -2020,7 +2196,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_practitioners', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_practitioners', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners' for update;
   if not found then
@@ -2066,6 +2246,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_active_practitioners_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_weekly_active_practitioners_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -2107,32 +2294,22 @@ revoke all on function analytics_private.kpi_weekly_active_practitioners_between
 grant execute on function analytics_private.kpi_weekly_active_practitioners_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_active_practitioners_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_active_practitioners_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_active_practitioners_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_active_practitioners_cells() is 'KPI weekly_active_practitioners across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_active_practitioners_cells() is 'KPI weekly_active_practitioners across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_active_practitioners_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_active_practitioners_cells() to authenticated, service_role;
 
@@ -2203,9 +2380,10 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_protocol_loggers_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_protocol_loggers_net is 'KPI weekly_protocol_loggers: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_protocol_loggers_net enable row level security;
 revoke all on analytics_private.kpi_weekly_protocol_loggers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_protocol_loggers_net to service_role;
@@ -2233,7 +2411,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_protocol_loggers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_protocol_loggers', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers' for update;
   if not found then
@@ -2279,6 +2461,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_protocol_loggers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_weekly_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_weekly_protocol_loggers_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -2320,32 +2509,22 @@ revoke all on function analytics_private.kpi_weekly_protocol_loggers_between(dat
 grant execute on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_protocol_loggers_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_protocol_loggers_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_protocol_loggers_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_protocol_loggers_cells() is 'KPI weekly_protocol_loggers across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_protocol_loggers_cells() is 'KPI weekly_protocol_loggers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_protocol_loggers_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_protocol_loggers_cells() to authenticated, service_role;
 
@@ -2432,9 +2611,10 @@ create table if not exists analytics_private.kpi_weekly_retention_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_retention_net_key unique nulls not distinct (network_id, period, period_number)
 );
-comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_retention_net is 'KPI weekly_retention: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_retention_net enable row level security;
 revoke all on analytics_private.kpi_weekly_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_retention_net to service_role;
@@ -2466,6 +2646,8 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
   moved_sites uuid[];
   moved_cohorts date[];
   moved_networks uuid[];
@@ -2561,6 +2743,64 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_weekly_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden.
+  update analytics_private.kpi_weekly_retention_net as nc set hidden = (nc.sites < 5 or nc.actors < 5)
+  from (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
+  update analytics_private.kpi_weekly_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as sites
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_weekly_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as gone
+  where nc.network_id = gone.network_id and nc.period = gone.period and nc.period_number = gone.period_number
+    and gone.actors > 0 and (gone.actors < 5 or gone.sites < 5);
+  update analytics_private.kpi_weekly_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
+        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+  where nc.network_id = coh.network_id and nc.period = coh.period and not nc.hidden
+    and (coh.but_one < 5 or coh.sites <= 5)
+    and exists (select 1 from analytics_private.kpi_weekly_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
   return changed;
 end
 $fn$;
@@ -2575,7 +2815,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
@@ -2591,7 +2831,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
@@ -2602,32 +2842,22 @@ revoke all on function analytics_private.kpi_weekly_retention_between(date, date
 grant execute on function analytics_private.kpi_weekly_retention_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_retention_cells()
-returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_retention_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.period_number) as rn
-    from c
-  )
-  select r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_retention_cells() is 'KPI weekly_retention across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_retention_cells() is 'KPI weekly_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_retention_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_retention_cells() to authenticated, service_role;
 
@@ -2681,9 +2911,10 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_actors_28d_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_actors_28d_net enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_net to service_role;
@@ -2707,9 +2938,13 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_actors_28d', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_actors_28d', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d' for update;
   if not found then
@@ -2753,6 +2988,13 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
           on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -2794,32 +3036,22 @@ revoke all on function analytics_private.kpi_active_actors_28d_between(date, dat
 grant execute on function analytics_private.kpi_active_actors_28d_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_actors_28d_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_28d_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_active_actors_28d_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_28d_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_actors_28d_cells() to authenticated, service_role;
 
@@ -2885,13 +3117,154 @@ revoke all on function analytics.kpi_protocol_logging_adoption_between(date, dat
 grant execute on function analytics.kpi_protocol_logging_adoption_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_weekly_protocol_loggers_cells() as n
   join analytics_private.network_weekly_active_practitioners_cells() as d on n.period = d.period;
 comment on view analytics.network_protocol_logging_adoption is 'KPI protocol_logging_adoption across the caller''s network; small cells hidden.';
 revoke all on analytics.network_protocol_logging_adoption from public, anon, authenticated;
 grant select on analytics.network_protocol_logging_adoption to authenticated, service_role;
+
+-- KPI active_actors_28d
+create or replace function analytics_private.kpi_active_actors_28d_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) to service_role;
+
+-- KPI api_latency_ms
+create or replace function analytics_private.kpi_api_latency_ms_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_api_latency_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs api_latency_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) to service_role;
+
+-- KPI daily_active_actors
+create or replace function analytics_private.kpi_daily_active_actors_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) to service_role;
+
+-- KPI live_protocol_sessions
+create or replace function analytics_private.kpi_live_protocol_sessions_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_live_protocol_sessions_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) is 'Which network cells of KPIs live_protocol_sessions the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_live_protocol_sessions_suppress(uuid[], date[]) to service_role;
+
+-- KPI weekly_active_practitioners
+create or replace function analytics_private.kpi_weekly_active_practitioners_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_weekly_active_practitioners_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_practitioners the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_active_practitioners_suppress(uuid[], date[]) to service_role;
+
+-- KPI weekly_protocol_loggers
+create or replace function analytics_private.kpi_weekly_protocol_loggers_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_weekly_protocol_loggers_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_protocol_loggers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_protocol_loggers_suppress(uuid[], date[]) to service_role;
 
 -- keep 3 monthly event partitions ready ahead of now
 select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analytics_private.ensure_event_partitions()');

@@ -81,38 +81,131 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], anchor integer, n_steps integer, win interval, mode text)
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+returns bigint
+language sql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+  with p as (
+    select distinct u.site_id, u.actor_hash
+    from unnest(sites, actors) as u (site_id, actor_hash)
+    where u.actor_hash is not null
+  ), a as (
+    select p.actor_hash, count(*) as n_sites, min(p.site_id::text) as one_site
+    from p
+    group by p.actor_hash
+  )
+  select count(*) - coalesce((select max(e.n) from (select count(*) as n from a
+                                                    where a.n_sites = 1 group by a.one_site) as e), 0)
+  from a;
+$fn$;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+
+create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
 returns smallint
 language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $fn$
+-- One actor's funnel events at one site, one entry per (event, step it matches), sorted by
+-- (occurred_at, event key, step); an event matching several steps has several entries, which
+-- share its time and key. Every step is met by a different event:
+--   ordered: step j + 1 by an event strictly later than the one that met step j;
+--   strict:  as ordered, and that event lies at the first instant after step j's event at which
+--            any funnel event happened (another funnel event in between ends the attempt);
+--   any:     steps 2 .. d by different events, none of them the step-1 event, in any order at or
+--            after the step-1 event (a matching: an event meets one step only).
+-- All within win of the step-1 event (entry anchor).
 declare
   depth integer := 1;
+  start timestamptz := times[anchor];
   stop timestamptz := times[anchor] + win;
+  last timestamptz := times[anchor];
+  len integer := coalesce(array_length(steps, 1), 0);
   i integer;
-  k integer;
-  seen boolean;
+  j integer;
+  t timestamptz;
+  found boolean;
+  mask integer;
+  masks integer[] := '{}';
+  counts integer[] := '{}';
+  d integer;
+  sub integer;
+  s integer;
+  hits integer;
 begin
   if mode = 'any' then
-    for k in 2 .. n_steps loop
-      seen := false;
-      for i in 1 .. coalesce(array_length(steps, 1), 0) loop
-        if steps[i] = k and times[i] >= times[anchor] and times[i] <= stop then
-          seen := true;
-          exit;
+    -- the distinct events in the window other than the step-1 event: which of steps 2 .. n each
+    -- meets (bit s - 2), counted per distinct set
+    i := 1;
+    while i <= len loop
+      mask := 0;
+      j := i;
+      while j <= len and times[j] = times[i] and keys[j] = keys[i] loop
+        if steps[j] >= 2 then
+          mask := mask | (1 << (steps[j] - 2));
+        end if;
+        j := j + 1;
+      end loop;
+      if mask <> 0 and times[i] >= start and times[i] <= stop
+         and not (keys[i] = keys[anchor] and times[i] = start) then
+        found := false;
+        for s in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[s] = mask then
+            counts[s] := counts[s] + 1;
+            found := true;
+          end if;
+        end loop;
+        if not found then
+          masks := masks || mask;
+          counts := counts || 1;
+        end if;
+      end if;
+      i := j;
+    end loop;
+    -- depth d when steps 2 .. d can each be given a different event: Hall's condition, every set
+    -- of those steps is met by at least as many events (sets without step d were checked before)
+    for d in 2 .. n_steps loop
+      for sub in 0 .. (1 << (d - 2)) - 1 loop
+        s := sub | (1 << (d - 2));
+        hits := 0;
+        for i in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[i] & s <> 0 then
+            hits := hits + counts[i];
+          end if;
+        end loop;
+        if hits < bit_count(s::bit(32)) then
+          return depth;
         end if;
       end loop;
-      exit when not seen;
-      depth := k;
+      depth := d;
     end loop;
     return depth;
   end if;
-  for i in anchor + 1 .. coalesce(array_length(steps, 1), 0) loop
-    exit when times[i] > stop or depth >= n_steps;
-    if steps[i] = depth + 1 then
+  i := anchor + 1;
+  while i <= len and depth < n_steps loop
+    t := times[i];
+    exit when t > stop;
+    if t <= last then
+      i := i + 1;
+      continue;
+    end if;
+    -- the funnel events of instant t: does one of them meet the next step?
+    found := false;
+    while i <= len and times[i] = t loop
+      if steps[i] = depth + 1 then
+        found := true;
+      end if;
+      i := i + 1;
+    end loop;
+    if found then
       depth := depth + 1;
+      last := t;
     elsif mode = 'strict' then
       exit;
     end if;
@@ -120,6 +213,6 @@ begin
   return depth;
 end
 $fn$;
-comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
-revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) to service_role;
+comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
+revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) to service_role;

@@ -730,38 +730,131 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], anchor integer, n_steps integer, win interval, mode text)
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+returns bigint
+language sql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+  with p as (
+    select distinct u.site_id, u.actor_hash
+    from unnest(sites, actors) as u (site_id, actor_hash)
+    where u.actor_hash is not null
+  ), a as (
+    select p.actor_hash, count(*) as n_sites, min(p.site_id::text) as one_site
+    from p
+    group by p.actor_hash
+  )
+  select count(*) - coalesce((select max(e.n) from (select count(*) as n from a
+                                                    where a.n_sites = 1 group by a.one_site) as e), 0)
+  from a;
+$fn$;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+
+create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
 returns smallint
 language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $fn$
+-- One actor's funnel events at one site, one entry per (event, step it matches), sorted by
+-- (occurred_at, event key, step); an event matching several steps has several entries, which
+-- share its time and key. Every step is met by a different event:
+--   ordered: step j + 1 by an event strictly later than the one that met step j;
+--   strict:  as ordered, and that event lies at the first instant after step j's event at which
+--            any funnel event happened (another funnel event in between ends the attempt);
+--   any:     steps 2 .. d by different events, none of them the step-1 event, in any order at or
+--            after the step-1 event (a matching: an event meets one step only).
+-- All within win of the step-1 event (entry anchor).
 declare
   depth integer := 1;
+  start timestamptz := times[anchor];
   stop timestamptz := times[anchor] + win;
+  last timestamptz := times[anchor];
+  len integer := coalesce(array_length(steps, 1), 0);
   i integer;
-  k integer;
-  seen boolean;
+  j integer;
+  t timestamptz;
+  found boolean;
+  mask integer;
+  masks integer[] := '{}';
+  counts integer[] := '{}';
+  d integer;
+  sub integer;
+  s integer;
+  hits integer;
 begin
   if mode = 'any' then
-    for k in 2 .. n_steps loop
-      seen := false;
-      for i in 1 .. coalesce(array_length(steps, 1), 0) loop
-        if steps[i] = k and times[i] >= times[anchor] and times[i] <= stop then
-          seen := true;
-          exit;
+    -- the distinct events in the window other than the step-1 event: which of steps 2 .. n each
+    -- meets (bit s - 2), counted per distinct set
+    i := 1;
+    while i <= len loop
+      mask := 0;
+      j := i;
+      while j <= len and times[j] = times[i] and keys[j] = keys[i] loop
+        if steps[j] >= 2 then
+          mask := mask | (1 << (steps[j] - 2));
+        end if;
+        j := j + 1;
+      end loop;
+      if mask <> 0 and times[i] >= start and times[i] <= stop
+         and not (keys[i] = keys[anchor] and times[i] = start) then
+        found := false;
+        for s in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[s] = mask then
+            counts[s] := counts[s] + 1;
+            found := true;
+          end if;
+        end loop;
+        if not found then
+          masks := masks || mask;
+          counts := counts || 1;
+        end if;
+      end if;
+      i := j;
+    end loop;
+    -- depth d when steps 2 .. d can each be given a different event: Hall's condition, every set
+    -- of those steps is met by at least as many events (sets without step d were checked before)
+    for d in 2 .. n_steps loop
+      for sub in 0 .. (1 << (d - 2)) - 1 loop
+        s := sub | (1 << (d - 2));
+        hits := 0;
+        for i in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[i] & s <> 0 then
+            hits := hits + counts[i];
+          end if;
+        end loop;
+        if hits < bit_count(s::bit(32)) then
+          return depth;
         end if;
       end loop;
-      exit when not seen;
-      depth := k;
+      depth := d;
     end loop;
     return depth;
   end if;
-  for i in anchor + 1 .. coalesce(array_length(steps, 1), 0) loop
-    exit when times[i] > stop or depth >= n_steps;
-    if steps[i] = depth + 1 then
+  i := anchor + 1;
+  while i <= len and depth < n_steps loop
+    t := times[i];
+    exit when t > stop;
+    if t <= last then
+      i := i + 1;
+      continue;
+    end if;
+    -- the funnel events of instant t: does one of them meet the next step?
+    found := false;
+    while i <= len and times[i] = t loop
+      if steps[i] = depth + 1 then
+        found := true;
+      end if;
+      i := i + 1;
+    end loop;
+    if found then
       depth := depth + 1;
+      last := t;
     elsif mode = 'strict' then
       exit;
     end if;
@@ -769,9 +862,9 @@ begin
   return depth;
 end
 $fn$;
-comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
-revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) to service_role;
+comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
+revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) to service_role;
 
 -- KPI consent_refusals
 insert into analytics_private.kpi_event_sets (set_name, event_id) values
@@ -822,9 +915,10 @@ create table if not exists analytics_private.kpi_consent_refusals_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_consent_refusals_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_consent_refusals_net is 'KPI consent_refusals: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_consent_refusals_net is 'KPI consent_refusals: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_consent_refusals_net enable row level security;
 revoke all on analytics_private.kpi_consent_refusals_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consent_refusals_net to service_role;
@@ -852,7 +946,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consent_refusals', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consent_refusals', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consent_refusals' for update;
   if not found then
@@ -903,6 +1001,13 @@ select v.network_id, v.period, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
         group by 1, 2) as p
     on v.network_id = p.network_id and v.period = p.period;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_consent_refusals as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consent_refusals_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -946,32 +1051,22 @@ revoke all on function analytics_private.kpi_consent_refusals_between(date, date
 grant execute on function analytics_private.kpi_consent_refusals_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_consent_refusals_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_consent_refusals_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consent_refusals_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_consent_refusals_cells() is 'KPI consent_refusals across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_consent_refusals_cells() is 'KPI consent_refusals across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consent_refusals_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_consent_refusals_cells() to authenticated, service_role;
 
@@ -999,6 +1094,28 @@ create or replace view analytics.network_consent_refusals with (security_invoker
 comment on view analytics.network_consent_refusals is 'KPI consent_refusals across the caller''s network; small cells hidden.';
 revoke all on analytics.network_consent_refusals from public, anon, authenticated;
 grant select on analytics.network_consent_refusals to authenticated, service_role;
+
+create or replace function analytics_private.kpi_consent_refusals_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_consent_refusals_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_consent_refusals_suppress(uuid[], date[]) is 'Which network cells of KPIs consent_refusals the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_consent_refusals_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_consent_refusals_suppress(uuid[], date[]) to service_role;
 
 -- keep 3 monthly event partitions ready ahead of now
 select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analytics_private.ensure_event_partitions()');

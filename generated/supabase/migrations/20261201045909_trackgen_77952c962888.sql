@@ -1,4 +1,4 @@
--- trackgen migration 20261201040018: events clinic.caseload_handed_off, clinic.member_invited, clinic.member_joined, clinic.member_removed, clinic.member_role_changed, clinic.plan_upgraded, clinic.protocol_shared, clinic.review_completed, clinic.review_requested, clinic.seats_changed, clinic.team_created, clinic.utilization_dashboard_viewed, consumer.appointment_requested, consumer.article_viewed, consumer.checkin_logged, consumer.directory_searched, consumer.exercise_completed, consumer.exercise_started, consumer.feature_used, consumer.goal_set, consumer.progress_chart_viewed, consumer.reminder_scheduled, consumer.upgrade_prompt_viewed, consumer.wearable_connected, network.alert_configured, network.benchmark_compared, network.dashboard_viewed, network.data_sharing_accepted, network.filter_applied, network.report_exported, network.scheduled_report_created, network.suppression_notice_shown, practitioner.availability_published, practitioner.dashboard_viewed, practitioner.home_program_assigned, practitioner.outcome_measure_recorded, practitioner.progress_report_generated, practitioner.protocol_created, practitioner.protocol_edited, practitioner.protocol_logged, practitioner.subscription_cancelled, practitioner.trial_converted, practitioner.trial_expired, practitioner.trial_started, system.api_request_completed, system.credential_reset_completed, system.error_occurred, system.login_failed, system.login_succeeded, system.logout_completed, system.mfa_enrolled, system.offline_sync_completed, system.screen_loaded, system.sign_in_completed, system.signup_completed; KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261201045909: events clinic.caseload_handed_off, clinic.member_invited, clinic.member_joined, clinic.member_removed, clinic.member_role_changed, clinic.plan_upgraded, clinic.protocol_shared, clinic.review_completed, clinic.review_requested, clinic.seats_changed, clinic.team_created, clinic.utilization_dashboard_viewed, consumer.appointment_requested, consumer.article_viewed, consumer.checkin_logged, consumer.directory_searched, consumer.exercise_completed, consumer.exercise_started, consumer.feature_used, consumer.goal_set, consumer.progress_chart_viewed, consumer.reminder_scheduled, consumer.upgrade_prompt_viewed, consumer.wearable_connected, network.alert_configured, network.benchmark_compared, network.dashboard_viewed, network.data_sharing_accepted, network.filter_applied, network.report_exported, network.scheduled_report_created, network.suppression_notice_shown, practitioner.availability_published, practitioner.dashboard_viewed, practitioner.home_program_assigned, practitioner.outcome_measure_recorded, practitioner.progress_report_generated, practitioner.protocol_created, practitioner.protocol_edited, practitioner.protocol_logged, practitioner.subscription_cancelled, practitioner.trial_converted, practitioner.trial_expired, practitioner.trial_started, system.api_request_completed, system.credential_reset_completed, system.error_occurred, system.login_failed, system.login_succeeded, system.logout_completed, system.mfa_enrolled, system.offline_sync_completed, system.screen_loaded, system.sign_in_completed, system.signup_completed; KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -398,8 +398,6 @@ drop function if exists analytics_private.kpi_caller_network();
 
 drop function if exists analytics_private.kpi_caller_reads_network();
 
-drop function if exists analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text);
-
 -- KPI active_clinic_members
 drop function if exists analytics_private.refresh_kpi_active_clinic_members();
 
@@ -728,6 +726,8 @@ drop function if exists analytics.kpi_protocol_logging_adoption_between(date, da
 
 -- KPI stickiness_dau_28d
 drop function if exists analytics.kpi_stickiness_dau_28d_between(date, date);
+
+drop function if exists analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text);
 
 -- KPI active_actors_28d
 drop table if exists analytics_private.kpi_active_actors_28d;
@@ -3721,38 +3721,131 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], anchor integer, n_steps integer, win interval, mode text)
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+returns bigint
+language sql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+  with p as (
+    select distinct u.site_id, u.actor_hash
+    from unnest(sites, actors) as u (site_id, actor_hash)
+    where u.actor_hash is not null
+  ), a as (
+    select p.actor_hash, count(*) as n_sites, min(p.site_id::text) as one_site
+    from p
+    group by p.actor_hash
+  )
+  select count(*) - coalesce((select max(e.n) from (select count(*) as n from a
+                                                    where a.n_sites = 1 group by a.one_site) as e), 0)
+  from a;
+$fn$;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+
+create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
 returns smallint
 language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $fn$
+-- One actor's funnel events at one site, one entry per (event, step it matches), sorted by
+-- (occurred_at, event key, step); an event matching several steps has several entries, which
+-- share its time and key. Every step is met by a different event:
+--   ordered: step j + 1 by an event strictly later than the one that met step j;
+--   strict:  as ordered, and that event lies at the first instant after step j's event at which
+--            any funnel event happened (another funnel event in between ends the attempt);
+--   any:     steps 2 .. d by different events, none of them the step-1 event, in any order at or
+--            after the step-1 event (a matching: an event meets one step only).
+-- All within win of the step-1 event (entry anchor).
 declare
   depth integer := 1;
+  start timestamptz := times[anchor];
   stop timestamptz := times[anchor] + win;
+  last timestamptz := times[anchor];
+  len integer := coalesce(array_length(steps, 1), 0);
   i integer;
-  k integer;
-  seen boolean;
+  j integer;
+  t timestamptz;
+  found boolean;
+  mask integer;
+  masks integer[] := '{}';
+  counts integer[] := '{}';
+  d integer;
+  sub integer;
+  s integer;
+  hits integer;
 begin
   if mode = 'any' then
-    for k in 2 .. n_steps loop
-      seen := false;
-      for i in 1 .. coalesce(array_length(steps, 1), 0) loop
-        if steps[i] = k and times[i] >= times[anchor] and times[i] <= stop then
-          seen := true;
-          exit;
+    -- the distinct events in the window other than the step-1 event: which of steps 2 .. n each
+    -- meets (bit s - 2), counted per distinct set
+    i := 1;
+    while i <= len loop
+      mask := 0;
+      j := i;
+      while j <= len and times[j] = times[i] and keys[j] = keys[i] loop
+        if steps[j] >= 2 then
+          mask := mask | (1 << (steps[j] - 2));
+        end if;
+        j := j + 1;
+      end loop;
+      if mask <> 0 and times[i] >= start and times[i] <= stop
+         and not (keys[i] = keys[anchor] and times[i] = start) then
+        found := false;
+        for s in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[s] = mask then
+            counts[s] := counts[s] + 1;
+            found := true;
+          end if;
+        end loop;
+        if not found then
+          masks := masks || mask;
+          counts := counts || 1;
+        end if;
+      end if;
+      i := j;
+    end loop;
+    -- depth d when steps 2 .. d can each be given a different event: Hall's condition, every set
+    -- of those steps is met by at least as many events (sets without step d were checked before)
+    for d in 2 .. n_steps loop
+      for sub in 0 .. (1 << (d - 2)) - 1 loop
+        s := sub | (1 << (d - 2));
+        hits := 0;
+        for i in 1 .. coalesce(array_length(masks, 1), 0) loop
+          if masks[i] & s <> 0 then
+            hits := hits + counts[i];
+          end if;
+        end loop;
+        if hits < bit_count(s::bit(32)) then
+          return depth;
         end if;
       end loop;
-      exit when not seen;
-      depth := k;
+      depth := d;
     end loop;
     return depth;
   end if;
-  for i in anchor + 1 .. coalesce(array_length(steps, 1), 0) loop
-    exit when times[i] > stop or depth >= n_steps;
-    if steps[i] = depth + 1 then
+  i := anchor + 1;
+  while i <= len and depth < n_steps loop
+    t := times[i];
+    exit when t > stop;
+    if t <= last then
+      i := i + 1;
+      continue;
+    end if;
+    -- the funnel events of instant t: does one of them meet the next step?
+    found := false;
+    while i <= len and times[i] = t loop
+      if steps[i] = depth + 1 then
+        found := true;
+      end if;
+      i := i + 1;
+    end loop;
+    if found then
       depth := depth + 1;
+      last := t;
     elsif mode = 'strict' then
       exit;
     end if;
@@ -3760,9 +3853,9 @@ begin
   return depth;
 end
 $fn$;
-comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
-revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], integer, integer, interval, text) to service_role;
+comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
+revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) to service_role;
 
 -- KPI active_clinic_members
 insert into analytics_private.kpi_event_sets (set_name, event_id) values
@@ -4147,9 +4240,10 @@ create table if not exists analytics_private.kpi_active_clinic_members_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_clinic_members_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_active_clinic_members_net is 'KPI active_clinic_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_clinic_members_net is 'KPI active_clinic_members: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_clinic_members_net enable row level security;
 revoke all on analytics_private.kpi_active_clinic_members_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_clinic_members_net to service_role;
@@ -4177,7 +4271,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_clinic_members', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_clinic_members', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members' for update;
   if not found then
@@ -4223,6 +4321,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_active_clinic_members_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_clinic_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_clinic_members_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -4264,32 +4369,22 @@ revoke all on function analytics_private.kpi_active_clinic_members_between(date,
 grant execute on function analytics_private.kpi_active_clinic_members_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_clinic_members_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_clinic_members_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_active_clinic_members_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_clinic_members_cells() is 'KPI active_clinic_members across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_clinic_members_cells() is 'KPI active_clinic_members across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_clinic_members_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_clinic_members_cells() to authenticated, service_role;
 
@@ -4360,9 +4455,10 @@ create table if not exists analytics_private.kpi_active_network_members_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_network_members_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_active_network_members_net is 'KPI active_network_members: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_network_members_net is 'KPI active_network_members: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_network_members_net enable row level security;
 revoke all on analytics_private.kpi_active_network_members_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_network_members_net to service_role;
@@ -4390,7 +4486,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_network_members', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_network_members', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members' for update;
   if not found then
@@ -4436,6 +4536,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_active_network_members_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_network_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_network_members_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -4477,32 +4584,22 @@ revoke all on function analytics_private.kpi_active_network_members_between(date
 grant execute on function analytics_private.kpi_active_network_members_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_network_members_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_network_members_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_active_network_members_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_network_members_cells() is 'KPI active_network_members across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_network_members_cells() is 'KPI active_network_members across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_network_members_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_network_members_cells() to authenticated, service_role;
 
@@ -4573,9 +4670,10 @@ create table if not exists analytics_private.kpi_active_practitioners_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_practitioners_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_active_practitioners_net is 'KPI active_practitioners: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_practitioners_net is 'KPI active_practitioners: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_practitioners_net enable row level security;
 revoke all on analytics_private.kpi_active_practitioners_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_practitioners_net to service_role;
@@ -4603,7 +4701,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_practitioners', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_practitioners', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners' for update;
   if not found then
@@ -4649,6 +4751,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_active_practitioners_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_practitioners_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -4690,32 +4799,22 @@ revoke all on function analytics_private.kpi_active_practitioners_between(date, 
 grant execute on function analytics_private.kpi_active_practitioners_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_practitioners_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_practitioners_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_active_practitioners_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_practitioners_cells() is 'KPI active_practitioners across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_practitioners_cells() is 'KPI active_practitioners across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_practitioners_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_practitioners_cells() to authenticated, service_role;
 
@@ -4800,9 +4899,13 @@ create table if not exists analytics_private.kpi_api_latency_ms_net (
   p99 double precision,
   sites bigint not null,
   actors bigint not null,
+  p50_hidden boolean not null default true,
+  p95_hidden boolean not null default true,
+  p99_hidden boolean not null default true,
+  hidden boolean not null default true,
   constraint kpi_api_latency_ms_net_key unique nulls not distinct (network_id, period, endpoint)
 );
-comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_api_latency_ms_net is 'KPI api_latency_ms: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_api_latency_ms_net enable row level security;
 revoke all on analytics_private.kpi_api_latency_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_latency_ms_net to service_role;
@@ -4830,7 +4933,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms' for update;
   if not found then
@@ -4873,6 +4980,39 @@ select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint is not distinct from t.endpoint
   group by 1, 2, 3;
+  -- A percentile is always one measured value, so it is shown only when at least 5 actors
+  -- have values at or above it and 5 at or below it, counted after removing any one site
+  -- (a caller knows its own site's values): otherwise that column is null in the network view.
+  update analytics_private.kpi_api_latency_ms_net as c set
+    p50_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p50)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint is not distinct from c.endpoint),
+    p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint is not distinct from c.endpoint),
+    p99_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p99),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p99)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p99),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p99))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint is not distinct from c.endpoint)
+  from (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.endpoint is not distinct from t.endpoint;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -4914,32 +5054,22 @@ revoke all on function analytics_private.kpi_api_latency_ms_between(date, date) 
 grant execute on function analytics_private.kpi_api_latency_ms_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_api_latency_ms_cells()
-returns table (period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
+returns table (period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_api_latency_ms_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.endpoint collate "C") as rn
-    from c
-  )
-  select r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.endpoint, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, case when r.suppressed or r.p99_hidden then null else r.p99 end as p99, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_latency_ms_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_latency_ms_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_api_latency_ms_cells() to authenticated, service_role;
 
@@ -5013,9 +5143,10 @@ create table if not exists analytics_private.kpi_api_request_count_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_api_request_count_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_api_request_count_net is 'KPI api_request_count: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_api_request_count_net is 'KPI api_request_count: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_api_request_count_net enable row level security;
 revoke all on analytics_private.kpi_api_request_count_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_request_count_net to service_role;
@@ -5043,7 +5174,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_request_count', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count' for update;
   if not found then
@@ -5092,6 +5227,13 @@ select v.network_id, v.period, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
         group by 1, 2) as p
     on v.network_id = p.network_id and v.period = p.period;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -5135,32 +5277,22 @@ revoke all on function analytics_private.kpi_api_request_count_between(date, dat
 grant execute on function analytics_private.kpi_api_request_count_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_api_request_count_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_api_request_count_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_request_count_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_api_request_count_cells() is 'KPI api_request_count across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_api_request_count_cells() is 'KPI api_request_count across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_request_count_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_api_request_count_cells() to authenticated, service_role;
 
@@ -5234,9 +5366,10 @@ create table if not exists analytics_private.kpi_api_server_error_count_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_api_server_error_count_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_api_server_error_count_net is 'KPI api_server_error_count: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_api_server_error_count_net is 'KPI api_server_error_count: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_api_server_error_count_net enable row level security;
 revoke all on analytics_private.kpi_api_server_error_count_net from public, anon, authenticated;
 grant all on analytics_private.kpi_api_server_error_count_net to service_role;
@@ -5264,7 +5397,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_server_error_count', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_server_error_count', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count' for update;
   if not found then
@@ -5315,6 +5452,13 @@ select v.network_id, v.period, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
         group by 1, 2) as p
     on v.network_id = p.network_id and v.period = p.period;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_server_error_count_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -5358,32 +5502,22 @@ revoke all on function analytics_private.kpi_api_server_error_count_between(date
 grant execute on function analytics_private.kpi_api_server_error_count_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_api_server_error_count_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_api_server_error_count_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_server_error_count_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_api_server_error_count_cells() is 'KPI api_server_error_count across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_api_server_error_count_cells() is 'KPI api_server_error_count across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_server_error_count_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_api_server_error_count_cells() to authenticated, service_role;
 
@@ -5454,9 +5588,10 @@ create table if not exists analytics_private.kpi_clinic_collaborators_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_clinic_collaborators_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_clinic_collaborators_net is 'KPI clinic_collaborators: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_clinic_collaborators_net is 'KPI clinic_collaborators: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_clinic_collaborators_net enable row level security;
 revoke all on analytics_private.kpi_clinic_collaborators_net from public, anon, authenticated;
 grant all on analytics_private.kpi_clinic_collaborators_net to service_role;
@@ -5484,7 +5619,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.clinic_collaborators', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.clinic_collaborators', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators' for update;
   if not found then
@@ -5530,6 +5669,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_clinic_collaborators_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_collaborators_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_clinic_collaborators_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -5571,32 +5717,22 @@ revoke all on function analytics_private.kpi_clinic_collaborators_between(date, 
 grant execute on function analytics_private.kpi_clinic_collaborators_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_clinic_collaborators_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_clinic_collaborators_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_clinic_collaborators_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_clinic_collaborators_cells() is 'KPI clinic_collaborators across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_clinic_collaborators_cells() is 'KPI clinic_collaborators across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_clinic_collaborators_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_clinic_collaborators_cells() to authenticated, service_role;
 
@@ -5687,9 +5823,10 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_clinic_team_onboarding_net_key unique nulls not distinct (network_id, period, step)
 );
-comment on table analytics_private.kpi_clinic_team_onboarding_net is 'KPI clinic_team_onboarding: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_clinic_team_onboarding_net is 'KPI clinic_team_onboarding: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_clinic_team_onboarding_net enable row level security;
 revoke all on analytics_private.kpi_clinic_team_onboarding_net from public, anon, authenticated;
 grant all on analytics_private.kpi_clinic_team_onboarding_net to service_role;
@@ -5721,6 +5858,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.clinic_team_onboarding', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_team_onboarding' for update;
@@ -5752,10 +5894,11 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   on conflict do nothing;
   insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
-         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 3, interval '14 days', 'ordered'))
+         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 3, interval '14 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
-               array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_clinic_team_onboarding_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_clinic_team_onboarding_steps as x
@@ -5797,6 +5940,63 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 3) as g (step)
   group by 1, 2, 3;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_clinic_team_onboarding_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 3 loop
+      update analytics_private.kpi_clinic_team_onboarding_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_clinic_team_onboarding_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_clinic_team_onboarding_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_clinic_team_onboarding_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_clinic_team_onboarding_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_clinic_team_onboarding_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_clinic_team_onboarding_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_clinic_team_onboarding_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 3
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
   return changed;
 end
 $fn$;
@@ -5838,32 +6038,22 @@ revoke all on function analytics_private.kpi_clinic_team_onboarding_between(date
 grant execute on function analytics_private.kpi_clinic_team_onboarding_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_clinic_team_onboarding_cells()
-returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_clinic_team_onboarding_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.step) as rn
-    from c
-  )
-  select r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.period order by r.step), 0), 6) as step_conversion
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_clinic_team_onboarding_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_clinic_team_onboarding_cells() is 'KPI clinic_team_onboarding across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_clinic_team_onboarding_cells() is 'KPI clinic_team_onboarding across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_clinic_team_onboarding_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_clinic_team_onboarding_cells() to authenticated, service_role;
 
@@ -5934,9 +6124,10 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_consumer_daily_actives_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_consumer_daily_actives_net is 'KPI consumer_daily_actives: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_consumer_daily_actives_net is 'KPI consumer_daily_actives: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_consumer_daily_actives_net enable row level security;
 revoke all on analytics_private.kpi_consumer_daily_actives_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consumer_daily_actives_net to service_role;
@@ -5964,7 +6155,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consumer_daily_actives', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consumer_daily_actives', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives' for update;
   if not found then
@@ -6010,6 +6205,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_consumer_daily_actives_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_daily_actives_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consumer_daily_actives_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -6051,32 +6253,22 @@ revoke all on function analytics_private.kpi_consumer_daily_actives_between(date
 grant execute on function analytics_private.kpi_consumer_daily_actives_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_consumer_daily_actives_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_consumer_daily_actives_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consumer_daily_actives_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_consumer_daily_actives_cells() is 'KPI consumer_daily_actives across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_consumer_daily_actives_cells() is 'KPI consumer_daily_actives across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consumer_daily_actives_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_consumer_daily_actives_cells() to authenticated, service_role;
 
@@ -6147,9 +6339,10 @@ create table if not exists analytics_private.kpi_consumer_feature_users_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_consumer_feature_users_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_consumer_feature_users_net is 'KPI consumer_feature_users: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_consumer_feature_users_net is 'KPI consumer_feature_users: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_consumer_feature_users_net enable row level security;
 revoke all on analytics_private.kpi_consumer_feature_users_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consumer_feature_users_net to service_role;
@@ -6177,7 +6370,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consumer_feature_users', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consumer_feature_users', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users' for update;
   if not found then
@@ -6223,6 +6420,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_consumer_feature_users_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_feature_users_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consumer_feature_users_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -6264,32 +6468,22 @@ revoke all on function analytics_private.kpi_consumer_feature_users_between(date
 grant execute on function analytics_private.kpi_consumer_feature_users_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_consumer_feature_users_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_consumer_feature_users_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consumer_feature_users_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_consumer_feature_users_cells() is 'KPI consumer_feature_users across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_consumer_feature_users_cells() is 'KPI consumer_feature_users across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consumer_feature_users_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_consumer_feature_users_cells() to authenticated, service_role;
 
@@ -6363,9 +6557,10 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_consumer_feature_users_by_feature_net_key unique nulls not distinct (network_id, period, feature)
 );
-comment on table analytics_private.kpi_consumer_feature_users_by_feature_net is 'KPI consumer_feature_users_by_feature: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_consumer_feature_users_by_feature_net is 'KPI consumer_feature_users_by_feature: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_consumer_feature_users_by_feature_net enable row level security;
 revoke all on analytics_private.kpi_consumer_feature_users_by_feature_net from public, anon, authenticated;
 grant all on analytics_private.kpi_consumer_feature_users_by_feature_net to service_role;
@@ -6393,7 +6588,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consumer_feature_users', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consumer_feature_users_by_feature', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature' for update;
   if not found then
@@ -6439,6 +6638,13 @@ select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.feature is not distinct from t.feature
   group by 1, 2, 3;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.feature
+        from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consumer_feature_users_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -6480,32 +6686,22 @@ revoke all on function analytics_private.kpi_consumer_feature_users_by_feature_b
 grant execute on function analytics_private.kpi_consumer_feature_users_by_feature_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_consumer_feature_users_by_feature_cells()
-returns table (period date, feature text, value bigint)
+returns table (period date, feature text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_consumer_feature_users_by_feature_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.feature collate "C") as rn
-    from c
-  )
-  select r.period, r.feature, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.feature, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consumer_feature_users_by_feature_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_consumer_feature_users_by_feature_cells() is 'KPI consumer_feature_users_by_feature across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_consumer_feature_users_by_feature_cells() is 'KPI consumer_feature_users_by_feature across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consumer_feature_users_by_feature_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_consumer_feature_users_by_feature_cells() to authenticated, service_role;
 
@@ -6579,9 +6775,10 @@ create table if not exists analytics_private.kpi_daily_active_actors_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_daily_active_actors_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_daily_active_actors_net is 'KPI daily_active_actors: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_daily_active_actors_net enable row level security;
 revoke all on analytics_private.kpi_daily_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_daily_active_actors_net to service_role;
@@ -6609,7 +6806,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors' for update;
   if not found then
@@ -6654,6 +6855,13 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_daily_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
   group by 1, 2, 3;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_daily_active_actors_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -6695,32 +6903,22 @@ revoke all on function analytics_private.kpi_daily_active_actors_between(date, d
 grant execute on function analytics_private.kpi_daily_active_actors_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_daily_active_actors_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_daily_active_actors_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_daily_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_daily_active_actors_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_daily_active_actors_cells() to authenticated, service_role;
 
@@ -6794,9 +6992,10 @@ create table if not exists analytics_private.kpi_error_count_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_error_count_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_error_count_net is 'KPI error_count: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_error_count_net is 'KPI error_count: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_error_count_net enable row level security;
 revoke all on analytics_private.kpi_error_count_net from public, anon, authenticated;
 grant all on analytics_private.kpi_error_count_net to service_role;
@@ -6824,7 +7023,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.error_count', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.error_count', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'error_count' for update;
   if not found then
@@ -6873,6 +7076,13 @@ select v.network_id, v.period, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
         group by 1, 2) as p
     on v.network_id = p.network_id and v.period = p.period;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_error_count_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -6916,32 +7126,22 @@ revoke all on function analytics_private.kpi_error_count_between(date, date) fro
 grant execute on function analytics_private.kpi_error_count_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_error_count_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_error_count_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_error_count_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_error_count_cells() is 'KPI error_count across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_error_count_cells() is 'KPI error_count across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_error_count_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_error_count_cells() to authenticated, service_role;
 
@@ -7018,9 +7218,10 @@ create table if not exists analytics_private.kpi_errors_by_code_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_errors_by_code_net_key unique nulls not distinct (network_id, period, error_code)
 );
-comment on table analytics_private.kpi_errors_by_code_net is 'KPI errors_by_code: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_errors_by_code_net is 'KPI errors_by_code: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_errors_by_code_net enable row level security;
 revoke all on analytics_private.kpi_errors_by_code_net from public, anon, authenticated;
 grant all on analytics_private.kpi_errors_by_code_net to service_role;
@@ -7048,7 +7249,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.error_count', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.errors_by_code', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code' for update;
   if not found then
@@ -7097,6 +7302,13 @@ select v.network_id, v.period, v.error_code, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code is not distinct from t.error_code
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.error_code is not distinct from p.error_code;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_error_count_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -7140,32 +7352,22 @@ revoke all on function analytics_private.kpi_errors_by_code_between(date, date) 
 grant execute on function analytics_private.kpi_errors_by_code_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_errors_by_code_cells()
-returns table (period date, error_code text, value bigint)
+returns table (period date, error_code text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_errors_by_code_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.error_code collate "C") as rn
-    from c
-  )
-  select r.period, r.error_code, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.error_code, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_errors_by_code_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_errors_by_code_cells() is 'KPI errors_by_code across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_errors_by_code_cells() is 'KPI errors_by_code across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_errors_by_code_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_errors_by_code_cells() to authenticated, service_role;
 
@@ -7239,9 +7441,10 @@ create table if not exists analytics_private.kpi_monthly_active_actors_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_monthly_active_actors_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_monthly_active_actors_net is 'KPI monthly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_monthly_active_actors_net is 'KPI monthly_active_actors: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_monthly_active_actors_net enable row level security;
 revoke all on analytics_private.kpi_monthly_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_monthly_active_actors_net to service_role;
@@ -7269,7 +7472,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.monthly_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.monthly_active_actors', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors' for update;
   if not found then
@@ -7314,6 +7521,13 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_monthly_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
   group by 1, 2, 3;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_monthly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_monthly_active_actors_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -7355,32 +7569,22 @@ revoke all on function analytics_private.kpi_monthly_active_actors_between(date,
 grant execute on function analytics_private.kpi_monthly_active_actors_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_monthly_active_actors_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_monthly_active_actors_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and (m.period + interval '1 month')::date - 1 and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_monthly_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_monthly_active_actors_cells() is 'KPI monthly_active_actors across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_monthly_active_actors_cells() is 'KPI monthly_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_monthly_active_actors_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_monthly_active_actors_cells() to authenticated, service_role;
 
@@ -7467,9 +7671,10 @@ create table if not exists analytics_private.kpi_monthly_signup_retention_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_monthly_signup_retention_net_key unique nulls not distinct (network_id, period, period_number)
 );
-comment on table analytics_private.kpi_monthly_signup_retention_net is 'KPI monthly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_monthly_signup_retention_net is 'KPI monthly_signup_retention: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_monthly_signup_retention_net enable row level security;
 revoke all on analytics_private.kpi_monthly_signup_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_monthly_signup_retention_net to service_role;
@@ -7501,6 +7706,8 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
   moved_sites uuid[];
   moved_cohorts date[];
   moved_networks uuid[];
@@ -7596,6 +7803,64 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_monthly_signup_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
   group by 1, 2, 3;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden.
+  update analytics_private.kpi_monthly_signup_retention_net as nc set hidden = (nc.sites < 5 or nc.actors < 5)
+  from (select x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_monthly_signup_retention_active as y
+        join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
+  update analytics_private.kpi_monthly_signup_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as sites
+        from analytics_private.kpi_monthly_signup_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_monthly_signup_retention_active as y
+        join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 12) as g (j)
+        left join analytics_private.kpi_monthly_signup_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
+        group by 1, 2, 3) as gone
+  where nc.network_id = gone.network_id and nc.period = gone.period and nc.period_number = gone.period_number
+    and gone.actors > 0 and (gone.actors < 5 or gone.sites < 5);
+  update analytics_private.kpi_monthly_signup_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_monthly_signup_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_monthly_signup_retention_active as y
+        join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+  where nc.network_id = coh.network_id and nc.period = coh.period and not nc.hidden
+    and (coh.but_one < 5 or coh.sites <= 5)
+    and exists (select 1 from analytics_private.kpi_monthly_signup_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
   return changed;
 end
 $fn$;
@@ -7610,7 +7875,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
@@ -7626,7 +7891,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -7637,32 +7902,22 @@ revoke all on function analytics_private.kpi_monthly_signup_retention_between(da
 grant execute on function analytics_private.kpi_monthly_signup_retention_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_monthly_signup_retention_cells()
-returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_monthly_signup_retention_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.period_number) as rn
-    from c
-  )
-  select r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_monthly_signup_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_monthly_signup_retention_cells() is 'KPI monthly_signup_retention across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_monthly_signup_retention_cells() is 'KPI monthly_signup_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_monthly_signup_retention_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_monthly_signup_retention_cells() to authenticated, service_role;
 
@@ -7733,9 +7988,10 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_network_analytics_viewers_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_network_analytics_viewers_net is 'KPI network_analytics_viewers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_network_analytics_viewers_net is 'KPI network_analytics_viewers: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_network_analytics_viewers_net enable row level security;
 revoke all on analytics_private.kpi_network_analytics_viewers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_network_analytics_viewers_net to service_role;
@@ -7763,7 +8019,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.network_analytics_viewers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.network_analytics_viewers', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers' for update;
   if not found then
@@ -7809,6 +8069,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_network_analytics_viewers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_network_analytics_viewers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_network_analytics_viewers_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -7850,32 +8117,22 @@ revoke all on function analytics_private.kpi_network_analytics_viewers_between(d
 grant execute on function analytics_private.kpi_network_analytics_viewers_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_network_analytics_viewers_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_network_analytics_viewers_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_network_analytics_viewers_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_network_analytics_viewers_cells() is 'KPI network_analytics_viewers across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_network_analytics_viewers_cells() is 'KPI network_analytics_viewers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_network_analytics_viewers_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_network_analytics_viewers_cells() to authenticated, service_role;
 
@@ -7946,9 +8203,10 @@ create table if not exists analytics_private.kpi_protocol_loggers_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_protocol_loggers_net_key unique nulls not distinct (network_id, period)
 );
-comment on table analytics_private.kpi_protocol_loggers_net is 'KPI protocol_loggers: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_protocol_loggers_net is 'KPI protocol_loggers: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_protocol_loggers_net enable row level security;
 revoke all on analytics_private.kpi_protocol_loggers_net from public, anon, authenticated;
 grant all on analytics_private.kpi_protocol_loggers_net to service_role;
@@ -7976,7 +8234,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.protocol_loggers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.protocol_loggers', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers' for update;
   if not found then
@@ -8022,6 +8284,13 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_protocol_loggers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_protocol_loggers_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -8063,32 +8332,22 @@ revoke all on function analytics_private.kpi_protocol_loggers_between(date, date
 grant execute on function analytics_private.kpi_protocol_loggers_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_protocol_loggers_cells()
-returns table (period date, value bigint)
+returns table (period date, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_protocol_loggers_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites) as rn
-    from c
-  )
-  select r.period, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_protocol_loggers_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_protocol_loggers_cells() is 'KPI protocol_loggers across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_protocol_loggers_cells() is 'KPI protocol_loggers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_protocol_loggers_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_protocol_loggers_cells() to authenticated, service_role;
 
@@ -8175,9 +8434,10 @@ create table if not exists analytics_private.kpi_protocol_logging_retention_net 
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_protocol_logging_retention_net_key unique nulls not distinct (network_id, period, period_number)
 );
-comment on table analytics_private.kpi_protocol_logging_retention_net is 'KPI protocol_logging_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_protocol_logging_retention_net is 'KPI protocol_logging_retention: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_protocol_logging_retention_net enable row level security;
 revoke all on analytics_private.kpi_protocol_logging_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_protocol_logging_retention_net to service_role;
@@ -8209,6 +8469,8 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
   moved_sites uuid[];
   moved_cohorts date[];
   moved_networks uuid[];
@@ -8304,6 +8566,64 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_protocol_logging_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden.
+  update analytics_private.kpi_protocol_logging_retention_net as nc set hidden = (nc.sites < 5 or nc.actors < 5)
+  from (select x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_protocol_logging_retention_active as y
+        join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
+  update analytics_private.kpi_protocol_logging_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as sites
+        from analytics_private.kpi_protocol_logging_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_protocol_logging_retention_active as y
+        join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_protocol_logging_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as gone
+  where nc.network_id = gone.network_id and nc.period = gone.period and nc.period_number = gone.period_number
+    and gone.actors > 0 and (gone.actors < 5 or gone.sites < 5);
+  update analytics_private.kpi_protocol_logging_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_protocol_logging_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_protocol_logging_retention_active as y
+        join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+  where nc.network_id = coh.network_id and nc.period = coh.period and not nc.hidden
+    and (coh.but_one < 5 or coh.sites <= 5)
+    and exists (select 1 from analytics_private.kpi_protocol_logging_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
   return changed;
 end
 $fn$;
@@ -8318,7 +8638,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
@@ -8334,7 +8654,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -8345,32 +8665,22 @@ revoke all on function analytics_private.kpi_protocol_logging_retention_between(
 grant execute on function analytics_private.kpi_protocol_logging_retention_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_protocol_logging_retention_cells()
-returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_protocol_logging_retention_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.period_number) as rn
-    from c
-  )
-  select r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_protocol_logging_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_protocol_logging_retention_cells() is 'KPI protocol_logging_retention across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_protocol_logging_retention_cells() is 'KPI protocol_logging_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_protocol_logging_retention_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_protocol_logging_retention_cells() to authenticated, service_role;
 
@@ -8447,9 +8757,10 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_protocol_sessions_logged_net_key unique nulls not distinct (network_id, period, logging_mode)
 );
-comment on table analytics_private.kpi_protocol_sessions_logged_net is 'KPI protocol_sessions_logged: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_protocol_sessions_logged_net is 'KPI protocol_sessions_logged: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_protocol_sessions_logged_net enable row level security;
 revoke all on analytics_private.kpi_protocol_sessions_logged_net from public, anon, authenticated;
 grant all on analytics_private.kpi_protocol_sessions_logged_net to service_role;
@@ -8477,7 +8788,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.protocol_sessions_logged', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.protocol_sessions_logged', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged' for update;
   if not found then
@@ -8526,6 +8841,13 @@ select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_protocol_sessions_logged_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -8569,32 +8891,22 @@ revoke all on function analytics_private.kpi_protocol_sessions_logged_between(da
 grant execute on function analytics_private.kpi_protocol_sessions_logged_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_protocol_sessions_logged_cells()
-returns table (period date, logging_mode text, value bigint)
+returns table (period date, logging_mode text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_protocol_sessions_logged_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.logging_mode collate "C") as rn
-    from c
-  )
-  select r.period, r.logging_mode, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_protocol_sessions_logged_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_protocol_sessions_logged_cells() is 'KPI protocol_sessions_logged across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_protocol_sessions_logged_cells() is 'KPI protocol_sessions_logged across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_protocol_sessions_logged_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_protocol_sessions_logged_cells() to authenticated, service_role;
 
@@ -8680,9 +8992,12 @@ create table if not exists analytics_private.kpi_screen_load_ms_net (
   p95 double precision,
   sites bigint not null,
   actors bigint not null,
+  p50_hidden boolean not null default true,
+  p95_hidden boolean not null default true,
+  hidden boolean not null default true,
   constraint kpi_screen_load_ms_net_key unique nulls not distinct (network_id, period, screen, platform)
 );
-comment on table analytics_private.kpi_screen_load_ms_net is 'KPI screen_load_ms: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_screen_load_ms_net is 'KPI screen_load_ms: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_screen_load_ms_net enable row level security;
 revoke all on analytics_private.kpi_screen_load_ms_net from public, anon, authenticated;
 grant all on analytics_private.kpi_screen_load_ms_net to service_role;
@@ -8710,7 +9025,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.screen_load_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.screen_load_ms', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms' for update;
   if not found then
@@ -8753,6 +9072,33 @@ select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_
         from analytics_private.kpi_screen_load_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.screen is not distinct from t.screen and f.platform is not distinct from t.platform
   group by 1, 2, 3, 4;
+  -- A percentile is always one measured value, so it is shown only when at least 5 actors
+  -- have values at or above it and 5 at or below it, counted after removing any one site
+  -- (a caller knows its own site's values): otherwise that column is null in the network view.
+  update analytics_private.kpi_screen_load_ms_net as c set
+    p50_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p50)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
+                  from analytics_private.kpi_screen_load_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.screen is not distinct from c.screen and v.platform is not distinct from c.platform),
+    p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
+                  from analytics_private.kpi_screen_load_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.screen is not distinct from c.screen and v.platform is not distinct from c.platform)
+  from (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.screen is not distinct from t.screen and c.platform is not distinct from t.platform;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_screen_load_ms_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -8794,32 +9140,22 @@ revoke all on function analytics_private.kpi_screen_load_ms_between(date, date) 
 grant execute on function analytics_private.kpi_screen_load_ms_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_screen_load_ms_cells()
-returns table (period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
+returns table (period date, screen text, platform text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_screen_load_ms_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.screen collate "C", c.platform collate "C") as rn
-    from c
-  )
-  select r.period, r.screen, r.platform, r.n, r.p50, r.p95
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.screen, r.platform, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_screen_load_ms_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_screen_load_ms_cells() is 'KPI screen_load_ms across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_screen_load_ms_cells() is 'KPI screen_load_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_screen_load_ms_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_screen_load_ms_cells() to authenticated, service_role;
 
@@ -8910,9 +9246,10 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_trial_activation_to_conversion_net_key unique nulls not distinct (network_id, period, step)
 );
-comment on table analytics_private.kpi_trial_activation_to_conversion_net is 'KPI trial_activation_to_conversion: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_trial_activation_to_conversion_net is 'KPI trial_activation_to_conversion: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_trial_activation_to_conversion_net enable row level security;
 revoke all on analytics_private.kpi_trial_activation_to_conversion_net from public, anon, authenticated;
 grant all on analytics_private.kpi_trial_activation_to_conversion_net to service_role;
@@ -8944,6 +9281,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.trial_activation_to_conversion', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'trial_activation_to_conversion' for update;
@@ -8981,10 +9323,11 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   on conflict do nothing;
   insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
-         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 4, interval '30 days', 'ordered'))
+         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 4, interval '30 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
-               array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_trial_activation_to_conversion_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_trial_activation_to_conversion_steps as x
@@ -9026,6 +9369,63 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 4) as g (step)
   group by 1, 2, 3;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_trial_activation_to_conversion_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 4 loop
+      update analytics_private.kpi_trial_activation_to_conversion_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_trial_activation_to_conversion_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_trial_activation_to_conversion_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_trial_activation_to_conversion_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_trial_activation_to_conversion_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_trial_activation_to_conversion_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_trial_activation_to_conversion_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_trial_activation_to_conversion_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 4
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
   return changed;
 end
 $fn$;
@@ -9067,32 +9467,22 @@ revoke all on function analytics_private.kpi_trial_activation_to_conversion_betw
 grant execute on function analytics_private.kpi_trial_activation_to_conversion_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_trial_activation_to_conversion_cells()
-returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_trial_activation_to_conversion_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.step) as rn
-    from c
-  )
-  select r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.period order by r.step), 0), 6) as step_conversion
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_trial_activation_to_conversion_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_trial_activation_to_conversion_cells() is 'KPI trial_activation_to_conversion across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_trial_activation_to_conversion_cells() is 'KPI trial_activation_to_conversion across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_trial_activation_to_conversion_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_trial_activation_to_conversion_cells() to authenticated, service_role;
 
@@ -9183,9 +9573,10 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_upgrade_funnel_consumer_to_clinic_net_key unique nulls not distinct (network_id, period, step)
 );
-comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net is 'KPI upgrade_funnel_consumer_to_clinic: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net is 'KPI upgrade_funnel_consumer_to_clinic: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net to service_role;
@@ -9217,6 +9608,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel_consumer_to_clinic', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel_consumer_to_clinic' for update;
@@ -9254,10 +9650,11 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   on conflict do nothing;
   insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
-         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 4, interval '30 days', 'ordered'))
+         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 4, interval '30 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
-               array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as x
@@ -9299,6 +9696,63 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 4) as g (step)
   group by 1, 2, 3;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 4 loop
+      update analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 4
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
   return changed;
 end
 $fn$;
@@ -9340,32 +9794,22 @@ revoke all on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_b
 grant execute on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells()
-returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.step) as rn
-    from c
-  )
-  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.period order by r.step), 0), 6) as step_conversion
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells() is 'KPI upgrade_funnel_consumer_to_clinic across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells() is 'KPI upgrade_funnel_consumer_to_clinic across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells() to authenticated, service_role;
 
@@ -9456,9 +9900,10 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_upgrade_prompt_to_trial_net_key unique nulls not distinct (network_id, period, step)
 );
-comment on table analytics_private.kpi_upgrade_prompt_to_trial_net is 'KPI upgrade_prompt_to_trial: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_upgrade_prompt_to_trial_net is 'KPI upgrade_prompt_to_trial: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_upgrade_prompt_to_trial_net enable row level security;
 revoke all on analytics_private.kpi_upgrade_prompt_to_trial_net from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_prompt_to_trial_net to service_role;
@@ -9490,6 +9935,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_prompt_to_trial', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_prompt_to_trial' for update;
@@ -9516,10 +9966,11 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
   on conflict do nothing;
   insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
-         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, u.idx::integer, 2, interval '7 days', 'ordered'))
+         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 2, interval '7 days', 'ordered'))
   from (select s.site_id, s.actor_hash,
-               array_agg(s.step order by s.occurred_at, s.step) as steps,
-               array_agg(s.occurred_at order by s.occurred_at, s.step) as times, array_agg(s.network_id order by s.occurred_at, s.step) as network_id
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_upgrade_prompt_to_trial_steps as s
         where (s.site_id, s.actor_hash) in
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_prompt_to_trial_steps as x
@@ -9561,6 +10012,63 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 2) as g (step)
   group by 1, 2, 3;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_upgrade_prompt_to_trial_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 2 loop
+      update analytics_private.kpi_upgrade_prompt_to_trial_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_upgrade_prompt_to_trial_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_upgrade_prompt_to_trial_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_upgrade_prompt_to_trial_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_upgrade_prompt_to_trial_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_upgrade_prompt_to_trial_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_upgrade_prompt_to_trial_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_upgrade_prompt_to_trial_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 2
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
   return changed;
 end
 $fn$;
@@ -9602,32 +10110,22 @@ revoke all on function analytics_private.kpi_upgrade_prompt_to_trial_between(dat
 grant execute on function analytics_private.kpi_upgrade_prompt_to_trial_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_upgrade_prompt_to_trial_cells()
-returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_upgrade_prompt_to_trial_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.step) as rn
-    from c
-  )
-  select r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.period order by r.step), 0), 6) as step_conversion
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_upgrade_prompt_to_trial_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_upgrade_prompt_to_trial_cells() is 'KPI upgrade_prompt_to_trial across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_upgrade_prompt_to_trial_cells() is 'KPI upgrade_prompt_to_trial across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_prompt_to_trial_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_upgrade_prompt_to_trial_cells() to authenticated, service_role;
 
@@ -9701,9 +10199,10 @@ create table if not exists analytics_private.kpi_weekly_active_actors_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_active_actors_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_weekly_active_actors_net is 'KPI weekly_active_actors: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_active_actors_net is 'KPI weekly_active_actors: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_active_actors_net enable row level security;
 revoke all on analytics_private.kpi_weekly_active_actors_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_active_actors_net to service_role;
@@ -9731,7 +10230,11 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_actors', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors' for update;
   if not found then
@@ -9776,6 +10279,13 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
   group by 1, 2, 3;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_weekly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_weekly_active_actors_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -9817,32 +10327,22 @@ revoke all on function analytics_private.kpi_weekly_active_actors_between(date, 
 grant execute on function analytics_private.kpi_weekly_active_actors_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_active_actors_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_active_actors_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and m.period + 6 and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_weekly_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_active_actors_cells() is 'KPI weekly_active_actors across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_active_actors_cells() is 'KPI weekly_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_active_actors_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_active_actors_cells() to authenticated, service_role;
 
@@ -9929,9 +10429,10 @@ create table if not exists analytics_private.kpi_weekly_signup_retention_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_weekly_signup_retention_net_key unique nulls not distinct (network_id, period, period_number)
 );
-comment on table analytics_private.kpi_weekly_signup_retention_net is 'KPI weekly_signup_retention: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_weekly_signup_retention_net is 'KPI weekly_signup_retention: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_weekly_signup_retention_net enable row level security;
 revoke all on analytics_private.kpi_weekly_signup_retention_net from public, anon, authenticated;
 grant all on analytics_private.kpi_weekly_signup_retention_net to service_role;
@@ -9963,6 +10464,8 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
   moved_sites uuid[];
   moved_cohorts date[];
   moved_networks uuid[];
@@ -10058,6 +10561,64 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_weekly_signup_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden.
+  update analytics_private.kpi_weekly_signup_retention_net as nc set hidden = (nc.sites < 5 or nc.actors < 5)
+  from (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_signup_retention_active as y
+        join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
+  update analytics_private.kpi_weekly_signup_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as sites
+        from analytics_private.kpi_weekly_signup_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_signup_retention_active as y
+        join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_weekly_signup_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as gone
+  where nc.network_id = gone.network_id and nc.period = gone.period and nc.period_number = gone.period_number
+    and gone.actors > 0 and (gone.actors < 5 or gone.sites < 5);
+  update analytics_private.kpi_weekly_signup_retention_net as nc set hidden = true
+  from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_signup_retention_cohorts as c
+        join (select x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select x.network_id, x.cohort from analytics_private.kpi_weekly_signup_retention_active as y
+        join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
+        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
+        union
+        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
+        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+  where nc.network_id = coh.network_id and nc.period = coh.period and not nc.hidden
+    and (coh.but_one < 5 or coh.sites <= 5)
+    and exists (select 1 from analytics_private.kpi_weekly_signup_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
   return changed;
 end
 $fn$;
@@ -10072,7 +10633,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
@@ -10088,7 +10649,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -10099,32 +10660,22 @@ revoke all on function analytics_private.kpi_weekly_signup_retention_between(dat
 grant execute on function analytics_private.kpi_weekly_signup_retention_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_weekly_signup_retention_cells()
-returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_weekly_signup_retention_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network())
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.period_number) as rn
-    from c
-  )
-  select r.period, r.period_number, r.cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_signup_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_weekly_signup_retention_cells() is 'KPI weekly_signup_retention across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_weekly_signup_retention_cells() is 'KPI weekly_signup_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_signup_retention_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_weekly_signup_retention_cells() to authenticated, service_role;
 
@@ -10178,9 +10729,10 @@ create table if not exists analytics_private.kpi_active_actors_28d_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_actors_28d_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_actors_28d_net is 'KPI active_actors_28d: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_actors_28d_net enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_net to service_role;
@@ -10204,9 +10756,13 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_actors_28d', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_actors_28d', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d' for update;
   if not found then
@@ -10250,6 +10806,13 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
           on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -10291,32 +10854,22 @@ revoke all on function analytics_private.kpi_active_actors_28d_between(date, dat
 grant execute on function analytics_private.kpi_active_actors_28d_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_actors_28d_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_28d_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_active_actors_28d_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_28d_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_actors_28d_cells() to authenticated, service_role;
 
@@ -10370,9 +10923,10 @@ create table if not exists analytics_private.kpi_active_actors_7d_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  hidden boolean not null default true,
   constraint kpi_active_actors_7d_net_key unique nulls not distinct (network_id, period, tier)
 );
-comment on table analytics_private.kpi_active_actors_7d_net is 'KPI active_actors_7d: per network cell, the value across its sites and the distinct sites and actors behind it.';
+comment on table analytics_private.kpi_active_actors_7d_net is 'KPI active_actors_7d: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
 alter table analytics_private.kpi_active_actors_7d_net enable row level security;
 revoke all on analytics_private.kpi_active_actors_7d_net from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_7d_net to service_role;
@@ -10396,9 +10950,13 @@ declare
   lo xid8;
   hi xid8;
   changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_actors_7d', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_actors_7d', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_7d' for update;
   if not found then
@@ -10442,6 +11000,13 @@ select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
           on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier is not distinct from t.tier
         group by 1, 2, 3) as p
     on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
+        from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_actors_7d_suppress(t_nets, t_periods);
   return changed;
 end
 $fn$;
@@ -10483,32 +11048,22 @@ revoke all on function analytics_private.kpi_active_actors_7d_between(date, date
 grant execute on function analytics_private.kpi_active_actors_7d_between(date, date) to authenticated, service_role;
 
 create or replace function analytics_private.network_active_actors_7d_cells()
-returns table (period date, tier text, value bigint)
+returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
 stable
 security definer
 set search_path = ''
 as $fn$
--- Cells of the caller's network (its network_id claim) only: a cell with fewer than 5 of
-  -- that network's sites or actors is hidden; when a period hides exactly one cell, its smallest
-  -- visible sibling is hidden too (no recovery from a total).
-  with c as (
-    select m.*, (m.sites < 5 or m.actors < 5) as small
-    from analytics_private.kpi_active_actors_7d_net as m
-    where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date
-  ), g as (
-    select c.period, count(*) filter (where c.small) as n_small, count(*) as n_cells
-    from c group by c.period
-  ), r as (
-    select c.*, row_number() over (partition by c.period order by c.small desc, c.actors, c.sites, c.tier collate "C") as rn
-    from c
-  )
-  select r.period, r.tier, r.value
-  from r join g on g.period = r.period
-  where not r.small and not (g.n_small = 1 and g.n_cells > 1 and r.rn = 2)
-    and (select analytics_private.kpi_caller_reads_network());
+-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_active_actors_7d_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
+  where (select analytics_private.kpi_caller_reads_network());
 $fn$;
-comment on function analytics_private.network_active_actors_7d_cells() is 'KPI active_actors_7d across the caller''s network, k-anonymous (k = 5).';
+comment on function analytics_private.network_active_actors_7d_cells() is 'KPI active_actors_7d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_7d_cells() from public, anon, authenticated;
 grant execute on function analytics_private.network_active_actors_7d_cells() to authenticated, service_role;
 
@@ -10574,8 +11129,11 @@ revoke all on function analytics.kpi_api_server_error_rate_between(date, date) f
 grant execute on function analytics.kpi_api_server_error_rate_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_api_server_error_rate with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_api_server_error_count_cells() as n
   join analytics_private.network_api_request_count_cells() as d on n.period = d.period;
 comment on view analytics.network_api_server_error_rate is 'KPI api_server_error_rate across the caller''s network; small cells hidden.';
@@ -10619,8 +11177,11 @@ revoke all on function analytics.kpi_clinic_collaboration_adoption_between(date,
 grant execute on function analytics.kpi_clinic_collaboration_adoption_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_clinic_collaboration_adoption with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_clinic_collaborators_cells() as n
   join analytics_private.network_active_clinic_members_cells() as d on n.period = d.period;
 comment on view analytics.network_clinic_collaboration_adoption is 'KPI clinic_collaboration_adoption across the caller''s network; small cells hidden.';
@@ -10664,8 +11225,11 @@ revoke all on function analytics.kpi_consumer_feature_adoption_between(date, dat
 grant execute on function analytics.kpi_consumer_feature_adoption_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_consumer_feature_adoption with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_consumer_feature_users_cells() as n
   join analytics_private.network_consumer_daily_actives_cells() as d on n.period = d.period;
 comment on view analytics.network_consumer_feature_adoption is 'KPI consumer_feature_adoption across the caller''s network; small cells hidden.';
@@ -10709,8 +11273,11 @@ revoke all on function analytics.kpi_error_rate_between(date, date) from public,
 grant execute on function analytics.kpi_error_rate_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_error_rate with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_error_count_cells() as n
   join analytics_private.network_api_request_count_cells() as d on n.period = d.period;
 comment on view analytics.network_error_rate is 'KPI error_rate across the caller''s network; small cells hidden.';
@@ -10754,8 +11321,11 @@ revoke all on function analytics.kpi_network_analytics_adoption_between(date, da
 grant execute on function analytics.kpi_network_analytics_adoption_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_network_analytics_adoption with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_network_analytics_viewers_cells() as n
   join analytics_private.network_active_network_members_cells() as d on n.period = d.period;
 comment on view analytics.network_network_analytics_adoption is 'KPI network_analytics_adoption across the caller''s network; small cells hidden.';
@@ -10799,8 +11369,11 @@ revoke all on function analytics.kpi_protocol_logging_adoption_between(date, dat
 grant execute on function analytics.kpi_protocol_logging_adoption_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as
-select n.period, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_protocol_loggers_cells() as n
   join analytics_private.network_active_practitioners_cells() as d on n.period = d.period;
 comment on view analytics.network_protocol_logging_adoption is 'KPI protocol_logging_adoption across the caller''s network; small cells hidden.';
@@ -10844,13 +11417,604 @@ revoke all on function analytics.kpi_stickiness_dau_28d_between(date, date) from
 grant execute on function analytics.kpi_stickiness_dau_28d_between(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_stickiness_dau_28d with (security_invoker = true) as
-select n.period, n.tier, n.value as numerator, d.value as denominator,
-         n.value::numeric / nullif(d.value, 0) as value
+select n.period, n.tier,
+         case when n.suppressed or d.suppressed then null else n.value end as numerator,
+         case when n.suppressed or d.suppressed then null else d.value end as denominator,
+         case when n.suppressed or d.suppressed then null else n.value::numeric / nullif(d.value, 0) end as value,
+         n.suppressed or d.suppressed as suppressed
   from analytics_private.network_daily_active_actors_cells() as n
   join analytics_private.network_active_actors_28d_cells() as d on n.period = d.period and n.tier is not distinct from d.tier;
 comment on view analytics.network_stickiness_dau_28d is 'KPI stickiness_dau_28d across the caller''s network; small cells hidden.';
 revoke all on analytics.network_stickiness_dau_28d from public, anon, authenticated;
 grant select on analytics.network_stickiness_dau_28d to authenticated, service_role;
+
+-- KPI active_actors_28d
+create or replace function analytics_private.kpi_active_actors_28d_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_actors_28d_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_28d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_actors_28d_suppress(uuid[], date[]) to service_role;
+
+-- KPI active_actors_7d
+create or replace function analytics_private.kpi_active_actors_7d_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_actors_7d_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_active_actors_7d_suppress(uuid[], date[]) is 'Which network cells of KPIs active_actors_7d the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_actors_7d_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_actors_7d_suppress(uuid[], date[]) to service_role;
+
+-- KPI active_clinic_members
+create or replace function analytics_private.kpi_active_clinic_members_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_clinic_members_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_active_clinic_members_suppress(uuid[], date[]) is 'Which network cells of KPIs active_clinic_members the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_clinic_members_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_clinic_members_suppress(uuid[], date[]) to service_role;
+
+-- KPI active_network_members
+create or replace function analytics_private.kpi_active_network_members_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_network_members_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_active_network_members_suppress(uuid[], date[]) is 'Which network cells of KPIs active_network_members the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_network_members_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_network_members_suppress(uuid[], date[]) to service_role;
+
+-- KPI active_practitioners
+create or replace function analytics_private.kpi_active_practitioners_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_active_practitioners_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_active_practitioners_suppress(uuid[], date[]) is 'Which network cells of KPIs active_practitioners the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_active_practitioners_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_practitioners_suppress(uuid[], date[]) to service_role;
+
+-- KPI api_latency_ms
+create or replace function analytics_private.kpi_api_latency_ms_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_api_latency_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  update analytics_private.kpi_api_request_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    total_moved := 0;
+    -- api_latency_ms: blocks by (period), totals published by api_request_count
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.endpoint, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_api_latency_ms_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_api_latency_ms_values as m on m.network_id = p.network_id and m.period = p.period and m.endpoint is not distinct from p.endpoint
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when coalesce(tot.hidden, false) then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join analytics_private.kpi_api_request_count_net as tot on tot.network_id = b.network_id and tot.period = b.period
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.endpoint
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.endpoint collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_api_latency_ms_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.endpoint is not distinct from pick.endpoint
+      returning 1
+    ), hid_total as (
+      update analytics_private.kpi_api_request_count_net as c set hidden = true
+      from a
+      where a.act = 'total' and not c.hidden and c.network_id = a.network_id and c.period = a.period
+      returning 1
+    )
+    select (select count(*) from hid_part) + (select count(*) from hid_total)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs api_latency_ms, api_request_count the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_api_latency_ms_suppress(uuid[], date[]) to service_role;
+
+-- KPI api_server_error_count
+create or replace function analytics_private.kpi_api_server_error_count_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_api_server_error_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_api_server_error_count_suppress(uuid[], date[]) is 'Which network cells of KPIs api_server_error_count the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_api_server_error_count_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_api_server_error_count_suppress(uuid[], date[]) to service_role;
+
+-- KPI clinic_collaborators
+create or replace function analytics_private.kpi_clinic_collaborators_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_clinic_collaborators_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_clinic_collaborators_suppress(uuid[], date[]) is 'Which network cells of KPIs clinic_collaborators the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_clinic_collaborators_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_clinic_collaborators_suppress(uuid[], date[]) to service_role;
+
+-- KPI consumer_daily_actives
+create or replace function analytics_private.kpi_consumer_daily_actives_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_consumer_daily_actives_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_consumer_daily_actives_suppress(uuid[], date[]) is 'Which network cells of KPIs consumer_daily_actives the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_consumer_daily_actives_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_consumer_daily_actives_suppress(uuid[], date[]) to service_role;
+
+-- KPI consumer_feature_users
+create or replace function analytics_private.kpi_consumer_feature_users_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_consumer_feature_users_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  update analytics_private.kpi_consumer_feature_users_by_feature_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    total_moved := 0;
+    -- consumer_feature_users_by_feature: blocks by (period), totals published by consumer_feature_users
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.feature, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_consumer_feature_users_by_feature_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_consumer_feature_users_by_feature_facts as m on m.network_id = p.network_id and m.period = p.period and m.feature is not distinct from p.feature
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when coalesce(tot.hidden, false) then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join analytics_private.kpi_consumer_feature_users_net as tot on tot.network_id = b.network_id and tot.period = b.period
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.feature
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.feature collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_consumer_feature_users_by_feature_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.feature is not distinct from pick.feature
+      returning 1
+    ), hid_total as (
+      update analytics_private.kpi_consumer_feature_users_net as c set hidden = true
+      from a
+      where a.act = 'total' and not c.hidden and c.network_id = a.network_id and c.period = a.period
+      returning 1
+    )
+    select (select count(*) from hid_part) + (select count(*) from hid_total)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_consumer_feature_users_suppress(uuid[], date[]) is 'Which network cells of KPIs consumer_feature_users, consumer_feature_users_by_feature the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_consumer_feature_users_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_consumer_feature_users_suppress(uuid[], date[]) to service_role;
+
+-- KPI daily_active_actors
+create or replace function analytics_private.kpi_daily_active_actors_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_daily_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs daily_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_daily_active_actors_suppress(uuid[], date[]) to service_role;
+
+-- KPI error_count
+create or replace function analytics_private.kpi_error_count_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_error_count_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  update analytics_private.kpi_errors_by_code_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    total_moved := 0;
+    -- errors_by_code: blocks by (period), totals published by error_count
+    with t as (
+      select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)
+    ), p as (
+      select c.network_id, c.period, c.error_code, c.hidden, c.actors, c.sites
+      from analytics_private.kpi_errors_by_code_net as c
+      join t on c.network_id = t.network_id and c.period = t.period
+    ), b as (
+      select p.network_id, p.period,
+             count(*) filter (where p.hidden) as n_hidden, count(*) filter (where not p.hidden) as n_shown
+      from p
+      group by 1, 2
+    ), s as (
+      select p.network_id, p.period, count(distinct m.site_id) as sites,
+             analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+      from p
+      join analytics_private.kpi_errors_by_code_facts as m on m.network_id = p.network_id and m.period = p.period and m.error_code is not distinct from p.error_code
+      where p.hidden
+      group by 1, 2
+    ), a as (
+      select b.network_id, b.period,
+             case when coalesce(tot.hidden, false) then
+                    case when b.n_hidden = 0 then 'part' end
+                  when b.n_hidden > 0 and not (b.n_hidden >= 2 and coalesce(s.sites, 0) > 5
+                                               and coalesce(s.but_one, 0) >= 5 + b.n_hidden) then
+                    case when b.n_shown > 0 then 'part' else 'total' end
+             end as act
+      from b
+      left join analytics_private.kpi_error_count_net as tot on tot.network_id = b.network_id and tot.period = b.period
+      left join s on s.network_id = b.network_id and s.period = b.period
+    ), pick as (
+      select distinct on (p.network_id, p.period) p.network_id, p.period, p.error_code
+      from p
+      join a on a.network_id = p.network_id and a.period = p.period
+      where a.act = 'part' and not p.hidden
+      order by p.network_id, p.period, p.actors, p.sites, p.error_code collate "C"
+    ), hid_part as (
+      update analytics_private.kpi_errors_by_code_net as c set hidden = true
+      from pick
+      where c.network_id = pick.network_id and c.period = pick.period and c.error_code is not distinct from pick.error_code
+      returning 1
+    ), hid_total as (
+      update analytics_private.kpi_error_count_net as c set hidden = true
+      from a
+      where a.act = 'total' and not c.hidden and c.network_id = a.network_id and c.period = a.period
+      returning 1
+    )
+    select (select count(*) from hid_part) + (select count(*) from hid_total)
+      into moved;
+    total_moved := total_moved + moved;
+    exit when total_moved = 0;
+  end loop;
+end
+$fn$;
+comment on function analytics_private.kpi_error_count_suppress(uuid[], date[]) is 'Which network cells of KPIs error_count, errors_by_code the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_error_count_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_error_count_suppress(uuid[], date[]) to service_role;
+
+-- KPI monthly_active_actors
+create or replace function analytics_private.kpi_monthly_active_actors_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_monthly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_monthly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs monthly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_monthly_active_actors_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_monthly_active_actors_suppress(uuid[], date[]) to service_role;
+
+-- KPI network_analytics_viewers
+create or replace function analytics_private.kpi_network_analytics_viewers_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_network_analytics_viewers_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_network_analytics_viewers_suppress(uuid[], date[]) is 'Which network cells of KPIs network_analytics_viewers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_network_analytics_viewers_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_network_analytics_viewers_suppress(uuid[], date[]) to service_role;
+
+-- KPI protocol_loggers
+create or replace function analytics_private.kpi_protocol_loggers_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_protocol_loggers_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_protocol_loggers_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_loggers the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_protocol_loggers_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_protocol_loggers_suppress(uuid[], date[]) to service_role;
+
+-- KPI protocol_sessions_logged
+create or replace function analytics_private.kpi_protocol_sessions_logged_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_protocol_sessions_logged_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_protocol_sessions_logged_suppress(uuid[], date[]) is 'Which network cells of KPIs protocol_sessions_logged the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_protocol_sessions_logged_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_protocol_sessions_logged_suppress(uuid[], date[]) to service_role;
+
+-- KPI screen_load_ms
+create or replace function analytics_private.kpi_screen_load_ms_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_screen_load_ms_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_screen_load_ms_suppress(uuid[], date[]) is 'Which network cells of KPIs screen_load_ms the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_screen_load_ms_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_screen_load_ms_suppress(uuid[], date[]) to service_role;
+
+-- KPI weekly_active_actors
+create or replace function analytics_private.kpi_weekly_active_actors_suppress(nets uuid[], periods date[])
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+  moved bigint;
+  total_moved bigint;
+begin
+  -- Primary rule: a cell with fewer than 5 distinct sites or actors is hidden.
+  update analytics_private.kpi_weekly_active_actors_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period from unnest(nets, periods) as x (network_id, period)) as t
+  where c.network_id = t.network_id and c.period = t.period
+    and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_active_actors_suppress(uuid[], date[]) is 'Which network cells of KPIs weekly_active_actors the views hide, for the given (network, period)s; see generator/plan/kpi/families.py.';
+revoke all on function analytics_private.kpi_weekly_active_actors_suppress(uuid[], date[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_active_actors_suppress(uuid[], date[]) to service_role;
 
 -- keep 3 monthly event partitions ready ahead of now
 select cron.schedule('analytics_event_partitions', '17 3 * * *', 'select analytics_private.ensure_event_partitions()');
