@@ -42,6 +42,9 @@ from psycopg import errors, sql
 pytestmark = pytest.mark.db
 
 WIDE = ("2000-01-01", "2100-01-01")  # a _between range that holds every period
+#: the value columns of the KPI views (besides percentile columns p50, p95, ...)
+VALUE_COLUMNS = {"value", "n", "numerator", "denominator", "actors", "conversion", "step_conversion",
+                 "cohort_actors", "retained", "rate"}
 
 
 # --------------------------------------------------------------------------- #
@@ -565,3 +568,41 @@ def test_service_role_can_run_every_refresh_function(db, api, world, kpi_catalog
             failed.append(f"{kpi_catalog.refresh[kpi]}: {type(e).__name__}: {str(e).splitlines()[0]}")
     refresh_all(db, kpi_catalog)  # as the cron jobs do (the superuser), so later tests see it
     assert failed == [], "\n" + "\n".join(failed)
+
+
+def test_network_views_list_hidden_cells_with_null_values(db, api, world, kpi_catalog, compiled):
+    """Issue 9 (dashboards): a hidden cell is a row with null values and suppressed = true, the last
+    column of every network view (a column and rows added to the exposed API: additive). Here a
+    network of its own where a single actor at one site raised one error: hidden, yet listed."""
+    tax = compiled.taxonomy
+    k = tax.project.k_anonymity
+    network, sites = uuid.uuid4(), [uuid.uuid4() for _ in range(k + 1)]
+    event = next(e for e in tax.events if e.id == "system.error_occurred")
+    at = datetime.combine(datetime.now(UTC).date(), time(6), tzinfo=UTC) - timedelta(days=1)
+    insert_events(db, [{"site": str(sites[0]), "network": str(network), "actor": str(uuid.uuid4()),
+                        "tier": "network", "event_id": event.id, "occurred_at": at.isoformat(),
+                        "key": str(uuid.uuid4()), "payload": dict(event.examples[0])}])
+    refresh_all(db, kpi_catalog)
+    jwt = claims(sites[-1], "network", uuid.uuid4(), network)
+    shape = db.execute("""
+        select c.table_name, array_agg(c.column_name::text order by c.ordinal_position),
+               array_agg(c.data_type::text order by c.ordinal_position)
+        from information_schema.columns c
+        where c.table_schema = %s and c.table_name = any(%s)
+        group by c.table_name""", (kpi_catalog.pub, list(kpi_catalog.network_views.values()))).fetchall()
+    assert len(shape) == len(kpi_catalog.network_views)
+    wrong = [f"{view}: last column {cols[-1]} {types[-1]}" for view, cols, types in shape
+             if (cols[-1], types[-1]) != ("suppressed", "boolean")]
+    listed = {}
+    for name in kpi_catalog.kpis:
+        names, rows = read(api, "authenticated", jwt, f"select * from {kpi_catalog.pub}.{kpi_catalog.network_views[name]}")
+        values = [i for i, n in enumerate(names) if n in VALUE_COLUMNS or (n[:1] == "p" and n[1:2].isdigit())]
+        for row in rows:
+            if row[-1] and any(row[i] is not None for i in values):
+                wrong.append(f"{name}: hidden row with values {row}")
+        listed[name] = rows
+    assert not wrong, "\n" + "\n".join(wrong)
+    for name in ("error_count", "errors_by_code"):
+        rows = listed[name]
+        assert len(rows) == 1 and rows[0][-1] is True, (name, rows)
+        assert rows[0][0] == at.date()
