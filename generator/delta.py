@@ -54,7 +54,7 @@ def _changed(obj: DbObject, old: dict) -> set[str]:
     return {part for part, digest in obj.digests().items() if was.get(part) != digest}
 
 
-def _stub(key: str, entry: dict) -> DbObject | None:
+def _stub(key: str) -> DbObject | None:
     """A printable stand-in for an object that exists only in the released catalog (to drop it)."""
     kind, _, name = key.partition(" ")
     if kind == "table":
@@ -64,7 +64,7 @@ def _stub(key: str, entry: dict) -> DbObject | None:
         schema, _, index = name.partition(".")
         return Index(schema, index, "", "")
     if kind == "function":
-        qualified, _, args = name.partition("(")
+        qualified = name.partition("(")[0]
         schema, _, fn = qualified.partition(".")
         return _FunctionStub(schema, fn, (), "", "", signature_text=name)
     if kind == "view":
@@ -76,9 +76,7 @@ def _stub(key: str, entry: dict) -> DbObject | None:
     if kind == "cron":
         from .catalog import CronJob
         return CronJob(name, "", "")
-    if kind == "row":
-        return None
-    return None
+    return None  # rows are deleted by key (_delete_row); other kinds are never dropped
 
 
 @dataclass(frozen=True)
@@ -135,10 +133,10 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
     for key in sorted(recreate_views | {v.key for v in catalog.of(View)
                                         if v.key in previous and "definition" in _changed(v, previous[v.key])}):
         if key in previous:
-            stub = new.get(key) or _stub(key, previous[key])
+            stub = new.get(key) or _stub(key)
             first.append(Step("drop", stub))
     for key in dropped_functions:
-        obj = new.get(key) or _stub(key, previous[key])
+        obj = new.get(key) or _stub(key)
         first.append(Step("drop", obj))
     for qualified in sorted(rebuilt):
         first.append(Step("drop", tables[qualified]))
@@ -165,7 +163,7 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
         if kind == "row":
             last.append(_delete_row(key, previous[key]))
             continue
-        stub = _stub(key, previous[key])
+        stub = _stub(key)
         if stub is not None:
             last.append(Step("drop", stub))
             delta.entities.add(previous[key].get("origin", "core"))

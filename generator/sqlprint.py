@@ -11,7 +11,7 @@ changes, so a reader sees which KPI or event a block belongs to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jinja2
 
@@ -35,7 +35,6 @@ class Step:
     values: tuple[tuple[str, ...], ...] = ()
     key_columns: tuple[str, ...] = ()
     update: tuple[str, ...] = ()
-    entities: tuple[str, ...] = field(default=(), compare=False)
 
 
 def batch_rows(steps: list[Step]) -> list[Step]:
