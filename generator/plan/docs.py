@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..catalog import Catalog, CronJob, DbObject, Function, Index, Policy, Table, View
 from ..model import Event, Kpi, Selection, Taxonomy, ValueType
 from . import Artifact
+from .examples import Example, worked_example
 
 DOCS_DIR = "docs"
 ROLES = ("anon", "authenticated", "service_role")
@@ -238,26 +239,6 @@ ORDERS = {
 
 
 @dataclass(frozen=True)
-class ExampleEvent:
-    actor: str
-    tier: str
-    occurred_at: str
-    event_id: str
-    payload: str  # JSON
-
-
-@dataclass(frozen=True)
-class Example:
-    """A worked example: these events at one site give this cell (period, dimensions, value)."""
-
-    events: tuple[ExampleEvent, ...]
-    period: str
-    dimensions: tuple[tuple[str, str], ...]  # (column, value)
-    column: str
-    value: int
-
-
-@dataclass(frozen=True)
 class KpiDoc:
     label: str
     anchor: str
@@ -331,35 +312,6 @@ def _fields(kpi: Kpi) -> tuple[str, ...]:
     return tuple(code(name) for name in sorted(names - {"tier"}))
 
 
-EXAMPLE_DAY = "2026-01-05"  # a Monday: the day, week and month cells all start on or before it
-PERIOD_START = {"day": "2026-01-05", "week": "2026-01-05", "month": "2026-01-01"}
-
-
-def _example(kpi: Kpi, taxonomy: Taxonomy) -> Example | None:
-    """A worked example for counts and distinct actors: two actors, three matching events on one day
-    (count: 3, distinct actors: 2).  The payload is the event's first example with the KPI's filter
-    values; the actor's tier is the first the KPI allows; the dimensions are read from the payload.
-    Other types' worked examples are not generated yet (their semantics are described in words)."""
-    sel = kpi.selection
-    if kpi.type not in ("count", "distinct_actors") or sel is None or kpi.grain not in PERIOD_START:
-        return None
-    event = taxonomy.event(sel.events[0])
-    if event is None:
-        return None
-    payload = dict(event.examples[0]) if event.examples else {}
-    for name, values in sel.where:
-        payload[name] = values[0]
-    senders = [t.name for t in taxonomy.tiers if not t.system and taxonomy.can_send(t.name, event.tier)]
-    tier = next((t for t in senders if not sel.tiers or t in sel.tiers), None)
-    if tier is None or any(name != "tier" and name not in payload for name in kpi.by):
-        return None
-    dims = tuple((name, tier if name == "tier" else str(payload[name])) for name in kpi.by)
-    text = _json(payload)
-    events = tuple(ExampleEvent(actor, tier, f"{EXAMPLE_DAY}T{hour}:00:00Z", event.id, text)
-                   for actor, hour in (("A", "09"), ("A", "10"), ("B", "11")))
-    return Example(events, PERIOD_START[kpi.grain], dims, "value", 3 if kpi.type == "count" else 2)
-
-
 def _freshness(kpi: Kpi, taxonomy: Taxonomy, jobs: list[CronJob]) -> str:
     if jobs:
         return "at most one refresh interval behind the event store (plus the refresh's own run time)"
@@ -390,7 +342,7 @@ def kpi_docs(taxonomy: Taxonomy, catalog: Catalog, lock: dict) -> tuple[KpiDoc, 
             freshness=_freshness(kpi, taxonomy, jobs), jobs=tuple(object_name(j) for j in jobs),
             site_readers=", ".join(taxonomy.site_reader_tiers(kpi.sql_name)) or "none",
             network_readers=", ".join(taxonomy.network_reader_tiers) or "none",
-            since=_since(catalog, lock, entity), example=_example(kpi, taxonomy)))
+            since=_since(catalog, lock, entity), example=worked_example(kpi, taxonomy)))
     return tuple(out)
 
 
