@@ -9051,14 +9051,16 @@ grant select on analytics.network_active_actors_7d to authenticated, service_rol
 
 -- KPI api_server_error_rate
 create or replace view analytics.kpi_api_server_error_rate with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_api_server_error_count_for_caller()),
+       d as materialized (select * from analytics_private.kpi_api_request_count_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_api_server_error_count_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
-  left join analytics_private.kpi_api_server_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_api_server_error_rate is 'KPI api_server_error_rate: Share of API requests per day that ended with a 5xx status.';
 revoke all on analytics.kpi_api_server_error_rate from public, anon, authenticated;
@@ -9071,14 +9073,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_api_server_error_count_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_api_request_count_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_api_server_error_count_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
-  left join analytics_private.kpi_api_server_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_api_server_error_rate_between(date, date) is 'KPI api_server_error_rate for the caller''s own site, periods in [from, to].';
@@ -9123,14 +9127,16 @@ grant select on analytics.network_api_server_error_rate to authenticated, servic
 
 -- KPI clinic_collaboration_adoption
 create or replace view analytics.kpi_clinic_collaboration_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_clinic_collaborators_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_clinic_members_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_clinic_collaborators_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_active_clinic_members_for_caller() as d) as keys
-  left join analytics_private.kpi_clinic_collaborators_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_clinic_collaboration_adoption is 'KPI clinic_collaboration_adoption: Share of weekly active clinic-plan actors who used a collaboration feature that week.';
 revoke all on analytics.kpi_clinic_collaboration_adoption from public, anon, authenticated;
@@ -9143,14 +9149,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_clinic_collaborators_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_clinic_members_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_clinic_collaborators_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_active_clinic_members_between("from", "to") as d) as keys
-  left join analytics_private.kpi_clinic_collaborators_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_clinic_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_clinic_collaboration_adoption_between(date, date) is 'KPI clinic_collaboration_adoption for the caller''s own site, periods in [from, to].';
@@ -9195,14 +9203,16 @@ grant select on analytics.network_clinic_collaboration_adoption to authenticated
 
 -- KPI consumer_feature_adoption
 create or replace view analytics.kpi_consumer_feature_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_consumer_feature_users_for_caller()),
+       d as materialized (select * from analytics_private.kpi_consumer_daily_actives_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_consumer_feature_users_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_for_caller() as d) as keys
-  left join analytics_private.kpi_consumer_feature_users_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_consumer_feature_adoption is 'KPI consumer_feature_adoption: Share of daily active free-plan actors who used a free feature surface that day.';
 revoke all on analytics.kpi_consumer_feature_adoption from public, anon, authenticated;
@@ -9215,14 +9225,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_consumer_feature_users_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_consumer_daily_actives_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_consumer_feature_users_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_consumer_daily_actives_between("from", "to") as d) as keys
-  left join analytics_private.kpi_consumer_feature_users_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_consumer_daily_actives_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_consumer_feature_adoption_between(date, date) is 'KPI consumer_feature_adoption for the caller''s own site, periods in [from, to].';
@@ -9267,14 +9279,16 @@ grant select on analytics.network_consumer_feature_adoption to authenticated, se
 
 -- KPI error_rate
 create or replace view analytics.kpi_error_rate with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_error_count_for_caller()),
+       d as materialized (select * from analytics_private.kpi_api_request_count_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_error_count_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_api_request_count_for_caller() as d) as keys
-  left join analytics_private.kpi_error_count_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_error_rate is 'KPI error_rate: Errors shown to callers per completed API request, per day.';
 revoke all on analytics.kpi_error_rate from public, anon, authenticated;
@@ -9287,14 +9301,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_error_count_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_api_request_count_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_error_count_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_api_request_count_between("from", "to") as d) as keys
-  left join analytics_private.kpi_error_count_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_api_request_count_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_error_rate_between(date, date) is 'KPI error_rate for the caller''s own site, periods in [from, to].';
@@ -9339,14 +9355,16 @@ grant select on analytics.network_error_rate to authenticated, service_role;
 
 -- KPI network_analytics_adoption
 create or replace view analytics.kpi_network_analytics_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_network_analytics_viewers_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_network_members_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_network_analytics_viewers_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_active_network_members_for_caller() as d) as keys
-  left join analytics_private.kpi_network_analytics_viewers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_network_analytics_adoption is 'KPI network_analytics_adoption: Share of monthly active network-plan actors who used network analytics that month.';
 revoke all on analytics.kpi_network_analytics_adoption from public, anon, authenticated;
@@ -9359,14 +9377,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_network_analytics_viewers_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_network_members_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_network_analytics_viewers_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_active_network_members_between("from", "to") as d) as keys
-  left join analytics_private.kpi_network_analytics_viewers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_network_members_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_network_analytics_adoption_between(date, date) is 'KPI network_analytics_adoption for the caller''s own site, periods in [from, to].';
@@ -9411,14 +9431,16 @@ grant select on analytics.network_network_analytics_adoption to authenticated, s
 
 -- KPI protocol_logging_adoption
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_protocol_loggers_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_practitioners_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_protocol_loggers_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_active_practitioners_for_caller() as d) as keys
-  left join analytics_private.kpi_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session that week.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
@@ -9431,14 +9453,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_protocol_loggers_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_practitioners_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_protocol_loggers_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_active_practitioners_between("from", "to") as d) as keys
-  left join analytics_private.kpi_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';
@@ -9483,14 +9507,16 @@ grant select on analytics.network_protocol_logging_adoption to authenticated, se
 
 -- KPI stickiness_dau_28d
 create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_daily_active_actors_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_actors_28d_for_caller())
   select keys.site_id, keys.period, keys.tier,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period, n.tier from analytics_private.kpi_daily_active_actors_for_caller() as n
+  from (select n.site_id, n.period, n.tier from n
         union
-        select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_for_caller() as d) as keys
-  left join analytics_private.kpi_daily_active_actors_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+        select d.site_id, d.period, d.tier from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
+  left join d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 comment on view analytics.kpi_stickiness_dau_28d is 'KPI stickiness_dau_28d: Share of the trailing 28-day actives who were active on the day (DAU over 28-day actives), by tier; higher means more habitual use.';
 revoke all on analytics.kpi_stickiness_dau_28d from public, anon, authenticated;
@@ -9503,14 +9529,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_daily_active_actors_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_actors_28d_between("from", "to"))
   select keys.site_id, keys.period, keys.tier,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period, n.tier from analytics_private.kpi_daily_active_actors_between("from", "to") as n
+  from (select n.site_id, n.period, n.tier from n
         union
-        select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_between("from", "to") as d) as keys
-  left join analytics_private.kpi_daily_active_actors_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+        select d.site_id, d.period, d.tier from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
+  left join d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
 comment on function analytics.kpi_stickiness_dau_28d_between(date, date) is 'KPI stickiness_dau_28d for the caller''s own site, periods in [from, to].';
@@ -9526,14 +9554,16 @@ set search_path = ''
 as $fn$
   select x.*,
          (select f.refreshed_at from analytics_private.kpi_freshness() as f where f.kpi = 'stickiness_dau_28d') as as_of
-  from (  select keys.site_id, keys.period, keys.tier,
+  from (  with n as materialized (select * from analytics_private.kpi_daily_active_actors_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_actors_28d_between("from", "to"))
+  select keys.site_id, keys.period, keys.tier,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period, n.tier from analytics_private.kpi_daily_active_actors_between("from", "to") as n
+  from (select n.site_id, n.period, n.tier from n
         union
-        select d.site_id, d.period, d.tier from analytics_private.kpi_active_actors_28d_between("from", "to") as d) as keys
-  left join analytics_private.kpi_daily_active_actors_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
-  left join analytics_private.kpi_active_actors_28d_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+        select d.site_id, d.period, d.tier from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
+  left join d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as x;
 $fn$;
 comment on function analytics.kpi_stickiness_dau_28d_live(date, date) is 'KPI stickiness_dau_28d for the caller''s own site, periods in [from, to]: the refreshed cells of its numerator and denominator (one of them has no real-time tail, and a live side over a refreshed one could exceed one); as_of: the older of their last refreshes.';
