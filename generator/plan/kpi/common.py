@@ -32,7 +32,7 @@ BUILTIN = {"tier": ("tier", "e.actor_tier"), "event": ("event_id", "e.event_id")
 XID = Column("ingest_xid", "xid8", not_null=True, default="pg_current_xact_id()")
 #: the real-time reads (``kpi_<name>_live``) read at most this many events past a KPI's watermark
 #: (every site's, in the requested periods); beyond it a read returns the refreshed cells only
-LIVE_TAIL_CAP = 20_000
+LIVE_TAIL_CAP = 10_000
 #: run-time settings of the real-time read functions: the tail's plan is made for the actual
 #: watermark (a generic plan guesses a third of the store lies past it and scans it)
 LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_custom_plan"))
