@@ -805,30 +805,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -836,7 +836,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
       and e.actor_tier = any (array['clinic']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_active_clinic_members as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -1094,30 +1094,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -1125,7 +1125,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
       and e.actor_tier = any (array['network']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_active_network_members as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -1383,30 +1383,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -1414,7 +1414,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_active_practitioners as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -1712,42 +1712,42 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint') as endpoint, (e.payload ->> 'duration_ms')::double precision as measure
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')        and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
-  select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99, case when tail_ok then statement_timestamp() else refreshed end
+  select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
     and not exists (select 1 from fresh as t where t.period = r.period and t.endpoint is not distinct from r.endpoint)
   union all
-  select f.site_id, f.period, f.endpoint, count(*), (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99, case when tail_ok then statement_timestamp() else refreshed end
+  select f.site_id, f.period, f.endpoint, count(*), (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select v.site_id, v.period, v.endpoint, v.measure
         from analytics_private.kpi_api_latency_ms_values as v
         join (select distinct t.period, t.endpoint from fresh as t) as t
@@ -2009,37 +2009,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_api_request_count as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -2304,30 +2304,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -2335,7 +2335,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_api_server_error_count as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -2590,30 +2590,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -2621,7 +2621,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
       and e.actor_tier = any (array['clinic']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_clinic_collaborators as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -3227,30 +3227,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -3258,7 +3258,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_consumer_daily_actives as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -3516,30 +3516,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -3547,7 +3547,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_consumer_feature_users as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -3808,30 +3808,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'feature') as feature, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -3839,7 +3839,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, c.feature, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, c.feature, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.feature, r.value
         from analytics_private.kpi_consumer_feature_users_by_feature as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -4099,37 +4099,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_daily_active_actors as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -4395,37 +4395,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_error_count as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -4691,37 +4691,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'error_code') as error_code
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, c.error_code, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, c.error_code, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.error_code, r.value
         from analytics_private.kpi_errors_by_code as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -4978,37 +4978,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_monthly_active_actors as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -5626,30 +5626,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -5657,7 +5657,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
       and e.actor_tier = any (array['network']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_network_analytics_viewers as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -5915,30 +5915,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
@@ -5946,7 +5946,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_protocol_loggers as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -6575,37 +6575,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.logging_mode, r.value
         from analytics_private.kpi_protocol_sessions_logged as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -6894,42 +6894,42 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'screen') as screen, (e.payload ->> 'platform') as platform, (e.payload ->> 'load_ms')::double precision as measure
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')        and jsonb_typeof(e.payload -> 'load_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
-  select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95, case when tail_ok then statement_timestamp() else refreshed end
+  select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
     and not exists (select 1 from fresh as t where t.period = r.period and t.screen is not distinct from r.screen and t.platform is not distinct from r.platform)
   union all
-  select f.site_id, f.period, f.screen, f.platform, count(*), (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95, case when tail_ok then statement_timestamp() else refreshed end
+  select f.site_id, f.period, f.screen, f.platform, count(*), (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select v.site_id, v.period, v.screen, v.platform, v.measure
         from analytics_private.kpi_screen_load_ms_values as v
         join (select distinct t.period, t.screen, t.platform from fresh as t) as t
@@ -8236,37 +8236,37 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  tail_ok boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: every statement below sees the calling query's one snapshot, so the
+  -- A stable function: both statements below see the calling query's one snapshot, so the
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
-  -- The bound: at most 10000 events past the watermark (every site's, in the requested periods).
-  select count(*) <= 10000 into tail_ok
-  from (select 1 from analytics_private.events as e
-        where e.ingest_xid >= wm
-          and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-          and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-        order by e.ingest_xid
-        limit 10001) as t;
   return query
-  with fresh as (
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
       from analytics_private.events as e
-      where tail_ok
+      where (select b.ok from bound as b)
         and e.ingest_xid >= wm
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
-  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when tail_ok then statement_timestamp() else refreshed end
+  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_weekly_active_actors as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
