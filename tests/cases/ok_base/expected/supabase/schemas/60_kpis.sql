@@ -496,26 +496,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint_group') as endpoint_group, (e.payload ->> 'duration_ms')::double precision as measure
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')      and jsonb_typeof(e.payload -> 'duration_ms') = 'number'),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint_group') as endpoint_group, (e.payload ->> 'duration_ms')::double precision as measure
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')        and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
+    where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -782,26 +787,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_daily_active_actors as r
@@ -1078,27 +1088,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
-      and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
+      and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.logging_mode, r.value
         from analytics_private.kpi_live_protocol_sessions as r
@@ -1708,27 +1723,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
-      and e.actor_tier = any (array['practitioner']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
+      and e.actor_tier = any (array['practitioner']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_weekly_active_practitioners as r
@@ -1992,27 +2012,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
-      and e.actor_tier = any (array['practitioner']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
+      and e.actor_tier = any (array['practitioner']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_weekly_protocol_loggers as r
@@ -2672,14 +2697,16 @@ grant select on analytics.network_active_actors_28d to authenticated, service_ro
 
 -- KPI protocol_logging_adoption
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_weekly_protocol_loggers_for_caller()),
+       d as materialized (select * from analytics_private.kpi_weekly_active_practitioners_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_weekly_protocol_loggers_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_for_caller() as d) as keys
-  left join analytics_private.kpi_weekly_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
@@ -2692,14 +2719,16 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_weekly_protocol_loggers_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_weekly_active_practitioners_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d) as keys
-  left join analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';

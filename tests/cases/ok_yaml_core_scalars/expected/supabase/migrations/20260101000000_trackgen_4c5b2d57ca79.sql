@@ -1099,27 +1099,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consent_refusals';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consent_refusals')
-      and (e.payload ->> 'answer') = any (array['no']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consent_refusals')
+      and (e.payload ->> 'answer') = any (array['no']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_consent_refusals as r
