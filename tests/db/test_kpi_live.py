@@ -11,6 +11,8 @@ reads; no test here measures time.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -199,6 +201,27 @@ def test_live_reads_are_site_isolated_and_need_a_reader_tier(db, compiled):
         with as_caller(db, "authenticated", {"sub": str(uuid.uuid4()), "role": "authenticated"}) as cur:
             assert cur.execute(f"select count(*) from analytics.{fn}(%s, %s)", (lo, t)).fetchone()[0] == 0, fn
     assert changed_b
+    # with site B's tail waiting, each live read's statement reads the store through the ingest_xid
+    # index and the rollup through its (site_id, period) key: never a scan of either without its
+    # index's leading column (planner told to avoid sequential scans: the test data are small; the
+    # store analysed, as autovacuum keeps it, so the planner knows the watermark is past its history)
+    db.execute("analyze analytics_private.events")
+    notices: list[str] = []
+    db.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+    for setting in ("load 'auto_explain'", "set auto_explain.log_min_duration = 0",
+                    "set auto_explain.log_nested_statements = on", "set client_min_messages = log",
+                    "set enable_seqscan = off"):
+        db.execute(setting)
+    db.execute("select pg_catalog.set_config('request.jwt.claims', %s, false)",
+               (json.dumps(claims(site_b, "clinic", uuid.uuid4(), network_of(site_b))),))
+    for kpi in [k for k in tax.kpis if k.type in EXACT]:
+        notices.clear()
+        db.execute(f"select * from analytics.{short_name(f'kpi_{kpi.name}_live')}(%s, %s)", (lo, t))
+        plan = next(n for n in notices if "with bound as" in n)
+        assert "Seq Scan on events" not in plan and "_ingest_xid_idx on events_" in plan, plan
+        rollup = short_name(f"kpi_{kpi.name}")
+        assert re.search(rf"(Index|Index Only|Bitmap Index) Scan (using|on) {rollup}_key", plan), plan
+    db.execute("reset all")
     # freshness: every KPI a reader may read, with how its live read works; nothing for a consumer
     with as_caller(db, "authenticated", claims(site_a, "clinic", uuid.uuid4())) as cur:
         fresh = {k: (live, at) for k, live, at in cur.execute("select * from analytics.kpi_freshness()").fetchall()}
