@@ -35,6 +35,17 @@ HOOKS = {
 }
 
 
+def _b4_realtime_text(rt: dict[str, Any]) -> str:
+    if rt.get("p95_s") is None:
+        return f"Real-time read path: {rt.get('skipped', 'no sample became visible')}."
+    return (f"Real-time read path (`{rt['view']}`, the rollup plus the events past the KPI's watermark, read at "
+            f"query time): with no refresh running, {rt['samples']} events each committed for a new site and the "
+            f"read polled every 10 ms as that site's reader. Commit → visible: p50 {_f(rt['p50_s'] * 1000, 1)} ms, "
+            f"p95 {_f(rt['p95_s'] * 1000, 1)} ms, max {_f(rt['max_s'] * 1000, 1)} ms ({rt['seen']} of "
+            f"{rt['samples']} seen). `B4.freshness_s` is this p95; the refresh job's is "
+            "`B4.freshness_without_realtime_s`.")
+
+
 def _human_events(n: int) -> str:
     if n >= 1_000_000:
         v = n / 1_000_000
@@ -510,6 +521,8 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         add("")
         add("Without a real-time path a KPI's freshness is bounded by its own schedule plus its inputs' "
             f"schedules; the schedules in use are {', '.join(f'`{x}`' for x in slow)}.")
+        add("")
+        add(_b4_realtime_text(b4.get("realtime") or {}))
     add("")
     add("## B5 generator")
     add("")

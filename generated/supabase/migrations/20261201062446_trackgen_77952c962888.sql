@@ -1,7 +1,93 @@
--- trackgen migration 20261201053253: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
+-- trackgen migration 20261201062446: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
+
+-- KPI api_server_error_rate
+drop view if exists analytics.kpi_api_server_error_rate;
+
+-- KPI clinic_collaboration_adoption
+drop view if exists analytics.kpi_clinic_collaboration_adoption;
+
+-- KPI consumer_feature_adoption
+drop view if exists analytics.kpi_consumer_feature_adoption;
+
+-- KPI error_rate
+drop view if exists analytics.kpi_error_rate;
+
+-- KPI network_analytics_adoption
+drop view if exists analytics.kpi_network_analytics_adoption;
+
+-- KPI protocol_logging_adoption
+drop view if exists analytics.kpi_protocol_logging_adoption;
+
+-- KPI stickiness_dau_28d
+drop view if exists analytics.kpi_stickiness_dau_28d;
+
+create or replace function analytics_private.kpi_freshness()
+returns table (kpi text, live text, refreshed_at timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $fn$
+  select k.kpi, k.live, (select min(w.refreshed_at) from analytics_private.kpi_watermarks as w where w.kpi = any (k.stored))
+  from (values
+    ('active_clinic_members', 'exact', array['active_clinic_members']::text[], array['clinic', 'network']::text[]),
+    ('active_network_members', 'exact', array['active_network_members']::text[], array['clinic', 'network']::text[]),
+    ('active_practitioners', 'exact', array['active_practitioners']::text[], array['clinic', 'network']::text[]),
+    ('api_latency_ms', 'exact', array['api_latency_ms']::text[], array['clinic', 'network']::text[]),
+    ('api_request_count', 'exact', array['api_request_count']::text[], array['clinic', 'network']::text[]),
+    ('api_server_error_count', 'exact', array['api_server_error_count']::text[], array['clinic', 'network']::text[]),
+    ('clinic_collaborators', 'exact', array['clinic_collaborators']::text[], array['clinic', 'network']::text[]),
+    ('clinic_team_onboarding', 'refreshed', array['clinic_team_onboarding']::text[], array['clinic', 'network']::text[]),
+    ('consumer_daily_actives', 'exact', array['consumer_daily_actives']::text[], array['clinic', 'network']::text[]),
+    ('consumer_feature_users', 'exact', array['consumer_feature_users']::text[], array['clinic', 'network']::text[]),
+    ('consumer_feature_users_by_feature', 'exact', array['consumer_feature_users_by_feature']::text[], array['clinic', 'network']::text[]),
+    ('daily_active_actors', 'exact', array['daily_active_actors']::text[], array['clinic', 'network']::text[]),
+    ('error_count', 'exact', array['error_count']::text[], array['clinic', 'network']::text[]),
+    ('errors_by_code', 'exact', array['errors_by_code']::text[], array['clinic', 'network']::text[]),
+    ('monthly_active_actors', 'exact', array['monthly_active_actors']::text[], array['clinic', 'network']::text[]),
+    ('monthly_signup_retention', 'refreshed', array['monthly_signup_retention']::text[], array['clinic', 'network']::text[]),
+    ('network_analytics_viewers', 'exact', array['network_analytics_viewers']::text[], array['clinic', 'network']::text[]),
+    ('protocol_loggers', 'exact', array['protocol_loggers']::text[], array['clinic', 'network']::text[]),
+    ('protocol_logging_retention', 'refreshed', array['protocol_logging_retention']::text[], array['clinic', 'network']::text[]),
+    ('protocol_sessions_logged', 'exact', array['protocol_sessions_logged']::text[], array['clinic', 'network']::text[]),
+    ('screen_load_ms', 'exact', array['screen_load_ms']::text[], array['clinic', 'network']::text[]),
+    ('trial_activation_to_conversion', 'refreshed', array['trial_activation_to_conversion']::text[], array['clinic', 'network']::text[]),
+    ('upgrade_funnel_consumer_to_clinic', 'refreshed', array['upgrade_funnel_consumer_to_clinic']::text[], array['clinic', 'network']::text[]),
+    ('upgrade_prompt_to_trial', 'refreshed', array['upgrade_prompt_to_trial']::text[], array['clinic', 'network']::text[]),
+    ('weekly_active_actors', 'exact', array['weekly_active_actors']::text[], array['clinic', 'network']::text[]),
+    ('weekly_signup_retention', 'refreshed', array['weekly_signup_retention']::text[], array['clinic', 'network']::text[]),
+    ('active_actors_28d', 'refreshed', array['active_actors_28d']::text[], array['clinic', 'network']::text[]),
+    ('active_actors_7d', 'refreshed', array['active_actors_7d']::text[], array['clinic', 'network']::text[]),
+    ('api_server_error_rate', 'exact', array['api_request_count', 'api_server_error_count']::text[], array['clinic', 'network']::text[]),
+    ('clinic_collaboration_adoption', 'exact', array['active_clinic_members', 'clinic_collaborators']::text[], array['clinic', 'network']::text[]),
+    ('consumer_feature_adoption', 'exact', array['consumer_daily_actives', 'consumer_feature_users']::text[], array['clinic', 'network']::text[]),
+    ('error_rate', 'exact', array['api_request_count', 'error_count']::text[], array['clinic', 'network']::text[]),
+    ('network_analytics_adoption', 'exact', array['active_network_members', 'network_analytics_viewers']::text[], array['clinic', 'network']::text[]),
+    ('protocol_logging_adoption', 'exact', array['active_practitioners', 'protocol_loggers']::text[], array['clinic', 'network']::text[]),
+    ('stickiness_dau_28d', 'refreshed', array['active_actors_28d', 'daily_active_actors']::text[], array['clinic', 'network']::text[])) as k (kpi, live, stored, readers)
+  where (select analytics_private.kpi_caller_site()) is not null
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (k.readers)
+  order by k.kpi;
+$fn$;
+comment on function analytics_private.kpi_freshness() is 'Per KPI the caller may read: live = ''exact'' when its kpi_<name>_live read includes events not yet refreshed, ''refreshed'' when it returns refreshed cells only; refreshed_at: its (or its inputs'', the oldest) last refresh.';
+revoke all on function analytics_private.kpi_freshness() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_freshness() to authenticated, service_role;
+
+create or replace function analytics.kpi_freshness()
+returns table (kpi text, live text, refreshed_at timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_freshness();
+$fn$;
+comment on function analytics.kpi_freshness() is 'Per KPI the caller may read: live = ''exact'' when its kpi_<name>_live read includes events not yet refreshed, ''refreshed'' when it returns refreshed cells only; refreshed_at: its (or its inputs'', the oldest) last refresh.';
+revoke all on function analytics.kpi_freshness() from public, anon, authenticated;
+grant execute on function analytics.kpi_freshness() to authenticated, service_role;
 
 -- KPI active_clinic_members
 create or replace function analytics_private.kpi_active_clinic_members_live("from" date, "to" date)
@@ -21,27 +107,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
-      and e.actor_tier = any (array['clinic']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
+      and e.actor_tier = any (array['clinic']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_active_clinic_members as r
@@ -91,27 +182,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
-      and e.actor_tier = any (array['network']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
+      and e.actor_tier = any (array['network']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_active_network_members as r
@@ -161,27 +257,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
-      and e.actor_tier = any (array['practitioner']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
+      and e.actor_tier = any (array['practitioner']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_active_practitioners as r
@@ -231,26 +332,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint') as endpoint, (e.payload ->> 'duration_ms')::double precision as measure
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')      and jsonb_typeof(e.payload -> 'duration_ms') = 'number'),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint') as endpoint, (e.payload ->> 'duration_ms')::double precision as measure
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')        and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
+    where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -301,26 +407,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_api_request_count as r
@@ -367,27 +478,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
-      and (e.payload ->> 'status_class') = any (array['server_error']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
+      and (e.payload ->> 'status_class') = any (array['server_error']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_api_server_error_count as r
@@ -434,27 +550,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
-      and e.actor_tier = any (array['clinic']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
+      and e.actor_tier = any (array['clinic']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_clinic_collaborators as r
@@ -532,27 +653,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
-      and e.actor_tier = any (array['consumer']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
+      and e.actor_tier = any (array['consumer']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_consumer_daily_actives as r
@@ -602,27 +728,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
-      and e.actor_tier = any (array['consumer']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
+      and e.actor_tier = any (array['consumer']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_consumer_feature_users as r
@@ -672,27 +803,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'feature') as feature, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
-      and e.actor_tier = any (array['consumer']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'feature') as feature, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
+      and e.actor_tier = any (array['consumer']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.feature, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.feature, r.value
         from analytics_private.kpi_consumer_feature_users_by_feature as r
@@ -702,7 +838,7 @@ begin
         from fresh as f
         where not exists (
           select 1 from analytics_private.kpi_consumer_feature_users_by_feature_facts as o
-          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash            and o.feature is not distinct from f.feature)
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.feature is not distinct from f.feature)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
 end
@@ -742,26 +878,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_daily_active_actors as r
@@ -771,7 +912,7 @@ begin
         from fresh as f
         where not exists (
           select 1 from analytics_private.kpi_daily_active_actors_facts as o
-          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash            and o.tier is not distinct from f.tier)
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
 end
@@ -811,26 +952,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_error_count as r
@@ -877,26 +1023,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'error_code') as error_code
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'error_code') as error_code
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.error_code, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.error_code, r.value
         from analytics_private.kpi_errors_by_code as r
@@ -943,26 +1094,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_monthly_active_actors as r
@@ -972,7 +1128,7 @@ begin
         from fresh as f
         where not exists (
           select 1 from analytics_private.kpi_monthly_active_actors_facts as o
-          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash            and o.tier is not distinct from f.tier)
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
 end
@@ -1040,27 +1196,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
-      and e.actor_tier = any (array['network']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
+      and e.actor_tier = any (array['network']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_network_analytics_viewers as r
@@ -1110,27 +1271,32 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
-      and e.actor_tier = any (array['practitioner']::text[])),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
+      and e.actor_tier = any (array['practitioner']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.value
         from analytics_private.kpi_protocol_loggers as r
@@ -1208,26 +1374,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.logging_mode, r.value
         from analytics_private.kpi_protocol_sessions_logged as r
@@ -1274,26 +1445,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'screen') as screen, (e.payload ->> 'platform') as platform, (e.payload ->> 'load_ms')::double precision as measure
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')      and jsonb_typeof(e.payload -> 'load_ms') = 'number'),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'screen') as screen, (e.payload ->> 'platform') as platform, (e.payload ->> 'load_ms')::double precision as measure
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')        and jsonb_typeof(e.payload -> 'load_ms') = 'number') as m
+    where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
@@ -1428,26 +1604,31 @@ begin
   if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
   return query
-  with tail as materialized (
-    -- every site's events since the watermark in the requested periods, at most 20000 + 1
-    select e.site_id, e.event_id, e.actor_tier, e.actor_hash, e.occurred_at, e.payload
-    from analytics_private.events as e
-    where e.ingest_xid >= wm
-      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-    order by e.ingest_xid
-    limit 20001),
-  bound as (select count(*) <= 20000 as ok from tail),
-  mine as (
-    -- the caller's site's tail events that this KPI reads, as cells
-    select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-    from tail as e
-    where (select b.ok from bound as b)
-      and e.site_id = caller_site
-      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')),
-  fresh as (select m.* from mine as m where m.period >= "from" and m.period <= "to")
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')) as m
+    where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from (select r.site_id, r.period, r.tier, r.value
         from analytics_private.kpi_weekly_active_actors as r
@@ -1457,7 +1638,7 @@ begin
         from fresh as f
         where not exists (
           select 1 from analytics_private.kpi_weekly_active_actors_facts as o
-          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash            and o.tier is not distinct from f.tier)
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
 end
@@ -1564,6 +1745,42 @@ revoke all on function analytics.kpi_active_actors_7d_live(date, date) from publ
 grant execute on function analytics.kpi_active_actors_7d_live(date, date) to authenticated, service_role;
 
 -- KPI api_server_error_rate
+create or replace view analytics.kpi_api_server_error_rate with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_api_server_error_count_for_caller()),
+       d as materialized (select * from analytics_private.kpi_api_request_count_for_caller())
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_api_server_error_rate is 'KPI api_server_error_rate: Share of API requests per day that ended with a 5xx status.';
+revoke all on analytics.kpi_api_server_error_rate from public, anon, authenticated;
+grant select on analytics.kpi_api_server_error_rate to authenticated, service_role;
+
+create or replace function analytics.kpi_api_server_error_rate_between("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  with n as materialized (select * from analytics_private.kpi_api_server_error_count_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_api_request_count_between("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+$fn$;
+
 create or replace function analytics.kpi_api_server_error_rate_live("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
 language sql
@@ -1584,11 +1801,47 @@ with n as materialized (select * from analytics_private.kpi_api_server_error_cou
   left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_api_server_error_rate_live(date, date) is 'KPI api_server_error_rate, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs.';
+comment on function analytics.kpi_api_server_error_rate_live(date, date) is 'KPI api_server_error_rate, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
 revoke all on function analytics.kpi_api_server_error_rate_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_api_server_error_rate_live(date, date) to authenticated, service_role;
 
 -- KPI clinic_collaboration_adoption
+create or replace view analytics.kpi_clinic_collaboration_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_clinic_collaborators_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_clinic_members_for_caller())
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_clinic_collaboration_adoption is 'KPI clinic_collaboration_adoption: Share of weekly active clinic-plan actors who used a collaboration feature that week.';
+revoke all on analytics.kpi_clinic_collaboration_adoption from public, anon, authenticated;
+grant select on analytics.kpi_clinic_collaboration_adoption to authenticated, service_role;
+
+create or replace function analytics.kpi_clinic_collaboration_adoption_between("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  with n as materialized (select * from analytics_private.kpi_clinic_collaborators_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_clinic_members_between("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+$fn$;
+
 create or replace function analytics.kpi_clinic_collaboration_adoption_live("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
 language sql
@@ -1609,11 +1862,47 @@ with n as materialized (select * from analytics_private.kpi_clinic_collaborators
   left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_clinic_collaboration_adoption_live(date, date) is 'KPI clinic_collaboration_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs.';
+comment on function analytics.kpi_clinic_collaboration_adoption_live(date, date) is 'KPI clinic_collaboration_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
 revoke all on function analytics.kpi_clinic_collaboration_adoption_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_clinic_collaboration_adoption_live(date, date) to authenticated, service_role;
 
 -- KPI consumer_feature_adoption
+create or replace view analytics.kpi_consumer_feature_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_consumer_feature_users_for_caller()),
+       d as materialized (select * from analytics_private.kpi_consumer_daily_actives_for_caller())
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_consumer_feature_adoption is 'KPI consumer_feature_adoption: Share of daily active free-plan actors who used a free feature surface that day.';
+revoke all on analytics.kpi_consumer_feature_adoption from public, anon, authenticated;
+grant select on analytics.kpi_consumer_feature_adoption to authenticated, service_role;
+
+create or replace function analytics.kpi_consumer_feature_adoption_between("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  with n as materialized (select * from analytics_private.kpi_consumer_feature_users_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_consumer_daily_actives_between("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+$fn$;
+
 create or replace function analytics.kpi_consumer_feature_adoption_live("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
 language sql
@@ -1634,11 +1923,47 @@ with n as materialized (select * from analytics_private.kpi_consumer_feature_use
   left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_consumer_feature_adoption_live(date, date) is 'KPI consumer_feature_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs.';
+comment on function analytics.kpi_consumer_feature_adoption_live(date, date) is 'KPI consumer_feature_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
 revoke all on function analytics.kpi_consumer_feature_adoption_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_consumer_feature_adoption_live(date, date) to authenticated, service_role;
 
 -- KPI error_rate
+create or replace view analytics.kpi_error_rate with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_error_count_for_caller()),
+       d as materialized (select * from analytics_private.kpi_api_request_count_for_caller())
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_error_rate is 'KPI error_rate: Errors shown to callers per completed API request, per day.';
+revoke all on analytics.kpi_error_rate from public, anon, authenticated;
+grant select on analytics.kpi_error_rate to authenticated, service_role;
+
+create or replace function analytics.kpi_error_rate_between("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  with n as materialized (select * from analytics_private.kpi_error_count_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_api_request_count_between("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+$fn$;
+
 create or replace function analytics.kpi_error_rate_live("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
 language sql
@@ -1659,11 +1984,47 @@ with n as materialized (select * from analytics_private.kpi_error_count_live("fr
   left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_error_rate_live(date, date) is 'KPI error_rate, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs.';
+comment on function analytics.kpi_error_rate_live(date, date) is 'KPI error_rate, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
 revoke all on function analytics.kpi_error_rate_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_error_rate_live(date, date) to authenticated, service_role;
 
 -- KPI network_analytics_adoption
+create or replace view analytics.kpi_network_analytics_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_network_analytics_viewers_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_network_members_for_caller())
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_network_analytics_adoption is 'KPI network_analytics_adoption: Share of monthly active network-plan actors who used network analytics that month.';
+revoke all on analytics.kpi_network_analytics_adoption from public, anon, authenticated;
+grant select on analytics.kpi_network_analytics_adoption to authenticated, service_role;
+
+create or replace function analytics.kpi_network_analytics_adoption_between("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  with n as materialized (select * from analytics_private.kpi_network_analytics_viewers_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_network_members_between("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+$fn$;
+
 create or replace function analytics.kpi_network_analytics_adoption_live("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
 language sql
@@ -1684,11 +2045,47 @@ with n as materialized (select * from analytics_private.kpi_network_analytics_vi
   left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_network_analytics_adoption_live(date, date) is 'KPI network_analytics_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs.';
+comment on function analytics.kpi_network_analytics_adoption_live(date, date) is 'KPI network_analytics_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
 revoke all on function analytics.kpi_network_analytics_adoption_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_network_analytics_adoption_live(date, date) to authenticated, service_role;
 
 -- KPI protocol_logging_adoption
+create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_protocol_loggers_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_practitioners_for_caller())
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session that week.';
+revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
+grant select on analytics.kpi_protocol_logging_adoption to authenticated, service_role;
+
+create or replace function analytics.kpi_protocol_logging_adoption_between("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  with n as materialized (select * from analytics_private.kpi_protocol_loggers_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_practitioners_between("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+$fn$;
+
 create or replace function analytics.kpi_protocol_logging_adoption_live("from" date, "to" date)
 returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
 language sql
@@ -1709,24 +2106,39 @@ with n as materialized (select * from analytics_private.kpi_protocol_loggers_liv
   left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_protocol_logging_adoption_live(date, date) is 'KPI protocol_logging_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs.';
+comment on function analytics.kpi_protocol_logging_adoption_live(date, date) is 'KPI protocol_logging_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
 revoke all on function analytics.kpi_protocol_logging_adoption_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_protocol_logging_adoption_live(date, date) to authenticated, service_role;
 
 -- KPI stickiness_dau_28d
-create or replace function analytics.kpi_stickiness_dau_28d_live("from" date, "to" date)
-returns table (site_id uuid, period date, tier text, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
+create or replace view analytics.kpi_stickiness_dau_28d with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_daily_active_actors_for_caller()),
+       d as materialized (select * from analytics_private.kpi_active_actors_28d_for_caller())
+  select keys.site_id, keys.period, keys.tier,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period, n.tier from n
+        union
+        select d.site_id, d.period, d.tier from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
+  left join d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+comment on view analytics.kpi_stickiness_dau_28d is 'KPI stickiness_dau_28d: Share of the trailing 28-day actives who were active on the day (DAU over 28-day actives), by tier; higher means more habitual use.';
+revoke all on analytics.kpi_stickiness_dau_28d from public, anon, authenticated;
+grant select on analytics.kpi_stickiness_dau_28d to authenticated, service_role;
+
+create or replace function analytics.kpi_stickiness_dau_28d_between("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, numerator bigint, denominator bigint, value numeric)
 language sql
 stable
 security invoker
 set search_path = ''
 as $fn$
-with n as materialized (select * from analytics_private.kpi_daily_active_actors_live("from", "to")),
-       d as materialized (select * from analytics_private.kpi_active_actors_28d_live("from", "to"))
+  with n as materialized (select * from analytics_private.kpi_daily_active_actors_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_actors_28d_between("from", "to"))
   select keys.site_id, keys.period, keys.tier,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
-         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value,
-         least((select min(x.as_of) from n as x), (select min(x.as_of) from d as x)) as as_of
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
   from (select n.site_id, n.period, n.tier from n
         union
         select d.site_id, d.period, d.tier from d) as keys
@@ -1734,6 +2146,28 @@ with n as materialized (select * from analytics_private.kpi_daily_active_actors_
   left join d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
 $fn$;
-comment on function analytics.kpi_stickiness_dau_28d_live(date, date) is 'KPI stickiness_dau_28d, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs (KPI active_actors_28d is refreshed cells only).';
+
+create or replace function analytics.kpi_stickiness_dau_28d_live("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select x.*,
+         (select f.refreshed_at from analytics_private.kpi_freshness() as f where f.kpi = 'stickiness_dau_28d') as as_of
+  from (  with n as materialized (select * from analytics_private.kpi_daily_active_actors_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_active_actors_28d_between("from", "to"))
+  select keys.site_id, keys.period, keys.tier,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
+  from (select n.site_id, n.period, n.tier from n
+        union
+        select d.site_id, d.period, d.tier from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period and keys.tier is not distinct from n.tier
+  left join d on keys.site_id = d.site_id and keys.period = d.period and keys.tier is not distinct from d.tier
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as x;
+$fn$;
+comment on function analytics.kpi_stickiness_dau_28d_live(date, date) is 'KPI stickiness_dau_28d for the caller''s own site, periods in [from, to]: the refreshed cells of its numerator and denominator (one of them has no real-time tail, and a live side over a refreshed one could exceed one); as_of: the older of their last refreshes.';
 revoke all on function analytics.kpi_stickiness_dau_28d_live(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_stickiness_dau_28d_live(date, date) to authenticated, service_role;
