@@ -230,6 +230,23 @@ def test_live_reads_are_site_isolated_and_need_a_reader_tier(db, compiled):
     assert all(at is not None for _, at in fresh.values())
     with as_caller(db, "authenticated", claims(site_a, "consumer", uuid.uuid4())) as cur:
         assert cur.execute("select count(*) from analytics.kpi_freshness()").fetchone()[0] == 0
+    # a stalled refresh: more events past the watermark than a live read counts (every site's, in the
+    # requested periods) -> the refreshed cells, as of the last refresh, for exact and refreshed KPIs alike
+    from generator.plan.kpi.common import LIVE_TAIL_CAP
+    flood = [dict(e, site=SITES[12], network=None, occurred_at=datetime.now(UTC) - timedelta(hours=1),
+                  key=str(uuid.uuid4())) for e in gen.events(LIVE_TAIL_CAP + 1)]
+    insert(db, flood)
+    refreshed_at = dict(db.execute("select kpi, refreshed_at from analytics_private.kpi_watermarks").fetchall())
+    seen = 0
+    for kpi in [k for k in tax.kpis if k.type in EXACT]:
+        fn = short_name(f"kpi_{kpi.name}_live")
+        cells, as_of = read_live(db, fn, site_b, lo, t)  # site B's tail is no longer counted
+        expected = {k: tuple(_norm(x) for x in v) for k, v in ref.site_values(tax, kpi, events, t).items()
+                    if k[0] == site_b and lo <= k[1] <= t}
+        assert cells == expected, f"{fn}: past the cap, a live read is the refreshed cells"
+        assert as_of <= {refreshed_at[kpi.sql_name]}, (fn, as_of)
+        seen += bool(cells)
+    assert seen
     # anon may not call them; authenticated may not read the event store they read
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         with as_caller(db, "anon", None) as cur:
