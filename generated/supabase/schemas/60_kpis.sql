@@ -1740,7 +1740,7 @@ begin
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')        and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms') and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_api_latency_ms as r
@@ -6922,7 +6922,7 @@ begin
         and e.site_id = caller_site
         and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')        and jsonb_typeof(e.payload -> 'load_ms') = 'number') as m
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms') and jsonb_typeof(e.payload -> 'load_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_screen_load_ms as r
