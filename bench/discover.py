@@ -232,6 +232,14 @@ def read_dependencies(conn: psycopg.Connection, reads: list[Read], jobs: list[Jo
         called = [src for name, src in funcs.items() if re.search(rf"\b{re.escape(name)}\s*\(", text)]
         return text + " " + " ".join(expand(src, depth - 1) for src in called)
 
+    # a table most jobs write (the watermarks) is bookkeeping, not one KPI's cells: a real-time read
+    # names it, and would otherwise depend on every job (a job cut off early may not have written it)
+    counts: dict[str, int] = {}
+    for j in jobs:
+        for t in writes.get(j.name, set()):
+            counts[t] = counts.get(t, 0) + 1
+    shared = {t for t, n in counts.items() if n > len(jobs) / 2}
+    own = {j.name: writes.get(j.name, set()) - shared for j in jobs}
     out: dict[str, set[str]] = {}
     for r in reads:
         if r.kind == "view":
@@ -240,5 +248,5 @@ def read_dependencies(conn: psycopg.Connection, reads: list[Read], jobs: list[Jo
             text = funcs.get(f"{PUBLIC}.{r.name}", "")
         code = expand(text, 3)
         out[r.name] = {j.name for j in jobs
-                       if any(re.search(rf"\b{re.escape(t)}\b", code) for t in writes.get(j.name, set()))}
+                       if any(re.search(rf"\b{re.escape(t)}\b", code) for t in own[j.name])}
     return out

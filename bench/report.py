@@ -30,10 +30,20 @@ HOOKS = {
     "B2.backfill_over_matview_10M": "not yet measured: needs the materialized_view storage choice (issue item 3); "
                                     "hook: the same backfill phase (bench/run.py backfill) over the "
                                     "materialized-view jobs",
-    "B4.freshness_realtime_s": "not yet measured: needs the real-time read path (issue item 4); hook: "
-                               "bench/measure.py b4_freshness measures it by itself (no refresh running) as soon "
-                               "as an exposed site view shows a committed event before any refresh job ran",
+    "B4.freshness_s": "not measured: no exposed site read (view or kpi_<name>_live function) showed a committed "
+                      "event before a refresh job ran (bench/measure.py b4_freshness)",
 }
+
+
+def _b4_realtime_text(rt: dict[str, Any]) -> str:
+    if rt.get("p95_s") is None:
+        return f"Real-time read path: {rt.get('skipped', 'no sample became visible')}."
+    return (f"Real-time read path (`{rt['view']}`, the rollup plus the events past the KPI's watermark, read at "
+            f"query time): with no refresh running, {rt['samples']} events each committed for a new site and the "
+            f"read polled every 10 ms as that site's reader. Commit → visible: p50 {_f(rt['p50_s'] * 1000, 1)} ms, "
+            f"p95 {_f(rt['p95_s'] * 1000, 1)} ms, max {_f(rt['max_s'] * 1000, 1)} ms ({rt['seen']} of "
+            f"{rt['samples']} seen). `B4.freshness_s` is this p95; the refresh job's is "
+            "`B4.freshness_without_realtime_s`.")
 
 
 def _human_events(n: int) -> str:
@@ -114,7 +124,7 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
     scale, at10m = fig["scale"], fig["at10m"]
     not_measured = dict(HOOKS)
     if fig["b4_realtime_p95"] is not None:
-        not_measured.pop("B4.freshness_realtime_s")
+        not_measured.pop("B4.freshness_s")
     if not at10m:
         for key in ("B2.growth_10M_over_1M", "B3.p95_ms_10M", "B3.raw_over_read_min_10M", "size.rollups_over_store_10M"):
             not_measured[key] = (f"this run is SCALE={scale}; the 10M figure comes from `make bench SCALE=10M` "
@@ -129,7 +139,7 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
     if fig["b2_growth"] is None:
         not_measured[f"B2.growth_{scale}"] = "only one history size was measured"
     if fig["b4_p95"] is None:  # e.g. no sample became visible within the run's time budget
-        not_measured["B4.freshness_s"] = str(res["B4"].get("skipped") or "no freshness sample in this run")
+        not_measured["B4.freshness_without_realtime_s"] = str(res["B4"].get("skipped") or "no freshness sample in this run")
     growth_key = f"growth_{scale}_over_{_human_events(fig['first_history'])}"
     b2 = {
         "incremental_over_full_10M": None,
@@ -155,7 +165,10 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
                "reads": res["B2"]["steps"][-1]["reads"], "raw": res["B3"]["raw"],
                "left_out": res["B3"].get("left_out", []), "read_dependencies": res.get("read_dependencies", {}),
                "reads_by_step": {str(st["history_events"]): st["reads"] for st in res["B2"]["steps"]}},
-        "B4": res["B4"] | {"freshness_s": fig["b4_p95"], "freshness_realtime_s": fig["b4_realtime_p95"]},
+        # freshness_s: the real-time read path's p95 (the issue's B4 target of 1 s); without it, the
+        # refresh job's (target 60 s) is freshness_without_realtime_s
+        "B4": res["B4"] | {"freshness_s": fig["b4_realtime_p95"], "freshness_realtime_s": fig["b4_realtime_p95"],
+                           "freshness_without_realtime_s": fig["b4_p95"]},
         "B5": {"generate_s_1000_events": fig["b5_generate"] if fig["b5_is_target"] else None,
                "check_s_1000_events": fig["b5_check"] if fig["b5_is_target"] else None} | res["B5"],
         "B6": {k: v for k, v in res["B6"].items()},
@@ -508,6 +521,8 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         add("")
         add("Without a real-time path a KPI's freshness is bounded by its own schedule plus its inputs' "
             f"schedules; the schedules in use are {', '.join(f'`{x}`' for x in slow)}.")
+        add("")
+        add(_b4_realtime_text(b4.get("realtime") or {}))
     add("")
     add("## B5 generator")
     add("")

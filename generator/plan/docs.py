@@ -17,6 +17,7 @@ from ..catalog import Catalog, CronJob, DbObject, Function, Index, Policy, Table
 from ..model import Event, Kpi, Selection, Taxonomy, ValueType
 from . import Artifact
 from .examples import Example, worked_example
+from .kpi.common import LIVE_TAIL_CAP
 
 DOCS_DIR = "docs"
 ROLES = ("anon", "authenticated", "service_role")
@@ -312,10 +313,28 @@ def _fields(kpi: Kpi) -> tuple[str, ...]:
     return tuple(code(name) for name in sorted(names - {"tier"}))
 
 
+#: KPI types whose real-time read (``kpi_<name>_live``) adds the events not yet refreshed
+LIVE_EXACT = ("count", "distinct_actors", "percentile")
+
+
+def _live_exact(kpi: Kpi, taxonomy: Taxonomy) -> bool:
+    if kpi.type == "ratio":
+        return all(_live_exact(taxonomy.kpi(n), taxonomy) for n in (kpi.numerator, kpi.denominator))
+    return kpi.type in LIVE_EXACT
+
+
 def _freshness(kpi: Kpi, taxonomy: Taxonomy, jobs: list[CronJob]) -> str:
+    if _live_exact(kpi, taxonomy):
+        live = ("`kpi_" + kpi.sql_name + "_live(from, to)` counts every committed event (the rollup plus the "
+                "events its refresh has not folded in yet; its `as_of` column says as of when)")
+    else:
+        live = ("`kpi_" + kpi.sql_name + "_live(from, to)` returns the refreshed cells with `as_of`, the time of "
+                "the last refresh (a " + kpi.type + " KPI has no real-time tail" +
+                ("" if kpi.type != "ratio" else ": one of its inputs is a rolling window") + ")")
     if jobs:
-        return "at most one refresh interval behind the event store (plus the refresh's own run time)"
-    return "computed when read from its input KPIs, so as fresh as they are"
+        return ("the view and `_between` are at most one refresh interval behind the event store (plus the "
+                "refresh's own run time); " + live)
+    return "computed when read from its input KPIs, so as fresh as they are; " + live
 
 
 def kpi_docs(taxonomy: Taxonomy, catalog: Catalog, lock: dict) -> tuple[KpiDoc, ...]:
@@ -611,7 +630,8 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
                                                    len(catalog.objects), len(lock.get("migrations") or {}))}),
         "events.md": ("md/events.md.j2", {"tiers": tiers(taxonomy, catalog, lock)}),
         "kpis.md": ("md/kpis.md.j2", {"kpis": kpis}),
-        "views.md": ("md/views.md.j2", {"objects": exposed(taxonomy, catalog), "jobs": jobs(taxonomy, catalog)}),
+        "views.md": ("md/views.md.j2", {"objects": exposed(taxonomy, catalog), "jobs": jobs(taxonomy, catalog),
+                                        "live_cap": f"{LIVE_TAIL_CAP:,}"}),
         "indexes.md": ("md/indexes.md.j2", {"indexes": indexes(catalog)}),
         "privacy.md": ("md/privacy.md.j2", {
             "deny": project.pii_deny, "exemptions": exemptions, "k": project.k_anonymity,

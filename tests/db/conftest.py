@@ -214,6 +214,9 @@ class KpiCatalog:
     site_views: dict[str, str]  # kpi -> analytics view, site-scoped
     network_views: dict[str, str]  # kpi -> analytics view, across sites
     between: dict[str, str]  # kpi -> analytics function (from date, to date)
+    live: dict[str, str]  # kpi -> analytics real-time function (from date, to date), an invoker wrapper
+    live_definers: dict[str, str]  # stored kpi -> its private real-time definer (from date, to date)
+    freshness: tuple[str, str]  # analytics.kpi_freshness() (invoker) and its private definer
     private_tables: dict[str, tuple[str, ...]]  # stored kpi -> its private tables (rollup first)
     net: dict[str, str]  # stored kpi -> its private network table (kept incrementally, cell by cell)
     refresh: dict[str, str]  # stored kpi -> private refresh function (service_role only)
@@ -248,6 +251,9 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
         site_views={k: n("kpi_{}", k) for k in kpis},
         network_views={k: n("network_{}", k) for k in kpis},
         between={k: f"{pub}.{n('kpi_{}_between', k)}(date,date)" for k in kpis},
+        live={k: f"{pub}.{n('kpi_{}_live', k)}(date,date)" for k in kpis},
+        live_definers={k: f"{priv}.{n('kpi_{}_live', k)}(date,date)" for k in stored},
+        freshness=(f"{pub}.kpi_freshness()", f"{priv}.kpi_freshness()"),
         private_tables={
             k.sql_name: (n("kpi_{}", k.sql_name),)
             + tuple(n("kpi_{}_" + suffix, k.sql_name) for suffix in _PRIVATE_TABLES_BY_TYPE[k.type])

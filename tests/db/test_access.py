@@ -81,6 +81,9 @@ def kpi_function_access(kpi_catalog) -> dict[str, dict[str, bool]]:
     read = {"anon": False, "authenticated": True, "service_role": True}
     service_only = {"anon": False, "authenticated": False, "service_role": True}
     out = {signature: read for signature in kpi_catalog.between.values()}
+    out.update({signature: read for signature in kpi_catalog.live.values()})
+    out.update({signature: read for signature in kpi_catalog.live_definers.values()})
+    out.update({signature: read for signature in kpi_catalog.freshness})
     for signatures in kpi_catalog.read_definers.values():
         out.update({signature: read for signature in signatures})
     out.update({signature: service_only for signature in kpi_catalog.refresh.values()})
@@ -221,8 +224,10 @@ def test_function_matrix(any_db, compiled, kpi_catalog, role):
     assert {s for s in signatures if is_kpi_function(s)} == set(kpi_functions)
     definer_of = {s: d for _, s, d, _ in functions}
     read_definers = {f for fns in kpi_catalog.read_definers.values() for f in fns}
+    read_definers |= set(kpi_catalog.live_definers.values()) | {kpi_catalog.freshness[1]}
     assert all(definer_of[s] for s in read_definers), "KPI read functions must be SECURITY DEFINER"
-    assert not any(definer_of[s] for s in kpi_catalog.between.values()), \
+    exposed = [*kpi_catalog.between.values(), *kpi_catalog.live.values(), kpi_catalog.freshness[0]]
+    assert not any(definer_of[s] for s in exposed), \
         "the exposed KPI functions must be SECURITY INVOKER wrappers"
     wrong = []
     executable_definers = []

@@ -43,7 +43,7 @@ def plan_kpis(taxonomy: Taxonomy, names: Names | None = None, sets: EventSets | 
         raise PlanError("E903", f"generator bug: {len(taxonomy.kpis)} KPIs resolved but {len(plans)} planned", None)
     owners: dict[str, str] = {}
     for p in plans.values():  # e.g. KPI "a" has kpi_a_facts, so a KPI named "a_facts" would collide
-        for attr in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "network_fn", "network_view",
+        for attr in ("rollup", "facts", "net", "refresh_fn", "caller_fn", "between_fn", "live_fn", "network_fn", "network_view",
                      "suppress_fn"):
             name = getattr(p, attr)
             other = owners.setdefault(name, p.name)
@@ -105,4 +105,29 @@ def plan(taxonomy: Taxonomy) -> tuple[list[DbObject], list[CronJob]]:
         per_kpi += p.objects(taxonomy.project.k_anonymity, READ_ROLES)
     per_kpi += [family_function(f, names.priv) for f in families]
     jobs = [job for p in plans if (job := p.cron()) is not None]
-    return _shared(taxonomy, names) + sets.rows + per_kpi, jobs
+    return _shared(taxonomy, names) + sets.rows + _freshness(plans, names) + per_kpi, jobs
+
+
+def _freshness(plans: list[KpiPlan], n: Names) -> list[DbObject]:
+    """``analytics.kpi_freshness()``: per KPI the caller may read, how its real-time read gets its cells
+    and when it was last refreshed, so a dashboard can say "data as of" even for an empty read."""
+    if not plans:
+        return []
+    p, pub = n.priv, n.pub
+    rows = ",\n    ".join(
+        f"({x.name_literal}, {literal(x.live)}, {text_array(x.stored_inputs())}, {x.site_readers})" for x in plans)
+    returns = "table (kpi text, live text, refreshed_at timestamptz)"
+    query = (f"  select k.kpi, k.live, (select min(w.refreshed_at) from {p}.kpi_watermarks as w where w.kpi = any (k.stored))\n"
+             f"  from (values\n    {rows}) as k (kpi, live, stored, readers)\n"
+             f"  where (select {p}.kpi_caller_site()) is not null\n"
+             f"    and ((select auth.jwt()) #>> {n.tier_claim}) = any (k.readers)\n"
+             f"  order by k.kpi;")
+    reads = (Grant("execute", READ_ROLES),)
+    comment = literal("Per KPI the caller may read: live = 'exact' when its kpi_<name>_live read includes events not yet "
+                      "refreshed, 'refreshed' when it returns refreshed cells only; refreshed_at: its (or its inputs', "
+                      "the oldest) last refresh.")
+    return [
+        Function(p, "kpi_freshness", (), returns, query, security="definer", grants=reads, comment=comment, group=GROUP),
+        Function(pub, "kpi_freshness", (), returns, f"  select * from {p}.kpi_freshness();", grants=reads,
+                 calls=(f"{p}.kpi_freshness()",), comment=comment, group=GROUP),
+    ]

@@ -30,6 +30,12 @@ GROUP = "60_kpis"
 BUILTIN = {"tier": ("tier", "e.actor_tier"), "event": ("event_id", "e.event_id")}
 #: rollup columns a dimension may not be named like (E313 in resolve)
 XID = Column("ingest_xid", "xid8", not_null=True, default="pg_current_xact_id()")
+#: the real-time reads (``kpi_<name>_live``) read at most this many events past a KPI's watermark
+#: (every site's, in the requested periods); beyond it a read returns the refreshed cells only
+LIVE_TAIL_CAP = 10_000
+#: run-time settings of the real-time read functions: the tail's plan is made for the actual
+#: watermark (a generic plan guesses a third of the store lies past it and scans it)
+LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_custom_plan"))
 
 
 @dataclass(frozen=True)
@@ -130,9 +136,15 @@ class KpiPlan:
         self.refresh_fn = self.sql("refresh_kpi_{}")
         self.caller_fn = self.sql("kpi_{}_for_caller")
         self.between_fn = self.sql("kpi_{}_between")
+        self.live_fn = self.sql("kpi_{}_live")
         self.network_fn = self.sql("network_{}_cells")
         self.view = self.sql("kpi_{}")
         self.between_view = self.sql("kpi_{}_between")
+        self.live_view = self.sql("kpi_{}_live")
+        #: how the real-time read gets its cells: "exact" (rollup + tail) or "refreshed" (rollup only)
+        self.live = "refreshed"
+        self.live_macro = "refreshed"
+        self.live_cap = LIVE_TAIL_CAP
         self.network_view = self.sql("network_{}")
         self.suppress_fn = self.sql("kpi_{}_suppress")  # its family's, when it is the family's first member
         self.job = short_name(job_prefix(taxonomy) + "refresh_" + self.base_name)
@@ -164,7 +176,7 @@ class KpiPlan:
         self.dim_cols = "".join(f", {d.column}" for d in dims)
         self.group_by = ", ".join(str(i) for i in range(1, 3 + len(dims)))
         self.order_dims = "".join(f', c.{d.column}' + (' collate "C"' if d.type == "text" else "") for d in dims)
-        for alias in ("r", "f", "t", "v", "x", "b", "fresh", "keys", "n", "d"):
+        for alias in ("r", "f", "t", "v", "x", "b", "c", "fresh", "keys", "n", "d"):
             setattr(self, f"{alias}_dims", prefixed(alias, dims))
         self.join_dims = "".join(f" and f.{d.column} is not distinct from a.{d.column}" for d in dims)
         self.vp_join = join_on("v", "p", dims, ("network_id", "period"))
@@ -236,6 +248,10 @@ class KpiPlan:
             [(d.column, d.type) for d in self.dims] + list(self.read_columns() if site else self.net_read_columns())
         return "table (" + ", ".join(f"{c} {t}" for c, t in cols) + ")"
 
+    def returns_live(self) -> str:
+        """A real-time read's columns: the site read's, then ``as_of``."""
+        return self.returns(True)[:-1] + ", as_of timestamptz)"
+
     def view_columns(self, site: bool) -> tuple[tuple[str, str], ...]:
         cols = ([("site_id", "uuid")] if site else []) + [("period", "date")] + \
             [(d.column, d.type) for d in self.dims] + list(self.read_columns() if site else self.net_read_columns())
@@ -273,6 +289,7 @@ class KpiPlan:
             out.append(self.fn(p, self.between_fn, dates, self.returns(True), macro(reads, "site", self, p, True),
                                security="definer", grants=read_roles,
                                comment=f"KPI {self.name} for the caller's own site, periods in [from, to]."))
+            out.append(self.live_function(p, dates, read_roles))
             out.append(self.fn(p, self.network_fn, (), self.returns(False), macro(reads, "network", self, p, k_anon),
                                security="definer", grants=read_roles,
                                comment=f"KPI {self.name} across the caller's network, k-anonymous (k = {k_anon}): "
@@ -280,11 +297,29 @@ class KpiPlan:
         out += self.exposed(read_roles, dates)
         return out
 
+    LIVE_COMMENT = ("KPI {}, real time: the caller's own site, periods in [from, to], including events not yet "
+                    "refreshed; as_of: every event committed by then is counted.")
+
+    def live_function(self, p: str, dates: tuple[Arg, ...], read_roles: tuple[str, ...]) -> Function:
+        """The private definer behind ``analytics.kpi_<name>_live``: rollup plus tail (exact), or the
+        refreshed cells with their refresh time."""
+        body = macro("sql/kpi/live.sql.j2", self.live_macro, self, p)
+        if self.live == "exact":
+            return Function(p, self.live_fn, dates, self.returns_live(), body, language="plpgsql",
+                            security="definer", settings=LIVE_SETTINGS,
+                            grants=(Grant("execute", read_roles),), comment=literal(self.LIVE_COMMENT.format(self.name)),
+                            group=GROUP, origin=self.origin)
+        return self.fn(p, self.live_fn, dates, self.returns_live(), body, security="definer", grants=read_roles,
+                       calls=(f"{p}.{self.between_fn}(date, date)",),
+                       comment=f"KPI {self.name}, refreshed cells for the caller's own site, periods in [from, to]; "
+                               "as_of: when they were last refreshed.")
+
     def exposed(self, read_roles: tuple[str, ...], dates: tuple[Arg, ...]) -> list[DbObject]:
         p, pub = self.n.priv, self.n.pub
         grants = (Grant("select", read_roles),)
         caller, between, network = (f"{p}.{self.caller_fn}()", f"{p}.{self.between_fn}(date, date)",
                                     f"{p}.{self.network_fn}()")
+        live = f"{p}.{self.live_fn}(date, date)"
         return [
             View(pub, self.view, f"  select * from {caller}", self.view_columns(True),
                  comment=literal(f"KPI {self.name}: {self.kpi.description}"), grants=grants, reads=(caller,),
@@ -293,10 +328,23 @@ class KpiPlan:
                     f'  select * from {p}.{self.between_fn}("from", "to");', security="invoker",
                     grants=read_roles, calls=(between,),
                     comment=f"KPI {self.name} for the caller's own site, periods in [from, to]."),
+            self.fn(pub, self.live_view, dates, self.returns_live(),
+                    f'  select * from {p}.{self.live_fn}("from", "to");', security="invoker",
+                    grants=read_roles, calls=(live,), comment=self.live_comment()),
             View(pub, self.network_view, f"  select * from {network}", self.view_columns(False),
                  comment=literal(f"KPI {self.name} across the caller's network; small cells hidden."),
                  grants=grants, reads=(network,), group=GROUP, origin=self.origin),
         ]
+
+    def stored_inputs(self) -> list[str]:
+        """The stored KPIs (watermark rows) this KPI's reads come from."""
+        return [self.base_name] if self.stored else []
+
+    def live_comment(self) -> str:
+        if self.live == "exact":
+            return self.LIVE_COMMENT.format(self.name)
+        return (f"KPI {self.name} for the caller's own site, periods in [from, to]: the refreshed cells (a "
+                f"{self.type} KPI has no real-time tail); as_of: when they were last refreshed.")
 
     def cron(self) -> CronJob | None:
         if not self.stored:
@@ -320,6 +368,10 @@ class EventKpi(KpiPlan):
         #: the events behind a network cell, one row per (site, actor): what a hidden remainder protects
         self.member_table = self.facts
         self.member_period = "m.period = p.period"
+        self.live = "exact"
+        self.live_macro = self.type
+        self.tz_literal = literal(self.tz)
+        self.grain_interval = literal(f"1 {kpi.grain}")
 
     def rollup_indexes(self) -> list[Index]:
         # a rolling KPI over this one reads the rollup rows written since its watermark

@@ -239,6 +239,45 @@ insert into analytics_private.kpi_event_sets (set_name, event_id) values
   ('weekly_retention.returning', 'practitioner.trial_started')
 on conflict (set_name, event_id) do nothing;
 
+create or replace function analytics_private.kpi_freshness()
+returns table (kpi text, live text, refreshed_at timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $fn$
+  select k.kpi, k.live, (select min(w.refreshed_at) from analytics_private.kpi_watermarks as w where w.kpi = any (k.stored))
+  from (values
+    ('api_latency_ms', 'exact', array['api_latency_ms']::text[], array['clinic']::text[]),
+    ('daily_active_actors', 'exact', array['daily_active_actors']::text[], array['clinic']::text[]),
+    ('live_protocol_sessions', 'exact', array['live_protocol_sessions']::text[], array['clinic']::text[]),
+    ('upgrade_funnel', 'refreshed', array['upgrade_funnel']::text[], array['clinic']::text[]),
+    ('weekly_active_practitioners', 'exact', array['weekly_active_practitioners']::text[], array['clinic']::text[]),
+    ('weekly_protocol_loggers', 'exact', array['weekly_protocol_loggers']::text[], array['clinic']::text[]),
+    ('weekly_retention', 'refreshed', array['weekly_retention']::text[], array['clinic']::text[]),
+    ('active_actors_28d', 'refreshed', array['active_actors_28d']::text[], array['clinic']::text[]),
+    ('protocol_logging_adoption', 'exact', array['weekly_active_practitioners', 'weekly_protocol_loggers']::text[], array['clinic']::text[])) as k (kpi, live, stored, readers)
+  where (select analytics_private.kpi_caller_site()) is not null
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (k.readers)
+  order by k.kpi;
+$fn$;
+comment on function analytics_private.kpi_freshness() is 'Per KPI the caller may read: live = ''exact'' when its kpi_<name>_live read includes events not yet refreshed, ''refreshed'' when it returns refreshed cells only; refreshed_at: its (or its inputs'', the oldest) last refresh.';
+revoke all on function analytics_private.kpi_freshness() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_freshness() to authenticated, service_role;
+
+create or replace function analytics.kpi_freshness()
+returns table (kpi text, live text, refreshed_at timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_freshness();
+$fn$;
+comment on function analytics.kpi_freshness() is 'Per KPI the caller may read: live = ''exact'' when its kpi_<name>_live read includes events not yet refreshed, ''refreshed'' when it returns refreshed cells only; refreshed_at: its (or its inputs'', the oldest) last refresh.';
+revoke all on function analytics.kpi_freshness() from public, anon, authenticated;
+grant execute on function analytics.kpi_freshness() to authenticated, service_role;
+
 -- KPI api_latency_ms
 insert into analytics_private.kpi_watermarks (kpi) values
   ('api_latency_ms')
@@ -440,6 +479,67 @@ comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 
 revoke all on function analytics_private.kpi_api_latency_ms_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_api_latency_ms_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_api_latency_ms_live("from" date, "to" date)
+returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, as_of timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $fn$
+#variable_conflict use_column
+declare
+  wm xid8;
+  refreshed timestamptz;
+  caller_site uuid := analytics_private.kpi_caller_site();
+begin
+  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+    return;
+  end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
+  return query
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint_group') as endpoint_group, (e.payload ->> 'duration_ms')::double precision as measure
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms') and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
+    where m.period >= "from" and m.period <= "to")
+  select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select 1 from fresh as t where t.period = r.period and t.endpoint_group is not distinct from r.endpoint_group)
+  union all
+  select f.site_id, f.period, f.endpoint_group, count(*), (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from (select v.site_id, v.period, v.endpoint_group, v.measure
+        from analytics_private.kpi_api_latency_ms_values as v
+        join (select distinct t.period, t.endpoint_group from fresh as t) as t
+          on v.site_id = caller_site and v.period = t.period and v.endpoint_group is not distinct from t.endpoint_group
+        union all
+        select t.site_id, t.period, t.endpoint_group, t.measure from fresh as t) as f
+  group by 1, 2, 3;
+end
+$fn$;
+comment on function analytics_private.kpi_api_latency_ms_live(date, date) is 'KPI api_latency_ms, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics_private.kpi_api_latency_ms_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_api_latency_ms_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_api_latency_ms_cells()
 returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
 language sql
@@ -478,6 +578,19 @@ $fn$;
 comment on function analytics.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_latency_ms_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_api_latency_ms_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_api_latency_ms_live("from" date, "to" date)
+returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_api_latency_ms_live("from", "to");
+$fn$;
+comment on function analytics.kpi_api_latency_ms_live(date, date) is 'KPI api_latency_ms, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics.kpi_api_latency_ms_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_api_latency_ms_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_api_latency_ms with (security_invoker = true) as
   select * from analytics_private.network_api_latency_ms_cells();
@@ -657,6 +770,66 @@ comment on function analytics_private.kpi_daily_active_actors_between(date, date
 revoke all on function analytics_private.kpi_daily_active_actors_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_daily_active_actors_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_daily_active_actors_live("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $fn$
+#variable_conflict use_column
+declare
+  wm xid8;
+  refreshed timestamptz;
+  caller_site uuid := analytics_private.kpi_caller_site();
+begin
+  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+    return;
+  end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
+  return query
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')) as m
+    where m.period >= "from" and m.period <= "to")
+  select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from (select r.site_id, r.period, r.tier, r.value
+        from analytics_private.kpi_daily_active_actors as r
+        where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+        union all
+        select f.site_id, f.period, f.tier, count(distinct f.actor_hash)
+        from fresh as f
+        where not exists (
+          select 1 from analytics_private.kpi_daily_active_actors_facts as o
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
+        group by 1, 2, 3) as c
+  group by 1, 2, 3;
+end
+$fn$;
+comment on function analytics_private.kpi_daily_active_actors_live(date, date) is 'KPI daily_active_actors, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics_private.kpi_daily_active_actors_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_daily_active_actors_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_daily_active_actors_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
@@ -695,6 +868,19 @@ $fn$;
 comment on function analytics.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_daily_active_actors_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_daily_active_actors_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_daily_active_actors_live("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_daily_active_actors_live("from", "to");
+$fn$;
+comment on function analytics.kpi_daily_active_actors_live(date, date) is 'KPI daily_active_actors, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics.kpi_daily_active_actors_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_daily_active_actors_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_daily_active_actors with (security_invoker = true) as
   select * from analytics_private.network_daily_active_actors_cells();
@@ -885,6 +1071,64 @@ comment on function analytics_private.kpi_live_protocol_sessions_between(date, d
 revoke all on function analytics_private.kpi_live_protocol_sessions_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_live_protocol_sessions_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_live_protocol_sessions_live("from" date, "to" date)
+returns table (site_id uuid, period date, logging_mode text, value bigint, as_of timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $fn$
+#variable_conflict use_column
+declare
+  wm xid8;
+  refreshed timestamptz;
+  caller_site uuid := analytics_private.kpi_caller_site();
+begin
+  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+    return;
+  end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions';
+  return query
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
+      and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
+  select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from (select r.site_id, r.period, r.logging_mode, r.value
+        from analytics_private.kpi_live_protocol_sessions as r
+        where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+        union all
+        select f.site_id, f.period, f.logging_mode, count(*)
+        from fresh as f
+        group by 1, 2, 3) as c
+  group by 1, 2, 3;
+end
+$fn$;
+comment on function analytics_private.kpi_live_protocol_sessions_live(date, date) is 'KPI live_protocol_sessions, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics_private.kpi_live_protocol_sessions_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_live_protocol_sessions_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_live_protocol_sessions_cells()
 returns table (period date, logging_mode text, value bigint, suppressed boolean)
 language sql
@@ -923,6 +1167,19 @@ $fn$;
 comment on function analytics.kpi_live_protocol_sessions_between(date, date) is 'KPI live_protocol_sessions for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_live_protocol_sessions_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_live_protocol_sessions_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_live_protocol_sessions_live("from" date, "to" date)
+returns table (site_id uuid, period date, logging_mode text, value bigint, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_live_protocol_sessions_live("from", "to");
+$fn$;
+comment on function analytics.kpi_live_protocol_sessions_live(date, date) is 'KPI live_protocol_sessions, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics.kpi_live_protocol_sessions_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_live_protocol_sessions_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_live_protocol_sessions with (security_invoker = true) as
   select * from analytics_private.network_live_protocol_sessions_cells();
@@ -1207,6 +1464,20 @@ comment on function analytics_private.kpi_upgrade_funnel_between(date, date) is 
 revoke all on function analytics_private.kpi_upgrade_funnel_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_upgrade_funnel_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_upgrade_funnel_live("from" date, "to" date)
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $fn$
+select b.*, (select w.refreshed_at from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel')
+  from analytics_private.kpi_upgrade_funnel_between("from", "to") as b;
+$fn$;
+comment on function analytics_private.kpi_upgrade_funnel_live(date, date) is 'KPI upgrade_funnel, refreshed cells for the caller''s own site, periods in [from, to]; as_of: when they were last refreshed.';
+revoke all on function analytics_private.kpi_upgrade_funnel_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_upgrade_funnel_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_upgrade_funnel_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
 language sql
@@ -1245,6 +1516,19 @@ $fn$;
 comment on function analytics.kpi_upgrade_funnel_between(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_upgrade_funnel_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_upgrade_funnel_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_upgrade_funnel_live("from" date, "to" date)
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_upgrade_funnel_live("from", "to");
+$fn$;
+comment on function analytics.kpi_upgrade_funnel_live(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to]: the refreshed cells (a funnel KPI has no real-time tail); as_of: when they were last refreshed.';
+revoke all on function analytics.kpi_upgrade_funnel_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_upgrade_funnel_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_upgrade_funnel with (security_invoker = true) as
   select * from analytics_private.network_upgrade_funnel_cells();
@@ -1422,6 +1706,67 @@ comment on function analytics_private.kpi_weekly_active_practitioners_between(da
 revoke all on function analytics_private.kpi_weekly_active_practitioners_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_weekly_active_practitioners_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_weekly_active_practitioners_live("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint, as_of timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $fn$
+#variable_conflict use_column
+declare
+  wm xid8;
+  refreshed timestamptz;
+  caller_site uuid := analytics_private.kpi_caller_site();
+begin
+  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+    return;
+  end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners';
+  return query
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
+      and e.actor_tier = any (array['practitioner']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from (select r.site_id, r.period, r.value
+        from analytics_private.kpi_weekly_active_practitioners as r
+        where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+        union all
+        select f.site_id, f.period, count(distinct f.actor_hash)
+        from fresh as f
+        where not exists (
+          select 1 from analytics_private.kpi_weekly_active_practitioners_facts as o
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
+        group by 1, 2) as c
+  group by 1, 2;
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_active_practitioners_live(date, date) is 'KPI weekly_active_practitioners, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics_private.kpi_weekly_active_practitioners_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_active_practitioners_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_weekly_active_practitioners_cells()
 returns table (period date, value bigint, suppressed boolean)
 language sql
@@ -1460,6 +1805,19 @@ $fn$;
 comment on function analytics.kpi_weekly_active_practitioners_between(date, date) is 'KPI weekly_active_practitioners for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_active_practitioners_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_weekly_active_practitioners_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_weekly_active_practitioners_live("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_weekly_active_practitioners_live("from", "to");
+$fn$;
+comment on function analytics.kpi_weekly_active_practitioners_live(date, date) is 'KPI weekly_active_practitioners, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics.kpi_weekly_active_practitioners_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_weekly_active_practitioners_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_weekly_active_practitioners with (security_invoker = true) as
   select * from analytics_private.network_weekly_active_practitioners_cells();
@@ -1637,6 +1995,67 @@ comment on function analytics_private.kpi_weekly_protocol_loggers_between(date, 
 revoke all on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_weekly_protocol_loggers_live("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint, as_of timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $fn$
+#variable_conflict use_column
+declare
+  wm xid8;
+  refreshed timestamptz;
+  caller_site uuid := analytics_private.kpi_caller_site();
+begin
+  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+    return;
+  end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers';
+  return query
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
+      and e.actor_tier = any (array['practitioner']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from (select r.site_id, r.period, r.value
+        from analytics_private.kpi_weekly_protocol_loggers as r
+        where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+        union all
+        select f.site_id, f.period, count(distinct f.actor_hash)
+        from fresh as f
+        where not exists (
+          select 1 from analytics_private.kpi_weekly_protocol_loggers_facts as o
+          where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
+        group by 1, 2) as c
+  group by 1, 2;
+end
+$fn$;
+comment on function analytics_private.kpi_weekly_protocol_loggers_live(date, date) is 'KPI weekly_protocol_loggers, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics_private.kpi_weekly_protocol_loggers_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_protocol_loggers_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_weekly_protocol_loggers_cells()
 returns table (period date, value bigint, suppressed boolean)
 language sql
@@ -1675,6 +2094,19 @@ $fn$;
 comment on function analytics.kpi_weekly_protocol_loggers_between(date, date) is 'KPI weekly_protocol_loggers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_protocol_loggers_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_weekly_protocol_loggers_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_weekly_protocol_loggers_live("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_weekly_protocol_loggers_live("from", "to");
+$fn$;
+comment on function analytics.kpi_weekly_protocol_loggers_live(date, date) is 'KPI weekly_protocol_loggers, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics.kpi_weekly_protocol_loggers_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_weekly_protocol_loggers_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_weekly_protocol_loggers with (security_invoker = true) as
   select * from analytics_private.network_weekly_protocol_loggers_cells();
@@ -1970,6 +2402,20 @@ comment on function analytics_private.kpi_weekly_retention_between(date, date) i
 revoke all on function analytics_private.kpi_weekly_retention_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_weekly_retention_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_weekly_retention_live("from" date, "to" date)
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, as_of timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $fn$
+select b.*, (select w.refreshed_at from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_retention')
+  from analytics_private.kpi_weekly_retention_between("from", "to") as b;
+$fn$;
+comment on function analytics_private.kpi_weekly_retention_live(date, date) is 'KPI weekly_retention, refreshed cells for the caller''s own site, periods in [from, to]; as_of: when they were last refreshed.';
+revoke all on function analytics_private.kpi_weekly_retention_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_weekly_retention_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_weekly_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
 language sql
@@ -2008,6 +2454,19 @@ $fn$;
 comment on function analytics.kpi_weekly_retention_between(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_retention_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_weekly_retention_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_weekly_retention_live("from" date, "to" date)
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_weekly_retention_live("from", "to");
+$fn$;
+comment on function analytics.kpi_weekly_retention_live(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to]: the refreshed cells (a retention KPI has no real-time tail); as_of: when they were last refreshed.';
+revoke all on function analytics.kpi_weekly_retention_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_weekly_retention_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_weekly_retention with (security_invoker = true) as
   select * from analytics_private.network_weekly_retention_cells();
@@ -2164,6 +2623,20 @@ comment on function analytics_private.kpi_active_actors_28d_between(date, date) 
 revoke all on function analytics_private.kpi_active_actors_28d_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_active_actors_28d_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_active_actors_28d_live("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $fn$
+select b.*, (select w.refreshed_at from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d')
+  from analytics_private.kpi_active_actors_28d_between("from", "to") as b;
+$fn$;
+comment on function analytics_private.kpi_active_actors_28d_live(date, date) is 'KPI active_actors_28d, refreshed cells for the caller''s own site, periods in [from, to]; as_of: when they were last refreshed.';
+revoke all on function analytics_private.kpi_active_actors_28d_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_active_actors_28d_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_active_actors_28d_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
 language sql
@@ -2203,6 +2676,19 @@ comment on function analytics.kpi_active_actors_28d_between(date, date) is 'KPI 
 revoke all on function analytics.kpi_active_actors_28d_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_active_actors_28d_between(date, date) to authenticated, service_role;
 
+create or replace function analytics.kpi_active_actors_28d_live("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_active_actors_28d_live("from", "to");
+$fn$;
+comment on function analytics.kpi_active_actors_28d_live(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to]: the refreshed cells (a rolling KPI has no real-time tail); as_of: when they were last refreshed.';
+revoke all on function analytics.kpi_active_actors_28d_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_active_actors_28d_live(date, date) to authenticated, service_role;
+
 create or replace view analytics.network_active_actors_28d with (security_invoker = true) as
   select * from analytics_private.network_active_actors_28d_cells();
 comment on view analytics.network_active_actors_28d is 'KPI active_actors_28d across the caller''s network; small cells hidden.';
@@ -2211,14 +2697,16 @@ grant select on analytics.network_active_actors_28d to authenticated, service_ro
 
 -- KPI protocol_logging_adoption
 create or replace view analytics.kpi_protocol_logging_adoption with (security_invoker = true) as
+  with n as materialized (select * from analytics_private.kpi_weekly_protocol_loggers_for_caller()),
+       d as materialized (select * from analytics_private.kpi_weekly_active_practitioners_for_caller())
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_weekly_protocol_loggers_for_caller() as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_for_caller() as d) as keys
-  left join analytics_private.kpi_weekly_protocol_loggers_for_caller() as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_for_caller() as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 comment on view analytics.kpi_protocol_logging_adoption is 'KPI protocol_logging_adoption: Share of weekly active pro-plan actors who logged a protocol session.';
 revoke all on analytics.kpi_protocol_logging_adoption from public, anon, authenticated;
@@ -2231,19 +2719,45 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+  with n as materialized (select * from analytics_private.kpi_weekly_protocol_loggers_between("from", "to")),
+       d as materialized (select * from analytics_private.kpi_weekly_active_practitioners_between("from", "to"))
   select keys.site_id, keys.period,
          coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
          coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value
-  from (select n.site_id, n.period from analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n
+  from (select n.site_id, n.period from n
         union
-        select d.site_id, d.period from analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d) as keys
-  left join analytics_private.kpi_weekly_protocol_loggers_between("from", "to") as n on keys.site_id = n.site_id and keys.period = n.period
-  left join analytics_private.kpi_weekly_active_practitioners_between("from", "to") as d on keys.site_id = d.site_id and keys.period = d.period
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
   where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
 $fn$;
 comment on function analytics.kpi_protocol_logging_adoption_between(date, date) is 'KPI protocol_logging_adoption for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_logging_adoption_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_protocol_logging_adoption_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_protocol_logging_adoption_live("from" date, "to" date)
+returns table (site_id uuid, period date, numerator bigint, denominator bigint, value numeric, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+with n as materialized (select * from analytics_private.kpi_weekly_protocol_loggers_live("from", "to")),
+       d as materialized (select * from analytics_private.kpi_weekly_active_practitioners_live("from", "to"))
+  select keys.site_id, keys.period,
+         coalesce(n.value, 0) as numerator, coalesce(d.value, 0) as denominator,
+         coalesce(n.value, 0)::numeric / nullif(d.value, 0) as value,
+         least((select min(x.as_of) from n as x), (select min(x.as_of) from d as x)) as as_of
+  from (select n.site_id, n.period from n
+        union
+        select d.site_id, d.period from d) as keys
+  left join n on keys.site_id = n.site_id and keys.period = n.period
+  left join d on keys.site_id = d.site_id and keys.period = d.period
+  where ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+$fn$;
+comment on function analytics.kpi_protocol_logging_adoption_live(date, date) is 'KPI protocol_logging_adoption, real time: its numerator''s and denominator''s live reads joined per cell, periods in [from, to]; as_of is the older of theirs';
+revoke all on function analytics.kpi_protocol_logging_adoption_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_protocol_logging_adoption_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_protocol_logging_adoption with (security_invoker = true) as
 select n.period,

@@ -871,6 +871,38 @@ insert into analytics_private.kpi_event_sets (set_name, event_id) values
   ('consent_refusals', 'consumer.consent_answered')
 on conflict (set_name, event_id) do nothing;
 
+create or replace function analytics_private.kpi_freshness()
+returns table (kpi text, live text, refreshed_at timestamptz)
+language sql
+stable
+security definer
+set search_path = ''
+as $fn$
+  select k.kpi, k.live, (select min(w.refreshed_at) from analytics_private.kpi_watermarks as w where w.kpi = any (k.stored))
+  from (values
+    ('consent_refusals', 'exact', array['consent_refusals']::text[], array['consumer']::text[])) as k (kpi, live, stored, readers)
+  where (select analytics_private.kpi_caller_site()) is not null
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (k.readers)
+  order by k.kpi;
+$fn$;
+comment on function analytics_private.kpi_freshness() is 'Per KPI the caller may read: live = ''exact'' when its kpi_<name>_live read includes events not yet refreshed, ''refreshed'' when it returns refreshed cells only; refreshed_at: its (or its inputs'', the oldest) last refresh.';
+revoke all on function analytics_private.kpi_freshness() from public, anon, authenticated;
+grant execute on function analytics_private.kpi_freshness() to authenticated, service_role;
+
+create or replace function analytics.kpi_freshness()
+returns table (kpi text, live text, refreshed_at timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_freshness();
+$fn$;
+comment on function analytics.kpi_freshness() is 'Per KPI the caller may read: live = ''exact'' when its kpi_<name>_live read includes events not yet refreshed, ''refreshed'' when it returns refreshed cells only; refreshed_at: its (or its inputs'', the oldest) last refresh.';
+revoke all on function analytics.kpi_freshness() from public, anon, authenticated;
+grant execute on function analytics.kpi_freshness() to authenticated, service_role;
+
+-- KPI consent_refusals
 insert into analytics_private.kpi_watermarks (kpi) values
   ('consent_refusals')
 on conflict (kpi) do nothing;
@@ -1050,6 +1082,64 @@ comment on function analytics_private.kpi_consent_refusals_between(date, date) i
 revoke all on function analytics_private.kpi_consent_refusals_between(date, date) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_consent_refusals_between(date, date) to authenticated, service_role;
 
+create or replace function analytics_private.kpi_consent_refusals_live("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint, as_of timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_custom_plan
+as $fn$
+#variable_conflict use_column
+declare
+  wm xid8;
+  refreshed timestamptz;
+  caller_site uuid := analytics_private.kpi_caller_site();
+begin
+  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[]), false) then
+    return;
+  end if;
+  -- A stable function: both statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree.
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consent_refusals';
+  return query
+  with bound as (
+    -- at most 10000 events past the watermark (every site's, in the requested periods)
+    select count(*) <= 10000 as ok
+    from (select 1 from analytics_private.events as e
+          where e.ingest_xid >= wm
+            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+          order by e.ingest_xid
+          limit 10001) as t),
+  fresh as (
+    -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
+    select m.* from (
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
+      from analytics_private.events as e
+      where (select b.ok from bound as b)
+        and e.ingest_xid >= wm
+        and e.site_id = caller_site
+        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+        and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consent_refusals')
+      and (e.payload ->> 'answer') = any (array['no']::text[])) as m
+    where m.period >= "from" and m.period <= "to")
+  select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  from (select r.site_id, r.period, r.value
+        from analytics_private.kpi_consent_refusals as r
+        where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+        union all
+        select f.site_id, f.period, count(*)
+        from fresh as f
+        group by 1, 2) as c
+  group by 1, 2;
+end
+$fn$;
+comment on function analytics_private.kpi_consent_refusals_live(date, date) is 'KPI consent_refusals, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics_private.kpi_consent_refusals_live(date, date) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_consent_refusals_live(date, date) to authenticated, service_role;
+
 create or replace function analytics_private.network_consent_refusals_cells()
 returns table (period date, value bigint, suppressed boolean)
 language sql
@@ -1088,6 +1178,19 @@ $fn$;
 comment on function analytics.kpi_consent_refusals_between(date, date) is 'KPI consent_refusals for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consent_refusals_between(date, date) from public, anon, authenticated;
 grant execute on function analytics.kpi_consent_refusals_between(date, date) to authenticated, service_role;
+
+create or replace function analytics.kpi_consent_refusals_live("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint, as_of timestamptz)
+language sql
+stable
+security invoker
+set search_path = ''
+as $fn$
+  select * from analytics_private.kpi_consent_refusals_live("from", "to");
+$fn$;
+comment on function analytics.kpi_consent_refusals_live(date, date) is 'KPI consent_refusals, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
+revoke all on function analytics.kpi_consent_refusals_live(date, date) from public, anon, authenticated;
+grant execute on function analytics.kpi_consent_refusals_live(date, date) to authenticated, service_role;
 
 create or replace view analytics.network_consent_refusals with (security_invoker = true) as
   select * from analytics_private.network_consent_refusals_cells();
