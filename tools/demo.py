@@ -72,6 +72,7 @@ class DemoOptions:
     host: str = "127.0.0.1"
     port: int = 8000  # 0: a free port
     seed: int = 7
+    cron: bool = True  # leave the migrations' pg_cron jobs active (a test turns them off to hold data still)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,8 @@ class Demo:
         with self.cluster.connect() as conn:
             dbutil.apply_sql_files(conn, sorted(MIGRATIONS.glob("*.sql")))
             conn.execute("reset lock_timeout; reset statement_timeout")
+            if not self.options.cron:
+                conn.execute("update cron.job set active = false where database = current_database()")
             took["migrate"] = time.monotonic() - t
             t = time.monotonic()
             rows = backfill(conn, self.workload, keys_since=datetime.now(UTC) - timedelta(days=8))
