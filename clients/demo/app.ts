@@ -44,9 +44,22 @@ async function pollStatus(): Promise<void> {
     $('#sent').textContent = status.tracked.toLocaleString('en-US');
     $('#rate').textContent = status.rate.toFixed(1);
     $('#newest-stored').textContent = time(status.newest_stored);
-    $('#newest-counted').textContent = time(status.newest_counted);
-    $('#lag').textContent = status.lag_s === null ? '–' : `${status.lag_s.toFixed(1)} s`;
-    $('#lag').dataset['seconds'] = String(status.lag_s ?? '');
+    // Through the real-time read path the figures count every event committed by the panels' as_of;
+    // else the newest event the slowest refresh has folded in (the server reads the watermarks).
+    const board = document.querySelector('trackgen-dashboard') as TrackgenDashboard | null;
+    const asOf = board?.asOf() ?? null;
+    let counted = status.newest_counted;
+    let lag = status.lag_s;
+    if (asOf && status.newest_stored) {
+      const stored = new Date(status.newest_stored);
+      counted = (asOf < stored ? asOf : stored).toISOString();
+      lag = Math.max(0, (stored.getTime() - asOf.getTime()) / 1000);
+    }
+    $('#newest-counted').textContent = time(counted);
+    $('#lag').textContent = lag === null ? '–' : `${lag.toFixed(1)} s`;
+    $('#lag').dataset['seconds'] = String(lag ?? '');
+    $('#lag').title = asOf ? 'real-time read path: rollups plus the events not yet refreshed'
+      : 'refreshed rollups: the newest event the slowest KPI refresh has counted';
   } catch {
     $('#lag').textContent = 'demo server unreachable';
   }
@@ -66,6 +79,9 @@ async function signIn(user: DemoUser): Promise<void> {
   board.configure({ source: supabaseSource(supabase as unknown as SupabaseReadLike), scope: user.scope,
                     interval: 2000, freshness });
   $('#signed-in').textContent = `Signed in as ${user.label}: ${user.hint}`;
+  for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('#users button'))) {
+    b.setAttribute('aria-pressed', String(b.dataset['user'] === user.id));
+  }
   document.body.dataset['user'] = user.id;
   $('main').append(board);
   location.hash = `as=${user.id}`;

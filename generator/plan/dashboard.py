@@ -11,8 +11,11 @@ decides everything a panel needs and prints it as data (``panels.ts``); the cust
 - **reads**: the exposed views of the catalog, never a private table: ``analytics.kpi_<name>``
   for the caller's own site and ``analytics.network_<name>`` for the network tier. Their columns
   come from the catalog too; the panel splits them into dimensions and values here.
-- **read path** (:data:`READ_PATH`): the one switch between today's views and the real-time read
-  path (rollup plus the tail not yet folded in), once that path exists.
+- **read path** (:data:`READ_PATH`): the one switch between the refreshed views and the real-time
+  read path (``kpi_<name>_live(from, to)``: the rollup plus the bounded tail not yet folded in).
+  ``"live"`` uses a KPI's live function when the catalog has one and its view otherwise; ``"view"``
+  always reads the views. Panels say when their data was refreshed through ``kpi_freshness()``
+  when the catalog has it.
 - **window**: how many periods back a panel reads, per grain (:data:`WINDOW`).
 """
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..catalog import Catalog, View
+from ..catalog import Catalog, Function, View
 from ..model import Kpi, Taxonomy
 from . import Artifact
 
@@ -49,11 +52,14 @@ DEFAULT_DISPLAY = {
 #: periods a panel reads back from today, per grain (a retention panel: cohorts)
 WINDOW = {"day": 30, "week": 12, "month": 12}
 
-#: Where site panels read from. "view": ``analytics.kpi_<name>``, the rollups as of the last refresh
-#: (the refresh jobs, or the demo calling the refresh functions every few seconds). When the real-time
-#: read path lands (rollup plus the bounded tail after the watermark), point this at it: the panels,
-#: the demo and the browser test all follow this one setting.
-READ_PATH = "view"
+#: Where site panels read from, the one switch for the panels, the demo and the browser test:
+#: "live": ``analytics.kpi_<name>_live(from, to)`` (rollup plus the bounded tail past the watermark:
+#: fresh to the last commit) where the catalog has it, else the view; "view": ``analytics.kpi_<name>``,
+#: the rollups as of the last refresh (the refresh jobs, or the demo's refresh loop).
+READ_PATH = "live"
+LIVE_SUFFIX = "_live"
+#: the exposed function that says, per KPI, when it was last refreshed (used when the catalog has it)
+FRESHNESS_FUNCTION = "kpi_freshness"
 
 #: columns that are never shown: the site (a site reader sees only its own) and the suppression flag
 #: (shown as "hidden" instead)
@@ -73,6 +79,7 @@ class Panel:
     group: str  # the KPI file's stem: the section the panel is shown under
     site_view: str | None  # relation name in the exposed schema
     network_view: str | None
+    site_live: str | None  # the real-time read function, when READ_PATH says so and the catalog has it
     dimensions: tuple[str, ...]  # key columns besides period (e.g. tier, step, period_number)
     values: tuple[str, ...]  # value columns, in view order
     primary: str  # the value a number or bar shows
@@ -86,10 +93,21 @@ class Panel:
         return json.dumps({
             "kpi": self.kpi, "title": self.title, "description": self.description, "type": self.type,
             "display": self.display, "grain": self.grain, "window": self.window, "group": self.group,
-            "siteView": self.site_view, "networkView": self.network_view, "dimensions": list(self.dimensions),
+            "siteRead": _read("rpc", self.site_live) if self.site_live else _read("view", self.site_view),
+            "networkRead": _read("view", self.network_view), "dimensions": list(self.dimensions),
             "values": list(self.values), "primary": self.primary, "unit": self.unit,
             "siteTiers": list(self.site_tiers), "networkTiers": list(self.network_tiers),
         }, ensure_ascii=False)
+
+
+def _read(kind: str, name: str | None) -> dict[str, str] | None:
+    return {"kind": kind, "name": name} if name else None
+
+
+def _live(kpi: Kpi, schema: str, functions: set[tuple[str, str]]) -> str | None:
+    """The KPI's real-time read function when READ_PATH asks for it and the catalog has it."""
+    name = f"kpi_{kpi.sql_name}{LIVE_SUFFIX}"
+    return name if READ_PATH == "live" and (schema, name) in functions else None
 
 
 def display_of(kpi: Kpi) -> str:
@@ -150,6 +168,7 @@ def _split(view: View, kpi: Kpi) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def panels(taxonomy: Taxonomy, catalog: Catalog, kpi_files: dict[str, str]) -> list[Panel]:
     """One panel per active KPI, ordered by KPI file, then as written in it."""
     views = {(v.schema, v.name): v for v in catalog.of(View)}
+    functions = {(f.schema, f.name) for f in catalog.of(Function)}
     schema = taxonomy.project.public_schema
     out = []
     for kpi in taxonomy.kpis:
@@ -168,6 +187,7 @@ def panels(taxonomy: Taxonomy, catalog: Catalog, kpi_files: dict[str, str]) -> l
             type=kpi.type, display=display_of(kpi), grain=grain, window=WINDOW[grain],
             group=file.rsplit("/", 1)[-1].removesuffix(".yaml"),
             site_view=site.name if site else None, network_view=network.name if network else None,
+            site_live=_live(kpi, schema, functions) if site else None,
             dimensions=dims, values=values, primary=_primary(kpi, values), unit=_unit(kpi),
             site_tiers=taxonomy.site_reader_tiers(kpi.sql_name),
             network_tiers=taxonomy.network_reader_tiers))
@@ -186,6 +206,8 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, kpi_files: dict[str, str]) -> lis
         "project": taxonomy.project.name,
         "schema": taxonomy.project.public_schema,
         "read_path": READ_PATH,
+        "freshness": FRESHNESS_FUNCTION if (taxonomy.project.public_schema, FRESHNESS_FUNCTION) in
+        {(f.schema, f.name) for f in catalog.of(Function)} else None,
         "panels": found,
         "groups": groups,
         "displays": sorted(set(DEFAULT_DISPLAY.values()) | {"line", "bars"}),

@@ -78,7 +78,8 @@ def open_as(browser, demo: Demo, user: str):
 def panels_on(page) -> list[dict[str, Any]]:
     """Every panel: its KPI, state, view, first period read, sites seen and its table's rows."""
     return page.evaluate("""() => [...document.querySelectorAll('trackgen-panel')].map(p => ({
-        kpi: p.dataset.kpi, state: p.dataset.state, view: p.dataset.view || null, since: p.dataset.since || null,
+        kpi: p.dataset.kpi, state: p.dataset.state, read: p.dataset.read || null, since: p.dataset.since || null,
+        until: p.dataset.until || null,
         version: Number(p.dataset.version || 0), sites: (p.dataset.sites || '').split(' ').filter(Boolean),
         hasChart: !!p.querySelector('svg.chart, table.heatmap'),
         rows: [...p.querySelectorAll('details table tbody tr')].map(tr => Object.fromEntries(
@@ -87,11 +88,17 @@ def panels_on(page) -> list[dict[str, Any]]:
     }))""")
 
 
-def view_rows(demo: Demo, claims: dict, view: str, since: str) -> list[dict[str, Any]]:
+def view_rows(demo: Demo, claims: dict, read: str, since: str, until: str) -> list[dict[str, Any]]:
+    """What the panel read (``view:<name>`` or ``rpc:<name>``, plan/dashboard.py's READ_PATH), read again
+    here as the same caller with the same period range."""
+    kind, name = read.split(":", 1)
+    if kind == "rpc":
+        query = sql.SQL("select * from analytics.{}(%s::date, %s::date)").format(sql.Identifier(name))
+    else:
+        query = sql.SQL("select * from analytics.{} where period between %s and %s").format(sql.Identifier(name))
     with demo.cluster.connect(user=LOGIN_ROLE) as conn:
         with as_caller(conn, "authenticated", claims) as cur:
-            cur.execute(sql.SQL("select * from analytics.{} where period >= %s order by period").format(
-                sql.Identifier(view)), (since,))
+            cur.execute(query, (since, until))
             names = [c.name for c in cur.description]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -122,7 +129,7 @@ def assert_page_matches_views(demo: Demo, page, user: str) -> list[dict[str, Any
     assert found, "no panel rendered"
     for panel in found:
         assert panel["state"] in ("ready", "empty"), panel
-        expected = view_rows(demo, claims, panel["view"], panel["since"])
+        expected = view_rows(demo, claims, panel["read"], panel["since"], panel["until"])
         columns = sorted(panel["rows"][0]) if panel["rows"] else ["period"]
         assert as_bag(panel["rows"], columns) == as_bag(expected, columns), f"{user}: {panel['kpi']}"
         assert len(panel["rows"]) == len(expected), f"{user}: {panel['kpi']}"
@@ -156,7 +163,7 @@ def test_site_admin_sees_exactly_its_sites_view_rows(demo, browser, user, other)
 def test_network_analyst_sees_network_views_with_hidden_cells_marked(demo, browser):
     page = open_as(browser, demo, "network-analyst")
     found = assert_page_matches_views(demo, page, "network-analyst")
-    assert all(p["view"].startswith("network_") for p in found)
+    assert all(p["read"].startswith("view:network_") for p in found)
     hidden = sum(p["hidden"] for p in found)
     suppressed = sum(1 for p in found for r in p["rows"] if r.get("suppressed") == "true")
     assert suppressed > 0 and hidden > 0, "the seeded network should hide some small cells"

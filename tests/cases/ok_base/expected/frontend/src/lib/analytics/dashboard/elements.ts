@@ -8,8 +8,8 @@
 
 import { barChart, bandChart, esc, formatValue, funnelChart, heat, lineChart, sparkline } from './charts.js';
 import type { Bar } from './charts.js';
-import { GROUPS, PANELS, SCHEMA } from './panels.js';
-import type { PanelSpec, Unit } from './panels.js';
+import { FRESHNESS_FUNCTION, GROUPS, PANELS, SCHEMA } from './panels.js';
+import type { PanelSpec, ReadTarget, Unit } from './panels.js';
 
 export type Cell = string | number | boolean | null;
 export type Row = { readonly [column: string]: Cell };
@@ -21,35 +21,65 @@ export interface ReadResult {
   readonly error: string | null;
 }
 
-/** Where panels read rows: one exposed view, periods from `since` (YYYY-MM-DD) on, oldest first. */
+/** Where panels read rows: one view or read function of the exposed schema, periods in [since, until]
+ * (YYYY-MM-DD), oldest first; and, when the database says, each KPI's last refresh. */
 export interface Source {
-  read(view: string, since: string): Promise<ReadResult>;
+  read(target: ReadTarget, since: string, until: string): Promise<ReadResult>;
+  freshness?(): Promise<ReadonlyMap<string, Date>>;
 }
 
+type Answer = PromiseLike<{ data: unknown; error: { message: string } | null }>;
+
 /** The part of a supabase-js query builder the dashboard uses (structural, so any version fits). */
-export interface QueryLike extends PromiseLike<{ data: unknown; error: { message: string } | null }> {
+export interface QueryLike extends Answer {
   gte(column: string, value: string): QueryLike;
+  lte(column: string, value: string): QueryLike;
   order(column: string, options: { ascending: boolean }): QueryLike;
 }
 
-/** The part of a supabase-js client the dashboard uses: `client.schema(s).from(view).select('*')`. */
+/** The part of a supabase-js client the dashboard uses: `client.schema(s).from(view).select('*')`
+ * and `client.schema(s).rpc(fn, args)`. */
 export interface SupabaseReadLike {
-  schema(name: string): { from(relation: string): { select(columns: string): QueryLike } };
+  schema(name: string): {
+    from(relation: string): { select(columns: string): QueryLike };
+    rpc(fn: string, args?: Record<string, unknown>): Answer;
+  };
+}
+
+function byPeriod(rows: readonly Row[]): Row[] {
+  return [...rows].sort((a, b) => String(a['period']).localeCompare(String(b['period'])));
 }
 
 /** Reads through supabase-js (PostgREST): the signed-in user's JWT goes with every read. */
 export function supabaseSource(client: SupabaseReadLike, schema: string = SCHEMA): Source {
-  return {
-    async read(view: string, since: string): Promise<ReadResult> {
-      const { data, error } = await client.schema(schema).from(view).select('*').gte('period', since)
-        .order('period', { ascending: true });
+  const source: Source = {
+    async read(target: ReadTarget, since: string, until: string): Promise<ReadResult> {
+      const api = client.schema(schema);
+      const { data, error } = target.kind === 'rpc'
+        ? await api.rpc(target.name, { from: since, to: until })
+        : await api.from(target.name).select('*').gte('period', since).lte('period', until)
+          .order('period', { ascending: true });
       if (error) return { rows: [], error: error.message };
-      return { rows: Array.isArray(data) ? (data as Row[]) : [], error: null };
+      return { rows: Array.isArray(data) ? byPeriod(data as Row[]) : [], error: null };
     },
   };
+  const fn = FRESHNESS_FUNCTION;
+  if (fn !== null) {
+    source.freshness = async (): Promise<ReadonlyMap<string, Date>> => {
+      const { data, error } = await client.schema(schema).rpc(fn);
+      const out = new Map<string, Date>();
+      if (error || !Array.isArray(data)) return out;
+      for (const row of data as Row[]) {
+        const at = row['refreshed_at'];
+        if (typeof row['kpi'] === 'string' && typeof at === 'string') out.set(row['kpi'], new Date(at));
+      }
+      return out;
+    };
+  }
+  return source;
 }
 
-/** When the data behind a panel was last brought up to date (e.g. its KPI's last refresh), if known. */
+/** When the data behind a panel was last brought up to date (its KPI's last refresh), if known. */
 export type Freshness = (kpi: string) => Date | null;
 
 export interface DashboardOptions {
@@ -57,6 +87,7 @@ export interface DashboardOptions {
   readonly scope?: Scope;
   /** milliseconds between reads (default 5000) */
   readonly interval?: number;
+  /** when the database has no freshness function (FRESHNESS_FUNCTION), what says how fresh a KPI is */
   readonly freshness?: Freshness;
   /** the panels to show (default: every panel of the plan) */
   readonly panels?: readonly PanelSpec[];
@@ -66,6 +97,11 @@ const DAY = 86_400_000;
 
 function isoDay(t: Date): string {
   return t.toISOString().slice(0, 10);
+}
+
+/** The last period a panel reads: today (UTC, the project's time zone). */
+export function until(now: Date): string {
+  return isoDay(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())));
 }
 
 /** The first period a panel reads: `window` periods back from today's (UTC, the project's time zone). */
@@ -128,6 +164,7 @@ trackgen-panel th, trackgen-panel td { border: 1px solid #dde; padding: 1px 5px;
 trackgen-panel td.hidden, trackgen-panel .hidden { color: #666; font-style: italic; }
 trackgen-panel select:focus, trackgen-panel summary:focus { outline: 3px solid #E69F00; }
 trackgen-panel .heatmap td { min-width: 2.6em; }
+trackgen-panel .viz, trackgen-panel details { overflow-x: auto; }
 `;
 
 function ensureStyle(doc: Document): void {
@@ -153,17 +190,18 @@ export class TrackgenPanel extends HTMLElement {
   async update(source: Source, now: Date, freshness?: Freshness): Promise<boolean> {
     const spec = this.spec;
     if (!spec) return false;
-    const view = this.scope === 'site' ? spec.siteView : spec.networkView;
+    const target = this.scope === 'site' ? spec.siteRead : spec.networkRead;
     this.dataset['kpi'] = spec.kpi;
-    if (view === null) {
+    if (target === null) {
       this.dataset['state'] = 'none';
       this.innerHTML = `<h3>${esc(spec.title)}</h3><p class="empty">No ${this.scope} view for this KPI.</p>`;
       return false;
     }
     const from = since(spec, now);
+    const to = until(now);
     let result: ReadResult;
     try {
-      result = await source.read(view, from);
+      result = await source.read(target, from, to);
     } catch (e) {
       result = { rows: [], error: e instanceof Error ? e.message : String(e) };
     }
@@ -176,7 +214,11 @@ export class TrackgenPanel extends HTMLElement {
       this.version += 1;
       this.dataset['version'] = String(this.version);
       this.dataset['since'] = from;
-      this.dataset['view'] = view;
+      this.dataset['until'] = to;
+      this.dataset['read'] = `${target.kind}:${target.name}`;
+      const asOf = result.rows.map((r) => r['as_of']).filter((a): a is string => typeof a === 'string').sort()[0];
+      if (asOf) this.dataset['asOf'] = asOf;
+      else delete this.dataset['asOf'];
       const sites = [...new Set(result.rows.map((r) => r['site_id']).filter((s) => typeof s === 'string'))];
       this.dataset['sites'] = sites.join(' ');
       this.dataset['state'] = result.error ? 'error' : result.rows.length ? 'ready' : 'empty';
@@ -365,9 +407,11 @@ export class TrackgenPanel extends HTMLElement {
     const refreshed = freshness ? freshness(spec.kpi) : null;
     const read = this.readAt.toISOString().slice(11, 19);
     let text = `Read ${read} UTC`;
+    const asOf = this.dataset['asOf'];
+    if (asOf) text += ` · counts every event committed by ${new Date(asOf).toISOString().slice(11, 19)} UTC`;
     if (refreshed) {
       const age = Math.max(0, Math.round((this.readAt.getTime() - refreshed.getTime()) / 1000));
-      text += ` · data refreshed ${refreshed.toISOString().slice(11, 19)} UTC (${age} s before)`;
+      text += ` · ${asOf ? 'rollup' : 'data'} refreshed ${refreshed.toISOString().slice(11, 19)} UTC (${age} s before)`;
       this.dataset['refreshedAt'] = refreshed.toISOString();
     }
     p.textContent = text;
@@ -392,7 +436,7 @@ export class TrackgenDashboard extends HTMLElement {
     this.panelElements = [];
     this.dataset['scope'] = scope;
     for (const group of GROUPS) {
-      const mine = specs.filter((s) => s.group === group && (scope === 'site' ? s.siteView : s.networkView));
+      const mine = specs.filter((s) => s.group === group && (scope === 'site' ? s.siteRead : s.networkRead));
       if (!mine.length) continue;
       const section = this.ownerDocument.createElement('section');
       const heading = this.ownerDocument.createElement('h2');
@@ -441,7 +485,12 @@ export class TrackgenDashboard extends HTMLElement {
     const options = this.options;
     if (!options) return 0;
     const now = new Date();
-    const changed = await Promise.all(this.panelElements.map((p) => p.update(options.source, now, options.freshness)));
+    let freshness = options.freshness;
+    if (options.source.freshness) {
+      const known = await options.source.freshness().catch(() => new Map<string, Date>());
+      if (known.size) freshness = (kpi) => known.get(kpi) ?? null;
+    }
+    const changed = await Promise.all(this.panelElements.map((p) => p.update(options.source, now, freshness)));
     this.panelElements.forEach((p, i) => {
       if (changed[i] && this.ticks > 0) p.setAttribute('data-changed', '');
       else p.removeAttribute('data-changed');
@@ -450,6 +499,13 @@ export class TrackgenDashboard extends HTMLElement {
     this.dataset['ticks'] = String(this.ticks);
     this.dispatchEvent(new CustomEvent('trackgen:updated', { detail: { changed: changed.filter(Boolean).length } }));
     return changed.filter(Boolean).length;
+  }
+
+  /** The oldest "every event committed by then is counted" of the panels read through the real-time
+   * path (null when none is): how far behind the newest event the figures on screen can be. */
+  asOf(): Date | null {
+    const all = this.panelElements.map((p) => p.dataset['asOf']).filter((a): a is string => !!a).sort();
+    return all[0] ? new Date(all[0]) : null;
   }
 
   private async loop(): Promise<void> {

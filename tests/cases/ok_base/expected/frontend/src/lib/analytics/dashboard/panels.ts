@@ -6,6 +6,12 @@ export type Display = 'bars' | 'funnel' | 'heatmap' | 'line' | 'number_trend' | 
 export type Grain = 'day' | 'week' | 'month';
 export type Unit = 'count' | 'ratio' | 'ms';
 
+/** What a panel reads in the exposed schema: a view (`from(name)`) or a function (`rpc(name, {from, to})`). */
+export interface ReadTarget {
+  readonly kind: 'view' | 'rpc';
+  readonly name: string;
+}
+
 /** Everything a panel needs, decided by the generator from the KPI and the catalog's exposed views. */
 export interface PanelSpec {
   /** the KPI's SQL name (name, or name_vN from version 2) */
@@ -21,10 +27,10 @@ export interface PanelSpec {
   readonly window: number;
   /** the KPI file the KPI is declared in: the section the panel is shown under */
   readonly group: string;
-  /** the caller's own site: a view of the exposed schema (null: the KPI has none) */
-  readonly siteView: string | null;
+  /** the caller's own site: a view, or the real-time function read with (from, to) (null: none) */
+  readonly siteRead: ReadTarget | null;
   /** across the sites of the caller's network, with hidden cells flagged `suppressed` */
-  readonly networkView: string | null;
+  readonly networkRead: ReadTarget | null;
   /** key columns besides period */
   readonly dimensions: readonly string[];
   /** value columns */
@@ -41,8 +47,11 @@ export interface PanelSpec {
 /** The exposed schema the panels read (supabase.schema(SCHEMA).from(view)). */
 export const SCHEMA = 'analytics';
 
-/** Where site panels read from: 'view' (the KPI views as of the last refresh). */
-export const READ_PATH = 'view';
+/** Where site panels read from: 'live' (the real-time functions where they exist) or 'view'. */
+export const READ_PATH = 'live';
+
+/** The function that says when each KPI was last refreshed (null: the database has none). */
+export const FRESHNESS_FUNCTION: string | null = null;
 
 /** Sections, in the order of the KPI files. */
 export const GROUPS: readonly string[] = [
@@ -51,13 +60,13 @@ export const GROUPS: readonly string[] = [
 ];
 
 export const PANELS: readonly PanelSpec[] = [
-  {"kpi": "daily_active_actors", "title": "Daily active actors", "description": "Distinct actors with at least one product event in the day, by tier.", "type": "distinct_actors", "display": "bars", "grain": "day", "window": 30, "group": "engagement", "siteView": "kpi_daily_active_actors", "networkView": "network_daily_active_actors", "dimensions": ["tier"], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "active_actors_28d", "title": "Active actors 28d", "description": "Distinct actors active on any of the 28 days ending with each day.", "type": "rolling", "display": "line", "grain": "day", "window": 30, "group": "engagement", "siteView": "kpi_active_actors_28d", "networkView": "network_active_actors_28d", "dimensions": ["tier"], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "weekly_protocol_loggers", "title": "Weekly protocol loggers", "description": "Pro-plan actors who logged at least one protocol session in the week.", "type": "distinct_actors", "display": "number_trend", "grain": "week", "window": 12, "group": "engagement", "siteView": "kpi_weekly_protocol_loggers", "networkView": "network_weekly_protocol_loggers", "dimensions": [], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "weekly_active_practitioners", "title": "Weekly active practitioners", "description": "Pro-plan actors with any practitioner event in the week.", "type": "distinct_actors", "display": "number_trend", "grain": "week", "window": 12, "group": "engagement", "siteView": "kpi_weekly_active_practitioners", "networkView": "network_weekly_active_practitioners", "dimensions": [], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "protocol_logging_adoption", "title": "Protocol logging adoption", "description": "Share of weekly active pro-plan actors who logged a protocol session.", "type": "ratio", "display": "number_trend", "grain": "week", "window": 12, "group": "engagement", "siteView": "kpi_protocol_logging_adoption", "networkView": "network_protocol_logging_adoption", "dimensions": [], "values": ["numerator", "denominator", "value"], "primary": "value", "unit": "ratio", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "live_protocol_sessions", "title": "Live protocol sessions", "description": "Protocol sessions logged live or right after the session, per day and mode.", "type": "count", "display": "bars", "grain": "day", "window": 30, "group": "engagement", "siteView": "kpi_live_protocol_sessions", "networkView": "network_live_protocol_sessions", "dimensions": ["logging_mode"], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "upgrade_funnel", "title": "Upgrade funnel", "description": "Free-plan actors who start a pro trial and log a protocol within 14 days.", "type": "funnel", "display": "funnel", "grain": "day", "window": 30, "group": "journeys", "siteView": "kpi_upgrade_funnel", "networkView": "network_upgrade_funnel", "dimensions": ["step", "step_name"], "values": ["actors", "conversion", "step_conversion"], "primary": "actors", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "weekly_retention", "title": "Weekly retention", "description": "Share of each weekly sign-up cohort that comes back in later weeks.", "type": "retention", "display": "heatmap", "grain": "week", "window": 12, "group": "journeys", "siteView": "kpi_weekly_retention", "networkView": "network_weekly_retention", "dimensions": ["period_number"], "values": ["cohort_actors", "retained", "rate"], "primary": "rate", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
-  {"kpi": "api_latency_ms", "title": "Api latency ms", "description": "Median and 95th percentile API request duration per day, by endpoint group.", "type": "percentile", "display": "percentile_band", "grain": "day", "window": 30, "group": "journeys", "siteView": "kpi_api_latency_ms", "networkView": "network_api_latency_ms", "dimensions": ["endpoint_group"], "values": ["n", "p50", "p95"], "primary": "p95", "unit": "ms", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "daily_active_actors", "title": "Daily active actors", "description": "Distinct actors with at least one product event in the day, by tier.", "type": "distinct_actors", "display": "bars", "grain": "day", "window": 30, "group": "engagement", "siteRead": {"kind": "view", "name": "kpi_daily_active_actors"}, "networkRead": {"kind": "view", "name": "network_daily_active_actors"}, "dimensions": ["tier"], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "active_actors_28d", "title": "Active actors 28d", "description": "Distinct actors active on any of the 28 days ending with each day.", "type": "rolling", "display": "line", "grain": "day", "window": 30, "group": "engagement", "siteRead": {"kind": "view", "name": "kpi_active_actors_28d"}, "networkRead": {"kind": "view", "name": "network_active_actors_28d"}, "dimensions": ["tier"], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "weekly_protocol_loggers", "title": "Weekly protocol loggers", "description": "Pro-plan actors who logged at least one protocol session in the week.", "type": "distinct_actors", "display": "number_trend", "grain": "week", "window": 12, "group": "engagement", "siteRead": {"kind": "view", "name": "kpi_weekly_protocol_loggers"}, "networkRead": {"kind": "view", "name": "network_weekly_protocol_loggers"}, "dimensions": [], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "weekly_active_practitioners", "title": "Weekly active practitioners", "description": "Pro-plan actors with any practitioner event in the week.", "type": "distinct_actors", "display": "number_trend", "grain": "week", "window": 12, "group": "engagement", "siteRead": {"kind": "view", "name": "kpi_weekly_active_practitioners"}, "networkRead": {"kind": "view", "name": "network_weekly_active_practitioners"}, "dimensions": [], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "protocol_logging_adoption", "title": "Protocol logging adoption", "description": "Share of weekly active pro-plan actors who logged a protocol session.", "type": "ratio", "display": "number_trend", "grain": "week", "window": 12, "group": "engagement", "siteRead": {"kind": "view", "name": "kpi_protocol_logging_adoption"}, "networkRead": {"kind": "view", "name": "network_protocol_logging_adoption"}, "dimensions": [], "values": ["numerator", "denominator", "value"], "primary": "value", "unit": "ratio", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "live_protocol_sessions", "title": "Live protocol sessions", "description": "Protocol sessions logged live or right after the session, per day and mode.", "type": "count", "display": "bars", "grain": "day", "window": 30, "group": "engagement", "siteRead": {"kind": "view", "name": "kpi_live_protocol_sessions"}, "networkRead": {"kind": "view", "name": "network_live_protocol_sessions"}, "dimensions": ["logging_mode"], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "upgrade_funnel", "title": "Upgrade funnel", "description": "Free-plan actors who start a pro trial and log a protocol within 14 days.", "type": "funnel", "display": "funnel", "grain": "day", "window": 30, "group": "journeys", "siteRead": {"kind": "view", "name": "kpi_upgrade_funnel"}, "networkRead": {"kind": "view", "name": "network_upgrade_funnel"}, "dimensions": ["step", "step_name"], "values": ["actors", "conversion", "step_conversion"], "primary": "actors", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "weekly_retention", "title": "Weekly retention", "description": "Share of each weekly sign-up cohort that comes back in later weeks.", "type": "retention", "display": "heatmap", "grain": "week", "window": 12, "group": "journeys", "siteRead": {"kind": "view", "name": "kpi_weekly_retention"}, "networkRead": {"kind": "view", "name": "network_weekly_retention"}, "dimensions": ["period_number"], "values": ["cohort_actors", "retained", "rate"], "primary": "rate", "unit": "count", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
+  {"kpi": "api_latency_ms", "title": "Api latency ms", "description": "Median and 95th percentile API request duration per day, by endpoint group.", "type": "percentile", "display": "percentile_band", "grain": "day", "window": 30, "group": "journeys", "siteRead": {"kind": "view", "name": "kpi_api_latency_ms"}, "networkRead": {"kind": "view", "name": "network_api_latency_ms"}, "dimensions": ["endpoint_group"], "values": ["n", "p50", "p95"], "primary": "p95", "unit": "ms", "siteTiers": ["clinic"], "networkTiers": ["clinic"]},
 ];

@@ -6,6 +6,12 @@ export type Display = 'bars' | 'funnel' | 'heatmap' | 'line' | 'number_trend' | 
 export type Grain = 'day' | 'week' | 'month';
 export type Unit = 'count' | 'ratio' | 'ms';
 
+/** What a panel reads in the exposed schema: a view (`from(name)`) or a function (`rpc(name, {from, to})`). */
+export interface ReadTarget {
+  readonly kind: 'view' | 'rpc';
+  readonly name: string;
+}
+
 /** Everything a panel needs, decided by the generator from the KPI and the catalog's exposed views. */
 export interface PanelSpec {
   /** the KPI's SQL name (name, or name_vN from version 2) */
@@ -21,10 +27,10 @@ export interface PanelSpec {
   readonly window: number;
   /** the KPI file the KPI is declared in: the section the panel is shown under */
   readonly group: string;
-  /** the caller's own site: a view of the exposed schema (null: the KPI has none) */
-  readonly siteView: string | null;
+  /** the caller's own site: a view, or the real-time function read with (from, to) (null: none) */
+  readonly siteRead: ReadTarget | null;
   /** across the sites of the caller's network, with hidden cells flagged `suppressed` */
-  readonly networkView: string | null;
+  readonly networkRead: ReadTarget | null;
   /** key columns besides period */
   readonly dimensions: readonly string[];
   /** value columns */
@@ -41,8 +47,11 @@ export interface PanelSpec {
 /** The exposed schema the panels read (supabase.schema(SCHEMA).from(view)). */
 export const SCHEMA = 'analytics';
 
-/** Where site panels read from: 'view' (the KPI views as of the last refresh). */
-export const READ_PATH = 'view';
+/** Where site panels read from: 'live' (the real-time functions where they exist) or 'view'. */
+export const READ_PATH = 'live';
+
+/** The function that says when each KPI was last refreshed (null: the database has none). */
+export const FRESHNESS_FUNCTION: string | null = null;
 
 /** Sections, in the order of the KPI files. */
 export const GROUPS: readonly string[] = [
