@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -363,6 +364,12 @@ class Demo:
 
     def stop(self) -> None:
         """Stop the simulator, the loops and the server (the cluster is the caller's)."""
+        try:
+            self._stop()
+        finally:
+            shutil.rmtree(self.build, ignore_errors=True)
+
+    def _stop(self) -> None:
         self.stopping.set()
         proc = self.simulator
         if proc is not None and proc.poll() is None:
@@ -379,9 +386,6 @@ class Demo:
             pass
         for thread in self.threads:
             thread.join(timeout=5)
-        for child in self.build.iterdir():
-            child.unlink()
-        self.build.rmdir()
 
 
 def _handler(demo: Demo) -> type[RequestHandler]:
@@ -479,7 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     options = DemoOptions(events=args.events, rate=args.rate, refresh_every=args.refresh_every or None,
                           host=args.host, port=args.port, seed=args.seed)
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    # Ctrl-C, and `kill`, stop it cleanly; SIGINT explicitly too: a shell that starts a job in the
+    # background hands it SIGINT ignored, and Python then never raises KeyboardInterrupt
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     lock_dir = Path(tempfile.gettempdir()) / "trackgen-demo-locks"
     lock_dir.mkdir(exist_ok=True)
     try:
