@@ -200,3 +200,38 @@ def test_new_events_show_after_a_refresh_without_reload(demo, browser):
     assert "api_request_count" in changed and len(changed) >= 3, changed
     assert after["api_request_count"]["version"] > before["api_request_count"]["version"]
     page.close()
+
+
+def get(demo: Demo, path: str, token: str | None, profile: str = "analytics") -> tuple[int, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    headers = {"Accept-Profile": profile, **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(f"{demo.url}/rest/v1/{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def test_gateway_reads_views_like_postgrest(demo):
+    """The GET subset supabase-js sends, run as the JWT's role with its claims (RLS applies)."""
+    user = demo.users["site-a-admin"]
+    token = demo.token(user.claims)
+    status, rows = get(demo, "kpi_api_request_count?select=period,value&period=gte.2000-01-01"
+                             "&order=period.desc&limit=3", token)
+    assert status == 200 and 0 < len(rows) <= 3 and set(rows[0]) == {"period", "value"}
+    assert [r["period"] for r in rows] == sorted((r["period"] for r in rows), reverse=True)
+    expected = view_rows(demo, user.claims, "view:kpi_api_request_count", rows[-1]["period"], rows[0]["period"])
+    assert sorted((str(r["period"]), r["value"]) for r in expected) == sorted((r["period"], r["value"]) for r in rows)
+    status, rows = get(demo, "kpi_api_request_count?site_id=neq." + user.claims["app_metadata"]["site_id"], token)
+    assert (status, rows) == (200, [])  # no other site's row, whatever the filter
+    assert get(demo, "no_such_view", token)[0] == 404
+    assert get(demo, "kpi_api_request_count?period=between.1", token)[0] == 400
+    assert get(demo, "kpi_api_request_count", None)[0] == 401  # anon has no grant
+    assert get(demo, "kpi_api_request_count", token, profile="analytics_private")[0] == 406
+    assert get(demo, "rpc/track_events?events=[]", token)[0] == 405  # volatile: POST only
+    status, version = get(demo, "rpc/plan_version", token)
+    assert status == 200 and isinstance(version, str)
