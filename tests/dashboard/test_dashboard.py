@@ -235,3 +235,30 @@ def test_gateway_reads_views_like_postgrest(demo):
     assert get(demo, "rpc/track_events?events=[]", token)[0] == 405  # volatile: POST only
     status, version = get(demo, "rpc/plan_version", token)
     assert status == 200 and isinstance(version, str)
+
+
+def test_controls_work_from_the_keyboard(demo, browser):
+    """A panel's period picker is reached with Tab and changed with the arrow keys; the panel redraws
+    for that period and focus stays on the picker; the table opens with Enter."""
+    page = open_as(browser, demo, "site-a-admin")
+    panel = page.locator('trackgen-panel[data-kpi="errors_by_code"]')
+    picker = panel.locator('select[data-control="period"]')
+    before_value, before_summary = picker.input_value(), panel.locator(".summary").inner_text()
+    page.locator('trackgen-panel[data-kpi="screen_load_ms"] select').last.focus()
+    for _ in range(20):  # Tab forward until the picker has focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.closest('trackgen-panel')?.dataset.kpi") == "errors_by_code":
+            break
+    assert page.evaluate("document.activeElement.dataset.control") == "period"
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("v => document.querySelector('trackgen-panel[data-kpi=\"errors_by_code\"] select').value !== v",
+                           arg=before_value, timeout=5_000)
+    after_value = picker.input_value()
+    assert after_value < before_value  # the options run newest first
+    assert panel.locator(".summary").inner_text().startswith(after_value)
+    assert panel.locator(".summary").inner_text() != before_summary
+    assert page.evaluate("document.activeElement.dataset.control") == "period"  # focus kept across the redraw
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the table's <summary>
+    assert panel.locator("details").evaluate("d => d.open") is True
+    page.close()
