@@ -276,7 +276,10 @@ export class TrackgenPanel extends HTMLElement {
   private chart(spec: PanelSpec): string {
     const rows = this.rows;
     const periods = this.periods(rows);
-    const keys = [...new Set(rows.map((r) => this.seriesKey(r)))].sort();
+    // series with the most shown cells first: the default pick is the one with the most to show
+    const shown = new Map<string, number>();
+    for (const r of rows) shown.set(this.seriesKey(r), (shown.get(this.seriesKey(r)) ?? 0) + (isHidden(r) ? 0 : 1));
+    const keys = [...shown.keys()].sort((a, b) => (shown.get(b) ?? 0) - (shown.get(a) ?? 0) || a.localeCompare(b));
     const latest = periods[periods.length - 1] ?? '';
     const fmt = (v: number | null, column: string = spec.primary) => formatValue(v, unitOf(spec, column));
     const pointsOf = (key: string, column: string) => periods.map((p) => {

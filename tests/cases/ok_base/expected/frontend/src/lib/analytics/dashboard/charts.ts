@@ -25,6 +25,7 @@ export function formatValue(value: number | null, unit: Unit): string {
 export const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 
 const W = 320;
+const LABEL = 120; // bar charts: room for the label left of the bars
 const H = 120;
 const PAD = 4;
 
@@ -94,12 +95,12 @@ export function barChart(bars: readonly Bar[], unit: Unit): string {
   const max = Math.max(1e-9, ...bars.map((b) => b.value ?? 0));
   const body = bars.map((b, i) => {
     const top = i * row;
-    const width = b.hidden || b.value === null ? 0 : (b.value / max) * (W - 150);
+    const width = b.hidden || b.value === null ? 0 : (b.value / max) * (W - 170);
     const label = b.hidden ? 'hidden' : formatValue(b.value, unit);
     return `<text x="0" y="${top + 15}" class="label">${esc(b.label)}</text>` +
-      (b.hidden ? `<rect x="100" y="${top + 4}" width="40" height="14" class="hidden-cell"/>`
-        : `<rect x="100" y="${top + 4}" width="${width.toFixed(1)}" height="14" fill="${COLOURS[0]}"/>`) +
-      `<text x="${(b.hidden ? 144 : 104 + width).toFixed(1)}" y="${top + 15}" class="value">${esc(label)}</text>`;
+      (b.hidden ? `<rect x="${LABEL}" y="${top + 4}" width="40" height="14" class="hidden-cell"/>`
+        : `<rect x="${LABEL}" y="${top + 4}" width="${width.toFixed(1)}" height="14" fill="${COLOURS[0]}"/>`) +
+      `<text x="${(b.hidden ? LABEL + 44 : LABEL + 4 + width).toFixed(1)}" y="${top + 15}" class="value">${esc(label)}</text>`;
   });
   return svg(body.join(''), height);
 }
