@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 NPM_STAMP := clients/node_modules/.installed
 
-.PHONY: generate check validate diff test lint clean golden client-size bench
+.PHONY: generate check validate diff test lint clean golden client-size bench demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,7 @@ golden: $(STAMP)
 # package when missing (apt; sudo when not root); the tests start their own cluster.
 test: $(STAMP) $(NPM_STAMP)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check generator tests tools bench
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
@@ -63,6 +64,13 @@ SCALE ?= 1M
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET))
+
+# The live KPI dashboard (tools/demo.py): a throwaway PostgreSQL with pg_cron, the migrations, seeded history,
+# a traffic simulator and the page on http://127.0.0.1:8000/ (prints what to try). Ctrl-C stops everything.
+# DEMO_ARGS passes options, e.g. DEMO_ARGS='--rate 50 --port 8080' (python -m tools.demo --help).
+demo: $(STAMP) $(NPM_STAMP)
+	bash scripts/ensure-postgres.sh
+	$(BIN)/python -m tools.demo $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache clients/node_modules clients/.build

@@ -109,7 +109,8 @@ def _kpi(raw: dict[str, Any], span: Span) -> Kpi:
                                   refresh=raw.get("refresh", "* * * * *"), version=raw.get("version", 1),
                                   status=raw.get("status", "active"), deprecation_reason=deprecation.get("reason"),
                                   replaced_by=deprecation.get("replaced_by"), span=span,
-                                  site_read_tiers=tuple(raw["site_read_tiers"]) if "site_read_tiers" in raw else None)
+                                  site_read_tiers=tuple(raw["site_read_tiers"]) if "site_read_tiers" in raw else None,
+                                  display=raw.get("display"))
     if kind in ("count", "distinct_actors", "percentile"):
         common.update(selection=_selection(raw), by=tuple(raw.get("by", ())), grain=raw.get("grain", "day"))
     if kind == "percentile":

@@ -22,6 +22,7 @@ from .load import load
 from .migrations import Previous
 from .model import Taxonomy
 from .plan import Artifact, PlanError, bodies
+from .plan import dashboard as plan_dashboard
 from .plan import database as plan_database
 from .plan import docs as plan_docs
 from .plan import jsonschema as plan_jsonschema
@@ -136,7 +137,7 @@ def kpi_files(built: Built | None) -> dict[str, str]:
 
 
 #: hand-written pages beside the taxonomy (docs/ at the repository root) that the generated index links
-HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md")
+HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md", "dashboard.md")
 
 
 def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
@@ -182,6 +183,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
         result.diagnostics.append(Diagnostic("E902", f"rendering a SQL body failed: {exc}"))
         return result
     result.catalog = catalog
+    artifacts += plan_dashboard.plan(taxonomy, catalog, kpi_files(result.built))
     files, problems = render(artifacts, templates)
     result.diagnostics.extend(problems)
     schema_files = print_schemas(catalog, env)

@@ -159,6 +159,9 @@ class Kpi:
     field: str | None = None  # percentile
     percentiles: tuple[float, ...] = ()
     site_read_tiers: tuple[str, ...] | None = None  # None: the project's setting
+    #: how the generated dashboard shows the KPI as written (``display:``); None: the type's default
+    #: (``plan/dashboard.py`` decides it)
+    display: str | None = None
     version: int = 1
     status: str = "active"
     deprecation_reason: str | None = None

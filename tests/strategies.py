@@ -3,7 +3,7 @@
 ``kpi_files()`` draws a whole taxonomy: the events of the base taxonomy
 (tests/cases/ok_base) plus one ``kpis/*.yaml`` document over every KPI type and
 option the schema has: event lists and wildcards, caller tiers, where filters,
-dimensions, grains, refresh schedules (accepted, refused and misread ones),
+dimensions, grains, refresh schedules (accepted, refused and misread ones), dashboard displays,
 versions and deprecation, percentiles, funnel order/window/steps, retention
 cohorts and periods, ratios and rolling windows over the other KPIs.
 
@@ -99,6 +99,13 @@ def dimensions(draw: st.DrawFn, group: Group) -> list[str]:
     return draw(st.lists(st.sampled_from(pool), max_size=2, unique=True))
 
 
+#: displays the KPI schema allows per type (generator/schemas/kpis.schema.json, plan/dashboard.py)
+DISPLAYS = {"count": ["number_trend", "line", "bars"], "distinct_actors": ["number_trend", "line", "bars"],
+            "ratio": ["number_trend", "line", "bars"], "rolling": ["number_trend", "line", "bars"],
+            "funnel": ["funnel", "bars"], "retention": ["heatmap"], "percentile": ["percentile_band", "line"]}
+ALL_DISPLAYS = sorted({d for ds in DISPLAYS.values() for d in ds} | {"pie"})
+
+
 @st.composite
 def common(draw: st.DrawFn, name: str, kind: str) -> dict[str, Any]:
     kpi: dict[str, Any] = {"name": name, "type": kind, "description": f"A generated {kind} KPI for tests."}
@@ -106,6 +113,8 @@ def common(draw: st.DrawFn, name: str, kind: str) -> dict[str, Any]:
         kpi["owner"] = "growth"
     if kind != "ratio" and draw(st.booleans()):
         kpi["refresh"] = draw(st.sampled_from(BAD_SCHEDULES if rarely(draw) else GOOD_SCHEDULES))
+    if draw(st.integers(0, 3)) == 0:  # the dashboard's display: one the type can show, rarely one it cannot
+        kpi["display"] = draw(st.sampled_from(ALL_DISPLAYS if rarely(draw) else DISPLAYS[kind]))
     return kpi
 
 

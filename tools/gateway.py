@@ -3,7 +3,8 @@
 It exists so that the generated TypeScript client, talking through the real
 supabase-js, can be tested end to end against a real PostgreSQL without
 running PostgREST itself, and so that a local demo can serve the dashboard.
-It does what PostgREST does for an RPC call, no more:
+It does what PostgREST does for an RPC call (and, for reads, ``GET /<view>`` with PostgREST's
+common filters, see :meth:`Gateway.read`), no more:
 
 - verifies the ``Authorization: Bearer`` JWT (HS256, the project's JWT secret;
   ``exp``/``nbf`` with PostgREST's 30 s leeway; ``aud`` when configured); no
@@ -36,12 +37,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 import psycopg
@@ -69,6 +71,7 @@ class Routine:
     args: tuple[tuple[str, str, bool], ...]  # (name, SQL type, has default)
     returns_set: bool
     returns_void: bool
+    volatile: bool = True
 
 
 class ApiError(Exception):
@@ -137,7 +140,7 @@ class _Pool:
 
 
 _FIND_ROUTINES = """
-select p.proname, p.proretset, p.prorettype = 'pg_catalog.void'::regtype,
+select p.proname, p.proretset, p.prorettype = 'pg_catalog.void'::regtype, p.provolatile = 'v',
        coalesce(p.proargnames, '{}'), p.pronargs, p.pronargdefaults,
        array(select pg_catalog.format_type(t, null) from unnest(p.proargtypes::oid[]) as t)
 from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
@@ -171,10 +174,12 @@ class Gateway:
                 return True
             return False
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+    def start(self, host: str = "127.0.0.1", port: int = 0, handler: type[_Handler] | None = None) -> str:
+        """Serve on ``host:port`` (0: a free port); ``handler`` may subclass the request handler to
+        serve more routes (the demo's page) before the PostgREST ones."""
         gateway = self
 
-        class Handler(_Handler):
+        class Handler(handler or _Handler):
             pass
 
         Handler.gateway = gateway
@@ -234,43 +239,64 @@ class Gateway:
     def find_routine(self, conn: psycopg.Connection, schema: str, name: str, keys: set[str]) -> Routine:
         rows = conn.execute(_FIND_ROUTINES, (schema, name)).fetchall()
         conn.rollback()
-        for proname, retset, retvoid, argnames, nargs, ndefaults, argtypes in rows:
+        for proname, retset, retvoid, volatile, argnames, nargs, ndefaults, argtypes in rows:
             names = list(argnames)[:nargs]
             if len(names) < nargs or any(not n for n in names):
                 continue  # PostgREST calls only functions whose arguments all have names
             required = set(names[: nargs - ndefaults])
             if required <= keys <= set(names):
                 args = tuple((n, t, i >= nargs - ndefaults) for i, (n, t) in enumerate(zip(names, argtypes, strict=True)))
-                return Routine(schema, proname, args, bool(retset), bool(retvoid))
+                return Routine(schema, proname, args, bool(retset), bool(retvoid), bool(volatile))
         shown = ", ".join(sorted(keys))
         raise ApiError(404, "PGRST202", f"Could not find the function {schema}.{name}({shown}) in the schema cache",
                        hint="If a new function was created in the database with this name and parameters, "
                             "try reloading the schema cache.")
 
-    def call(self, path: str, headers: Any, body: bytes) -> tuple[int, bytes | None, bool]:
-        """Run one RPC call: (status, JSON body or None, drop the response)."""
-        method = "POST"
+    def _prelude(self, conn: psycopg.Connection, schema: str, role: str, claims: dict[str, Any], method: str,
+                 path: str, headers: Any) -> None:
+        """PostgREST's txVarQuery: search path, role and the request.* settings, local to the transaction."""
+        search_path = ", ".join(sql.Identifier(s).as_string(conn) for s in (schema, *self.config.extra_search_path))
+        request_headers = {k.lower(): v for k, v in headers.items()}
+        conn.execute(
+            "select set_config('search_path', %s, true), set_config('role', %s, true),"
+            " set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true),"
+            " set_config('request.path', %s, true), set_config('request.headers', %s, true),"
+            " set_config('request.cookies', %s, true)",
+            (search_path, role, json.dumps(dict(claims, role=role)), method, path,
+             json.dumps(request_headers), "{}"))
+
+    def _api_error(self, conn: psycopg.Connection, exc: psycopg.Error, role: str) -> ApiError:
+        if not conn.closed:
+            conn.rollback()
+        diag = exc.diag
+        state = diag.sqlstate or ""
+        message = diag.message_primary or str(exc)
+        status = 503 if isinstance(exc, psycopg.OperationalError) and not state else \
+            http_status(state, message, authenticated=role != self.config.anon_role)
+        return ApiError(status, state or "PGRST000", message, diag.message_detail, diag.message_hint)
+
+    def call(self, path: str, headers: Any, body: bytes, method: str = "POST",
+             query: list[tuple[str, str]] | None = None) -> tuple[int, bytes | None, bool]:
+        """Run one RPC call: (status, JSON body or None, drop the response). POST takes the arguments
+        from the JSON body; GET (PostgREST: stable and immutable functions only) from the query string."""
         fn = unquote(path.rsplit("/", 1)[1])
         schema = self.schema_for(method, headers)
         role, claims = self.authenticate(headers.get("Authorization"))
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            raise ApiError(400, "PGRST102", "Empty or invalid json") from None
+        if method == "GET":
+            params: Any = dict(query or [])
+        else:
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                raise ApiError(400, "PGRST102", "Empty or invalid json") from None
         if not isinstance(params, dict):
             raise ApiError(400, "PGRST102", "Empty or invalid json")
         conn = self.pool.get()
         try:
             routine = self.find_routine(conn, schema, fn, set(params))
-            search_path = ", ".join(sql.Identifier(s).as_string(conn) for s in (schema, *self.config.extra_search_path))
-            request_headers = {k.lower(): v for k, v in headers.items()}
-            conn.execute(
-                "select set_config('search_path', %s, true), set_config('role', %s, true),"
-                " set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true),"
-                " set_config('request.path', %s, true), set_config('request.headers', %s, true),"
-                " set_config('request.cookies', %s, true)",
-                (search_path, role, json.dumps(dict(claims, role=role)), method, path,
-                 json.dumps(request_headers), "{}"))
+            if method == "GET" and routine.volatile:
+                raise ApiError(405, "PGRST101", "Cannot use the GET method on RPC when the function is volatile")
+            self._prelude(conn, schema, role, claims, method, path, headers)
             named = sql.SQL(", ").join(
                 sql.SQL("{} := {}::{}").format(sql.Identifier(n), sql.Placeholder(), sql.SQL(t))
                 for n, t, _ in routine.args if n in params)
@@ -283,19 +309,107 @@ class Gateway:
             result = conn.execute(query, values).fetchone()[0]
             conn.commit()
         except psycopg.Error as exc:
-            if not conn.closed:
-                conn.rollback()
-            diag = exc.diag
-            state = diag.sqlstate or ""
-            message = diag.message_primary or str(exc)
-            status = 503 if isinstance(exc, psycopg.OperationalError) and not state else \
-                http_status(state, message, authenticated=role != self.config.anon_role)
-            raise ApiError(status, state or "PGRST000", message, diag.message_detail, diag.message_hint) from None
+            raise self._api_error(conn, exc, role) from None
         finally:
+            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
             self.pool.put(conn)
         if routine.returns_void:
             return 204, None, self._take_drop()
         return 200, json.dumps(result).encode(), self._take_drop()
+
+    def read(self, path: str, headers: Any, query: list[tuple[str, str]]) -> tuple[int, bytes]:
+        """``GET /<relation>?select=..&<column>=<op>.<value>&order=..&limit=..``: rows of a table or view
+        of the exposed schema as a JSON array, read as the JWT's role with its claims (so RLS and
+        security_invoker views apply exactly as through PostgREST). Operators: eq, neq, gt, gte, lt,
+        lte, is (null, true, false), in.(a,b); ``order=col[.asc|.desc]``; ``limit``, ``offset``."""
+        relation = unquote(path.rsplit("/", 1)[1])
+        schema = self.schema_for("GET", headers)
+        role, claims = self.authenticate(headers.get("Authorization"))
+        columns: list[sql.Composable] = [sql.SQL("*")]
+        where: list[sql.Composable] = []
+        values: list[Any] = []
+        order: list[sql.Composable] = []
+        limit = offset = None
+        for key, value in query:
+            if key == "select":
+                if value.strip() != "*":
+                    columns = [sql.Identifier(_column(c.strip())) for c in value.split(",") if c.strip()]
+            elif key == "order":
+                for part in value.split(","):
+                    name, _, direction = part.partition(".")
+                    direction = direction.split(".")[0] or "asc"
+                    if direction not in ("asc", "desc"):
+                        raise ApiError(400, "PGRST100", f'"failed to parse order ({value})"')
+                    order.append(sql.SQL("{} {}").format(sql.Identifier(_column(name)), sql.SQL(direction)))
+            elif key in ("limit", "offset"):
+                if not value.isdigit():
+                    raise ApiError(400, "PGRST100", f'"failed to parse {key} ({value})"')
+                limit, offset = (int(value), offset) if key == "limit" else (limit, int(value))
+            else:
+                where.append(_filter(_column(key), value, values))
+        conn = self.pool.get()
+        try:
+            kind = conn.execute(
+                "select c.relkind from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n"
+                " on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s and c.relkind in"
+                " ('r', 'p', 'v', 'm', 'f')", (schema, relation)).fetchone()
+            conn.rollback()
+            if kind is None:
+                raise ApiError(404, "PGRST205", f"Could not find the table '{schema}.{relation}' in the schema cache")
+            self._prelude(conn, schema, role, claims, "GET", path, headers)
+            inner = sql.SQL("select {} from {}.{}").format(sql.SQL(", ").join(columns), sql.Identifier(schema),
+                                                          sql.Identifier(relation))
+            if where:
+                inner += sql.SQL(" where ") + sql.SQL(" and ").join(where)
+            if order:
+                inner += sql.SQL(" order by ") + sql.SQL(", ").join(order)
+            if limit is not None:
+                inner += sql.SQL(" limit {}").format(sql.Literal(limit))
+            if offset is not None:
+                inner += sql.SQL(" offset {}").format(sql.Literal(offset))
+            query_sql = sql.SQL("select coalesce(jsonb_agg(r), '[]'::jsonb) from ({}) as r").format(inner)
+            result = conn.execute(query_sql, values).fetchone()[0]
+            conn.commit()
+        except psycopg.Error as exc:
+            raise self._api_error(conn, exc, role) from None
+        finally:
+            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            self.pool.put(conn)
+        return 200, json.dumps(result).encode()
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OPS = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def _column(name: str) -> str:
+    if not _IDENT.match(name):
+        raise ApiError(400, "PGRST100", f'"failed to parse column ({name})"')
+    return name
+
+
+def _filter(column: str, expression: str, values: list[Any]) -> sql.Composable:
+    """One PostgREST horizontal filter as SQL; values are bound as text and cast by the column's type."""
+    op, _, value = expression.partition(".")
+    negate = op == "not"
+    if negate:
+        op, _, value = value.partition(".")
+    ident = sql.Identifier(column)
+    if op in _OPS:
+        values.append(value)
+        clause = sql.SQL("{} {} %s").format(ident, sql.SQL(_OPS[op]))
+    elif op == "is" and value in ("null", "true", "false"):
+        clause = sql.SQL("{} is {}").format(ident, sql.SQL(value))
+    elif op == "in" and value.startswith("(") and value.endswith(")"):
+        items = [v.strip().strip('"') for v in value[1:-1].split(",") if v.strip()]
+        values.extend(items)
+        clause = sql.SQL("{} in ({})").format(ident, sql.SQL(", ").join(sql.SQL("%s") for _ in items)) if items \
+            else sql.SQL("false")
+    else:
+        raise ApiError(400, "PGRST100", f'"failed to parse filter ({column}={expression})"')
+    return sql.SQL("not ({})").format(clause) if negate else clause
 
 
 def _as_text(value: Any, sql_type: str) -> str | None:
@@ -376,8 +490,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.gateway.log.append((self.command, urlsplit(self.path).path, exc.status))
         self._send(exc.status, json.dumps(exc.body).encode(), exc.headers)
 
+    def _relation(self) -> str | None:
+        path = urlsplit(self.path).path
+        for prefix in self.gateway.config.prefixes:
+            if prefix and path.startswith(prefix + "/") and path.count("/") == prefix.count("/") + 1:
+                return path
+        return None
+
     def do_GET(self) -> None:  # noqa: N802
-        self._error(ApiError(405, "PGRST117", f"Unsupported HTTP method: GET {self.path} (this gateway serves RPC POSTs)"))
+        query = parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+        rpc, relation = self._route(), self._relation()
+        try:
+            if rpc is not None:
+                status, payload, _drop = self.gateway.call(rpc, self.headers, b"", method="GET", query=query)
+            elif relation is not None:
+                status, payload = self.gateway.read(relation, self.headers, query)
+            else:
+                raise ApiError(404, "PGRST125", f"Invalid path specified in request URL: {self.path}")
+        except ApiError as exc:
+            self._error(exc)
+            return
+        self.gateway.log.append(("GET", urlsplit(self.path).path, status))
+        profile = self.headers.get("Accept-Profile")
+        self._send(status, payload, {"Content-Profile": profile} if profile else {})
+
+
+#: the request handler, for servers that add routes in front of the PostgREST ones (tools/demo.py)
+RequestHandler = _Handler
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -405,4 +544,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["ApiError", "Gateway", "GatewayConfig", "http_status"]
+__all__ = ["ApiError", "Gateway", "GatewayConfig", "RequestHandler", "http_status"]
+
