@@ -51,7 +51,7 @@ export const SCHEMA = 'analytics';
 export const READ_PATH = 'live';
 
 /** The function that says when each KPI was last refreshed (null: the database has none). */
-export const FRESHNESS_FUNCTION: string | null = null;
+export const FRESHNESS_FUNCTION: string | null = 'kpi_freshness';
 
 /** Sections, in the order of the KPI files. */
 export const GROUPS: readonly string[] = [
@@ -59,5 +59,5 @@ export const GROUPS: readonly string[] = [
 ];
 
 export const PANELS: readonly PanelSpec[] = [
-  {"kpi": "consent_refusals", "title": "Consent refusals", "description": "Consent questions answered with no, per day.", "type": "count", "display": "number_trend", "grain": "day", "window": 30, "group": "consent", "siteRead": {"kind": "view", "name": "kpi_consent_refusals"}, "networkRead": {"kind": "view", "name": "network_consent_refusals"}, "dimensions": [], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["consumer"], "networkTiers": ["consumer"]},
+  {"kpi": "consent_refusals", "title": "Consent refusals", "description": "Consent questions answered with no, per day.", "type": "count", "display": "number_trend", "grain": "day", "window": 30, "group": "consent", "siteRead": {"kind": "rpc", "name": "kpi_consent_refusals_live"}, "networkRead": {"kind": "view", "name": "network_consent_refusals"}, "dimensions": [], "values": ["value"], "primary": "value", "unit": "count", "siteTiers": ["consumer"], "networkTiers": ["consumer"]},
 ];
