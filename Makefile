@@ -59,10 +59,11 @@ client-size: $(NPM_STAMP)
 # The performance harness (bench/): its own PostgreSQL with pg_cron, a synthetic workload made from the
 # taxonomy, reports/performance.{md,json} and plots. SCALE=tiny|100k|1M|3M|10M (default 1M; 1M keeps a
 # 14-minute budget); BUDGET=<seconds> overrides the scale's time budget (0: none, nothing is cut off).
+# ONLY=B1,B5 measures just those targets and prints JSON (no report written).
 SCALE ?= 1M
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET))
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) .pytest_cache clients/node_modules clients/.build
