@@ -31,7 +31,7 @@ from ..model import Taxonomy
 from ..payload import payload_schema
 from ..sqlquote import ident, jsonb_literal, literal, short_name, text_array
 from .bodies import body
-from .payload_checks import RFC3339, UUID, event_checks
+from .payload_checks import PLAIN_TIMESTAMP, RFC3339, UUID, event_checks
 
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
 #: roles besides the migrating one that create objects on Supabase (migrations and the SQL editor
@@ -233,6 +233,11 @@ def _partitions(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
                           "the partitions for this month and the next ones", group=g)]
 
 
+def _check_dispatch(taxonomy: Taxonomy) -> list[dict]:
+    """Each event's id literal and check function, for the CASE that dispatches on the event id."""
+    return [{"id_literal": literal(e.id), "function": ident(check_function(e.id))} for e in taxonomy.events]
+
+
 def _payload_checks(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     g = "40_payload_checks"
     helper = {"language": "plpgsql", "volatility": "stable", "group": g}
@@ -259,15 +264,17 @@ def _payload_checks(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
 def _ingest(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     g = "50_ingest"
     project = taxonomy.project
+    checks = _check_dispatch(taxonomy)
     ctx = dict(n.context(), envelope_keys=text_array(ENVELOPE_KEYS), uuid_pattern=literal(UUID),
-               rfc3339_pattern=literal(RFC3339),
+               rfc3339_pattern=literal(RFC3339), plain_timestamp_pattern=literal(PLAIN_TIMESTAMP), checks=checks,
                max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
                max_past=interval(project.max_past), max_future=interval(project.max_future))
     ingest = (Grant("execute", n.ingest_roles),)
     private = Function(n.priv, "track_events", (Arg("events", "jsonb"),), "jsonb", body("track_events", **ctx),
                        language="plpgsql", volatility="volatile", security="definer",
                        comment=literal("The privileged part of track_events: trusts only the JWT for site, tier and actor."),
-                       grants=ingest, group=g, calls=(f"{n.priv}.payload_problem(text, jsonb)",))
+                       grants=ingest, group=g,
+                       calls=tuple(f"{n.priv}.{c['function']}(jsonb)" for c in checks) + (f"{n.priv}.is_timestamp(text)",))
     public = Function(n.pub, "track_events", (Arg("events", "jsonb"),), "jsonb",
                       f"  select {n.priv}.track_events(events);", volatility="volatile",
                       comment=literal("Send a batch of events: [{event_id, occurred_at, idempotency_key, payload, "

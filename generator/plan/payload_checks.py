@@ -22,6 +22,11 @@ DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 #: beyond 15:59, so a cast would disagree with the JSON Schema both ways.
 DATE_TIME = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
              r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")
+#: timestamps that certainly cast to timestamptz (days up to 28, hours 00-23, offsets up to 15:59,
+#: years 1900-2099): ingestion skips the exact (and slower) cast check for them; anything else
+#: that passes RFC3339 is still checked by the cast
+PLAIN_TIMESTAMP = (r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                   r"(\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$")
 UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 

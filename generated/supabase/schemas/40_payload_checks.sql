@@ -45,11 +45,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['handoff_reason', 'programs_transferred', 'temporary']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['handoff_reason', 'programs_transferred', 'temporary']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['handoff_reason', 'programs_transferred', 'temporary']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'handoff_reason') then return 'missing_property:handoff_reason'; end if;
   if not (p ? 'programs_transferred') then return 'missing_property:programs_transferred'; end if;
   if not (p ? 'temporary') then return 'missing_property:temporary'; end if;
@@ -83,11 +86,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['invite_channel', 'invited_role', 'pending_invites']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['invite_channel', 'invited_role', 'pending_invites']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['invite_channel', 'invited_role', 'pending_invites']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'invite_channel') then return 'missing_property:invite_channel'; end if;
   if not (p ? 'invited_role') then return 'missing_property:invited_role'; end if;
   if not (p ? 'pending_invites') then return 'missing_property:pending_invites'; end if;
@@ -122,11 +128,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['days_since_invite', 'join_method', 'role']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['days_since_invite', 'join_method', 'role']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['days_since_invite', 'join_method', 'role']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'days_since_invite') then return 'missing_property:days_since_invite'; end if;
   if not (p ? 'join_method') then return 'missing_property:join_method'; end if;
   if not (p ? 'role') then return 'missing_property:role'; end if;
@@ -161,11 +170,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['removal_reason', 'removed_role']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['removal_reason', 'removed_role']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['removal_reason', 'removed_role']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'removal_reason') then return 'missing_property:removal_reason'; end if;
   if not (p ? 'removed_role') then return 'missing_property:removed_role'; end if;
   if p ? 'removal_reason' then
@@ -193,11 +205,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['new_role', 'previous_role']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['new_role', 'previous_role']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['new_role', 'previous_role']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'new_role') then return 'missing_property:new_role'; end if;
   if not (p ? 'previous_role') then return 'missing_property:previous_role'; end if;
   if p ? 'new_role' then
@@ -225,11 +240,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['billing_interval', 'previous_tier', 'sales_assisted', 'seat_count']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['billing_interval', 'previous_tier', 'sales_assisted', 'seat_count']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['billing_interval', 'previous_tier', 'sales_assisted', 'seat_count']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'billing_interval') then return 'missing_property:billing_interval'; end if;
   if not (p ? 'previous_tier') then return 'missing_property:previous_tier'; end if;
   if not (p ? 'sales_assisted') then return 'missing_property:sales_assisted'; end if;
@@ -268,11 +286,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['permission', 'protocol_category', 'share_scope']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['permission', 'protocol_category', 'share_scope']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['permission', 'protocol_category', 'share_scope']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'permission') then return 'missing_property:permission'; end if;
   if not (p ? 'protocol_category') then return 'missing_property:protocol_category'; end if;
   if not (p ? 'share_scope') then return 'missing_property:share_scope'; end if;
@@ -305,11 +326,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['decision', 'review_kind', 'turnaround_hours']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['decision', 'review_kind', 'turnaround_hours']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['decision', 'review_kind', 'turnaround_hours']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'decision') then return 'missing_property:decision'; end if;
   if not (p ? 'review_kind') then return 'missing_property:review_kind'; end if;
   if not (p ? 'turnaround_hours') then return 'missing_property:turnaround_hours'; end if;
@@ -344,11 +368,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['review_kind', 'urgency']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['review_kind', 'urgency']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['review_kind', 'urgency']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'review_kind') then return 'missing_property:review_kind'; end if;
   if not (p ? 'urgency') then return 'missing_property:urgency'; end if;
   if p ? 'review_kind' then
@@ -376,11 +403,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['direction', 'seat_delta', 'seat_total']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['direction', 'seat_delta', 'seat_total']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['direction', 'seat_delta', 'seat_total']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'direction') then return 'missing_property:direction'; end if;
   if not (p ? 'seat_delta') then return 'missing_property:seat_delta'; end if;
   if not (p ? 'seat_total') then return 'missing_property:seat_total'; end if;
@@ -417,11 +447,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['team_purpose', 'team_size']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['team_purpose', 'team_size']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['team_purpose', 'team_size']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'team_purpose') then return 'missing_property:team_purpose'; end if;
   if not (p ? 'team_size') then return 'missing_property:team_size'; end if;
   if p ? 'team_purpose' then
@@ -451,11 +484,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['dashboard_section', 'date_range']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['dashboard_section', 'date_range']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['dashboard_section', 'date_range']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'dashboard_section') then return 'missing_property:dashboard_section'; end if;
   if not (p ? 'date_range') then return 'missing_property:date_range'; end if;
   if p ? 'dashboard_section' then
@@ -483,11 +519,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['appointment_kind', 'lead_time_days']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['appointment_kind', 'lead_time_days']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['appointment_kind', 'lead_time_days']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'appointment_kind') then return 'missing_property:appointment_kind'; end if;
   if not (p ? 'lead_time_days') then return 'missing_property:lead_time_days'; end if;
   if p ? 'appointment_kind' then
@@ -517,11 +556,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['content_format', 'scroll_depth_percent', 'topic']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['content_format', 'scroll_depth_percent', 'topic']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['content_format', 'scroll_depth_percent', 'topic']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'content_format') then return 'missing_property:content_format'; end if;
   if not (p ? 'topic') then return 'missing_property:topic'; end if;
   if p ? 'content_format' then
@@ -555,11 +597,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['checkin_kind', 'from_reminder', 'metrics_logged']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['checkin_kind', 'from_reminder', 'metrics_logged']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['checkin_kind', 'from_reminder', 'metrics_logged']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'checkin_kind') then return 'missing_property:checkin_kind'; end if;
   if not (p ? 'from_reminder') then return 'missing_property:from_reminder'; end if;
   if not (p ? 'metrics_logged') then return 'missing_property:metrics_logged'; end if;
@@ -593,11 +638,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['results_count', 'specialty_filter', 'visit_mode_filter']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['results_count', 'specialty_filter', 'visit_mode_filter']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['results_count', 'specialty_filter', 'visit_mode_filter']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'results_count') then return 'missing_property:results_count'; end if;
   if not (p ? 'specialty_filter') then return 'missing_property:specialty_filter'; end if;
   if not (p ? 'visit_mode_filter') then return 'missing_property:visit_mode_filter'; end if;
@@ -632,11 +680,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['completion_percent', 'duration_seconds', 'exercise_category']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['completion_percent', 'duration_seconds', 'exercise_category']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['completion_percent', 'duration_seconds', 'exercise_category']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'completion_percent') then return 'missing_property:completion_percent'; end if;
   if not (p ? 'duration_seconds') then return 'missing_property:duration_seconds'; end if;
   if not (p ? 'exercise_category') then return 'missing_property:exercise_category'; end if;
@@ -673,11 +724,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['difficulty', 'exercise_category', 'source']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['difficulty', 'exercise_category', 'source']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['difficulty', 'exercise_category', 'source']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'difficulty') then return 'missing_property:difficulty'; end if;
   if not (p ? 'exercise_category') then return 'missing_property:exercise_category'; end if;
   if not (p ? 'source') then return 'missing_property:source'; end if;
@@ -710,11 +764,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['entry_point', 'feature', 'platform']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['entry_point', 'feature', 'platform']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['entry_point', 'feature', 'platform']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'entry_point') then return 'missing_property:entry_point'; end if;
   if not (p ? 'feature') then return 'missing_property:feature'; end if;
   if not (p ? 'platform') then return 'missing_property:platform'; end if;
@@ -747,11 +804,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['goal_area', 'horizon_weeks', 'target_days_per_week']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['goal_area', 'horizon_weeks', 'target_days_per_week']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['goal_area', 'horizon_weeks', 'target_days_per_week']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'goal_area') then return 'missing_property:goal_area'; end if;
   if not (p ? 'horizon_weeks') then return 'missing_property:horizon_weeks'; end if;
   if not (p ? 'target_days_per_week') then return 'missing_property:target_days_per_week'; end if;
@@ -788,11 +848,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['date_range', 'metric_group']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['date_range', 'metric_group']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['date_range', 'metric_group']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'date_range') then return 'missing_property:date_range'; end if;
   if not (p ? 'metric_group') then return 'missing_property:metric_group'; end if;
   if p ? 'date_range' then
@@ -820,11 +883,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['cadence', 'channel', 'reminder_kind']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['cadence', 'channel', 'reminder_kind']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['cadence', 'channel', 'reminder_kind']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'cadence') then return 'missing_property:cadence'; end if;
   if not (p ? 'channel') then return 'missing_property:channel'; end if;
   if not (p ? 'reminder_kind') then return 'missing_property:reminder_kind'; end if;
@@ -857,11 +923,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['offered_tier', 'placement']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['offered_tier', 'placement']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['offered_tier', 'placement']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'offered_tier') then return 'missing_property:offered_tier'; end if;
   if not (p ? 'placement') then return 'missing_property:placement'; end if;
   if p ? 'offered_tier' then
@@ -889,11 +958,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['data_scopes', 'integration']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['data_scopes', 'integration']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['data_scopes', 'integration']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'data_scopes') then return 'missing_property:data_scopes'; end if;
   if not (p ? 'integration') then return 'missing_property:integration'; end if;
   if p ? 'data_scopes' then
@@ -924,11 +996,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['alert_metric', 'evaluation_cadence', 'threshold_direction']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['alert_metric', 'evaluation_cadence', 'threshold_direction']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['alert_metric', 'evaluation_cadence', 'threshold_direction']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'alert_metric') then return 'missing_property:alert_metric'; end if;
   if not (p ? 'evaluation_cadence') then return 'missing_property:evaluation_cadence'; end if;
   if not (p ? 'threshold_direction') then return 'missing_property:threshold_direction'; end if;
@@ -961,11 +1036,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['benchmark_metric', 'comparison']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['benchmark_metric', 'comparison']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['benchmark_metric', 'comparison']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'benchmark_metric') then return 'missing_property:benchmark_metric'; end if;
   if not (p ? 'comparison') then return 'missing_property:comparison'; end if;
   if p ? 'benchmark_metric' then
@@ -993,11 +1071,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['dashboard', 'date_range', 'sites_in_scope']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['dashboard', 'date_range', 'sites_in_scope']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['dashboard', 'date_range', 'sites_in_scope']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'dashboard') then return 'missing_property:dashboard'; end if;
   if not (p ? 'date_range') then return 'missing_property:date_range'; end if;
   if not (p ? 'sites_in_scope') then return 'missing_property:sites_in_scope'; end if;
@@ -1032,11 +1113,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['agreement_version', 'sharing_scope']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['agreement_version', 'sharing_scope']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['agreement_version', 'sharing_scope']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'agreement_version') then return 'missing_property:agreement_version'; end if;
   if not (p ? 'sharing_scope') then return 'missing_property:sharing_scope'; end if;
   if p ? 'agreement_version' then
@@ -1064,11 +1148,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['dashboard', 'filter_dimension', 'filters_active']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['dashboard', 'filter_dimension', 'filters_active']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['dashboard', 'filter_dimension', 'filters_active']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'dashboard') then return 'missing_property:dashboard'; end if;
   if not (p ? 'filter_dimension') then return 'missing_property:filter_dimension'; end if;
   if not (p ? 'filters_active') then return 'missing_property:filters_active'; end if;
@@ -1103,11 +1190,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['export_format', 'report', 'rows_exported']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['export_format', 'report', 'rows_exported']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['export_format', 'report', 'rows_exported']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'export_format') then return 'missing_property:export_format'; end if;
   if not (p ? 'report') then return 'missing_property:report'; end if;
   if not (p ? 'rows_exported') then return 'missing_property:rows_exported'; end if;
@@ -1142,11 +1232,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['cadence', 'export_format', 'recipients_count', 'report', 'start_date']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['cadence', 'export_format', 'recipients_count', 'report', 'start_date']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['cadence', 'export_format', 'recipients_count', 'report', 'start_date']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'cadence') then return 'missing_property:cadence'; end if;
   if not (p ? 'export_format') then return 'missing_property:export_format'; end if;
   if not (p ? 'recipients_count') then return 'missing_property:recipients_count'; end if;
@@ -1191,11 +1284,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['dashboard', 'suppressed_cells']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['dashboard', 'suppressed_cells']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['dashboard', 'suppressed_cells']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'dashboard') then return 'missing_property:dashboard'; end if;
   if not (p ? 'suppressed_cells') then return 'missing_property:suppressed_cells'; end if;
   if p ? 'dashboard' then
@@ -1225,11 +1321,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['appointment_kinds', 'slot_count', 'weeks_ahead']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['appointment_kinds', 'slot_count', 'weeks_ahead']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['appointment_kinds', 'slot_count', 'weeks_ahead']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'appointment_kinds') then return 'missing_property:appointment_kinds'; end if;
   if not (p ? 'slot_count') then return 'missing_property:slot_count'; end if;
   if not (p ? 'weeks_ahead') then return 'missing_property:weeks_ahead'; end if;
@@ -1270,11 +1369,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['dashboard_view']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['dashboard_view']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['dashboard_view']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'dashboard_view') then return 'missing_property:dashboard_view'; end if;
   if p ? 'dashboard_view' then
     if jsonb_typeof(p -> 'dashboard_view') is distinct from 'string' then return 'wrong_type:dashboard_view'; end if;
@@ -1297,11 +1399,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['delivery_channel', 'exercise_count', 'program_weeks']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['delivery_channel', 'exercise_count', 'program_weeks']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['delivery_channel', 'exercise_count', 'program_weeks']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'delivery_channel') then return 'missing_property:delivery_channel'; end if;
   if not (p ? 'exercise_count') then return 'missing_property:exercise_count'; end if;
   if not (p ? 'program_weeks') then return 'missing_property:program_weeks'; end if;
@@ -1338,11 +1443,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['administration', 'instrument', 'timepoint']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['administration', 'instrument', 'timepoint']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['administration', 'instrument', 'timepoint']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'administration') then return 'missing_property:administration'; end if;
   if not (p ? 'instrument') then return 'missing_property:instrument'; end if;
   if not (p ? 'timepoint') then return 'missing_property:timepoint'; end if;
@@ -1375,11 +1483,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['output_format', 'report_kind', 'sessions_covered']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['output_format', 'report_kind', 'sessions_covered']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['output_format', 'report_kind', 'sessions_covered']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'output_format') then return 'missing_property:output_format'; end if;
   if not (p ? 'report_kind') then return 'missing_property:report_kind'; end if;
   if not (p ? 'sessions_covered') then return 'missing_property:sessions_covered'; end if;
@@ -1414,11 +1525,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['origin', 'protocol_category', 'protocol_id', 'step_count']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['origin', 'protocol_category', 'protocol_id', 'step_count']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['origin', 'protocol_category', 'protocol_id', 'step_count']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'origin') then return 'missing_property:origin'; end if;
   if not (p ? 'protocol_category') then return 'missing_property:protocol_category'; end if;
   if not (p ? 'protocol_id') then return 'missing_property:protocol_id'; end if;
@@ -1458,11 +1572,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['change_kinds', 'protocol_id', 'template_version']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['change_kinds', 'protocol_id', 'template_version']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['change_kinds', 'protocol_id', 'template_version']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'change_kinds') then return 'missing_property:change_kinds'; end if;
   if not (p ? 'protocol_id') then return 'missing_property:protocol_id'; end if;
   if not (p ? 'template_version') then return 'missing_property:template_version'; end if;
@@ -1501,11 +1618,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['logging_mode', 'protocol_category', 'protocol_id', 'session_minutes', 'steps_completed', 'visit_mode']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['logging_mode', 'protocol_category', 'protocol_id', 'session_minutes', 'steps_completed', 'visit_mode']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['logging_mode', 'protocol_category', 'protocol_id', 'session_minutes', 'steps_completed', 'visit_mode']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'logging_mode') then return 'missing_property:logging_mode'; end if;
   if not (p ? 'protocol_category') then return 'missing_property:protocol_category'; end if;
   if not (p ? 'protocol_id') then return 'missing_property:protocol_id'; end if;
@@ -1557,11 +1677,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['cancel_reason', 'tenure_months']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['cancel_reason', 'tenure_months']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['cancel_reason', 'tenure_months']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'cancel_reason') then return 'missing_property:cancel_reason'; end if;
   if not (p ? 'tenure_months') then return 'missing_property:tenure_months'; end if;
   if p ? 'cancel_reason' then
@@ -1591,11 +1714,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['billing_interval', 'days_into_trial']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['billing_interval', 'days_into_trial']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['billing_interval', 'days_into_trial']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'billing_interval') then return 'missing_property:billing_interval'; end if;
   if not (p ? 'days_into_trial') then return 'missing_property:days_into_trial'; end if;
   if p ? 'billing_interval' then
@@ -1625,11 +1751,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['active_trial_days', 'protocols_logged_count']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['active_trial_days', 'protocols_logged_count']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['active_trial_days', 'protocols_logged_count']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'active_trial_days') then return 'missing_property:active_trial_days'; end if;
   if not (p ? 'protocols_logged_count') then return 'missing_property:protocols_logged_count'; end if;
   if p ? 'active_trial_days' then
@@ -1661,11 +1790,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['billing_interval', 'entry_point', 'trial_length_days']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['billing_interval', 'entry_point', 'trial_length_days']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['billing_interval', 'entry_point', 'trial_length_days']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'billing_interval') then return 'missing_property:billing_interval'; end if;
   if not (p ? 'entry_point') then return 'missing_property:entry_point'; end if;
   if not (p ? 'trial_length_days') then return 'missing_property:trial_length_days'; end if;
@@ -1700,11 +1832,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['cache_hit', 'duration_ms', 'endpoint', 'method', 'response_bytes', 'status_class']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['cache_hit', 'duration_ms', 'endpoint', 'method', 'response_bytes', 'status_class']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['cache_hit', 'duration_ms', 'endpoint', 'method', 'response_bytes', 'status_class']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'duration_ms') then return 'missing_property:duration_ms'; end if;
   if not (p ? 'endpoint') then return 'missing_property:endpoint'; end if;
   if not (p ? 'method') then return 'missing_property:method'; end if;
@@ -1753,11 +1888,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['reset_trigger']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['reset_trigger']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['reset_trigger']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'reset_trigger') then return 'missing_property:reset_trigger'; end if;
   if p ? 'reset_trigger' then
     if jsonb_typeof(p -> 'reset_trigger') is distinct from 'string' then return 'wrong_type:reset_trigger'; end if;
@@ -1780,11 +1918,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['app_version', 'error_code', 'http_status', 'recoverable', 'severity', 'surface']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['app_version', 'error_code', 'http_status', 'recoverable', 'severity', 'surface']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['app_version', 'error_code', 'http_status', 'recoverable', 'severity', 'surface']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'app_version') then return 'missing_property:app_version'; end if;
   if not (p ? 'error_code') then return 'missing_property:error_code'; end if;
   if not (p ? 'recoverable') then return 'missing_property:recoverable'; end if;
@@ -1832,11 +1973,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['attempt_number', 'auth_method', 'failure_reason']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['attempt_number', 'auth_method', 'failure_reason']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['attempt_number', 'auth_method', 'failure_reason']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'attempt_number') then return 'missing_property:attempt_number'; end if;
   if not (p ? 'auth_method') then return 'missing_property:auth_method'; end if;
   if not (p ? 'failure_reason') then return 'missing_property:failure_reason'; end if;
@@ -1871,11 +2015,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['auth_method', 'mfa_used', 'platform']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['auth_method', 'mfa_used', 'platform']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['auth_method', 'mfa_used', 'platform']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'auth_method') then return 'missing_property:auth_method'; end if;
   if not (p ? 'mfa_used') then return 'missing_property:mfa_used'; end if;
   if not (p ? 'platform') then return 'missing_property:platform'; end if;
@@ -1907,11 +2054,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['logout_trigger', 'session_minutes']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['logout_trigger', 'session_minutes']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['logout_trigger', 'session_minutes']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'logout_trigger') then return 'missing_property:logout_trigger'; end if;
   if not (p ? 'session_minutes') then return 'missing_property:session_minutes'; end if;
   if p ? 'logout_trigger' then
@@ -1941,11 +2091,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['mfa_factor', 'required_by_policy']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['mfa_factor', 'required_by_policy']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['mfa_factor', 'required_by_policy']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'mfa_factor') then return 'missing_property:mfa_factor'; end if;
   if not (p ? 'required_by_policy') then return 'missing_property:required_by_policy'; end if;
   if p ? 'mfa_factor' then
@@ -1972,11 +2125,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['conflicts', 'platform', 'queued_actions', 'sync_ms']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['conflicts', 'platform', 'queued_actions', 'sync_ms']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['conflicts', 'platform', 'queued_actions', 'sync_ms']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'conflicts') then return 'missing_property:conflicts'; end if;
   if not (p ? 'platform') then return 'missing_property:platform'; end if;
   if not (p ? 'queued_actions') then return 'missing_property:queued_actions'; end if;
@@ -2020,11 +2176,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['cold_start', 'load_ms', 'platform', 'screen']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['cold_start', 'load_ms', 'platform', 'screen']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['cold_start', 'load_ms', 'platform', 'screen']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'cold_start') then return 'missing_property:cold_start'; end if;
   if not (p ? 'load_ms') then return 'missing_property:load_ms'; end if;
   if not (p ? 'platform') then return 'missing_property:platform'; end if;
@@ -2063,11 +2222,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['sign_in_method']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['sign_in_method']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['sign_in_method']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'sign_in_method') then return 'missing_property:sign_in_method'; end if;
   if p ? 'sign_in_method' then
     if jsonb_typeof(p -> 'sign_in_method') is distinct from 'string' then return 'wrong_type:sign_in_method'; end if;
@@ -2090,11 +2252,14 @@ as $fn$
 declare
   k text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array['auth_method', 'invited', 'platform']::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array['auth_method', 'invited', 'platform']::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array['auth_method', 'invited', 'platform']::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   if not (p ? 'auth_method') then return 'missing_property:auth_method'; end if;
   if not (p ? 'invited') then return 'missing_property:invited'; end if;
   if not (p ? 'platform') then return 'missing_property:platform'; end if;
