@@ -8,6 +8,7 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $fn$
 declare
   claims jsonb;
@@ -84,16 +85,22 @@ begin
            jsonb_typeof(e.value) = 'object' as is_object
       from jsonb_array_elements(events) with ordinality as e (value, n)
   ), envelope as (
-    select i.*, x.k as stray_key,
-           case when batch_reason is null and i.is_object and x.k is null
+    -- the first envelope key that is not allowed, by name (looked for only when there is one)
+    select i.*, x.stray_key,
+           case when batch_reason is null and i.is_object and x.stray_key is null
                      and jsonb_typeof(i.item -> 'event_id') = 'string'
                 then i.item ->> 'event_id' end as event_name
       from items as i
-      left join lateral (
-        select k from jsonb_object_keys(case when i.is_object then i.item end) as k
-         where not (k = any (array['event_id', 'idempotency_key', 'occurred_at', 'payload', 'plan_version']::text[])) order by k limit 1) as x on true
+      cross join lateral (
+        select case when i.is_object and i.item - array['event_id', 'idempotency_key', 'occurred_at', 'payload', 'plan_version']::text[] <> '{}'::jsonb then (
+          select k from jsonb_object_keys(i.item) as k
+           where not (k = any (array['event_id', 'idempotency_key', 'occurred_at', 'payload', 'plan_version']::text[])) order by k limit 1) end as stray_key
+        offset 0) as x
   ), checked as materialized (
-    select v.pos, v.item, v.stray_key, v.event_name, et.id as known_event,
+    -- the envelope's checks; the payload and the fields to store, without the rest of the item
+    select v.pos, v.stray_key, v.event_name, et.id as known_event, v.item -> 'payload' as payload,
+           v.item ->> 'idempotency_key' as key_text, v.item ->> 'occurred_at' as time_text,
+           v.item ->> 'plan_version' as plan_version,
            case
              when batch_reason is not null then batch_reason
              when not v.is_object then 'not_an_object'
@@ -126,81 +133,82 @@ begin
       from envelope as v
       left join analytics.event_types as et on et.id = v.event_name
       left join analytics.tiers as t on t.name = et.tier
-  ), payload as materialized (
-    select c.*,
-           case
-             when c.envelope_reason is not null then null
-             when jsonb_typeof(c.item -> 'payload') is distinct from 'object' then 'payload_not_object'
-             when octet_length((c.item -> 'payload')::text) > 4096 then 'payload_too_large'
-             else case c.event_name
-               when 'clinic.caseload_handed_off' then analytics_private.check_clinic__caseload_handed_off(c.item -> 'payload')
-               when 'clinic.member_invited' then analytics_private.check_clinic__member_invited(c.item -> 'payload')
-               when 'clinic.member_joined' then analytics_private.check_clinic__member_joined(c.item -> 'payload')
-               when 'clinic.member_removed' then analytics_private.check_clinic__member_removed(c.item -> 'payload')
-               when 'clinic.member_role_changed' then analytics_private.check_clinic__member_role_changed(c.item -> 'payload')
-               when 'clinic.plan_upgraded' then analytics_private.check_clinic__plan_upgraded(c.item -> 'payload')
-               when 'clinic.protocol_shared' then analytics_private.check_clinic__protocol_shared(c.item -> 'payload')
-               when 'clinic.review_completed' then analytics_private.check_clinic__review_completed(c.item -> 'payload')
-               when 'clinic.review_requested' then analytics_private.check_clinic__review_requested(c.item -> 'payload')
-               when 'clinic.seats_changed' then analytics_private.check_clinic__seats_changed(c.item -> 'payload')
-               when 'clinic.team_created' then analytics_private.check_clinic__team_created(c.item -> 'payload')
-               when 'clinic.utilization_dashboard_viewed' then analytics_private.check_clinic__utilization_dashboard_viewed(c.item -> 'payload')
-               when 'consumer.appointment_requested' then analytics_private.check_consumer__appointment_requested(c.item -> 'payload')
-               when 'consumer.article_viewed' then analytics_private.check_consumer__article_viewed(c.item -> 'payload')
-               when 'consumer.checkin_logged' then analytics_private.check_consumer__checkin_logged(c.item -> 'payload')
-               when 'consumer.directory_searched' then analytics_private.check_consumer__directory_searched(c.item -> 'payload')
-               when 'consumer.exercise_completed' then analytics_private.check_consumer__exercise_completed(c.item -> 'payload')
-               when 'consumer.exercise_started' then analytics_private.check_consumer__exercise_started(c.item -> 'payload')
-               when 'consumer.feature_used' then analytics_private.check_consumer__feature_used(c.item -> 'payload')
-               when 'consumer.goal_set' then analytics_private.check_consumer__goal_set(c.item -> 'payload')
-               when 'consumer.progress_chart_viewed' then analytics_private.check_consumer__progress_chart_viewed(c.item -> 'payload')
-               when 'consumer.reminder_scheduled' then analytics_private.check_consumer__reminder_scheduled(c.item -> 'payload')
-               when 'consumer.upgrade_prompt_viewed' then analytics_private.check_consumer__upgrade_prompt_viewed(c.item -> 'payload')
-               when 'consumer.wearable_connected' then analytics_private.check_consumer__wearable_connected(c.item -> 'payload')
-               when 'network.alert_configured' then analytics_private.check_network__alert_configured(c.item -> 'payload')
-               when 'network.benchmark_compared' then analytics_private.check_network__benchmark_compared(c.item -> 'payload')
-               when 'network.dashboard_viewed' then analytics_private.check_network__dashboard_viewed(c.item -> 'payload')
-               when 'network.data_sharing_accepted' then analytics_private.check_network__data_sharing_accepted(c.item -> 'payload')
-               when 'network.filter_applied' then analytics_private.check_network__filter_applied(c.item -> 'payload')
-               when 'network.report_exported' then analytics_private.check_network__report_exported(c.item -> 'payload')
-               when 'network.scheduled_report_created' then analytics_private.check_network__scheduled_report_created(c.item -> 'payload')
-               when 'network.suppression_notice_shown' then analytics_private.check_network__suppression_notice_shown(c.item -> 'payload')
-               when 'practitioner.availability_published' then analytics_private.check_practitioner__availability_published(c.item -> 'payload')
-               when 'practitioner.dashboard_viewed' then analytics_private.check_practitioner__dashboard_viewed(c.item -> 'payload')
-               when 'practitioner.home_program_assigned' then analytics_private.check_practitioner__home_program_assigned(c.item -> 'payload')
-               when 'practitioner.outcome_measure_recorded' then analytics_private.check_practitioner__outcome_measure_recorded(c.item -> 'payload')
-               when 'practitioner.progress_report_generated' then analytics_private.check_practitioner__progress_report_generated(c.item -> 'payload')
-               when 'practitioner.protocol_created' then analytics_private.check_practitioner__protocol_created(c.item -> 'payload')
-               when 'practitioner.protocol_edited' then analytics_private.check_practitioner__protocol_edited(c.item -> 'payload')
-               when 'practitioner.protocol_logged' then analytics_private.check_practitioner__protocol_logged(c.item -> 'payload')
-               when 'practitioner.subscription_cancelled' then analytics_private.check_practitioner__subscription_cancelled(c.item -> 'payload')
-               when 'practitioner.trial_converted' then analytics_private.check_practitioner__trial_converted(c.item -> 'payload')
-               when 'practitioner.trial_expired' then analytics_private.check_practitioner__trial_expired(c.item -> 'payload')
-               when 'practitioner.trial_started' then analytics_private.check_practitioner__trial_started(c.item -> 'payload')
-               when 'system.api_request_completed' then analytics_private.check_system__api_request_completed(c.item -> 'payload')
-               when 'system.credential_reset_completed' then analytics_private.check_system__credential_reset_completed(c.item -> 'payload')
-               when 'system.error_occurred' then analytics_private.check_system__error_occurred(c.item -> 'payload')
-               when 'system.login_failed' then analytics_private.check_system__login_failed(c.item -> 'payload')
-               when 'system.login_succeeded' then analytics_private.check_system__login_succeeded(c.item -> 'payload')
-               when 'system.logout_completed' then analytics_private.check_system__logout_completed(c.item -> 'payload')
-               when 'system.mfa_enrolled' then analytics_private.check_system__mfa_enrolled(c.item -> 'payload')
-               when 'system.offline_sync_completed' then analytics_private.check_system__offline_sync_completed(c.item -> 'payload')
-               when 'system.screen_loaded' then analytics_private.check_system__screen_loaded(c.item -> 'payload')
-               when 'system.sign_in_completed' then analytics_private.check_system__sign_in_completed(c.item -> 'payload')
-               when 'system.signup_completed' then analytics_private.check_system__signup_completed(c.item -> 'payload')
-             end
-           end as payload_result
-      from checked as c
   ), judged as materialized (
-    select p.pos, p.item, p.event_name, p.known_event, r.reason,
-           case when r.reason is null then (p.item ->> 'idempotency_key')::uuid end as k,
-           case when r.reason is null then (p.item ->> 'occurred_at')::timestamptz end as t,
+    -- the payload's checks, then the verdict (OFFSET 0 keeps each value computed once per item)
+    select c.pos, c.event_name, c.known_event, c.payload, c.plan_version, r.reason,
+           case when r.reason is null then c.key_text::uuid end as k,
+           case when r.reason is null then c.time_text::timestamptz end as t,
            case
-             when p.envelope_reason = 'unknown_envelope_field' then p.stray_key
-             when p.envelope_reason is null then nullif(split_part(p.payload_result, ':', 2), '')
+             when c.envelope_reason = 'unknown_envelope_field' then c.stray_key
+             when c.envelope_reason is null then nullif(split_part(pr.payload_result, ':', 2), '')
            end as field
-      from payload as p
-      cross join lateral (select coalesce(p.envelope_reason, split_part(p.payload_result, ':', 1)) as reason) as r
+      from checked as c
+      cross join lateral (
+        select case
+                 when c.envelope_reason is not null then null
+                 when jsonb_typeof(c.payload) is distinct from 'object' then 'payload_not_object'
+                 when octet_length(c.payload::text) > 4096 then 'payload_too_large'
+                 else case c.event_name
+                   when 'clinic.caseload_handed_off' then analytics_private.check_clinic__caseload_handed_off(c.payload)
+                   when 'clinic.member_invited' then analytics_private.check_clinic__member_invited(c.payload)
+                   when 'clinic.member_joined' then analytics_private.check_clinic__member_joined(c.payload)
+                   when 'clinic.member_removed' then analytics_private.check_clinic__member_removed(c.payload)
+                   when 'clinic.member_role_changed' then analytics_private.check_clinic__member_role_changed(c.payload)
+                   when 'clinic.plan_upgraded' then analytics_private.check_clinic__plan_upgraded(c.payload)
+                   when 'clinic.protocol_shared' then analytics_private.check_clinic__protocol_shared(c.payload)
+                   when 'clinic.review_completed' then analytics_private.check_clinic__review_completed(c.payload)
+                   when 'clinic.review_requested' then analytics_private.check_clinic__review_requested(c.payload)
+                   when 'clinic.seats_changed' then analytics_private.check_clinic__seats_changed(c.payload)
+                   when 'clinic.team_created' then analytics_private.check_clinic__team_created(c.payload)
+                   when 'clinic.utilization_dashboard_viewed' then analytics_private.check_clinic__utilization_dashboard_viewed(c.payload)
+                   when 'consumer.appointment_requested' then analytics_private.check_consumer__appointment_requested(c.payload)
+                   when 'consumer.article_viewed' then analytics_private.check_consumer__article_viewed(c.payload)
+                   when 'consumer.checkin_logged' then analytics_private.check_consumer__checkin_logged(c.payload)
+                   when 'consumer.directory_searched' then analytics_private.check_consumer__directory_searched(c.payload)
+                   when 'consumer.exercise_completed' then analytics_private.check_consumer__exercise_completed(c.payload)
+                   when 'consumer.exercise_started' then analytics_private.check_consumer__exercise_started(c.payload)
+                   when 'consumer.feature_used' then analytics_private.check_consumer__feature_used(c.payload)
+                   when 'consumer.goal_set' then analytics_private.check_consumer__goal_set(c.payload)
+                   when 'consumer.progress_chart_viewed' then analytics_private.check_consumer__progress_chart_viewed(c.payload)
+                   when 'consumer.reminder_scheduled' then analytics_private.check_consumer__reminder_scheduled(c.payload)
+                   when 'consumer.upgrade_prompt_viewed' then analytics_private.check_consumer__upgrade_prompt_viewed(c.payload)
+                   when 'consumer.wearable_connected' then analytics_private.check_consumer__wearable_connected(c.payload)
+                   when 'network.alert_configured' then analytics_private.check_network__alert_configured(c.payload)
+                   when 'network.benchmark_compared' then analytics_private.check_network__benchmark_compared(c.payload)
+                   when 'network.dashboard_viewed' then analytics_private.check_network__dashboard_viewed(c.payload)
+                   when 'network.data_sharing_accepted' then analytics_private.check_network__data_sharing_accepted(c.payload)
+                   when 'network.filter_applied' then analytics_private.check_network__filter_applied(c.payload)
+                   when 'network.report_exported' then analytics_private.check_network__report_exported(c.payload)
+                   when 'network.scheduled_report_created' then analytics_private.check_network__scheduled_report_created(c.payload)
+                   when 'network.suppression_notice_shown' then analytics_private.check_network__suppression_notice_shown(c.payload)
+                   when 'practitioner.availability_published' then analytics_private.check_practitioner__availability_published(c.payload)
+                   when 'practitioner.dashboard_viewed' then analytics_private.check_practitioner__dashboard_viewed(c.payload)
+                   when 'practitioner.home_program_assigned' then analytics_private.check_practitioner__home_program_assigned(c.payload)
+                   when 'practitioner.outcome_measure_recorded' then analytics_private.check_practitioner__outcome_measure_recorded(c.payload)
+                   when 'practitioner.progress_report_generated' then analytics_private.check_practitioner__progress_report_generated(c.payload)
+                   when 'practitioner.protocol_created' then analytics_private.check_practitioner__protocol_created(c.payload)
+                   when 'practitioner.protocol_edited' then analytics_private.check_practitioner__protocol_edited(c.payload)
+                   when 'practitioner.protocol_logged' then analytics_private.check_practitioner__protocol_logged(c.payload)
+                   when 'practitioner.subscription_cancelled' then analytics_private.check_practitioner__subscription_cancelled(c.payload)
+                   when 'practitioner.trial_converted' then analytics_private.check_practitioner__trial_converted(c.payload)
+                   when 'practitioner.trial_expired' then analytics_private.check_practitioner__trial_expired(c.payload)
+                   when 'practitioner.trial_started' then analytics_private.check_practitioner__trial_started(c.payload)
+                   when 'system.api_request_completed' then analytics_private.check_system__api_request_completed(c.payload)
+                   when 'system.credential_reset_completed' then analytics_private.check_system__credential_reset_completed(c.payload)
+                   when 'system.error_occurred' then analytics_private.check_system__error_occurred(c.payload)
+                   when 'system.login_failed' then analytics_private.check_system__login_failed(c.payload)
+                   when 'system.login_succeeded' then analytics_private.check_system__login_succeeded(c.payload)
+                   when 'system.logout_completed' then analytics_private.check_system__logout_completed(c.payload)
+                   when 'system.mfa_enrolled' then analytics_private.check_system__mfa_enrolled(c.payload)
+                   when 'system.offline_sync_completed' then analytics_private.check_system__offline_sync_completed(c.payload)
+                   when 'system.screen_loaded' then analytics_private.check_system__screen_loaded(c.payload)
+                   when 'system.sign_in_completed' then analytics_private.check_system__sign_in_completed(c.payload)
+                   when 'system.signup_completed' then analytics_private.check_system__signup_completed(c.payload)
+                 end
+               end as payload_result
+        offset 0) as pr
+      cross join lateral (
+        select coalesce(c.envelope_reason, split_part(pr.payload_result, ':', 1)) as reason offset 0) as r
   ), firsts as (
     -- the first occurrence of each new key wins; keys are inserted in key order (no deadlock between retries)
     select distinct on (j.k) j.pos, j.k, j.t from judged as j where j.reason is null order by j.k, j.pos
@@ -214,8 +222,7 @@ begin
   ), stored_events as (
     insert into analytics_private.events
       (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
-    select j.event_name, caller_site, caller_network, actor, caller_tier, j.t, j.k, j.item ->> 'plan_version',
-           j.item -> 'payload'
+    select j.event_name, caller_site, caller_network, actor, caller_tier, j.t, j.k, j.plan_version, j.payload
       from judged as j join stored as s on s.pos = j.pos
      order by j.k
   ), counted as (
