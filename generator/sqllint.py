@@ -17,8 +17,8 @@ E921 safety: the platform's rules for generated SQL, checked in every
 
 from __future__ import annotations
 
-import json
 import re
+from functools import lru_cache
 
 import pglast
 from pglast import ast, enums, parser
@@ -140,43 +140,54 @@ def _safety(stmt: ast.Node, schemas: set[str], droppable: frozenset[str] = froze
     return None
 
 
-def _body_statements(stmt: ast.CreateFunctionStmt, language: str | None, source: str) -> tuple[list, bool]:
-    """The statements inside a function body, and whether it runs dynamic SQL."""
-    out: list = []
+def _plpgsql_queries(tree: object) -> tuple[list[str], bool]:
+    """The SQL statements of a parsed PL/pgSQL body (its expressions are not statements), and whether
+    it runs dynamic SQL."""
+    queries: list[str] = []
     dynamic = False
+
+    def walk(node: object) -> None:
+        nonlocal dynamic
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"):
+                    dynamic = True
+                if key == "PLpgSQL_expr" and isinstance(value, dict) and value.get("parseMode") == 0:
+                    queries.append(value.get("query", ""))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(tree)
+    return queries, dynamic
+
+
+@lru_cache(maxsize=65536)
+def _query_problems(query: str, owned: frozenset[str], droppable: frozenset[str]) -> tuple[str, ...]:
+    """The safety problems of one query inside a function body. Many bodies share their queries
+    (every payload check looks up unknown keys the same way), so each distinct one is parsed once."""
+    try:
+        statements = parser.parse_sql(query)
+    except parser.ParseError:
+        return ()
+    return tuple(problem for raw in statements
+                 if (problem := _safety(raw.stmt, set(owned), droppable)) is not None)
+
+
+def _body_problems(stmt: ast.CreateFunctionStmt, language: str | None, tree: object,
+                   owned: frozenset[str], droppable: frozenset[str]) -> tuple[list[str], bool]:
+    """The safety problems of the statements inside a function body, and whether it runs dynamic SQL.
+    ``tree`` is the parsed PL/pgSQL body (None when it did not parse)."""
     if language == "plpgsql":
-        try:
-            tree = pglast.parse_plpgsql(source + ";")
-        except parser.ParseError:
+        if tree is None:
             return [], False
-        queries: list[str] = []
-
-        def walk(node: object) -> None:
-            nonlocal dynamic
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"):
-                        dynamic = True
-                    if key == "PLpgSQL_expr" and isinstance(value, dict) and value.get("parseMode") == 0:
-                        queries.append(value.get("query", ""))
-                    walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(json.loads(json.dumps(tree)))
-        for query in queries:
-            try:
-                out.extend(r.stmt for r in parser.parse_sql(query))
-            except parser.ParseError:
-                continue
-    elif language == "sql":
+        queries, dynamic = _plpgsql_queries(tree)
+        return [p for q in queries for p in _query_problems(q, owned, droppable)], dynamic
+    if language == "sql":
         text = next((o.arg[0].sval for o in stmt.options or () if o.defname == "as"), "")
-        try:
-            out.extend(r.stmt for r in parser.parse_sql(text))
-        except parser.ParseError:
-            pass
-    return out, dynamic
+        return list(_query_problems(text, owned, droppable)), False
+    return [], False
 
 
 def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
@@ -197,24 +208,23 @@ def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
             end = start + (raw.stmt_len or len(text.encode()) - start)
             source = text.encode()[start:end].decode()
             fname = ".".join(n.sval for n in stmt.funcname)
+            tree = None
             if language == "plpgsql":
                 try:
-                    pglast.parse_plpgsql(source + ";")
+                    tree = pglast.parse_plpgsql(source + ";")
                 except parser.ParseError as exc:
                     span, template = _where(artifact, text, start)
                     out.append(Diagnostic("E920", f"{artifact.path}: PL/pgSQL body of {fname}: "
                                                   f"{exc.args[0]} (from {template})", span))
-            inner, dynamic = _body_statements(stmt, language, source)
+            problems, dynamic = _body_problems(stmt, language, tree, frozenset(owned), droppable)
             if dynamic and stmt.funcname[-1].sval not in DYNAMIC_SQL:
                 span, template = _where(artifact, text, start)
                 out.append(Diagnostic("E921", f"{artifact.path}: {fname} runs dynamic SQL (EXECUTE), which only "
                                               f"{sorted(DYNAMIC_SQL)} may (from {template})", span))
-            for inner_stmt in inner:
-                problem = _safety(inner_stmt, owned, droppable)
-                if problem:
-                    span, template = _where(artifact, text, start)
-                    out.append(Diagnostic("E921", f"{artifact.path}: in the body of {fname}: {problem} "
-                                                  f"(from {template})", span))
+            for problem in problems:
+                span, template = _where(artifact, text, start)
+                out.append(Diagnostic("E921", f"{artifact.path}: in the body of {fname}: {problem} "
+                                              f"(from {template})", span))
         problem = _safety(stmt, owned, droppable)
         if problem:
             span, template = _where(artifact, text, start)
