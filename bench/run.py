@@ -43,6 +43,8 @@ REPO = Path(__file__).resolve().parent.parent
 #: seconds kept for the phases after the history steps (B3 raw, EXPLAIN, B4, B6, B1, B5), beyond B4's
 #: cron period and B6's windows (measured at 1M on the 2-core machine: about 150 s)
 RESERVE_S = 130.0
+TARGETS = ("B1", "B2", "B3", "B4", "B5", "B6")
+HISTORY_TARGETS = frozenset({"B2", "B3", "B4", "B6"})
 
 
 @dataclass
@@ -68,6 +70,17 @@ class Options:
     refresh_jobs: str | None = None  # regex overriding discover.REFRESH_JOB
     budget_s: float | None = None
     command: str = ""
+    only: frozenset[str] | None = None  # measure only these targets (``--only B1,B5``); None: all
+
+    def wants(self, target: str) -> bool:
+        return self.only is None or target in self.only
+
+    def needs_history(self) -> bool:
+        """B2, B3, B4 and B6 (and the sizes and EXPLAIN pass) need the history loaded and the rollups built."""
+        return self.only is None or bool(self.only & HISTORY_TARGETS)
+
+    def needs_database(self) -> bool:
+        return self.needs_history() or self.wants("B1")
 
 
 def run(opt: Options) -> dict[str, Any]:
@@ -86,12 +99,28 @@ def run(opt: Options) -> dict[str, Any]:
     anchor = datetime.now(UTC)
     w = Workload(tax, s, opt.seed, anchor, REPO / "generated" / "jsonschema")
     log(f"workload: {s.events:,} events, {s.sites} sites, {w.n_actors:,} actors, {s.days} days (seed {opt.seed})")
-    history = w.history()
-    res["workload"] = w.describe() | {"history_rows": int((~history.duplicate).sum()),
-                                      "duplicate_deliveries": int(history.duplicate.sum()),
-                                      "late_deliveries": int(history.late.sum())}
+    res["workload"] = w.describe()
+    history = None
+    if opt.needs_history():
+        history = w.history()
+        res["workload"] |= {"history_rows": int((~history.duplicate).sum()),
+                            "duplicate_deliveries": int(history.duplicate.sum()),
+                            "late_deliveries": int(history.late.sum())}
     keys_since = anchor - timedelta(days=8)  # what the daily key purge job leaves
 
+    if opt.needs_database():
+        _database_phases(opt, res, w, history, budget, anchor, keys_since)
+
+    if opt.wants("B5"):
+        res["B5"] = b5_generator(opt, tax, s)
+    res["run"]["wall_s"] = time.monotonic() - t_start
+    return res
+
+
+def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: Any, budget: Budget,
+                     anchor: datetime, keys_since: datetime) -> None:
+    """Every phase that needs the bench cluster, in the order of the module docstring."""
+    s = opt.scale
     with cluster.started(opt.schemas) as bench, bench.connect() as conn:
         res["run"]["postgres"] = conn.execute("select version()").fetchone()[0]
         res["run"]["settings"] = bench.settings(conn)
@@ -101,148 +130,146 @@ def run(opt: Options) -> dict[str, Any]:
         made = cluster.ensure_month_partitions(conn, store_table, datetime.fromtimestamp(w.start_us / 1e6, UTC))
         secret = conn.execute(f"select value from {cluster.PRIVATE}.secrets where name = 'actor_hmac_key'").fetchone()
         w.set_secret(bytes(secret[0]), conn.execute(f"select {cluster.PUBLIC}.plan_version()").fetchone()[0])
-        pattern = re.compile(opt.refresh_jobs) if opt.refresh_jobs else discover.REFRESH_JOB
-        cat = discover.catalog(conn, pattern)
-        res["catalog"] = {
-            "refresh_jobs": [{"name": j.name, "schedule": j.schedule, "command": j.command, "storage": j.storage}
-                             for j in cat.refresh_jobs],
-            "other_jobs": [{"name": j.name, "schedule": j.schedule, "command": j.command} for j in cat.other_jobs],
-            "reads": [{"name": r.name, "kind": r.kind, "scope": r.scope, "query": r.query()} for r in cat.reads],
-            "history_partitions_made": made,
-        }
-        log(f"discovered {len(cat.refresh_jobs)} refresh jobs, {len(cat.other_jobs)} other jobs, "
-            f"{len(cat.reads)} reads")
-        if not cat.refresh_jobs:
-            raise SystemExit("no refresh job found in cron.job (see --refresh-jobs)")
-        busy = 0  # the busy site (about 20% of the events)
-        reader = measure.reader_claims(w, busy)
-        day_to = anchor.date()
-        day_from = day_to - timedelta(days=29)
-        site_reads = [r for r in cat.reads if r.scope == "site"]
-        reserve = RESERVE_S + 1.2 * (s.b4_period_s or min(j.period_s for j in cat.refresh_jobs)) + 2 * s.b6_seconds
+        if opt.needs_history():
+            pattern = re.compile(opt.refresh_jobs) if opt.refresh_jobs else discover.REFRESH_JOB
+            cat = discover.catalog(conn, pattern)
+            res["catalog"] = {
+                "refresh_jobs": [{"name": j.name, "schedule": j.schedule, "command": j.command, "storage": j.storage}
+                                 for j in cat.refresh_jobs],
+                "other_jobs": [{"name": j.name, "schedule": j.schedule, "command": j.command} for j in cat.other_jobs],
+                "reads": [{"name": r.name, "kind": r.kind, "scope": r.scope, "query": r.query()} for r in cat.reads],
+                "history_partitions_made": made,
+            }
+            log(f"discovered {len(cat.refresh_jobs)} refresh jobs, {len(cat.other_jobs)} other jobs, "
+                f"{len(cat.reads)} reads")
+            if not cat.refresh_jobs:
+                raise SystemExit("no refresh job found in cron.job (see --refresh-jobs)")
+            busy = 0  # the busy site (about 20% of the events)
+            reader = measure.reader_claims(w, busy)
+            day_to = anchor.date()
+            day_from = day_to - timedelta(days=29)
+            site_reads = [r for r in cat.reads if r.scope == "site"]
+            reserve = RESERVE_S + 1.2 * (s.b4_period_s or min(j.period_s for j in cat.refresh_jobs)) + 2 * s.b6_seconds
 
-        steps: list[dict[str, Any]] = []
-        res["B2"] = {"steps": steps}
-        store_tables: set[str] = set()
-        derived: list[str] = []
-        populated: list[discover.Job] = list(cat.refresh_jobs)
-        writes: dict[str, set[str]] = {}  # job -> private tables it wrote (seen while it ran)
-        deps: dict[str, set[str]] = {}  # job -> jobs whose tables it reads (known after the first backfill)
-        read_jobs: dict[str, set[str]] = {}  # read -> refresh jobs whose tables it reads
-        prev = 0.0
-        for k, frac in enumerate(s.steps):
-            part = history.take(np.nonzero((history.shard >= prev) & (history.shard < frac))[0])
-            prev = frac
-            before = discover.write_counters(conn)
-            secs = measure.progress_copy(bench, w, part, f"load history step {k + 1}/{len(s.steps)}", keys_since)
-            store_tables |= set(discover.written_between(before, discover.write_counters(conn)))
-            t0 = time.perf_counter()
-            conn.execute(f"vacuum analyze {store_table}")
-            conn.execute(f"vacuum analyze {cluster.PRIVATE}.event_keys")
-            size = conn.execute(f"select count(*) from {store_table}").fetchone()[0]
-            step: dict[str, Any] = {"fraction": frac, "history_events": size, "load_s": secs,
-                                    "load_rows_per_s": int((~part.duplicate).sum()) / secs,
-                                    "vacuum_analyze_s": time.perf_counter() - t0}
-            steps.append(step)
+            steps: list[dict[str, Any]] = []
+            res["B2"] = {"steps": steps}
+            store_tables: set[str] = set()
+            derived: list[str] = []
+            populated: list[discover.Job] = list(cat.refresh_jobs)
+            writes: dict[str, set[str]] = {}  # job -> private tables it wrote (seen while it ran)
+            deps: dict[str, set[str]] = {}  # job -> jobs whose tables it reads (known after the first backfill)
+            read_jobs: dict[str, set[str]] = {}  # read -> refresh jobs whose tables it reads
+            prev = 0.0
+            for k, frac in enumerate(s.steps):
+                part = history.take(np.nonzero((history.shard >= prev) & (history.shard < frac))[0])
+                prev = frac
+                before = discover.write_counters(conn)
+                secs = measure.progress_copy(bench, w, part, f"load history step {k + 1}/{len(s.steps)}", keys_since)
+                store_tables |= set(discover.written_between(before, discover.write_counters(conn)))
+                t0 = time.perf_counter()
+                conn.execute(f"vacuum analyze {store_table}")
+                conn.execute(f"vacuum analyze {cluster.PRIVATE}.event_keys")
+                size = conn.execute(f"select count(*) from {store_table}").fetchone()[0]
+                step: dict[str, Any] = {"fraction": frac, "history_events": size, "load_s": secs,
+                                        "load_rows_per_s": int((~part.duplicate).sum()) / secs,
+                                        "vacuum_analyze_s": time.perf_counter() - t0}
+                steps.append(step)
 
-            # B2 backfill: derived tables as the schema left them, then every job once
-            if derived:
-                cluster.restore_pristine(conn, derived)
-            # later steps are bigger: this one gets its share of what the budget leaves
-            last_step = k == len(s.steps) - 1
-            share = (budget.left() - reserve - 60 * (len(s.steps) - k)) * (0.95 if last_step else 0.3)
-            deadline = time.monotonic() + max(10.0 * len(cat.refresh_jobs) / 4, share)
-            before = discover.write_counters(conn)
-            log(f"step {k + 1}: {size:,} events in the store; backfill from scratch (cap {s.backfill_cap_s:.0f} s "
-                f"per job, {max(0.0, deadline - time.monotonic()):.0f} s for all)")
-            t_backfill = time.monotonic()
-            runs = backfill(conn, cat.refresh_jobs, deps, s.backfill_cap_s, deadline if budget.total_s else None,
-                            writes)
-            step["backfill_wall_s"] = time.monotonic() - t_backfill
-            derived = sorted((set(derived) | set(discover.written_between(before, discover.write_counters(conn))))
-                             - store_tables)
-            deps = discover.dependencies(conn, cat.refresh_jobs, writes)
-            populated = discover.usable(cat.refresh_jobs, {r.name for r in runs if r.status == "ok"}, deps)
-            left_out = [r.name for r in runs if r.status == "ok" and r.name not in {j.name for j in populated}]
-            step |= {"backfill": _runs(runs), "backfill_cap_s": max((r.cap_s or 0) for r in runs) or None,
-                     "backfill_s": measure.total(runs), "backfill_complete": measure.complete(runs),
-                     "cut_off": [r.name for r in runs if r.status != "ok"],
-                     "left_out": {j: sorted(deps[j]) for j in left_out}}
-            log(f"step {k + 1}: backfill {measure.total(runs):.1f} s"
-                + ("" if step["backfill_complete"] else f" ({len(step['cut_off'])} jobs cut off)")
-                + (f"; left out as they read a cut-off job: {', '.join(left_out)}" if left_out else ""))
-            conn.execute("analyze")  # as autovacuum would after such a load
+                # B2 backfill: derived tables as the schema left them, then every job once
+                if derived:
+                    cluster.restore_pristine(conn, derived)
+                # later steps are bigger: this one gets its share of what the budget leaves
+                last_step = k == len(s.steps) - 1
+                share = (budget.left() - reserve - 60 * (len(s.steps) - k)) * (0.95 if last_step else 0.3)
+                deadline = time.monotonic() + max(10.0 * len(cat.refresh_jobs) / 4, share)
+                before = discover.write_counters(conn)
+                log(f"step {k + 1}: {size:,} events in the store; backfill from scratch (cap {s.backfill_cap_s:.0f} s "
+                    f"per job, {max(0.0, deadline - time.monotonic()):.0f} s for all)")
+                t_backfill = time.monotonic()
+                runs = backfill(conn, cat.refresh_jobs, deps, s.backfill_cap_s, deadline if budget.total_s else None,
+                                writes)
+                step["backfill_wall_s"] = time.monotonic() - t_backfill
+                derived = sorted((set(derived) | set(discover.written_between(before, discover.write_counters(conn))))
+                                 - store_tables)
+                deps = discover.dependencies(conn, cat.refresh_jobs, writes)
+                populated = discover.usable(cat.refresh_jobs, {r.name for r in runs if r.status == "ok"}, deps)
+                left_out = [r.name for r in runs if r.status == "ok" and r.name not in {j.name for j in populated}]
+                step |= {"backfill": _runs(runs), "backfill_cap_s": max((r.cap_s or 0) for r in runs) or None,
+                         "backfill_s": measure.total(runs), "backfill_complete": measure.complete(runs),
+                         "cut_off": [r.name for r in runs if r.status != "ok"],
+                         "left_out": {j: sorted(deps[j]) for j in left_out}}
+                log(f"step {k + 1}: backfill {measure.total(runs):.1f} s"
+                    + ("" if step["backfill_complete"] else f" ({len(step['cut_off'])} jobs cut off)")
+                    + (f"; left out as they read a cut-off job: {', '.join(left_out)}" if left_out else ""))
+                conn.execute("analyze")  # as autovacuum would after such a load
 
-            # B2 incremental: 10k new events, then every job that holds its rollups
-            incr = []
-            for rep in range(s.b2_repeats):
-                if rep > 0 and budget.left() < reserve + 60 * (len(s.steps) - k):
-                    break
-                fresh = w.fresh(s.new_events, f"b2/{k}/{rep}", datetime.now(UTC), timedelta(minutes=5))
-                measure.progress_copy(bench, w, fresh, "new events", keys_since, chunk=len(fresh))
-                runs = measure.run_jobs(conn, populated, label="incremental")
-                incr.append(runs)
-                log(f"step {k + 1}: incremental refresh after {s.new_events:,} new events: "
-                    f"{measure.total(runs):.2f} s ({len(populated)} jobs)")
-            step |= {"incremental": [_runs(r) for r in incr],
-                     "incremental_s": median([measure.total(r) for r in incr]),
-                     "incremental_jobs": [j.name for j in populated]}
+                # B2 incremental: 10k new events, then every job that holds its rollups
+                incr = []
+                for rep in range(s.b2_repeats):
+                    if rep > 0 and budget.left() < reserve + 60 * (len(s.steps) - k):
+                        break
+                    fresh = w.fresh(s.new_events, f"b2/{k}/{rep}", datetime.now(UTC), timedelta(minutes=5))
+                    measure.progress_copy(bench, w, fresh, "new events", keys_since, chunk=len(fresh))
+                    runs = measure.run_jobs(conn, populated, label="incremental")
+                    incr.append(runs)
+                    log(f"step {k + 1}: incremental refresh after {s.new_events:,} new events: "
+                        f"{measure.total(runs):.2f} s ({len(populated)} jobs)")
+                step |= {"incremental": [_runs(r) for r in incr],
+                         "incremental_s": median([measure.total(r) for r in incr]),
+                         "incremental_jobs": [j.name for j in populated]}
 
-            # B3 site reads at this size; a read of a job that was cut off (no rows) is timed but not counted
-            if not read_jobs:
-                read_jobs = discover.read_dependencies(conn, cat.reads, cat.refresh_jobs, writes)
-            live_jobs = {j.name for j in populated}
-            step["reads_left_out"] = sorted(r.name for r in site_reads
-                                            if not read_jobs.get(r.name, set()) <= live_jobs)
+                # B3 site reads at this size; a read of a job that was cut off (no rows) is timed but not counted
+                if not read_jobs:
+                    read_jobs = discover.read_dependencies(conn, cat.reads, cat.refresh_jobs, writes)
+                live_jobs = {j.name for j in populated}
+                step["reads_left_out"] = sorted(r.name for r in site_reads
+                                                if not read_jobs.get(r.name, set()) <= live_jobs)
+                with bench.connect(user="authenticator") as api:
+                    step["reads"] = measure.time_reads(api, site_reads, reader, day_from, day_to, s.b3_samples)
+                fn = [v["p95_ms"] for n, v in step["reads"].items()
+                      if n not in step["reads_left_out"] and any(r.name == n and r.kind == "function" for r in site_reads)]
+                step["read_p95_ms_max"] = max(fn) if fn else None
+                step["read_p95_ms_median"] = median(fn)
+                log(f"step {k + 1}: site reads (one site, 30 days): worst p95 {step['read_p95_ms_max']:.1f} ms")
+
+            res["B2"]["populated_jobs"] = [j.name for j in populated]
+            res["B2"]["dependencies"] = {j: sorted(d) for j, d in deps.items() if d}
+            res["B2"]["cut_off_jobs"] = [j.name for j in cat.refresh_jobs if j not in populated]
+            res["store_tables"] = sorted(store_tables)
+            res["derived_tables"] = derived
+
+            # ------------------------------------------------------------ at SCALE
+            res["read_dependencies"] = {r: sorted(j) for r, j in read_jobs.items()}
+            live_reads = [r for r in site_reads if r.name not in steps[-1]["reads_left_out"]]
             with bench.connect(user="authenticator") as api:
-                step["reads"] = measure.time_reads(api, site_reads, reader, day_from, day_to, s.b3_samples)
-            fn = [v["p95_ms"] for n, v in step["reads"].items()
-                  if n not in step["reads_left_out"] and any(r.name == n and r.kind == "function" for r in site_reads)]
-            step["read_p95_ms_max"] = max(fn) if fn else None
-            step["read_p95_ms_median"] = median(fn)
-            log(f"step {k + 1}: site reads (one site, 30 days): worst p95 {step['read_p95_ms_max']:.1f} ms")
+                res["B3"] = {"raw": measure.raw_reads(conn, w, live_reads, api, reader, w.site_ids[busy],
+                                                      day_from, day_to, s.b3_raw_samples),
+                             "left_out": steps[-1]["reads_left_out"],
+                             "site": w.site_ids[busy], "from": day_from.isoformat(), "to": day_to.isoformat(),
+                             "reader_tier": reader["app_metadata"]["tier"]}
+            log("B3: raw-events baseline done")
+            # a cut-off job's tables hold only the dead rows of its rolled-back backfill: not counted
+            counted = sorted({t for j in populated for t in writes.get(j.name, set())} & set(derived))
+            res["sizes"] = measure.sizes(conn, sorted(store_tables), counted, cluster.PRIVATE)
+            res["sizes"]["jobs_counted"] = len(populated)
+            res["sizes"]["jobs"] = len(cat.refresh_jobs)
 
-        res["B2"]["populated_jobs"] = [j.name for j in populated]
-        res["B2"]["dependencies"] = {j: sorted(d) for j, d in deps.items() if d}
-        res["B2"]["cut_off_jobs"] = [j.name for j in cat.refresh_jobs if j not in populated]
-        res["store_tables"] = sorted(store_tables)
-        res["derived_tables"] = derived
+            fresh = w.fresh(s.new_events, "explain", datetime.now(UTC), timedelta(minutes=5))
+            measure.progress_copy(bench, w, fresh, "new events (EXPLAIN pass)", keys_since, chunk=len(fresh))
+            logfile = Path(bench.cluster.logfile)
+            res["explain"] = {"refresh": explain.refresh_plans(conn, logfile, populated),
+                              "reads": explain.read_plans(conn, logfile, cat.reads, reader, reader, day_from, day_to)}
+            log("EXPLAIN pass done")
 
-        # ------------------------------------------------------------ at SCALE
-        res["read_dependencies"] = {r: sorted(j) for r, j in read_jobs.items()}
-        live_reads = [r for r in site_reads if r.name not in steps[-1]["reads_left_out"]]
-        with bench.connect(user="authenticator") as api:
-            res["B3"] = {"raw": measure.raw_reads(conn, w, live_reads, api, reader, w.site_ids[busy],
-                                                  day_from, day_to, s.b3_raw_samples),
-                         "left_out": steps[-1]["reads_left_out"],
-                         "site": w.site_ids[busy], "from": day_from.isoformat(), "to": day_to.isoformat(),
-                         "reader_tier": reader["app_metadata"]["tier"]}
-        log("B3: raw-events baseline done")
-        # a cut-off job's tables hold only the dead rows of its rolled-back backfill: not counted
-        counted = sorted({t for j in populated for t in writes.get(j.name, set())} & set(derived))
-        res["sizes"] = measure.sizes(conn, sorted(store_tables), counted, cluster.PRIVATE)
-        res["sizes"]["jobs_counted"] = len(populated)
-        res["sizes"]["jobs"] = len(cat.refresh_jobs)
-
-        fresh = w.fresh(s.new_events, "explain", datetime.now(UTC), timedelta(minutes=5))
-        measure.progress_copy(bench, w, fresh, "new events (EXPLAIN pass)", keys_since, chunk=len(fresh))
-        logfile = Path(bench.cluster.logfile)
-        res["explain"] = {"refresh": explain.refresh_plans(conn, logfile, populated),
-                          "reads": explain.read_plans(conn, logfile, cat.reads, reader, reader, day_from, day_to)}
-        log("EXPLAIN pass done")
-
-        res["B4"] = measure.b4_freshness(bench, w, cat, s.b4_samples, s.b4_period_s)
-        live = discover.Catalog(refresh_jobs=populated, other_jobs=cat.other_jobs,
-                                reads=[r for r in cat.reads if r.name not in steps[-1]["reads_left_out"]])
-        capacity = measure.ingest_capacity(bench, w)
-        res["B6"] = measure.b6_under_refresh(bench, w, live, s.b6_seconds, 0.1 * capacity, reader, day_from, day_to)
-        res["B6"] |= {"capacity_events_per_s": capacity, "jobs": [j.name for j in populated]}
-        res["B1"] = measure.b1_ingest(bench, w, s.b1_batches, s.b1_pairs)
+            res["B4"] = measure.b4_freshness(bench, w, cat, s.b4_samples, s.b4_period_s)
+            live = discover.Catalog(refresh_jobs=populated, other_jobs=cat.other_jobs,
+                                    reads=[r for r in cat.reads if r.name not in steps[-1]["reads_left_out"]])
+            capacity = measure.ingest_capacity(bench, w)
+            res["B6"] = measure.b6_under_refresh(bench, w, live, s.b6_seconds, 0.1 * capacity, reader, day_from, day_to)
+            res["B6"] |= {"capacity_events_per_s": capacity, "jobs": [j.name for j in populated]}
+        if opt.wants("B1"):
+            res["B1"] = measure.b1_ingest(bench, w, s.b1_batches, s.b1_pairs)
         res["run"]["load_after"] = cluster.load_average()
-
-    res["B5"] = b5_generator(opt, tax, s)
-    res["run"]["wall_s"] = time.monotonic() - t_start
-    return res
 
 
 def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: float, deadline: float | None,
@@ -328,7 +355,8 @@ def b5_generator(opt: Options, tax, s: Scale) -> dict[str, Any]:
             if done.returncode != 0:
                 raise RuntimeError(f"trackgen {cmd} on the synthetic taxonomy failed:\n{done.stderr[-2000:]}")
         out["files"] = sum(1 for p in (root / "generated").rglob("*") if p.is_file())
-        out["profile"] = profile_compile(root / "taxonomy")
+        if opt.only is None:  # a focused run (--only) times the commands, not the profiler
+            out["profile"] = profile_compile(root / "taxonomy")
         log(f"B5: generate {out['generate_s']:.1f} s, check {out['check_s']:.1f} s "
             f"({counts['events']} events, {counts['kpis']} KPIs)")
         return out

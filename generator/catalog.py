@@ -93,7 +93,12 @@ class DbObject:
         raise NotImplementedError
 
     def digests(self) -> dict[str, str]:
-        return {name: _digest(value) for name, value in sorted(self.parts().items())}
+        # asked by the snapshot, the delta and the docs: a frozen object's parts never change
+        cached = self.__dict__.get("_digests")
+        if cached is None:
+            cached = {name: _digest(value) for name, value in sorted(self.parts().items())}
+            self.__dict__["_digests"] = cached
+        return dict(cached)
 
 
 @dataclass(frozen=True)
@@ -345,7 +350,11 @@ class Catalog:
         return {o.key: o for o in self.objects}
 
     def of(self, cls: type) -> list:
-        return [o for o in self.objects if isinstance(o, cls)]
+        # the docs planner asks thousands of times (once per KPI and object kind): index once
+        index = self.__dict__.setdefault("_of", {})
+        if cls not in index:
+            index[cls] = [o for o in self.objects if isinstance(o, cls)]
+        return list(index[cls])
 
     def groups(self) -> list[str]:
         return sorted({o.group for o in self.objects})

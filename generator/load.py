@@ -18,6 +18,11 @@ from typing import Any
 
 import yaml
 
+try:
+    from yaml.cyaml import CParser
+except ImportError:  # PyYAML built without libyaml: the Python composer does it all
+    CParser = None
+
 from .diagnostics import Diagnostic, Sources, Span, relpath
 from .migrations import LOCK_FILE, MIGRATIONS_DIR, Previous
 
@@ -69,6 +74,18 @@ class _Loader(
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _Resolver.__init__(self)
+
+
+if CParser is not None:
+    class _CLoader(CParser, yaml.constructor.SafeConstructor, _Resolver):
+        """The same composer in libyaml's C (about ten times faster); nodes carry the same marks. Used
+        only on text the Python reader accepts; a syntax error is reported by ``_Loader``, whose
+        messages the diagnostics quote."""
+
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
 
 
 @dataclass(frozen=True)
@@ -148,6 +165,23 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
+_FAILED = object()
+
+
+def _compose_fast(text: str, loader: _Loader) -> Any:
+    """The node tree composed by libyaml, or ``_FAILED`` (then the Python composer runs and reports
+    the error exactly as before). ``loader`` is the Python one, whose constructor builds the values."""
+    if CParser is None:
+        return _FAILED
+    fast = _CLoader(text)
+    try:
+        return fast.get_single_node()
+    except yaml.YAMLError:
+        return _FAILED
+    finally:
+        fast.dispose()
+
+
 def parse_text(text: str, file: str, rel: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse one YAML text; on a syntax error return no document and one E001 diagnostic."""
     try:
@@ -157,8 +191,10 @@ def parse_text(text: str, file: str, rel: str) -> tuple[Document | None, list[Di
         line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
         return None, [Diagnostic("E001", f"YAML syntax error: character U+{exc.character:04X} is not allowed",
                                  Span(file, line, col, line, col + 1), hint="remove the control character")]
+    node = _compose_fast(text, loader)
     try:
-        node = loader.get_single_node()
+        if node is _FAILED:
+            node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -9,6 +9,7 @@ quantity (``age_band``) are allowed because they no longer identify a person.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Built-in deny-list. Multi-word entries are snake_case. Extended by project.yaml privacy.pii_deny.
 DENY_PATTERNS: tuple[str, ...] = (
@@ -48,6 +49,7 @@ class PiiMatch:
     pattern: str
 
 
+@lru_cache(maxsize=4096)  # the same property names recur across events
 def find_pii(name: str, extra: tuple[str, ...] = ()) -> PiiMatch | None:
     """The first deny-list pattern whose words appear consecutively in ``name``."""
     words = name.split("_")

@@ -17,12 +17,12 @@ E921 safety: the platform's rules for generated SQL, checked in every
 
 from __future__ import annotations
 
-import json
 import re
+from collections import deque
+from functools import lru_cache
 
 import pglast
 from pglast import ast, enums, parser
-from pglast.visitors import Visitor
 
 from .diagnostics import Diagnostic, Span
 from .plan import Artifact
@@ -67,21 +67,28 @@ def _where(artifact: Artifact, text: str, offset: int) -> tuple[Span, str]:
     return Span(artifact.path, line, col, line, col + 1), f"templates/{artifact.template}"
 
 
-class _Targets(Visitor):
-    """Collect the relations a statement names, with the role each plays."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.relations: list[ast.RangeVar] = []
-        self.ctes: set[str] = set()  # WITH names: read unqualified, and never a catalog relation
-
-        self.ctes: set[str] = set()
-
-    def visit_RangeVar(self, ancestors, node: ast.RangeVar) -> None:
-        self.relations.append(node)
-
-    def visit_CommonTableExpr(self, ancestors, node: ast.CommonTableExpr) -> None:
-        self.ctes.add(node.ctename)
+def _targets(stmt: ast.Node) -> tuple[list[ast.RangeVar], set[str]]:
+    """The relations a statement names (in pglast's Visitor order, breadth first) and its WITH names
+    (read unqualified, and never a catalog relation). A plain walk: the generic Visitor builds an
+    ancestor chain for every node, most of its cost on large views."""
+    relations: list[ast.RangeVar] = []
+    ctes: set[str] = set()
+    todo: deque = deque([stmt])
+    while todo:
+        node = todo.popleft()
+        for sub in (node if isinstance(node, tuple) else (node,)):
+            if isinstance(sub, ast.Node):
+                if sub.__class__ is ast.RangeVar:
+                    relations.append(sub)
+                elif sub.__class__ is ast.CommonTableExpr:
+                    ctes.add(sub.ctename)
+                for member in sub:
+                    value = getattr(sub, member)
+                    if isinstance(value, (tuple, ast.Node)):
+                        todo.append(value)
+            elif isinstance(sub, tuple):
+                todo.extend(value for value in sub if isinstance(value, (tuple, ast.Node)))
+    return relations, ctes
 
 
 _ALLOWED_EXTENSIONS = {"pgcrypto", "pg_cron"}
@@ -130,53 +137,63 @@ def _safety(stmt: ast.Node, schemas: set[str], droppable: frozenset[str] = froze
             return f"function {'.'.join(qualifier)} must be created in {sorted(schemas)}"
     if isinstance(stmt, (ast.CreateStmt, ast.IndexStmt, ast.AlterTableStmt, ast.CreatePolicyStmt, ast.ViewStmt,
                          ast.CreateTableAsStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
-        targets = _Targets()
-        targets(stmt)
-        for rel in targets.relations:
-            if rel.schemaname is None and rel.relname not in targets.ctes:
+        relations, ctes = _targets(stmt)
+        for rel in relations:
+            if rel.schemaname is None and rel.relname not in ctes:
                 return f"relation {rel.relname} is not schema-qualified (search_path must not matter)"
             if rel.schemaname is not None and rel.schemaname not in schemas:
                 return f"relation {rel.schemaname}.{rel.relname} is outside {sorted(schemas)}"
     return None
 
 
-def _body_statements(stmt: ast.CreateFunctionStmt, language: str | None, source: str) -> tuple[list, bool]:
-    """The statements inside a function body, and whether it runs dynamic SQL."""
-    out: list = []
+def _plpgsql_queries(tree: object) -> tuple[list[str], bool]:
+    """The SQL statements of a parsed PL/pgSQL body (its expressions are not statements), and whether
+    it runs dynamic SQL."""
+    queries: list[str] = []
     dynamic = False
+
+    def walk(node: object) -> None:
+        nonlocal dynamic
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"):
+                    dynamic = True
+                if key == "PLpgSQL_expr" and isinstance(value, dict) and value.get("parseMode") == 0:
+                    queries.append(value.get("query", ""))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(tree)
+    return queries, dynamic
+
+
+@lru_cache(maxsize=65536)
+def _query_problems(query: str, owned: frozenset[str], droppable: frozenset[str]) -> tuple[str, ...]:
+    """The safety problems of one query inside a function body. Many bodies share their queries
+    (every payload check looks up unknown keys the same way), so each distinct one is parsed once."""
+    try:
+        statements = parser.parse_sql(query)
+    except parser.ParseError:
+        return ()
+    return tuple(problem for raw in statements
+                 if (problem := _safety(raw.stmt, set(owned), droppable)) is not None)
+
+
+def _body_problems(stmt: ast.CreateFunctionStmt, language: str | None, tree: object,
+                   owned: frozenset[str], droppable: frozenset[str]) -> tuple[list[str], bool]:
+    """The safety problems of the statements inside a function body, and whether it runs dynamic SQL.
+    ``tree`` is the parsed PL/pgSQL body (None when it did not parse)."""
     if language == "plpgsql":
-        try:
-            tree = pglast.parse_plpgsql(source + ";")
-        except parser.ParseError:
+        if tree is None:
             return [], False
-        queries: list[str] = []
-
-        def walk(node: object) -> None:
-            nonlocal dynamic
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"):
-                        dynamic = True
-                    if key == "PLpgSQL_expr" and isinstance(value, dict) and value.get("parseMode") == 0:
-                        queries.append(value.get("query", ""))
-                    walk(value)
-            elif isinstance(node, list):
-                for item in node:
-                    walk(item)
-
-        walk(json.loads(json.dumps(tree)))
-        for query in queries:
-            try:
-                out.extend(r.stmt for r in parser.parse_sql(query))
-            except parser.ParseError:
-                continue
-    elif language == "sql":
+        queries, dynamic = _plpgsql_queries(tree)
+        return [p for q in queries for p in _query_problems(q, owned, droppable)], dynamic
+    if language == "sql":
         text = next((o.arg[0].sval for o in stmt.options or () if o.defname == "as"), "")
-        try:
-            out.extend(r.stmt for r in parser.parse_sql(text))
-        except parser.ParseError:
-            pass
-    return out, dynamic
+        return list(_query_problems(text, owned, droppable)), False
+    return [], False
 
 
 def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
@@ -189,34 +206,48 @@ def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
         span, template = _where(artifact, text, max(offset - 1, 0))
         return [Diagnostic("E920", f"{artifact.path}: {exc.args[0]} (from {template})", span)]
     out: list[Diagnostic] = []
+    data = text.encode()  # statement locations are byte offsets
+    context = (frozenset(owned), droppable)
     for raw in statements:
         stmt = raw.stmt
         start = raw.stmt_location or 0
+        end = start + (raw.stmt_len or len(data) - start)
+        # generate lints each statement twice (its declarative file and the first migration)
+        clean_key = (data[start:end], context)
+        if clean_key in _CLEAN:
+            continue
+        found = len(out)
         if isinstance(stmt, ast.CreateFunctionStmt):
             language = next((o.arg.sval for o in stmt.options or () if o.defname == "language"), None)
-            end = start + (raw.stmt_len or len(text.encode()) - start)
-            source = text.encode()[start:end].decode()
+            source = data[start:end].decode()
             fname = ".".join(n.sval for n in stmt.funcname)
+            tree = None
             if language == "plpgsql":
                 try:
-                    pglast.parse_plpgsql(source + ";")
+                    tree = pglast.parse_plpgsql(source + ";")
                 except parser.ParseError as exc:
                     span, template = _where(artifact, text, start)
                     out.append(Diagnostic("E920", f"{artifact.path}: PL/pgSQL body of {fname}: "
                                                   f"{exc.args[0]} (from {template})", span))
-            inner, dynamic = _body_statements(stmt, language, source)
+            problems, dynamic = _body_problems(stmt, language, tree, frozenset(owned), droppable)
             if dynamic and stmt.funcname[-1].sval not in DYNAMIC_SQL:
                 span, template = _where(artifact, text, start)
                 out.append(Diagnostic("E921", f"{artifact.path}: {fname} runs dynamic SQL (EXECUTE), which only "
                                               f"{sorted(DYNAMIC_SQL)} may (from {template})", span))
-            for inner_stmt in inner:
-                problem = _safety(inner_stmt, owned, droppable)
-                if problem:
-                    span, template = _where(artifact, text, start)
-                    out.append(Diagnostic("E921", f"{artifact.path}: in the body of {fname}: {problem} "
-                                                  f"(from {template})", span))
+            for problem in problems:
+                span, template = _where(artifact, text, start)
+                out.append(Diagnostic("E921", f"{artifact.path}: in the body of {fname}: {problem} "
+                                              f"(from {template})", span))
         problem = _safety(stmt, owned, droppable)
         if problem:
             span, template = _where(artifact, text, start)
             out.append(Diagnostic("E921", f"{artifact.path}: {problem} (from {template})", span))
+        if len(out) == found:
+            _CLEAN.add(clean_key)
     return out
+
+
+#: statements (their exact text, with the schemas and droppable tables they were checked against)
+#: that passed every rule: a statement's findings depend on nothing else, and only passes are
+#: remembered, so a finding is always reported with its own file and position
+_CLEAN: set[tuple[bytes, tuple[frozenset[str], frozenset[str]]]] = set()

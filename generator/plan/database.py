@@ -31,8 +31,10 @@ from ..model import Taxonomy
 from ..payload import payload_schema
 from ..sqlquote import ident, jsonb_literal, literal, short_name, text_array
 from .bodies import body
-from .payload_checks import RFC3339, UUID, event_checks
+from .payload_checks import PLAIN_TIMESTAMP, RFC3339, event_checks
 
+#: a uuid's layout as a LIKE pattern: 36 characters, hyphens at 9, 14, 19 and 24
+UUID_SHAPE = "________-____-____-____-____________"
 ENVELOPE_KEYS = ("event_id", "idempotency_key", "occurred_at", "payload", "plan_version")
 #: roles besides the migrating one that create objects on Supabase (migrations and the SQL editor
 #: run as postgres, platform code as supabase_admin): their default privileges in our schemas are
@@ -233,6 +235,11 @@ def _partitions(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
                           "the partitions for this month and the next ones", group=g)]
 
 
+def _check_dispatch(taxonomy: Taxonomy) -> list[dict]:
+    """Each event's id literal and check function, for the CASE that dispatches on the event id."""
+    return [{"id_literal": literal(e.id), "function": ident(check_function(e.id))} for e in taxonomy.events]
+
+
 def _payload_checks(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     g = "40_payload_checks"
     helper = {"language": "plpgsql", "volatility": "stable", "group": g}
@@ -244,7 +251,7 @@ def _payload_checks(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     for event in taxonomy.events:
         c = event_checks(event, check_function(event.id), n.priv)
         ctx = {"event_id": c.event_id, "id_literal": literal(c.event_id), "function": ident(c.function),
-               "allowed_keys": c.allowed_keys, "required": c.required, "properties": c.properties}
+               "allowed_keys": c.allowed_keys, "segments": c.segments}
         checks.append(ctx)
         out.append(Function(n.priv, ctx["function"], (Arg("p", "jsonb"),), "text", body("payload_check", e=ctx),
                             comment=literal(f"Payload check of {event.id}: null when valid, else 'reason:field'."),
@@ -259,15 +266,20 @@ def _payload_checks(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
 def _ingest(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
     g = "50_ingest"
     project = taxonomy.project
-    ctx = dict(n.context(), envelope_keys=text_array(ENVELOPE_KEYS), uuid_pattern=literal(UUID),
-               rfc3339_pattern=literal(RFC3339),
+    checks = _check_dispatch(taxonomy)
+    ctx = dict(n.context(), envelope_keys=text_array(ENVELOPE_KEYS), uuid_shape=literal(UUID_SHAPE),
+               rfc3339_pattern=literal(RFC3339), plain_timestamp_pattern=literal(PLAIN_TIMESTAMP), checks=checks,
                max_batch=project.max_batch_size, max_payload_bytes=project.max_payload_bytes,
                max_past=interval(project.max_past), max_future=interval(project.max_future))
     ingest = (Grant("execute", n.ingest_roles),)
+    # one generic plan per connection: a custom plan of the batch statement (a CASE over every
+    # event type) costs about a millisecond to make, and its parameters never change its shape
     private = Function(n.priv, "track_events", (Arg("events", "jsonb"),), "jsonb", body("track_events", **ctx),
                        language="plpgsql", volatility="volatile", security="definer",
+                       settings=(("search_path", "''"), ("plan_cache_mode", "force_generic_plan")),
                        comment=literal("The privileged part of track_events: trusts only the JWT for site, tier and actor."),
-                       grants=ingest, group=g, calls=(f"{n.priv}.payload_problem(text, jsonb)",))
+                       grants=ingest, group=g,
+                       calls=tuple(f"{n.priv}.{c['function']}(jsonb)" for c in checks) + (f"{n.priv}.is_timestamp(text)",))
     public = Function(n.pub, "track_events", (Arg("events", "jsonb"),), "jsonb",
                       f"  select {n.priv}.track_events(events);", volatility="volatile",
                       comment=literal("Send a batch of events: [{event_id, occurred_at, idempotency_key, payload, "

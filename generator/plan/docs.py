@@ -88,9 +88,20 @@ def selection_events(kpi: Kpi) -> tuple[str, ...]:
 
 def _since(catalog: Catalog, lock: dict, entity: str) -> str:
     entries = lock.get("catalog") or {}
-    found = sorted(entries[o.key]["since"] for o in catalog.objects
-                   if o.origin.entity == entity and o.key in entries and entries[o.key].get("since"))
+    found = sorted(entries[o.key]["since"] for o in _by_entity(catalog).get(entity, ())
+                   if o.key in entries and entries[o.key].get("since"))
     return found[0] if found else ""
+
+
+def _by_entity(catalog: Catalog) -> dict[str, list]:
+    """The catalog's objects by origin entity, made once per catalog (asked once per event and KPI)."""
+    index = catalog.__dict__.get("_by_entity")
+    if index is None:
+        index = {}
+        for o in catalog.objects:
+            index.setdefault(o.origin.entity, []).append(o)
+        catalog.__dict__["_by_entity"] = index
+    return index
 
 
 def value_type(value: ValueType) -> str:

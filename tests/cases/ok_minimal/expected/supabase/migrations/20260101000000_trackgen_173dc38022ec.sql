@@ -262,7 +262,22 @@ stable
 security invoker
 set search_path = ''
 as $fn$
+declare
+  y integer;
+  m integer;
+  d integer;
 begin
+  -- the common case without a subtransaction: four, two and two digits, checked by arithmetic
+  -- against the proleptic Gregorian calendar PostgreSQL uses (years 0001-9999, as to_date below)
+  if value ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+    y := substr(value, 1, 4)::integer;
+    m := substr(value, 6, 2)::integer;
+    d := substr(value, 9, 2)::integer;
+    return y >= 1 and m between 1 and 12 and d between 1 and case
+      when m = 2 then case when (y % 4 = 0 and y % 100 <> 0) or y % 400 = 0 then 29 else 28 end
+      when m in (4, 6, 9, 11) then 30
+      else 31 end;
+  end if;
   perform to_date(value, 'YYYY-MM-DD');
   return to_char(to_date(value, 'YYYY-MM-DD'), 'YYYY-MM-DD') = value;
 exception when others then
@@ -281,12 +296,16 @@ set search_path = ''
 as $fn$
 declare
   k text;
+  problem text;
 begin
-  for k in select jsonb_object_keys(p) loop
-    if not (k = any (array[]::text[])) then
-      return 'unknown_property:' || left(k, 63);
-    end if;
-  end loop;
+  -- the common case, no unknown key, costs one expression; otherwise the first one in jsonb's key order
+  if p - array[]::text[] <> '{}'::jsonb then
+    for k in select jsonb_object_keys(p) loop
+      if not (k = any (array[]::text[])) then
+        return 'unknown_property:' || left(k, 63);
+      end if;
+    end loop;
+  end if;
   return null;
 end
 $fn$;
@@ -316,6 +335,7 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $fn$
 declare
   claims jsonb;
@@ -327,32 +347,8 @@ declare
   batch_reason text;
   hmac_key bytea;
   actor bytea;
-  entries jsonb[] := '{}';
-  ok_pos integer[] := '{}';
-  ok_key uuid[] := '{}';
-  ok_event text[] := '{}';
-  ok_time timestamptz[] := '{}';
-  ok_plan text[] := '{}';
-  ok_payload jsonb[] := '{}';
-  stored_pos integer[];
-  bad_event text[] := '{}';
-  bad_reason text[] := '{}';
-  bad_field text[] := '{}';
-  item jsonb;
-  position integer := -1;
-  v_reason text;
-  v_field text;
-  event_name text;
-  event_tier text;
-  event_status text;
-  event_rank integer;
-  event_is_system boolean;
-  happened timestamptz;
-  client_key uuid;
-  problem text;
   bad_network boolean := false;
-  known_event text;
-  known_field text;
+  result jsonb;
 begin
   -- Batch-level errors (README, Ingestion), raised before any element is looked at. PostgREST
   -- answers 400 for SQLSTATE 22023 and, for PTnnn, the HTTP status nnn: 413 for an oversized batch.
@@ -406,144 +402,131 @@ begin
     actor := extensions.hmac(convert_to(caller_uid::text, 'UTF8'), hmac_key, 'sha256');
   end if;
 
-  for item in select e.value from jsonb_array_elements(events) with ordinality as e (value, n) order by e.n loop
-    position := position + 1;
-    v_reason := batch_reason;
-    v_field := null;
-    event_name := null;
-    happened := null;
-    client_key := null;
-
-    if v_reason is null and jsonb_typeof(item) is distinct from 'object' then
-      v_reason := 'not_an_object';
-    end if;
-    if v_reason is null then
-      select k into v_field from jsonb_object_keys(item) as k
-        where not (k = any (array['event_id', 'idempotency_key', 'occurred_at', 'payload', 'plan_version']::text[])) order by k limit 1;
-      if v_field is not null then
-        v_reason := 'unknown_envelope_field';
-      end if;
-    end if;
-    if v_reason is null then
-      if jsonb_typeof(item -> 'event_id') is distinct from 'string' then
-        v_reason := 'missing_event_id';
-      else
-        event_name := item ->> 'event_id';
-        select et.tier, et.status, t.rank, t.is_system
-          into event_tier, event_status, event_rank, event_is_system
-          from analytics.event_types as et join analytics.tiers as t on t.name = et.tier
-          where et.id = event_name;
-        if not found then
-          v_reason := 'unknown_event';
-        elsif event_status <> 'active' then
-          v_reason := 'deprecated_event';
-        elsif not event_is_system and event_rank > caller_rank then
-          v_reason := 'tier_not_allowed';
-        end if;
-      end if;
-    end if;
-    if v_reason is null then
-      if jsonb_typeof(item -> 'idempotency_key') is distinct from 'string'
-         or (item ->> 'idempotency_key') !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
-        v_reason := 'bad_idempotency_key';
-      else
-        client_key := (item ->> 'idempotency_key')::uuid;
-      end if;
-    end if;
-    if v_reason is null then
-      if jsonb_typeof(item -> 'occurred_at') is distinct from 'string'
-         or (item ->> 'occurred_at') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$'
-         or not analytics_private.is_timestamp(item ->> 'occurred_at') then
-        v_reason := 'bad_timestamp';
-      else
-        happened := (item ->> 'occurred_at')::timestamptz;
-        if happened > now() + interval '5 minutes' then
-          v_reason := 'timestamp_in_future';
-        elsif happened < now() - interval '7 days' then
-          v_reason := 'timestamp_too_old';
-        end if;
-      end if;
-    end if;
-    if v_reason is null and item ? 'plan_version' and (
-         jsonb_typeof(item -> 'plan_version') is distinct from 'string'
-         or (item ->> 'plan_version') !~ '^[A-Za-z0-9._-]{1,64}$') then
-      v_reason := 'bad_plan_version';
-    end if;
-    if v_reason is null then
-      if jsonb_typeof(item -> 'payload') is distinct from 'object' then
-        v_reason := 'payload_not_object';
-      elsif octet_length((item -> 'payload')::text) > 4096 then
-        v_reason := 'payload_too_large';
-      else
-        problem := analytics_private.payload_problem(event_name, item -> 'payload');
-        if problem is not null then
-          v_reason := split_part(problem, ':', 1);
-          v_field := nullif(split_part(problem, ':', 2), '');
-        end if;
-      end if;
-    end if;
-
-    if v_reason is null then
-      -- valid: stored after the loop, in one statement, so concurrent batches take key locks in the same order
-      ok_pos := ok_pos || position;
-      ok_key := ok_key || client_key;
-      ok_event := ok_event || event_name;
-      ok_time := ok_time || happened;
-      ok_plan := ok_plan || (item ->> 'plan_version');
-      ok_payload := ok_payload || (item -> 'payload');
-      entries := array_append(entries, null::jsonb);
-      continue;
-    end if;
-
-    -- Counters keep only names the taxonomy knows (the event id, a property of that event), else
-    -- '<unknown>': never a name the caller chose (an unknown key can spell out a person).
-    select et.id, case when (et.payload_schema -> 'properties') ? v_field then v_field end
-      into known_event, known_field
-      from analytics.event_types as et where et.id = event_name;
-    bad_event := bad_event || coalesce(known_event, '<unknown>');
-    bad_reason := bad_reason || v_reason;
-    bad_field := bad_field || case when v_field is null then '' else coalesce(known_field, '<unknown>') end;
-    entries := entries || jsonb_strip_nulls(
-      jsonb_build_object('index', position, 'status', 'rejected', 'reason', v_reason, 'field', v_field));
-  end loop;
-
-  -- The first occurrence of each new key wins; keys are inserted in key order (no deadlock between retries).
-  with candidates as (
-    select c.pos, c.k, c.t from unnest(ok_pos, ok_key, ok_time) as c (pos, k, t)
+  -- The whole batch in one statement (set-based; a PL/pgSQL loop over the items and its array
+  -- appends cost more than the writes, see docs/ingestion.md). Per item, the first failing check
+  -- in this order gives the reason, as the README's list of reason codes says: each CASE branch
+  -- is evaluated only when the ones before it were false, so a cast never sees a value an
+  -- earlier check refused. The payload check runs only for items that passed everything else.
+  with items as (
+    select (e.n - 1)::integer as pos, e.value as item,
+           jsonb_typeof(e.value) = 'object' as is_object
+      from jsonb_array_elements(events) with ordinality as e (value, n)
+  ), envelope as (
+    -- the first envelope key that is not allowed, by name (looked for only when there is one)
+    select i.*, x.stray_key,
+           case when batch_reason is null and i.is_object and x.stray_key is null
+                     and jsonb_typeof(i.item -> 'event_id') = 'string'
+                then i.item ->> 'event_id' end as event_name
+      from items as i
+      cross join lateral (
+        select case when i.is_object and i.item - array['event_id', 'idempotency_key', 'occurred_at', 'payload', 'plan_version']::text[] <> '{}'::jsonb then (
+          select k from jsonb_object_keys(i.item) as k
+           where not (k = any (array['event_id', 'idempotency_key', 'occurred_at', 'payload', 'plan_version']::text[])) order by k limit 1) end as stray_key
+        offset 0) as x
+  ), checked as materialized (
+    -- the envelope's checks; the payload and the fields to store, without the rest of the item
+    select v.pos, v.stray_key, v.event_name, et.id as known_event, v.item -> 'payload' as payload,
+           v.item ->> 'idempotency_key' as key_text, v.item ->> 'occurred_at' as time_text,
+           v.item ->> 'plan_version' as plan_version,
+           case
+             when batch_reason is not null then batch_reason
+             when not v.is_object then 'not_an_object'
+             when v.stray_key is not null then 'unknown_envelope_field'
+             when v.event_name is null then 'missing_event_id'
+             when et.id is null then 'unknown_event'
+             when et.status <> 'active' then 'deprecated_event'
+             when not t.is_system and t.rank > caller_rank then 'tier_not_allowed'
+             when jsonb_typeof(v.item -> 'idempotency_key') is distinct from 'string' then 'bad_idempotency_key'
+             -- the uuid pattern, spelled as cheaper tests (a regular expression with counted
+             -- repetitions costs microseconds per call): 36 characters with hyphens at 9, 14, 19
+             -- and 24, nothing but hex digits and hyphens, exactly 4 hyphens
+             when not ((v.item ->> 'idempotency_key') like '________-____-____-____-____________'
+                       and (v.item ->> 'idempotency_key') !~ '[^0-9a-fA-F-]'
+                       and length(replace(v.item ->> 'idempotency_key', '-', '')) = 32) then 'bad_idempotency_key'
+             when jsonb_typeof(v.item -> 'occurred_at') is distinct from 'string' then 'bad_timestamp'
+             -- RFC 3339 and a real instant: a plain pattern vouches for both in the common case;
+             -- otherwise the full pattern, then the cast itself (is_timestamp, a subtransaction)
+             when case when (v.item ->> 'occurred_at') ~ '^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$' then false
+                       when (v.item ->> 'occurred_at') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$' then true
+                       else not analytics_private.is_timestamp(v.item ->> 'occurred_at') end then 'bad_timestamp'
+             when (v.item ->> 'occurred_at')::timestamptz > now() + interval '5 minutes' then 'timestamp_in_future'
+             when (v.item ->> 'occurred_at')::timestamptz < now() - interval '7 days' then 'timestamp_too_old'
+             when not (v.item ? 'plan_version') then null
+             when jsonb_typeof(v.item -> 'plan_version') is distinct from 'string' then 'bad_plan_version'
+             -- '^[A-Za-z0-9._-]{1,64}$' as cheaper tests
+             when not (length(v.item ->> 'plan_version') between 1 and 64
+                       and (v.item ->> 'plan_version') !~ '[^A-Za-z0-9._-]') then 'bad_plan_version'
+           end as envelope_reason
+      from envelope as v
+      left join analytics.event_types as et on et.id = v.event_name
+      left join analytics.tiers as t on t.name = et.tier
+  ), judged as materialized (
+    -- the payload's checks, then the verdict (OFFSET 0 keeps each value computed once per item)
+    select c.pos, c.event_name, c.known_event, c.payload, c.plan_version, r.reason,
+           case when r.reason is null then c.key_text::uuid end as k,
+           case when r.reason is null then c.time_text::timestamptz end as t,
+           case
+             when c.envelope_reason = 'unknown_envelope_field' then c.stray_key
+             when c.envelope_reason is null then nullif(split_part(pr.payload_result, ':', 2), '')
+           end as field
+      from checked as c
+      cross join lateral (
+        select case
+                 when c.envelope_reason is not null then null
+                 when jsonb_typeof(c.payload) is distinct from 'object' then 'payload_not_object'
+                 when octet_length(c.payload::text) > 4096 then 'payload_too_large'
+                 else case c.event_name
+                   when 'consumer.app_opened' then analytics_private.check_consumer__app_opened(c.payload)
+                 end
+               end as payload_result
+        offset 0) as pr
+      cross join lateral (
+        select coalesce(c.envelope_reason, split_part(pr.payload_result, ':', 1)) as reason offset 0) as r
   ), firsts as (
-    select distinct on (k) pos, k, t from candidates order by k, pos
+    -- the first occurrence of each new key wins; keys are inserted in key order (no deadlock between retries)
+    select distinct on (j.k) j.pos, j.k, j.t from judged as j where j.reason is null order by j.k, j.pos
   ), inserted as (
     insert into analytics_private.event_keys (site_id, idempotency_key, occurred_at)
     select caller_site, f.k, f.t from firsts as f order by f.k
     on conflict do nothing
     returning idempotency_key
+  ), stored as (
+    select f.pos from firsts as f join inserted as i on i.idempotency_key = f.k
+  ), stored_events as (
+    insert into analytics_private.events
+      (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
+    select j.event_name, caller_site, caller_network, actor, caller_tier, j.t, j.k, j.plan_version, j.payload
+      from judged as j join stored as s on s.pos = j.pos
+     order by j.k
+  ), counted as (
+    -- Rejections are counted per day, site, event, reason and field, upserted in a fixed order.
+    -- Counters keep only names the taxonomy knows (the event id, a property of that event), else
+    -- '<unknown>': never a name the caller chose (an unknown key can spell out a person). The
+    -- event's schema is read only for a rejection that names a field (rare, and large to read).
+    insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected)
+    select (now() at time zone 'UTC')::date, caller_site, b.e, b.r, b.f, count(*)
+      from (select coalesce(j.known_event, '<unknown>') as e, j.reason as r,
+                   case when j.field is null then ''
+                        when exists (select from analytics.event_types as et
+                                      where et.id = j.known_event and (et.payload_schema -> 'properties') ? j.field)
+                          then j.field
+                        else '<unknown>' end as f
+              from judged as j where j.reason is not null) as b
+     group by b.e, b.r, b.f
+     order by b.e, b.r, b.f
+    on conflict on constraint rejections_counter_key
+      do update set rejected = r.rejected + excluded.rejected, last_seen = now()
   )
-  select coalesce(array_agg(f.pos), '{}') into stored_pos
-    from firsts as f join inserted as i on i.idempotency_key = f.k;
-
-  insert into analytics_private.events
-    (event_id, site_id, network_id, actor_hash, actor_tier, occurred_at, idempotency_key, plan_version, payload)
-  select v.e, caller_site, caller_network, actor, caller_tier, v.t, v.k, v.pv, v.p
-    from unnest(ok_pos, ok_event, ok_key, ok_time, ok_plan, ok_payload) as v (pos, e, k, t, pv, p)
-    where v.pos = any (stored_pos)
-    order by v.k;
-
-  for i in 1 .. coalesce(array_length(ok_pos, 1), 0) loop
-    entries[ok_pos[i] + 1] := jsonb_build_object(
-      'index', ok_pos[i], 'status', case when ok_pos[i] = any (stored_pos) then 'accepted' else 'duplicate' end,
-      'reason', null);
-  end loop;
-
-  -- Rejections are counted per day, site, event, reason and field, upserted in a fixed order.
-  insert into analytics_private.rejections as r (day, site_id, event_id, reason, field, rejected)
-  select (now() at time zone 'UTC')::date, caller_site, b.e, b.r, b.f, count(*)
-    from unnest(bad_event, bad_reason, bad_field) as b (e, r, f)
-    group by b.e, b.r, b.f
-    order by b.e, b.r, b.f
-  on conflict on constraint rejections_counter_key
-    do update set rejected = r.rejected + excluded.rejected, last_seen = now();
-
-  return to_jsonb(entries);
+  -- One entry per input, in input order.
+  select coalesce(jsonb_agg(case
+           when j.reason is not null then jsonb_strip_nulls(jsonb_build_object('index', j.pos, 'status', 'rejected',
+             'reason', j.reason, 'field', j.field))
+           else jsonb_build_object('index', j.pos,
+             'status', case when s.pos is null then 'duplicate' else 'accepted' end, 'reason', null)
+         end order by j.pos), '[]'::jsonb)
+    into result
+    from judged as j left join stored as s on s.pos = j.pos;
+  return result;
 end
 $fn$;
 comment on function analytics_private.track_events(jsonb) is 'The privileged part of track_events: trusts only the JWT for site, tier and actor.';
