@@ -159,6 +159,8 @@ class Kpi:
     field: str | None = None  # percentile
     percentiles: tuple[float, ...] = ()
     site_read_tiers: tuple[str, ...] | None = None  # None: the project's setting
+    #: how the private cache is kept: "incremental" (watermark rollups) or "materialized_view" (docs/storage.md)
+    storage: str = "incremental"
     version: int = 1
     status: str = "active"
     deprecation_reason: str | None = None
