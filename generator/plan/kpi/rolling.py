@@ -35,6 +35,7 @@ class RollingPlan(KpiPlan):
         self.period_cap_r = f" and r.period <= {today}"
         self.period_cap_m = f" and m.period <= {today}"
         self.today = today
+        self.group_by_short = ", ".join(str(i) for i in range(1, 2 + len(self.dims)))  # key and dimensions
         self.tz_literal = literal(self.tz)
         self.declare.append(("last_day", "date"))
 

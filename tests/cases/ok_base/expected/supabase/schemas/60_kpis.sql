@@ -2149,11 +2149,38 @@ begin
   hi := pg_snapshot_xmin(pg_current_snapshot());
   if lo = '0'::xid8 then
     insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
-select f.site_id, (f.period + g.i) as period, f.tier, count(distinct f.actor_hash) as value
-  from analytics_private.kpi_daily_active_actors_facts as f
-  cross join generate_series(0, 27) as g (i)
-  where f.period + g.i <= (now() at time zone 'UTC')::date
-  group by 1, 2, 3
+with active as (
+    select distinct f.site_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date
+  ), runs as (
+    select a.site_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.site_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.site_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.site_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.site_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.site_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.site_id, s.period, s.tier, s.value
+  from (select c.site_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.site_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.site_id = c.site_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0
+
     on conflict (site_id, period, tier) do update
       set value = excluded.value, ingest_xid = pg_current_xact_id();
   else
@@ -2189,16 +2216,72 @@ select f.site_id, (f.period + g.i) as period, f.tier, count(distinct f.actor_has
     delete from analytics_private.kpi_active_actors_28d_net;
     insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
 select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
-  from (select f.network_id, (f.period + g.i) as period, f.tier, count(distinct f.actor_hash) as value, 0 as sites, 0 as actors
-        from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-        where f.network_id is not null and f.period + g.i <= (now() at time zone 'UTC')::date
-        group by 1, 2, 3
+  from (
+        select v.network_id, v.period, v.tier, v.value, 0 as sites, v.value as actors
+        from (with active as (
+    select distinct f.network_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
         union all
-        select f.network_id, (f.period + g.i) as period, f.tier, 0, count(distinct f.site_id),
-               count(distinct f.actor_hash)
-        from analytics_private.kpi_daily_active_actors_facts as f cross join generate_series(0, 27) as g (i)
-        where f.network_id is not null and f.period + g.i <= (now() at time zone 'UTC')::date
-        group by 1, 2, 3) as u
+        select v.network_id, v.period, v.tier, 0, v.value, 0
+        from (with active as (
+    select distinct f.network_id, f.tier, f.site_id as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
   group by 1, 2, 3;
   else
   -- Network cells: delete and recompute only the cells this refresh touched (read through the

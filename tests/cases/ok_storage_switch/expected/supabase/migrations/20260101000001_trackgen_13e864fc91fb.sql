@@ -89,7 +89,9 @@ begin
   hi := pg_snapshot_xmin(pg_current_snapshot());
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'api_latency_ms';
   refresh materialized view concurrently analytics_private.kpi_api_latency_ms_mv_values;
+  analyze analytics_private.kpi_api_latency_ms_mv_values;
   refresh materialized view concurrently analytics_private.kpi_api_latency_ms_mv;
+  analyze analytics_private.kpi_api_latency_ms_mv;
   -- Network cells: all of them, from the views (a materialized view has no partial refresh).
   delete from analytics_private.kpi_api_latency_ms_net;
   insert into analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint_group, n, p50, p95, sites, actors)
@@ -99,6 +101,8 @@ begin
   group by 1, 2, 3
 ;
   get diagnostics changed = row_count;
+  -- The statements below are planned with the statistics of the views and cells just rewritten.
+  analyze analytics_private.kpi_api_latency_ms_net;
   -- A percentile is always one measured value, so it is shown only when at least 5 actors
   -- have values at or above it and 5 at or below it, counted after removing any one site
   -- (a caller knows its own site's values): otherwise that column is null in the network view.
@@ -224,7 +228,9 @@ begin
   hi := pg_snapshot_xmin(pg_current_snapshot());
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'daily_active_actors';
   refresh materialized view concurrently analytics_private.kpi_daily_active_actors_mv_facts;
+  analyze analytics_private.kpi_daily_active_actors_mv_facts;
   refresh materialized view concurrently analytics_private.kpi_daily_active_actors_mv;
+  analyze analytics_private.kpi_daily_active_actors_mv;
   -- Network cells: all of them, from the views (a materialized view has no partial refresh).
   delete from analytics_private.kpi_daily_active_actors_net;
   insert into analytics_private.kpi_daily_active_actors_net (network_id, period, tier, value, sites, actors)
@@ -234,6 +240,8 @@ begin
   group by 1, 2, 3
 ;
   get diagnostics changed = row_count;
+  -- The statements below are planned with the statistics of the views and cells just rewritten.
+  analyze analytics_private.kpi_daily_active_actors_net;
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
   from (select distinct n.network_id, n.period from analytics_private.kpi_daily_active_actors_net as n) as x;
   perform analytics_private.kpi_daily_active_actors_suppress(t_nets, t_periods);
@@ -345,7 +353,9 @@ begin
   hi := pg_snapshot_xmin(pg_current_snapshot());
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'live_protocol_sessions';
   refresh materialized view concurrently analytics_private.kpi_live_protocol_sessions_mv_facts;
+  analyze analytics_private.kpi_live_protocol_sessions_mv_facts;
   refresh materialized view concurrently analytics_private.kpi_live_protocol_sessions_mv;
+  analyze analytics_private.kpi_live_protocol_sessions_mv;
   -- Network cells: all of them, from the views (a materialized view has no partial refresh).
   delete from analytics_private.kpi_live_protocol_sessions_net;
   insert into analytics_private.kpi_live_protocol_sessions_net (network_id, period, logging_mode, value, sites, actors)
@@ -360,6 +370,8 @@ begin
   group by 1, 2, 3
 ;
   get diagnostics changed = row_count;
+  -- The statements below are planned with the statistics of the views and cells just rewritten.
+  analyze analytics_private.kpi_live_protocol_sessions_net;
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
   from (select distinct n.network_id, n.period from analytics_private.kpi_live_protocol_sessions_net as n) as x;
   perform analytics_private.kpi_live_protocol_sessions_suppress(t_nets, t_periods);
@@ -403,11 +415,37 @@ $fn$;
 
 -- KPI active_actors_28d
 create materialized view if not exists analytics_private.kpi_active_actors_28d_mv as
-select f.site_id, (f.period + g.i) as period, f.tier, count(distinct f.actor_hash) as value
-  from analytics_private.kpi_daily_active_actors_mv_facts as f
-  cross join generate_series(0, 27) as g (i)
-  where f.period + g.i <= (now() at time zone 'UTC')::date
-  group by 1, 2, 3;
+with active as (
+    select distinct f.site_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_mv_facts as f
+    where f.period <= (now() at time zone 'UTC')::date
+  ), runs as (
+    select a.site_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.site_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.site_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.site_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.site_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.site_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.site_id, s.period, s.tier, s.value
+  from (select c.site_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.site_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.site_id = c.site_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0;
 comment on materialized view analytics_private.kpi_active_actors_28d_mv is 'KPI active_actors_28d (materialized view): Distinct actors active on any of the 28 days ending with each day.';
 revoke all on analytics_private.kpi_active_actors_28d_mv from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_mv to service_role;
@@ -460,23 +498,82 @@ begin
   hi := pg_snapshot_xmin(pg_current_snapshot());
   update analytics_private.kpi_watermarks set next_xid = hi, refreshed_at = now() where kpi = 'active_actors_28d';
   refresh materialized view concurrently analytics_private.kpi_active_actors_28d_mv;
+  analyze analytics_private.kpi_active_actors_28d_mv;
   -- Network cells: all of them, from the views (a materialized view has no partial refresh).
   delete from analytics_private.kpi_active_actors_28d_net;
   insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
 select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
-  from (select f.network_id, (f.period + g.i) as period, f.tier, count(distinct f.actor_hash) as value, 0 as sites, 0 as actors
-        from analytics_private.kpi_daily_active_actors_mv_facts as f cross join generate_series(0, 27) as g (i)
-        where f.network_id is not null and f.period + g.i <= (now() at time zone 'UTC')::date
-        group by 1, 2, 3
+  from (
+        select v.network_id, v.period, v.tier, v.value, 0 as sites, v.value as actors
+        from (with active as (
+    select distinct f.network_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_mv_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
         union all
-        select f.network_id, (f.period + g.i) as period, f.tier, 0, count(distinct f.site_id),
-               count(distinct f.actor_hash)
-        from analytics_private.kpi_daily_active_actors_mv_facts as f cross join generate_series(0, 27) as g (i)
-        where f.network_id is not null and f.period + g.i <= (now() at time zone 'UTC')::date
-        group by 1, 2, 3) as u
+        select v.network_id, v.period, v.tier, 0, v.value, 0
+        from (with active as (
+    select distinct f.network_id, f.tier, f.site_id as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_mv_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
   group by 1, 2, 3
 ;
   get diagnostics changed = row_count;
+  -- The statements below are planned with the statistics of the views and cells just rewritten.
+  analyze analytics_private.kpi_active_actors_28d_net;
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
   from (select distinct n.network_id, n.period from analytics_private.kpi_active_actors_28d_net as n) as x;
   perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
