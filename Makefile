@@ -62,7 +62,7 @@ client-size: $(NPM_STAMP)
 SCALE ?= 1M
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET))
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(filter 0,$(MATVIEW)),--no-matview)
 
 clean:
 	rm -rf $(VENV) .pytest_cache clients/node_modules clients/.build

@@ -71,6 +71,7 @@ class Options:
     refresh_jobs: str | None = None  # regex overriding discover.REFRESH_JOB
     budget_s: float | None = None
     command: str = ""
+    matview: bool = True  # B2's materialized-view side (a second cluster)
 
 
 def run(opt: Options) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def run(opt: Options) -> dict[str, Any]:
         day_from = day_to - timedelta(days=29)
         site_reads = [r for r in cat.reads if r.scope == "site"]
         reserve = RESERVE_S + 1.2 * (s.b4_period_s or min(j.period_s for j in cat.refresh_jobs)) + 2 * s.b6_seconds
-        reserve += MATVIEW_RESERVE_S * s.events / 1_000_000
+        reserve += MATVIEW_RESERVE_S * s.events / 1_000_000 if opt.matview else 0.0
 
         steps: list[dict[str, Any]] = []
         res["B2"] = {"steps": steps}
@@ -207,7 +208,8 @@ def run(opt: Options) -> dict[str, Any]:
             log(f"step {k + 1}: site reads (one site, 30 days): worst p95 {step['read_p95_ms_max']:.1f} ms")
 
         # B2 side by side: the same KPIs stored as materialized views, on the same history
-        res["B2"]["matview"] = b2_matview(opt, w, history, s, keys_since, bytes(secret[0]))
+        if opt.matview:
+            res["B2"]["matview"] = b2_matview(opt, w, history, s, keys_since, bytes(secret[0]))
         res["B2"]["populated_jobs"] = [j.name for j in populated]
         res["B2"]["dependencies"] = {j: sorted(d) for j, d in deps.items() if d}
         res["B2"]["cut_off_jobs"] = [j.name for j in cat.refresh_jobs if j not in populated]
