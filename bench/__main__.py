@@ -1,4 +1,4 @@
-"""``python -m bench [--scale 1M] [--seed 42] [--out reports] [--budget SECONDS] [--only B1,B5]`` (``make bench``).
+"""``python -m bench [--scale 1M] [--seed 42] [--out reports] [--budget SECONDS] [--only B1,B5] [--no-matview]`` (``make bench``).
 
 ``--only`` measures some targets and prints their figures as JSON instead of writing the report
 (the committed report is always a whole run): B1 and B5 need no history, so a focused run takes
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="regular expression for the pg_cron job names that are refresh jobs (default: 'refresh')")
     p.add_argument("--only", default=os.environ.get("ONLY") or None,
                    help=f"comma-separated targets to measure ({', '.join(run.TARGETS)}); prints JSON, writes no report")
+    p.add_argument("--no-matview", action="store_true", default=os.environ.get("MATVIEW") == "0",
+                   help="skip B2's materialized-view side (a second cluster: the history loaded again, every job "
+                        "refreshed in full twice; about 8 minutes of a 1M run on 2 busy cores); MATVIEW=0 in make")
     args = p.parse_args(argv)
     only = None
     if args.only:
@@ -38,9 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         p.error(str(e))
     budget = scale.budget_s if args.budget is None else (args.budget or None)
-    command = f"make bench SCALE={scale.name}" + ("" if args.budget is None else f" BUDGET={args.budget:g}")
+    command = f"make bench SCALE={scale.name}" + ("" if args.budget is None else f" BUDGET={args.budget:g}") \
+        + (" MATVIEW=0" if args.no_matview else "")
     opts = run.Options(scale=scale, seed=args.seed, out=args.out, refresh_jobs=args.refresh_jobs, budget_s=budget,
-                       command=command, only=only)
+                       command=command, only=only, matview=not args.no_matview)
     results = run.run(opts)
     if only is not None:
         measured = {k: v for k, v in results.items() if k in only}

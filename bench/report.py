@@ -88,6 +88,7 @@ def figures(res: dict[str, Any]) -> dict[str, Any]:
             speedups[name] = raw["p50_ms"] / read["p50_ms"]
     b5 = res["B5"]
     b5_is_target = b5["events"] == 1000 and b5["kpis"] == 200
+    mv = matview_side(res)
     b4 = res["B4"]
     return {
         "scale": scale,
@@ -105,6 +106,9 @@ def figures(res: dict[str, Any]) -> dict[str, Any]:
         "b2_cut": last.get("cut_off", []),
         "b2_left_out": last.get("left_out", {}),
         "b2_cap": last.get("backfill_cap_s"),
+        "b2_mv": mv,
+        "b2_iof": mv["incremental_over_full"] if mv else None,
+        "b2_bom": mv["backfill_over_matview"] if mv else None,
         "b3_p95": last.get("read_p95_ms_max"),
         "b3_speedups": speedups,
         "b3_min_speedup": min(speedups.values()) if speedups else None,
@@ -120,11 +124,50 @@ def figures(res: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def matview_side(res: dict[str, Any]) -> dict[str, Any] | None:
+    """B2 side by side: the jobs of the KPIs stored as materialized views in the variant, against the
+    same jobs of the incremental run (last history step), where both finished."""
+    mv = res["B2"].get("matview")
+    if not mv:
+        return None
+    last = res["B2"]["steps"][-1]
+    incr: dict[str, list[float]] = {}
+    for rep in last.get("incremental", []):
+        for r in rep:
+            if r["status"] == "ok":
+                incr.setdefault(r["job"], []).append(r["s"])
+    back = {r["job"]: r["s"] for r in last["backfill"] if r["status"] == "ok"}
+    mv_back = {r["job"]: r["s"] for r in mv["backfill"] if r["status"] == "ok"}
+    mv_ref = {r["job"]: r["s"] for r in mv["refresh"] if r["status"] == "ok"}
+    jobs = [j for j in mv["matview_jobs"] if j in incr and j in back and j in mv_back and j in mv_ref]
+    if not jobs:
+        return None
+    inc_s = sum(median(incr[j]) or 0.0 for j in jobs)
+    full_s = sum(mv_ref[j] for j in jobs)
+    back_s = sum(back[j] for j in jobs)
+    mvb_s = sum(mv_back[j] for j in jobs)
+    return {"jobs": jobs, "left_out": [j for j in mv["matview_jobs"] if j not in jobs],
+            "incremental_s": inc_s, "full_refresh_s": full_s, "backfill_s": back_s, "matview_backfill_s": mvb_s,
+            "incremental_over_full": ratio(inc_s, full_s), "backfill_over_matview": ratio(back_s, mvb_s),
+            "per_job": {j: {"incremental_s": median(incr[j]), "full_refresh_s": mv_ref[j], "backfill_s": back[j],
+                            "matview_backfill_s": mv_back[j]} for j in jobs}}
+
+
 def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
     scale, at10m = fig["scale"], fig["at10m"]
     not_measured = dict(HOOKS)
     if fig["b4_realtime_p95"] is not None:
         not_measured.pop("B4.freshness_s")
+    if fig["b2_mv"] is None and "MATVIEW=0" in res["run"].get("command", ""):
+        for key in ("B2.incremental_over_full_10M", "B2.backfill_over_matview_10M"):
+            not_measured[key] = "run with MATVIEW=0: the materialized-view side was skipped"
+    if fig["b2_mv"] is not None:
+        not_measured.pop("B2.incremental_over_full_10M")
+        not_measured.pop("B2.backfill_over_matview_10M")
+        if not at10m:
+            for key in ("B2.incremental_over_full_10M", "B2.backfill_over_matview_10M"):
+                not_measured[key] = (f"this run is SCALE={scale}; the 10M figure comes from `make bench SCALE=10M` "
+                                     f"(the {scale} figure is beside it)")
     if not at10m:
         for key in ("B2.growth_10M_over_1M", "B3.p95_ms_10M", "B3.raw_over_read_min_10M", "size.rollups_over_store_10M"):
             not_measured[key] = (f"this run is SCALE={scale}; the 10M figure comes from `make bench SCALE=10M` "
@@ -142,9 +185,12 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
         not_measured["B4.freshness_without_realtime_s"] = str(res["B4"].get("skipped") or "no freshness sample in this run")
     growth_key = f"growth_{scale}_over_{_human_events(fig['first_history'])}"
     b2 = {
-        "incremental_over_full_10M": None,
+        "incremental_over_full_10M": fig["b2_iof"] if at10m else None,
         "growth_10M_over_1M": fig["b2_growth"] if at10m else None,
-        "backfill_over_matview_10M": None,
+        "backfill_over_matview_10M": fig["b2_bom"] if at10m else None,
+        f"incremental_over_full_{scale}": fig["b2_iof"],
+        f"backfill_over_matview_{scale}": fig["b2_bom"],
+        "matview_side": fig["b2_mv"],
         f"incremental_s_{scale}": fig["b2_incr"],
         growth_key: fig["b2_growth"],
         f"backfill_s_{scale}": fig["b2_backfill"],
@@ -301,10 +347,17 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         f"included) | ≥ 0.5 | {_f(fig['b1'])} (median of {len(res['B1']['pairs'])} paired runs; medians "
         f"{_f(res['B1']['track_events_per_s'], 0)} events/s vs {_f(res['B1']['copy_rows_per_s'], 0)} rows/s) | "
         f"{_verdict(fig['b1'], TARGETS['B1'], True)} |")
-    add(f"| B2 | incremental refresh of all KPIs after 10k new events over the same KPIs as materialized views, "
-        f"at 10M | ≤ 0.01 | incremental alone: {_f(fig['b2_incr'])} s at {h} after {run['new_events']:,} "
-        f"new events ({fig['b2_incr_jobs']} of {fig['b2_all_jobs']} jobs) | not yet measured (needs the materialized_view "
-        "storage choice) |")
+    mv = fig["b2_mv"]
+    if mv:
+        add(f"| B2 | incremental refresh of all KPIs after 10k new events over the same KPIs as materialized views, "
+            f"at 10M | ≤ 0.01 | {_f(fig['b2_iof'], 3)} at {h} ({_f(mv['incremental_s'])} s vs "
+            f"{_f(mv['full_refresh_s'])} s, the {len(mv['jobs'])} jobs of the KPIs a materialized view can store) | "
+            f"{_verdict(fig['b2_iof'], TARGETS['B2_incremental_over_full'], False)}"
+            f"{'' if fig['at10m'] else f' at {h}'} |")
+    else:
+        add(f"| B2 | incremental refresh of all KPIs after 10k new events over the same KPIs as materialized views, "
+            f"at 10M | ≤ 0.01 | incremental alone: {_f(fig['b2_incr'])} s at {h} after {run['new_events']:,} "
+            f"new events ({fig['b2_incr_jobs']} of {fig['b2_all_jobs']} jobs) | not measured in this run |")
     g_note = (f"{_f(fig['b2_growth'])}× from {_human_events(fig['first_history'])} to {h} "
               f"({fig['b2_growth_jobs']} jobs rebuilt at both sizes)") if fig["b2_growth"] else "n/a"
     add(f"| B2 | growth of that incremental refresh from 1M to 10M | ≤ 1.5× | {g_note} | "
@@ -313,8 +366,14 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
     bf = f"{'' if fig['b2_backfill_complete'] else '> '}{_f(fig['b2_backfill'], 0)} s at {h}"
     if not fig["b2_backfill_complete"]:
         bf += f" ({len(fig['b2_cut'])} jobs cut off at {fig['b2_cap']:.0f} s)"
-    add(f"| B2 | backfill of all KPIs from scratch at 10M over the same KPIs as materialized views | ≤ 2× | "
-        f"backfill alone: {bf} | not yet measured (needs the materialized_view storage choice) |")
+    if mv:
+        add(f"| B2 | backfill of all KPIs from scratch at 10M over the same KPIs as materialized views | ≤ 2× | "
+            f"{_f(fig['b2_bom'])}× at {h} ({_f(mv['backfill_s'])} s vs {_f(mv['matview_backfill_s'])} s, same "
+            f"{len(mv['jobs'])} jobs; all jobs: {bf}) | {_verdict(fig['b2_bom'], TARGETS['B2_backfill_over_matview'], False)}"
+            f"{'' if fig['at10m'] else f' at {h}'} |")
+    else:
+        add(f"| B2 | backfill of all KPIs from scratch at 10M over the same KPIs as materialized views | ≤ 2× | "
+            f"backfill alone: {bf} | not measured in this run |")
     add(f"| B3 | site read p95 (one site, 30 days, `authenticated`, RLS in force) at 10M | ≤ 5 ms | "
         f"worst {_f(fig['b3_p95'])} ms at {h} | {_verdict(fig['b3_p95'], TARGETS['B3_p95_ms'], False)}"
         f"{'' if fig['at10m'] else f' at {h}'} |")
@@ -474,6 +533,24 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
             cells.append(_f(median(inc)) if inc else "—")
         add(f"| `{j['name']}` | " + " | ".join(cells) + " |")
     add("")
+    if mv:
+        add("Side by side with `storage: materialized_view` (bench/variant.py: the same taxonomy with every KPI a "
+            "materialized view can store stored as one, compiled to a second cluster loaded with the same history "
+            "and the same actor key; funnels and retention stay incremental there). Seconds per job; a rolling "
+            "KPI's job refreshes its base first, on both sides.")
+        add("")
+        add("| job | incremental after new events | full refresh (materialized views) | backfill (incremental) | "
+            "first refresh (materialized views) |")
+        add("|---|---|---|---|---|")
+        for j, v in mv["per_job"].items():
+            add(f"| `{j}` | {_f(v['incremental_s'], 3)} | {_f(v['full_refresh_s'], 3)} | {_f(v['backfill_s'])} | "
+                f"{_f(v['matview_backfill_s'])} |")
+        add(f"| **total** | {_f(mv['incremental_s'], 3)} | {_f(mv['full_refresh_s'], 3)} | {_f(mv['backfill_s'])} | "
+            f"{_f(mv['matview_backfill_s'])} |")
+        if mv["left_out"]:
+            add("")
+            add("Left out (did not finish on one side): " + ", ".join(f"`{j}`" for j in mv["left_out"]) + ".")
+        add("")
     add("## B3 site reads")
     add("")
     add(f"Each site read of the busy site ({wl['largest_site_shares'][0]:.0%} of the events), days "
@@ -671,15 +748,17 @@ def fixes(res: dict[str, Any], fig: dict[str, Any]) -> list[str]:
                 f = plan_findings(e["plan"])
                 if f:
                     why.append(f"`{job}`: " + "; ".join(f))
-        out.append(f"- **B2 incremental ({_f(fig['b2_incr'])} s at {h} for {fig['b2_incr_jobs']} jobs; the "
-                   "materialized-view side of the ratio is not built yet).** The three slowest jobs take "
-                   f"{share:.0%} of it: " + ", ".join(f"`{k}` {t:.2f} s" for t, k in top) + "."
-                   + (" Their main statements' plans show " + " — ".join(why) + "." if why else "")
-                   + " What would fix it (issue item 2): touch only the cells new events can change (rolling "
-                   "windows, network cells, funnel and retention periods), keep one shared per-(site, day, actor, "
-                   "tier, event) base instead of per-KPI copies, join on dimensions with plain equality "
-                   "(non-null sentinel values) so they can be hash or merge keys, and recompute network cells "
-                   "from per-site partial aggregates instead of re-reading the facts.")
+        side = (f"{_f(fig['b2_iof'], 3)}× a full refresh of the same KPIs as materialized views"
+                if fig["b2_iof"] is not None else "the materialized-view side was not measured")
+        if fig["b2_iof"] is None or fig["b2_iof"] > TARGETS["B2_incremental_over_full"]:
+            out.append(f"- **B2 incremental ({_f(fig['b2_incr'])} s at {h} for {fig['b2_incr_jobs']} jobs; {side}).** "
+                       f"The three slowest jobs take {share:.0%} of it: "
+                       + ", ".join(f"`{k}` {t:.2f} s" for t, k in top) + "."
+                       + (" Their main statements' plans show " + " — ".join(why) + "." if why else "")
+                       + " What is left (docs/storage.md): a rolling window's touched cells are still recounted "
+                       "over the whole window (an exact delta from each actor's previous and next active day "
+                       "would make it follow new facts only), and funnels and retention re-evaluate every "
+                       "attempt or cohort of an actor with new events.")
     if fig["b2_growth"] is not None and fig["b2_growth"] > TARGETS["B2_growth"]:
         first = res["B2"]["steps"][0]
 
@@ -704,10 +783,9 @@ def fixes(res: dict[str, Any], fig: dict[str, Any]) -> list[str]:
         out.append(f"- **B2 backfill (more than {fig['b2_backfill']:.0f} s at {h}; {cut} cut off at "
                    f"{fig['b2_cap']:.0f} s each).** Rebuilding from scratch costs far more than linear in the "
                    "history (compare the two sizes in the B2 per-job table): statements planned against freshly "
-                   "emptied tables pick nested loops, and the network-cell joins on `IS NOT DISTINCT FROM` "
-                   "cannot hash. What would fix it: a backfill path per KPI that aggregates the history in one "
-                   "`GROUP BY` (what a materialized view refresh does), then hands over to the incremental "
-                   "path at the watermark; `ANALYZE` the new tables between the two.")
+                   "emptied tables pick nested loops. The backfill now analyzes the caches it fills before "
+                   "the statements that read them and joins dimensions by plain equality; the jobs still cut "
+                   "off are listed with their plans below.")
     if fig["b3_p95"] is not None and fig["b3_p95"] > TARGETS["B3_p95_ms"]:
         slow = sorted(((v["p95_ms"] or 0, k) for k, v in last["reads"].items()), reverse=True)[:3]
         out.append(f"- **B3 p95 ({fig['b3_p95']:.1f} ms at {h}, target ≤ 5 ms).** Slowest: "

@@ -31,7 +31,7 @@ import numpy as np
 
 from generator.compiler import analyse
 
-from . import cluster, discover, explain, measure, synthtax
+from . import cluster, discover, explain, measure, synthtax, variant
 from .measure import JobRun
 from .progress import log
 from .scales import Scale
@@ -45,6 +45,9 @@ REPO = Path(__file__).resolve().parent.parent
 RESERVE_S = 130.0
 TARGETS = ("B1", "B2", "B3", "B4", "B5", "B6")
 HISTORY_TARGETS = frozenset({"B2", "B3", "B4", "B6"})
+#: seconds kept at the last history step for B2's materialized-view side (a second cluster: load the
+#: history again, refresh every job from scratch, then once more after new events; about 150 s at 1M)
+MATVIEW_RESERVE_S = 150.0
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Options:
     budget_s: float | None = None
     command: str = ""
     only: frozenset[str] | None = None  # measure only these targets (``--only B1,B5``); None: all
+    matview: bool = True  # B2's materialized-view side (a second cluster)
 
     def wants(self, target: str) -> bool:
         return self.only is None or target in self.only
@@ -150,6 +154,7 @@ def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: An
             day_from = day_to - timedelta(days=29)
             site_reads = [r for r in cat.reads if r.scope == "site"]
             reserve = RESERVE_S + 1.2 * (s.b4_period_s or min(j.period_s for j in cat.refresh_jobs)) + 2 * s.b6_seconds
+            reserve += MATVIEW_RESERVE_S * s.events / 1_000_000 if opt.matview else 0.0
 
             steps: list[dict[str, Any]] = []
             res["B2"] = {"steps": steps}
@@ -232,6 +237,9 @@ def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: An
                 step["read_p95_ms_median"] = median(fn)
                 log(f"step {k + 1}: site reads (one site, 30 days): worst p95 {step['read_p95_ms_max']:.1f} ms")
 
+            # B2 side by side: the same KPIs stored as materialized views, on the same history
+            if opt.matview:
+                res["B2"]["matview"] = b2_matview(opt, w, history, s, keys_since, bytes(secret[0]))
             res["B2"]["populated_jobs"] = [j.name for j in populated]
             res["B2"]["dependencies"] = {j: sorted(d) for j, d in deps.items() if d}
             res["B2"]["cut_off_jobs"] = [j.name for j in cat.refresh_jobs if j not in populated]
@@ -270,6 +278,40 @@ def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: An
         if opt.wants("B1"):
             res["B1"] = measure.b1_ingest(bench, w, s.b1_batches, s.b1_pairs)
         res["run"]["load_after"] = cluster.load_average()
+
+
+def b2_matview(opt: Options, w: Workload, history, s: Scale, keys_since: datetime, secret: bytes) -> dict[str, Any]:
+    """B2's denominator: the taxonomy with every KPI that can be a materialized view stored as one
+    (bench/variant.py), on a second cluster holding the same history (same actor key, so the same
+    hashes): every refresh job once from scratch (the backfill), then, after as many new events as
+    the incremental side folded in, every job again (a full refresh: a materialized view has no other).
+    Funnels and retention stay incremental in the variant; the ratios compare the jobs of the KPIs
+    stored as materialized views, by job name, with the same jobs of the incremental run."""
+    root = Path(tempfile.mkdtemp(prefix="trackgen-b2mv-"))
+    try:
+        files = variant.write(opt.taxonomy, root / "taxonomy")
+        schemas = variant.compile_to(root / "taxonomy", root / "generated", REPO)
+        with cluster.started(schemas) as mvb, mvb.connect() as conn:
+            cluster.ensure_month_partitions(conn, f"{cluster.PRIVATE}.events",
+                                            datetime.fromtimestamp(w.start_us / 1e6, UTC))
+            conn.execute(f"update {cluster.PRIVATE}.secrets set value = %s where name = 'actor_hmac_key'", (secret,))
+            cat = discover.catalog(conn, discover.REFRESH_JOB)
+            measure.progress_copy(mvb, w, history, "B2 materialized views: load the same history", keys_since)
+            conn.execute(f"vacuum analyze {cluster.PRIVATE}.events")
+            cap = s.backfill_cap_s
+            backfill_runs = measure.run_jobs(conn, cat.refresh_jobs, cap_s=cap, label="B2 matview backfill")
+            log(f"B2 materialized views: backfill {measure.total(backfill_runs):.1f} s")
+            conn.execute("analyze")
+            fresh = w.fresh(s.new_events, "b2mv", datetime.now(UTC), timedelta(minutes=5))
+            measure.progress_copy(mvb, w, fresh, "B2 materialized views: new events", keys_since, chunk=len(fresh))
+            refresh_runs = measure.run_jobs(conn, cat.refresh_jobs, cap_s=cap, label="B2 matview refresh")
+            log(f"B2 materialized views: refresh after {s.new_events:,} new events "
+                f"{measure.total(refresh_runs):.1f} s")
+            return {"kpi_files": files,
+                    "matview_jobs": [j.name for j in cat.refresh_jobs if j.storage == "materialized_view"],
+                    "backfill": _runs(backfill_runs), "refresh": _runs(refresh_runs)}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: float, deadline: float | None,

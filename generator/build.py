@@ -107,6 +107,7 @@ def _kpi(raw: dict[str, Any], span: Span) -> Kpi:
     deprecation = raw.get("deprecation", {})
     common: dict[str, Any] = dict(name=raw["name"], type=kind, description=raw["description"], owner=raw.get("owner"),
                                   refresh=raw.get("refresh", "* * * * *"), version=raw.get("version", 1),
+                                  storage=raw.get("storage", "incremental"),
                                   status=raw.get("status", "active"), deprecation_reason=deprecation.get("reason"),
                                   replaced_by=deprecation.get("replaced_by"), span=span,
                                   site_read_tiers=tuple(raw["site_read_tiers"]) if "site_read_tiers" in raw else None,

@@ -254,6 +254,40 @@ class View(DbObject):
 
 
 @dataclass(frozen=True)
+class MaterializedView(DbObject):
+    """A private materialized view: a KPI cache stored as ``materialized_view`` (docs/storage.md).
+
+    Like a cache table it may be dropped and built again (a changed query, or a table it reads being
+    rebuilt); it is never exposed (no RLS on materialized views): reads go through the private definer
+    functions, as for the incremental caches.
+    """
+
+    kind: ClassVar[str] = "matview"
+    schema: str
+    name: str
+    query: str
+    columns: tuple[Column, ...] = ()  # what the query returns (for sqlglot and the docs)
+    comment: str | None = None  # SQL literal
+    grants: tuple[Grant, ...] = ()
+    reads: tuple[str, ...] = ()  # "schema.name" of the caches the query reads (rebuilt with them)
+
+    @property
+    def key(self) -> str:
+        return f"matview {self.qualified}"
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def parts(self) -> dict[str, object]:
+        return {
+            "definition": [self.query, [c.definition() for c in self.columns]],
+            "comment": self.comment,
+            "grants": [[g.privilege, list(g.roles)] for g in self.grants],
+        }
+
+
+@dataclass(frozen=True)
 class Policy(DbObject):
     kind: ClassVar[str] = "policy"
     schema: str

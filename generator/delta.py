@@ -12,9 +12,13 @@ The lock records, per object, a digest of each part of its definition
 - a cache table (a KPI's private rollups) whose shape changed is dropped and built
   again, with every other cache table of the same KPI, and the KPI's watermark is
   reset, so the next refresh rebuilds it from the event store;
+- a private materialized view (a KPI stored as ``materialized_view``) whose query
+  changed, or that reads a cache being rebuilt, is dropped first and created again;
 - objects that left the catalog are dropped after everything else, where that is
-  allowed: private functions, cache tables, indexes, policies, cron jobs,
-  wildcard memberships.  Source data and the exposed API are never dropped:
+  allowed: private functions, cache tables and materialized views, indexes,
+  policies, cron jobs, wildcard memberships.  A KPI whose ``storage`` changes
+  therefore gets its new caches built, its read functions replaced (the switch)
+  and its old caches dropped, all in one migration.  Source data and the exposed API are never dropped:
   removing them raises ``DeltaError`` (the evolution rules refuse it earlier);
 - an index on an existing source table is built ``concurrently`` in a migration
   file of its own, since ``create index concurrently`` cannot run inside the
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .catalog import Catalog, DbObject, Function, Index, Policy, Table, View
+from .catalog import Catalog, DbObject, Function, Index, MaterializedView, Policy, Table, View
 from .sqlprint import Step
 
 
@@ -70,6 +74,9 @@ def _stub(key: str) -> DbObject | None:
     if kind == "view":
         schema, _, view = name.partition(".")
         return View(schema, view, "")
+    if kind == "matview":
+        schema, _, view = name.partition(".")
+        return MaterializedView(schema, view, "")
     if kind == "policy":
         schema, table, policy = name.split(".", 2)
         return Policy(schema, table, policy, ())
@@ -102,6 +109,10 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
             rebuild_entities.add(table.origin.entity)
     rebuilt = {t.qualified for t in catalog.of(Table)
                if t.role == "cache" and t.origin.entity in rebuild_entities and t.key in previous}
+    # Materialized views to build again: their query changed, or a cache they read is rebuilt (a table
+    # cannot be dropped while a materialized view reads it). Dropped first, created in the body.
+    rebuilt_mv = {m.qualified for m in catalog.of(MaterializedView) if m.key in previous
+                  and ("definition" in _changed(m, previous[m.key]) or set(m.reads) & rebuilt)}
 
     # Functions to drop first: signature changed (same key) or gone; views reading them are recreated.
     dropped_functions: list[str] = []
@@ -138,13 +149,16 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
     for key in dropped_functions:
         obj = new.get(key) or _stub(key)
         first.append(Step("drop", obj))
+    matviews = {m.qualified: m for m in catalog.of(MaterializedView)}
+    for qualified in sorted(rebuilt_mv, reverse=True):  # a rolling KPI's view reads its base's: name order
+        first.append(Step("drop", matviews[qualified]))
     for qualified in sorted(rebuilt):
         first.append(Step("drop", tables[qualified]))
 
     body: list[Step] = []
     for obj in catalog.objects:
         old = previous.get(obj.key)
-        steps = _steps_for(obj, old, previous, rebuilt, set(dropped_functions), recreate_views, tables)
+        steps = _steps_for(obj, old, previous, rebuilt | rebuilt_mv, set(dropped_functions), recreate_views, tables)
         concurrent = [s for s in steps if s.action == "index_concurrently"]
         delta.concurrent += concurrent
         body += [s for s in steps if s.action != "index_concurrently"]
@@ -173,7 +187,7 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
     return delta
 
 
-_DROP_ORDER = {"cron": 0, "policy": 1, "index": 2, "table": 3, "row": 4}
+_DROP_ORDER = {"cron": 0, "policy": 1, "index": 2, "matview": 3, "table": 4, "row": 5}
 
 
 def _delete_row(key: str, entry: dict) -> Step:
@@ -210,8 +224,14 @@ def _steps_for(obj: DbObject, old: dict | None, previous: dict, rebuilt: set[str
         if changed & {"grants", "rls"}:
             steps.append(Step("table_access", obj))
         return steps
+    if isinstance(obj, MaterializedView):
+        if old is None or obj.qualified in rebuilt:
+            return [Step("create", obj)]
+        return [Step("create", obj)] if _changed(obj, old) else []  # comment, grants: re-issued with it
     if isinstance(obj, Index):
         table = tables.get(obj.table)
+        if obj.table in rebuilt and table is None:  # an index of a materialized view built again
+            return [Step("create", obj)]
         if old is None or (table is not None and table.qualified in rebuilt):
             existing = table is not None and table.key in previous and table.qualified not in rebuilt
             if existing and table.role != "cache":

@@ -162,6 +162,8 @@ class Kpi:
     #: how the generated dashboard shows the KPI as written (``display:``); None: the type's default
     #: (``plan/dashboard.py`` decides it)
     display: str | None = None
+    #: how the private cache is kept: "incremental" (watermark rollups) or "materialized_view" (docs/storage.md)
+    storage: str = "incremental"
     version: int = 1
     status: str = "active"
     deprecation_reason: str | None = None

@@ -9,7 +9,9 @@ that may not read its numerator or denominator), all at once.
 What the database would refuse or silently misread is refused here too ("if it
 compiles, it applies"): refresh schedules pg_cron 1.4 rejects (E315), ratios whose
 parts differ in grain (E316) or dimensions (E317), caller tiers that can never send
-the KPI's events (E319), an active KPI reading a deprecated KPI version (E320).
+the KPI's events (E319), an active KPI reading a deprecated KPI version (E320), a
+``storage`` a KPI type cannot have (E322) and an incremental rolling KPI over a
+materialized-view base (E323).
 
 KPI versions: an entry is identified by (name, version); a reference ``name``
 means the highest version of that name and ``name@N`` a given one.  After
@@ -208,6 +210,31 @@ class _Resolver:
                         hint=f'a ratio shows its {role}\'s values: add "{tier}" to the site_read_tiers of "{part}" '
                              "(or of project.yaml's privacy), or leave it out here"))
 
+    def storage_kind(self, kpi: Kpi) -> None:
+        """E322: ``storage`` names how a KPI's private cache is kept; some types have only one way."""
+        if kpi.storage == "incremental":
+            return
+        if kpi.type == "ratio":
+            self.diags.append(Diagnostic("E322", f'KPI "{kpi.label}": a ratio stores nothing (it divides two KPIs '
+                                                 "at read time), so it has no storage", self.span(kpi, "storage"),
+                                         hint="remove storage here; set it on the numerator or denominator"))
+        elif kpi.type in ("funnel", "retention"):
+            self.diags.append(Diagnostic("E322", f'KPI "{kpi.label}": storage: materialized_view is not available '
+                                                 f"for {kpi.type} KPIs", self.span(kpi, "storage"),
+                                         hint="their caches are per-actor state that only the incremental refresh "
+                                              "keeps; remove storage (docs/storage.md)"))
+
+    def storage_pair(self, kpi: Kpi, base: Kpi, span: Span | None) -> None:
+        """E323: an incremental rolling KPI folds in the base rows written since its watermark; a materialized
+        view's rows carry no watermark (a refresh rewrites them all), so it cannot follow one."""
+        if kpi.storage == "incremental" and base.storage == "materialized_view":
+            self.diags.append(Diagnostic(
+                "E323", f'KPI "{kpi.label}" is stored incrementally but its base "{base.label}" is a materialized '
+                        "view: an incremental rolling window reads the base rows written since its watermark, and "
+                        "a materialized view's rows carry none (each refresh rewrites them all)", span,
+                hint="add storage: materialized_view to this KPI too (its refresh refreshes the base first, then "
+                     "recomputes every window), or keep the base incremental"))
+
     def kpi(self, kpi: Kpi) -> Kpi:
         self.read_tiers(kpi)
         if kpi.type != "ratio":  # a ratio has no refresh (E318 refuses the key)
@@ -215,6 +242,7 @@ class _Resolver:
             if problem is not None:
                 self.diags.append(Diagnostic("E315", f'KPI "{kpi.label}": refresh {problem.message}',
                                              self.span(kpi, "refresh"), hint=problem.hint))
+        self.storage_kind(kpi)
         if kpi.selection is not None:
             kpi = dataclasses.replace(kpi, selection=self.expand(kpi, kpi.selection, ()))
             self.dimensions(kpi, kpi.selection.events)
@@ -282,6 +310,8 @@ class _Resolver:
                     continue
                 if self.part_kind(kpi, target, span):
                     parts[role] = target
+                    if role == "base":
+                        self.storage_pair(kpi, target, span)
                 if kpi.active and not target.active:
                     self.diags.append(Diagnostic(
                         "E320", f'KPI "{kpi.label}" reads KPI "{target.label}", which is deprecated', span,

@@ -29,7 +29,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from .catalog import Catalog, Function, Table, View
+from .catalog import Catalog, Function, MaterializedView, Table, View
 from .diagnostics import Diagnostic
 
 _COMPARE = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
@@ -61,7 +61,7 @@ def _returns_table(returns: str) -> dict[str, str] | None:
 def schema_of(catalog: Catalog) -> dict:
     """sqlglot's schema: {schema: {table: {column: type}}}, functions' outputs included."""
     out: dict[str, dict[str, dict[str, str]]] = {}
-    for table in catalog.of(Table):
+    for table in catalog.of(Table) + catalog.of(MaterializedView):
         out.setdefault(table.schema, {})[_unquote(table.name)] = {_unquote(c.name): c.type for c in table.columns}
     for fn in catalog.of(Function):
         cols = _returns_table(fn.returns)
@@ -164,10 +164,10 @@ def _changed(catalog: Catalog, released: dict[str, dict] | None) -> set[str] | N
         return None
     changed = {o.key for o in catalog.objects if (released.get(o.key) or {}).get("parts") != o.digests()}
     names = {_unquote(o.name) for o in catalog.objects
-             if o.key in changed and isinstance(o, (Table, Function))}
+             if o.key in changed and isinstance(o, (Table, MaterializedView, Function))}
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b") if names else None
     for o in catalog.objects:
-        text = o.query if isinstance(o, View) else o.body if isinstance(o, Function) else ""
+        text = o.query if isinstance(o, View | MaterializedView) else o.body if isinstance(o, Function) else ""
         if pattern is not None and text and pattern.search(text):
             changed.add(o.key)
     return changed
@@ -240,6 +240,9 @@ def check(catalog: Catalog, released: dict[str, dict] | None = None) -> list[Dia
         if only is not None and view.key not in only:
             continue
         report(view, f"view {view.schema}.{view.name}", shapes.check(view.query, schema))
+    for mv in catalog.of(MaterializedView):
+        if only is None or mv.key in only:
+            report(mv, f"materialized view {mv.qualified}", shapes.check(mv.query, schema))
     for fn in catalog.of(Function):
         if only is not None and fn.key not in only:
             continue

@@ -94,7 +94,8 @@ def _targets(stmt: ast.Node) -> tuple[list[ast.RangeVar], set[str]]:
 _ALLOWED_EXTENSIONS = {"pgcrypto", "pg_cron"}
 #: functions whose body may run dynamic SQL (partition maintenance names tables by month)
 DYNAMIC_SQL = {"ensure_event_partitions"}
-_RECREATABLE = {enums.ObjectType.OBJECT_FUNCTION, enums.ObjectType.OBJECT_VIEW, enums.ObjectType.OBJECT_INDEX}
+_RECREATABLE = {enums.ObjectType.OBJECT_FUNCTION, enums.ObjectType.OBJECT_VIEW, enums.ObjectType.OBJECT_INDEX,
+                enums.ObjectType.OBJECT_MATVIEW}  # a materialized view is always a private cache
 
 
 def _dropped_names(stmt: ast.DropStmt) -> list[list[str]]:
@@ -119,8 +120,10 @@ def _safety(stmt: ast.Node, schemas: set[str], droppable: frozenset[str] = froze
             return f"DROP of {names} outside {sorted(schemas)}"
         if stmt.removeType == enums.ObjectType.OBJECT_TABLE and all(".".join(n) in droppable for n in names):
             return None
-        return ("DROP is not allowed here: source data and the exposed API are additive (deprecate, never drop); "
-                "only private caches being rebuilt, functions, views, indexes and policies may be dropped")
+        return ("DROP is not allowed here: source data (the event store, keys, reference tables) and the exposed "
+                "API (views, functions, their columns) are additive (deprecate, never drop); private caches "
+                "(rollups, materialized views) may be rebuilt: a storage change builds the new ones, switches "
+                "the reads, then drops the old (docs/storage.md)")
     if isinstance(stmt, ast.RenameStmt):
         return "RENAME is not allowed: schema changes are additive"
     if isinstance(stmt, ast.AlterTableStmt):

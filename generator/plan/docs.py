@@ -331,7 +331,7 @@ LIVE_EXACT = ("count", "distinct_actors", "percentile")
 def _live_exact(kpi: Kpi, taxonomy: Taxonomy) -> bool:
     if kpi.type == "ratio":
         return all(_live_exact(taxonomy.kpi(n), taxonomy) for n in (kpi.numerator, kpi.denominator))
-    return kpi.type in LIVE_EXACT
+    return kpi.type in LIVE_EXACT and kpi.storage != "materialized_view"
 
 
 def _freshness(kpi: Kpi, taxonomy: Taxonomy, jobs: list[CronJob]) -> str:

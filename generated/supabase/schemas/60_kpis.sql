@@ -730,6 +730,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_clinic_members_facts;
+    analyze analytics_private.kpi_active_clinic_members;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_clinic_members';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -746,6 +750,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_active_clinic_members_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_clinic_members_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1019,6 +1026,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_network_members_facts;
+    analyze analytics_private.kpi_active_network_members;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_network_members';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1035,6 +1046,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_active_network_members_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_network_members_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1308,6 +1322,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_practitioners_facts;
+    analyze analytics_private.kpi_active_practitioners;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_practitioners';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1324,6 +1342,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_active_practitioners_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_practitioners_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1498,7 +1519,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_api_latency_ms_values (
   site_id uuid not null,
   period date not null,
-  endpoint text,
+  endpoint text not null,
   actor_hash bytea not null,
   event_key uuid not null,
   occurred_at timestamptz not null,
@@ -1521,7 +1542,7 @@ create index if not exists kpi_api_latency_ms_values_net_idx on analytics_privat
 create table if not exists analytics_private.kpi_api_latency_ms (
   site_id uuid not null,
   period date not null,
-  endpoint text,
+  endpoint text not null,
   n bigint,
   p50 double precision,
   p95 double precision,
@@ -1539,7 +1560,7 @@ create index if not exists kpi_api_latency_ms_xid_idx on analytics_private.kpi_a
 create table if not exists analytics_private.kpi_api_latency_ms_net (
   network_id uuid not null,
   period date not null,
-  endpoint text,
+  endpoint text not null,
   n bigint not null,
   p50 double precision,
   p95 double precision,
@@ -1595,22 +1616,29 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure, network_id)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
     and jsonb_typeof(e.payload -> 'duration_ms') = 'number'
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_values;
+  end if;
   insert into analytics_private.kpi_api_latency_ms as r (site_id, period, endpoint, n, p50, p95, p99)
   select f.site_id, f.period, f.endpoint, count(*), (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99
   from analytics_private.kpi_api_latency_ms_values as f
   join (select distinct t.site_id, t.period, t.endpoint
         from analytics_private.kpi_api_latency_ms_values as t where t.ingest_xid = pg_current_xact_id()) as a
-    on f.site_id = a.site_id and f.period = a.period and f.endpoint is not distinct from a.endpoint
+    on f.site_id = a.site_id and f.period = a.period and f.endpoint = a.endpoint
   group by 1, 2, 3
   on conflict (site_id, period, endpoint) do update
     set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_values;
+    analyze analytics_private.kpi_api_latency_ms;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_latency_ms';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1618,15 +1646,18 @@ begin
   using (select distinct x.network_id, x.period, x.endpoint
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint is not distinct from t.endpoint;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint = t.endpoint;
   insert into analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint, n, p50, p95, p99, sites, actors)
 select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_api_latency_ms_values as f
   join (select distinct x.network_id, x.period, x.endpoint
         from analytics_private.kpi_api_latency_ms_values as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint is not distinct from t.endpoint
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint = t.endpoint
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_net;
+  end if;
   -- A percentile is always one measured value, so it is shown only when at least 5 actors
   -- have values at or above it and 5 at or below it, counted after removing any one site
   -- (a caller knows its own site's values): otherwise that column is null in the network view.
@@ -1636,23 +1667,23 @@ select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
                   from analytics_private.kpi_api_latency_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.endpoint is not distinct from c.endpoint),
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint = c.endpoint),
     p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
                                                        array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
                   from analytics_private.kpi_api_latency_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.endpoint is not distinct from c.endpoint),
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint = c.endpoint),
     p99_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p99),
                                                        array_agg(v.actor_hash) filter (where v.measure >= c.p99)),
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p99),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p99))) < 5
                   from analytics_private.kpi_api_latency_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.endpoint is not distinct from c.endpoint)
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint = c.endpoint)
   from (select distinct x.network_id, x.period, x.endpoint
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period and c.endpoint is not distinct from t.endpoint;
+  where c.network_id = t.network_id and c.period = t.period and c.endpoint = t.endpoint;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1674,7 +1705,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
+select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
@@ -1690,7 +1721,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99
+select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -1733,7 +1764,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint') as endpoint, (e.payload ->> 'duration_ms')::double precision as measure
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint', '') as endpoint, (e.payload ->> 'duration_ms')::double precision as measure
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -1742,7 +1773,7 @@ begin
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms') and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
-  select r.site_id, r.period, r.endpoint, r.n, r.p50, r.p95, r.p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
     and not exists (select 1 from fresh as t where t.period = r.period and t.endpoint is not distinct from r.endpoint)
@@ -1771,7 +1802,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.endpoint, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, case when r.suppressed or r.p99_hidden then null else r.p99 end as p99, r.suppressed
+  select r.period, nullif(r.endpoint, '') as endpoint, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, case when r.suppressed or r.p99_hidden then null else r.p99 end as p99, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_api_latency_ms_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -1924,6 +1955,10 @@ begin
   on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_request_count_facts;
+    analyze analytics_private.kpi_api_request_count;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_request_count';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1933,21 +1968,24 @@ begin
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period;
   insert into analytics_private.kpi_api_request_count_net (network_id, period, value, sites, actors)
-select v.network_id, v.period, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, sum(f.value)::bigint as value
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_api_request_count as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_api_request_count as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as v
-  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_api_request_count_facts as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_api_request_count as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as p
-    on v.network_id = p.network_id and v.period = p.period;
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_request_count_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -2219,6 +2257,10 @@ begin
   on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_server_error_count_facts;
+    analyze analytics_private.kpi_api_server_error_count;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_server_error_count';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -2228,21 +2270,24 @@ begin
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period;
   insert into analytics_private.kpi_api_server_error_count_net (network_id, period, value, sites, actors)
-select v.network_id, v.period, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, sum(f.value)::bigint as value
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_api_server_error_count as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_api_server_error_count as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as v
-  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_api_server_error_count_facts as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_api_server_error_count as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as p
-    on v.network_id = p.network_id and v.period = p.period;
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_server_error_count_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -2515,6 +2560,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_collaborators_facts;
+    analyze analytics_private.kpi_clinic_collaborators;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'clinic_collaborators';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -2531,6 +2580,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_clinic_collaborators_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_collaborators_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -2742,7 +2794,7 @@ create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytic
 create table if not exists analytics_private.kpi_clinic_team_onboarding (
   site_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_team_onboarding_key unique nulls not distinct (site_id, period, step)
@@ -2755,7 +2807,7 @@ grant all on analytics_private.kpi_clinic_team_onboarding to service_role;
 create table if not exists analytics_private.kpi_clinic_team_onboarding_net (
   network_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -2828,6 +2880,9 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step3')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_steps;
+  end if;
   insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 3, interval '14 days', 'ordered'))
@@ -2846,6 +2901,9 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_actors;
+  end if;
   insert into analytics_private.kpi_clinic_team_onboarding as r (site_id, period, step, value)
   select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_clinic_team_onboarding_actors as a
@@ -2857,6 +2915,11 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, period, step) do update
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_steps;
+    analyze analytics_private.kpi_clinic_team_onboarding_actors;
+    analyze analytics_private.kpi_clinic_team_onboarding;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'clinic_team_onboarding';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -2876,6 +2939,9 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 3) as g (step)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_net;
+  end if;
   -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
   -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
   -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
@@ -3152,6 +3218,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_daily_actives_facts;
+    analyze analytics_private.kpi_consumer_daily_actives;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consumer_daily_actives';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -3168,6 +3238,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_consumer_daily_actives_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_daily_actives_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -3441,6 +3514,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_facts;
+    analyze analytics_private.kpi_consumer_feature_users;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consumer_feature_users';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -3457,6 +3534,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_consumer_feature_users_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -3631,7 +3711,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_consumer_feature_users_by_feature_facts (
   site_id uuid not null,
   period date not null,
-  feature text,
+  feature text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -3649,7 +3729,7 @@ create index if not exists kpi_consumer_feature_users_by_feature_facts_net_idx o
 create table if not exists analytics_private.kpi_consumer_feature_users_by_feature (
   site_id uuid not null,
   period date not null,
-  feature text,
+  feature text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_by_feature_key unique nulls not distinct (site_id, period, feature)
@@ -3664,7 +3744,7 @@ create index if not exists kpi_consumer_feature_users_by_feature_xid_idx on anal
 create table if not exists analytics_private.kpi_consumer_feature_users_by_feature_net (
   network_id uuid not null,
   period date not null,
-  feature text,
+  feature text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -3715,7 +3795,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'feature'), e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'feature', ''), e.actor_hash, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
@@ -3728,11 +3808,15 @@ begin
   from fresh
   where not exists (
     select 1 from analytics_private.kpi_consumer_feature_users_by_feature_facts as o
-    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.feature is not distinct from fresh.feature)
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.feature = fresh.feature)
   group by 1, 2, 3
   on conflict (site_id, period, feature) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_by_feature_facts;
+    analyze analytics_private.kpi_consumer_feature_users_by_feature;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consumer_feature_users_by_feature';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -3740,15 +3824,18 @@ begin
   using (select distinct x.network_id, x.period, x.feature
         from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.feature is not distinct from t.feature;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.feature = t.feature;
   insert into analytics_private.kpi_consumer_feature_users_by_feature_net (network_id, period, feature, value, sites, actors)
 select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_consumer_feature_users_by_feature_facts as f
   join (select distinct x.network_id, x.period, x.feature
         from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.feature is not distinct from t.feature
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.feature = t.feature
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_by_feature_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -3770,7 +3857,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.feature, r.value
+select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
@@ -3786,7 +3873,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.feature, r.value
+select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -3829,7 +3916,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'feature') as feature, e.actor_hash
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'feature', '') as feature, e.actor_hash
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -3840,7 +3927,7 @@ begin
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.feature, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
-  from (select r.site_id, r.period, r.feature, r.value
+  from (select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
         from analytics_private.kpi_consumer_feature_users_by_feature as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
         union all
@@ -3867,7 +3954,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.feature, case when r.suppressed then null else r.value end as value, r.suppressed
+  select r.period, nullif(r.feature, '') as feature, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_consumer_feature_users_by_feature_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -3923,7 +4010,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -3941,7 +4028,7 @@ create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_pr
 create table if not exists analytics_private.kpi_daily_active_actors (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_key unique nulls not distinct (site_id, period, tier)
@@ -3956,7 +4043,7 @@ create index if not exists kpi_daily_active_actors_xid_idx on analytics_private.
 create table if not exists analytics_private.kpi_daily_active_actors_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -4019,11 +4106,15 @@ begin
   from fresh
   where not exists (
     select 1 from analytics_private.kpi_daily_active_actors_facts as o
-    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_daily_active_actors_facts;
+    analyze analytics_private.kpi_daily_active_actors;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'daily_active_actors';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -4031,15 +4122,18 @@ begin
   using (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_daily_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_daily_active_actors_net (network_id, period, tier, value, sites, actors)
 select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_daily_active_actors_facts as f
   join (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_daily_active_actors_facts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_daily_active_actors_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -4310,6 +4404,10 @@ begin
   on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_error_count_facts;
+    analyze analytics_private.kpi_error_count;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'error_count';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -4319,21 +4417,24 @@ begin
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period;
   insert into analytics_private.kpi_error_count_net (network_id, period, value, sites, actors)
-select v.network_id, v.period, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, sum(f.value)::bigint as value
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_error_count as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_error_count as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as v
-  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_error_count_facts as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_error_count as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as p
-    on v.network_id = p.network_id and v.period = p.period;
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_error_count_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -4506,7 +4607,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_errors_by_code_facts (
   site_id uuid not null,
   period date not null,
-  error_code text,
+  error_code text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -4524,7 +4625,7 @@ create index if not exists kpi_errors_by_code_facts_net_idx on analytics_private
 create table if not exists analytics_private.kpi_errors_by_code (
   site_id uuid not null,
   period date not null,
-  error_code text,
+  error_code text not null,
   network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -4542,7 +4643,7 @@ create index if not exists kpi_errors_by_code_rollup_net_idx on analytics_privat
 create table if not exists analytics_private.kpi_errors_by_code_net (
   network_id uuid not null,
   period date not null,
-  error_code text,
+  error_code text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -4592,13 +4693,13 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
   on conflict do nothing;
   insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, network_id, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'error_code'), e.network_id, count(*)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
@@ -4606,6 +4707,10 @@ begin
   on conflict (site_id, period, error_code, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_errors_by_code_facts;
+    analyze analytics_private.kpi_errors_by_code;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'errors_by_code';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -4613,23 +4718,26 @@ begin
   using (select distinct x.network_id, x.period, x.error_code
         from analytics_private.kpi_errors_by_code as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.error_code is not distinct from t.error_code;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.error_code = t.error_code;
   insert into analytics_private.kpi_errors_by_code_net (network_id, period, error_code, value, sites, actors)
-select v.network_id, v.period, v.error_code, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, f.error_code, sum(f.value)::bigint as value
+select u.network_id, u.period, u.error_code, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, f.error_code, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_errors_by_code as f
         join (select distinct x.network_id, x.period, x.error_code
         from analytics_private.kpi_errors_by_code as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code is not distinct from t.error_code
-        group by 1, 2, 3) as v
-  join (select f.network_id, f.period, f.error_code, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code = t.error_code
+        group by 1, 2, 3
+        union all
+        select f.network_id, f.period, f.error_code, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_errors_by_code_facts as f
         join (select distinct x.network_id, x.period, x.error_code
         from analytics_private.kpi_errors_by_code as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code is not distinct from t.error_code
-        group by 1, 2, 3) as p
-    on v.network_id = p.network_id and v.period = p.period and v.error_code is not distinct from p.error_code;
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code = t.error_code
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_errors_by_code_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -4651,7 +4759,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.error_code, sum(r.value)::bigint
+select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -4668,7 +4776,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.error_code, sum(r.value)::bigint
+select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -4712,7 +4820,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'error_code') as error_code
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'error_code', '') as error_code
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -4722,7 +4830,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.error_code, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
-  from (select r.site_id, r.period, r.error_code, r.value
+  from (select r.site_id, r.period, nullif(r.error_code, '') as error_code, r.value
         from analytics_private.kpi_errors_by_code as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
         union all
@@ -4746,7 +4854,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.error_code, case when r.suppressed then null else r.value end as value, r.suppressed
+  select r.period, nullif(r.error_code, '') as error_code, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_errors_by_code_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -4802,7 +4910,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -4820,7 +4928,7 @@ create index if not exists kpi_monthly_active_actors_facts_net_idx on analytics_
 create table if not exists analytics_private.kpi_monthly_active_actors (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_active_actors_key unique nulls not distinct (site_id, period, tier)
@@ -4835,7 +4943,7 @@ create index if not exists kpi_monthly_active_actors_xid_idx on analytics_privat
 create table if not exists analytics_private.kpi_monthly_active_actors_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -4898,11 +5006,15 @@ begin
   from fresh
   where not exists (
     select 1 from analytics_private.kpi_monthly_active_actors_facts as o
-    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_active_actors_facts;
+    analyze analytics_private.kpi_monthly_active_actors;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'monthly_active_actors';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -4910,15 +5022,18 @@ begin
   using (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_monthly_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_monthly_active_actors_net (network_id, period, tier, value, sites, actors)
 select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_monthly_active_actors_facts as f
   join (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_monthly_active_actors_facts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_active_actors_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -5037,7 +5152,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and (m.period + interval '1 month')::date - 1 and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and (m.period + interval '1 month')::date - 1 and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_monthly_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -5123,7 +5238,7 @@ create index if not exists kpi_monthly_signup_retention_active_xid_idx on analyt
 create table if not exists analytics_private.kpi_monthly_signup_retention (
   site_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -5137,7 +5252,7 @@ grant all on analytics_private.kpi_monthly_signup_retention to service_role;
 create table if not exists analytics_private.kpi_monthly_signup_retention_net (
   network_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   sites bigint not null,
@@ -5219,6 +5334,10 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.returning')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_signup_retention_cohorts;
+    analyze analytics_private.kpi_monthly_signup_retention_active;
+  end if;
   delete from analytics_private.kpi_monthly_signup_retention as r
   using unnest(moved_sites, moved_cohorts) as m (site_id, cohort)
   where r.site_id = m.site_id and r.period = m.cohort;
@@ -5240,6 +5359,11 @@ begin
   on conflict (site_id, period, period_number) do update
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_signup_retention_cohorts;
+    analyze analytics_private.kpi_monthly_signup_retention_active;
+    analyze analytics_private.kpi_monthly_signup_retention;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'monthly_signup_retention';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -5274,6 +5398,9 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_monthly_signup_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_signup_retention_net;
+  end if;
   -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
   -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
   -- retained is published by difference; none is no one's value). A cohort
@@ -5551,6 +5678,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_network_analytics_viewers_facts;
+    analyze analytics_private.kpi_network_analytics_viewers;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'network_analytics_viewers';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -5567,6 +5698,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_network_analytics_viewers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_network_analytics_viewers_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -5840,6 +5974,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_loggers_facts;
+    analyze analytics_private.kpi_protocol_loggers;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'protocol_loggers';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -5856,6 +5994,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_protocol_loggers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_loggers_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -6061,7 +6202,7 @@ create index if not exists kpi_protocol_logging_retention_active_xid_idx on anal
 create table if not exists analytics_private.kpi_protocol_logging_retention (
   site_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -6075,7 +6216,7 @@ grant all on analytics_private.kpi_protocol_logging_retention to service_role;
 create table if not exists analytics_private.kpi_protocol_logging_retention_net (
   network_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   sites bigint not null,
@@ -6157,6 +6298,10 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.returning')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_logging_retention_cohorts;
+    analyze analytics_private.kpi_protocol_logging_retention_active;
+  end if;
   delete from analytics_private.kpi_protocol_logging_retention as r
   using unnest(moved_sites, moved_cohorts) as m (site_id, cohort)
   where r.site_id = m.site_id and r.period = m.cohort;
@@ -6178,6 +6323,11 @@ begin
   on conflict (site_id, period, period_number) do update
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_logging_retention_cohorts;
+    analyze analytics_private.kpi_protocol_logging_retention_active;
+    analyze analytics_private.kpi_protocol_logging_retention;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'protocol_logging_retention';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -6212,6 +6362,9 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_protocol_logging_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_logging_retention_net;
+  end if;
   -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
   -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
   -- retained is published by difference; none is no one's value). A cohort
@@ -6390,7 +6543,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_protocol_sessions_logged_facts (
   site_id uuid not null,
   period date not null,
-  logging_mode text,
+  logging_mode text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -6408,7 +6561,7 @@ create index if not exists kpi_protocol_sessions_logged_facts_net_idx on analyti
 create table if not exists analytics_private.kpi_protocol_sessions_logged (
   site_id uuid not null,
   period date not null,
-  logging_mode text,
+  logging_mode text not null,
   network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -6426,7 +6579,7 @@ create index if not exists kpi_protocol_sessions_logged_rollup_net_idx on analyt
 create table if not exists analytics_private.kpi_protocol_sessions_logged_net (
   network_id uuid not null,
   period date not null,
-  logging_mode text,
+  logging_mode text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -6476,13 +6629,13 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
   on conflict do nothing;
   insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, network_id, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.network_id, count(*)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
@@ -6490,6 +6643,10 @@ begin
   on conflict (site_id, period, logging_mode, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_sessions_logged_facts;
+    analyze analytics_private.kpi_protocol_sessions_logged;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'protocol_sessions_logged';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -6497,23 +6654,26 @@ begin
   using (select distinct x.network_id, x.period, x.logging_mode
         from analytics_private.kpi_protocol_sessions_logged as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode is not distinct from t.logging_mode;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode = t.logging_mode;
   insert into analytics_private.kpi_protocol_sessions_logged_net (network_id, period, logging_mode, value, sites, actors)
-select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+select u.network_id, u.period, u.logging_mode, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, f.logging_mode, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_protocol_sessions_logged as f
         join (select distinct x.network_id, x.period, x.logging_mode
         from analytics_private.kpi_protocol_sessions_logged as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
-        group by 1, 2, 3) as v
-  join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode = t.logging_mode
+        group by 1, 2, 3
+        union all
+        select f.network_id, f.period, f.logging_mode, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_protocol_sessions_logged_facts as f
         join (select distinct x.network_id, x.period, x.logging_mode
         from analytics_private.kpi_protocol_sessions_logged as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
-        group by 1, 2, 3) as p
-    on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode = t.logging_mode
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_sessions_logged_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -6535,7 +6695,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
+select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -6552,7 +6712,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
+select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -6596,7 +6756,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -6606,7 +6766,7 @@ begin
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
-  from (select r.site_id, r.period, r.logging_mode, r.value
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, r.value
         from analytics_private.kpi_protocol_sessions_logged as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
         union all
@@ -6630,7 +6790,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
+  select r.period, nullif(r.logging_mode, '') as logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_protocol_sessions_logged_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -6686,8 +6846,8 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_screen_load_ms_values (
   site_id uuid not null,
   period date not null,
-  screen text,
-  platform text,
+  screen text not null,
+  platform text not null,
   actor_hash bytea not null,
   event_key uuid not null,
   occurred_at timestamptz not null,
@@ -6710,8 +6870,8 @@ create index if not exists kpi_screen_load_ms_values_net_idx on analytics_privat
 create table if not exists analytics_private.kpi_screen_load_ms (
   site_id uuid not null,
   period date not null,
-  screen text,
-  platform text,
+  screen text not null,
+  platform text not null,
   n bigint,
   p50 double precision,
   p95 double precision,
@@ -6728,8 +6888,8 @@ create index if not exists kpi_screen_load_ms_xid_idx on analytics_private.kpi_s
 create table if not exists analytics_private.kpi_screen_load_ms_net (
   network_id uuid not null,
   period date not null,
-  screen text,
-  platform text,
+  screen text not null,
+  platform text not null,
   n bigint not null,
   p50 double precision,
   p95 double precision,
@@ -6783,22 +6943,29 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure, network_id)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'screen'), (e.payload ->> 'platform'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'screen', ''), coalesce(e.payload ->> 'platform', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')
     and jsonb_typeof(e.payload -> 'load_ms') = 'number'
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_screen_load_ms_values;
+  end if;
   insert into analytics_private.kpi_screen_load_ms as r (site_id, period, screen, platform, n, p50, p95)
   select f.site_id, f.period, f.screen, f.platform, count(*), (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95
   from analytics_private.kpi_screen_load_ms_values as f
   join (select distinct t.site_id, t.period, t.screen, t.platform
         from analytics_private.kpi_screen_load_ms_values as t where t.ingest_xid = pg_current_xact_id()) as a
-    on f.site_id = a.site_id and f.period = a.period and f.screen is not distinct from a.screen and f.platform is not distinct from a.platform
+    on f.site_id = a.site_id and f.period = a.period and f.screen = a.screen and f.platform = a.platform
   group by 1, 2, 3, 4
   on conflict (site_id, period, screen, platform) do update
     set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_screen_load_ms_values;
+    analyze analytics_private.kpi_screen_load_ms;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'screen_load_ms';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -6806,15 +6973,18 @@ begin
   using (select distinct x.network_id, x.period, x.screen, x.platform
         from analytics_private.kpi_screen_load_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.screen is not distinct from t.screen and nc.platform is not distinct from t.platform;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.screen = t.screen and nc.platform = t.platform;
   insert into analytics_private.kpi_screen_load_ms_net (network_id, period, screen, platform, n, p50, p95, sites, actors)
 select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_screen_load_ms_values as f
   join (select distinct x.network_id, x.period, x.screen, x.platform
         from analytics_private.kpi_screen_load_ms_values as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.screen is not distinct from t.screen and f.platform is not distinct from t.platform
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.screen = t.screen and f.platform = t.platform
   group by 1, 2, 3, 4;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_screen_load_ms_net;
+  end if;
   -- A percentile is always one measured value, so it is shown only when at least 5 actors
   -- have values at or above it and 5 at or below it, counted after removing any one site
   -- (a caller knows its own site's values): otherwise that column is null in the network view.
@@ -6824,17 +6994,17 @@ select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
                   from analytics_private.kpi_screen_load_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.screen is not distinct from c.screen and v.platform is not distinct from c.platform),
+                  where v.network_id = c.network_id and v.period = c.period and v.screen = c.screen and v.platform = c.platform),
     p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
                                                        array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
                   from analytics_private.kpi_screen_load_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.screen is not distinct from c.screen and v.platform is not distinct from c.platform)
+                  where v.network_id = c.network_id and v.period = c.period and v.screen = c.screen and v.platform = c.platform)
   from (select distinct x.network_id, x.period, x.screen, x.platform
         from analytics_private.kpi_screen_load_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period and c.screen is not distinct from t.screen and c.platform is not distinct from t.platform;
+  where c.network_id = t.network_id and c.period = t.period and c.screen = t.screen and c.platform = t.platform;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -6856,7 +7026,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
+select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
@@ -6872,7 +7042,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95
+select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
@@ -6915,7 +7085,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'screen') as screen, (e.payload ->> 'platform') as platform, (e.payload ->> 'load_ms')::double precision as measure
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'screen', '') as screen, coalesce(e.payload ->> 'platform', '') as platform, (e.payload ->> 'load_ms')::double precision as measure
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -6924,7 +7094,7 @@ begin
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms') and jsonb_typeof(e.payload -> 'load_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
-  select r.site_id, r.period, r.screen, r.platform, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
     and not exists (select 1 from fresh as t where t.period = r.period and t.screen is not distinct from r.screen and t.platform is not distinct from r.platform)
@@ -6953,7 +7123,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.screen, r.platform, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
+  select r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_screen_load_ms_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -7046,7 +7216,7 @@ create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on 
 create table if not exists analytics_private.kpi_trial_activation_to_conversion (
   site_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_trial_activation_to_conversion_key unique nulls not distinct (site_id, period, step)
@@ -7059,7 +7229,7 @@ grant all on analytics_private.kpi_trial_activation_to_conversion to service_rol
 create table if not exists analytics_private.kpi_trial_activation_to_conversion_net (
   network_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -7138,6 +7308,9 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step4')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_steps;
+  end if;
   insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 4, interval '30 days', 'ordered'))
@@ -7156,6 +7329,9 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_actors;
+  end if;
   insert into analytics_private.kpi_trial_activation_to_conversion as r (site_id, period, step, value)
   select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_trial_activation_to_conversion_actors as a
@@ -7167,6 +7343,11 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, period, step) do update
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_steps;
+    analyze analytics_private.kpi_trial_activation_to_conversion_actors;
+    analyze analytics_private.kpi_trial_activation_to_conversion;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'trial_activation_to_conversion';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -7186,6 +7367,9 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 4) as g (step)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_net;
+  end if;
   -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
   -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
   -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
@@ -7400,7 +7584,7 @@ create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx 
 create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic (
   site_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_consumer_to_clinic_key unique nulls not distinct (site_id, period, step)
@@ -7413,7 +7597,7 @@ grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic to service_
 create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (
   network_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -7492,6 +7676,9 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step4')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
+  end if;
   insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 4, interval '30 days', 'ordered'))
@@ -7510,6 +7697,9 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
+  end if;
   insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r (site_id, period, step, value)
   select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a
@@ -7521,6 +7711,11 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, period, step) do update
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'upgrade_funnel_consumer_to_clinic';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -7540,6 +7735,9 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 4) as g (step)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
+  end if;
   -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
   -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
   -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
@@ -7754,7 +7952,7 @@ create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analyti
 create table if not exists analytics_private.kpi_upgrade_prompt_to_trial (
   site_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_prompt_to_trial_key unique nulls not distinct (site_id, period, step)
@@ -7767,7 +7965,7 @@ grant all on analytics_private.kpi_upgrade_prompt_to_trial to service_role;
 create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_net (
   network_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -7835,6 +8033,9 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_prompt_to_trial.step2')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_steps;
+  end if;
   insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 2, interval '7 days', 'ordered'))
@@ -7853,6 +8054,9 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_actors;
+  end if;
   insert into analytics_private.kpi_upgrade_prompt_to_trial as r (site_id, period, step, value)
   select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_prompt_to_trial_actors as a
@@ -7864,6 +8068,11 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, period, step) do update
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_steps;
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_actors;
+    analyze analytics_private.kpi_upgrade_prompt_to_trial;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'upgrade_prompt_to_trial';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -7883,6 +8092,9 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 2) as g (step)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_net;
+  end if;
   -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
   -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
   -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
@@ -8060,7 +8272,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -8078,7 +8290,7 @@ create index if not exists kpi_weekly_active_actors_facts_net_idx on analytics_p
 create table if not exists analytics_private.kpi_weekly_active_actors (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_actors_key unique nulls not distinct (site_id, period, tier)
@@ -8093,7 +8305,7 @@ create index if not exists kpi_weekly_active_actors_xid_idx on analytics_private
 create table if not exists analytics_private.kpi_weekly_active_actors_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -8156,11 +8368,15 @@ begin
   from fresh
   where not exists (
     select 1 from analytics_private.kpi_weekly_active_actors_facts as o
-    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_active_actors_facts;
+    analyze analytics_private.kpi_weekly_active_actors;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_active_actors';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -8168,15 +8384,18 @@ begin
   using (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_weekly_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_weekly_active_actors_net (network_id, period, tier, value, sites, actors)
 select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_weekly_active_actors_facts as f
   join (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_weekly_active_actors_facts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_active_actors_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -8295,7 +8514,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and m.period + 6 and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and m.period + 6 and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_weekly_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -8381,7 +8600,7 @@ create index if not exists kpi_weekly_signup_retention_active_xid_idx on analyti
 create table if not exists analytics_private.kpi_weekly_signup_retention (
   site_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -8395,7 +8614,7 @@ grant all on analytics_private.kpi_weekly_signup_retention to service_role;
 create table if not exists analytics_private.kpi_weekly_signup_retention_net (
   network_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   sites bigint not null,
@@ -8477,6 +8696,10 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.returning')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_signup_retention_cohorts;
+    analyze analytics_private.kpi_weekly_signup_retention_active;
+  end if;
   delete from analytics_private.kpi_weekly_signup_retention as r
   using unnest(moved_sites, moved_cohorts) as m (site_id, cohort)
   where r.site_id = m.site_id and r.period = m.cohort;
@@ -8498,6 +8721,11 @@ begin
   on conflict (site_id, period, period_number) do update
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_signup_retention_cohorts;
+    analyze analytics_private.kpi_weekly_signup_retention_active;
+    analyze analytics_private.kpi_weekly_signup_retention;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_signup_retention';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -8532,6 +8760,9 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_weekly_signup_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_signup_retention_net;
+  end if;
   -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
   -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
   -- retained is published by difference; none is no one's value). A cohort
@@ -8710,7 +8941,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_active_actors_28d (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_actors_28d_key unique nulls not distinct (site_id, period, tier)
@@ -8720,10 +8951,12 @@ alter table analytics_private.kpi_active_actors_28d enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d to service_role;
 
+create index if not exists kpi_active_actors_28d_period_idx on analytics_private.kpi_active_actors_28d (period);
+
 create table if not exists analytics_private.kpi_active_actors_28d_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -8756,6 +8989,7 @@ declare
   changed bigint := 0;
   t_nets uuid[];
   t_periods date[];
+  last_day date;
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
@@ -8767,49 +9001,206 @@ begin
     raise exception 'no watermark for KPI %', 'active_actors_28d';
   end if;
   hi := pg_snapshot_xmin(pg_current_snapshot());
-  insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
-  select t.site_id, t.period, f.tier, count(distinct f.actor_hash)
-  from (select distinct b.site_id, b.period + g.i as period
+  if lo = '0'::xid8 then
+    insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+with active as (
+    select distinct f.site_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date
+  ), runs as (
+    select a.site_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.site_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.site_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.site_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.site_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.site_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.site_id, s.period, s.tier, s.value
+  from (select c.site_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.site_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.site_id = c.site_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0
+
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- The day of the previous refresh: windows after it moved on since (the rollover).
+    select (w.refreshed_at at time zone 'UTC')::date into last_day
+    from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d';
+    insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+    select t.site_id, t.period, f.tier, count(distinct f.actor_hash)
+    from (select distinct b.site_id, b.period + g.i as period
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id())) as t
-  join analytics_private.kpi_daily_active_actors_facts as f
-    on f.site_id = t.site_id and f.period between t.period - 27 and t.period
-  group by 1, 2, 3
-  on conflict (site_id, period, tier) do update
-    set value = excluded.value, ingest_xid = pg_current_xact_id();
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.site_id, d.day::date
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date) as t
+    join analytics_private.kpi_daily_active_actors_facts as f
+      on f.site_id = t.site_id and f.period between t.period - 27 and t.period
+    group by 1, 2, 3
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id()
+      where r.value is distinct from excluded.value;
+  end if;
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_28d;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_actors_28d';
+  if lo = '0'::xid8 then
+    -- A backfill from scratch: every network cell in one aggregate.
+    delete from analytics_private.kpi_active_actors_28d_net;
+    insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
+select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (
+        select v.network_id, v.period, v.tier, v.value, 0 as sites, v.value as actors
+        from (with active as (
+    select distinct f.network_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
+        union all
+        select v.network_id, v.period, v.tier, 0, v.value, 0
+        from (with active as (
+    select distinct f.network_id, f.tier, f.site_id as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
+  group by 1, 2, 3;
+  else
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
   delete from analytics_private.kpi_active_actors_28d_net as nc
   using (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
-  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
+select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value, 0 as sites, 0 as actors
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
         join analytics_private.kpi_daily_active_actors_facts as f
-          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
-        group by 1, 2, 3) as v
-  join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier = t.tier
+        group by 1, 2, 3
+        union all
+        select t.network_id, t.period, t.tier, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
         join analytics_private.kpi_daily_active_actors_facts as f
-          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
-        group by 1, 2, 3) as p
-    on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier = t.tier
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  end if;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_28d_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
   from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as y) as x;
   perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
   return changed;
 end
@@ -8876,7 +9267,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_28d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -8931,7 +9322,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_active_actors_7d (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_actors_7d_key unique nulls not distinct (site_id, period, tier)
@@ -8941,10 +9332,12 @@ alter table analytics_private.kpi_active_actors_7d enable row level security;
 revoke all on analytics_private.kpi_active_actors_7d from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_7d to service_role;
 
+create index if not exists kpi_active_actors_7d_period_idx on analytics_private.kpi_active_actors_7d (period);
+
 create table if not exists analytics_private.kpi_active_actors_7d_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -8977,6 +9370,7 @@ declare
   changed bigint := 0;
   t_nets uuid[];
   t_periods date[];
+  last_day date;
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
@@ -8988,49 +9382,206 @@ begin
     raise exception 'no watermark for KPI %', 'active_actors_7d';
   end if;
   hi := pg_snapshot_xmin(pg_current_snapshot());
-  insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
-  select t.site_id, t.period, f.tier, count(distinct f.actor_hash)
-  from (select distinct b.site_id, b.period + g.i as period
+  if lo = '0'::xid8 then
+    insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
+with active as (
+    select distinct f.site_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date
+  ), runs as (
+    select a.site_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.site_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.site_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 7
+    union all
+    select r.site_id, r.tier, r.day + 7, -1
+    from runs as r where r.next_gap is null or r.next_gap > 7
+  ), deltas as (
+    select m.site_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.site_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.site_id, s.period, s.tier, s.value
+  from (select c.site_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.site_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.site_id = c.site_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0
+
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- The day of the previous refresh: windows after it moved on since (the rollover).
+    select (w.refreshed_at at time zone 'UTC')::date into last_day
+    from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_7d';
+    insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
+    select t.site_id, t.period, f.tier, count(distinct f.actor_hash)
+    from (select distinct b.site_id, b.period + g.i as period
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id())) as t
-  join analytics_private.kpi_daily_active_actors_facts as f
-    on f.site_id = t.site_id and f.period between t.period - 6 and t.period
-  group by 1, 2, 3
-  on conflict (site_id, period, tier) do update
-    set value = excluded.value, ingest_xid = pg_current_xact_id();
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.site_id, d.day::date
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_7d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 6 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 6 and d.day::date) as t
+    join analytics_private.kpi_daily_active_actors_facts as f
+      on f.site_id = t.site_id and f.period between t.period - 6 and t.period
+    group by 1, 2, 3
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id()
+      where r.value is distinct from excluded.value;
+  end if;
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_7d;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_actors_7d';
+  if lo = '0'::xid8 then
+    -- A backfill from scratch: every network cell in one aggregate.
+    delete from analytics_private.kpi_active_actors_7d_net;
+    insert into analytics_private.kpi_active_actors_7d_net (network_id, period, tier, value, sites, actors)
+select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (
+        select v.network_id, v.period, v.tier, v.value, 0 as sites, v.value as actors
+        from (with active as (
+    select distinct f.network_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 7
+    union all
+    select r.network_id, r.tier, r.day + 7, -1
+    from runs as r where r.next_gap is null or r.next_gap > 7
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
+        union all
+        select v.network_id, v.period, v.tier, 0, v.value, 0
+        from (with active as (
+    select distinct f.network_id, f.tier, f.site_id as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 7
+    union all
+    select r.network_id, r.tier, r.day + 7, -1
+    from runs as r where r.next_gap is null or r.next_gap > 7
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
+  group by 1, 2, 3;
+  else
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
   delete from analytics_private.kpi_active_actors_7d_net as nc
   using (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_7d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 6 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 6 and d.day::date and f.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_active_actors_7d_net (network_id, period, tier, value, sites, actors)
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
-  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
+select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value, 0 as sites, 0 as actors
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_7d as o where o.period = last_day) as s
         join analytics_private.kpi_daily_active_actors_facts as f
-          on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier is not distinct from t.tier
-        group by 1, 2, 3) as v
-  join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+          on f.site_id = s.site_id and f.period between last_day + 1 - 6 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 6 and d.day::date and f.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier = t.tier
+        group by 1, 2, 3
+        union all
+        select t.network_id, t.period, t.tier, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_7d as o where o.period = last_day) as s
         join analytics_private.kpi_daily_active_actors_facts as f
-          on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier is not distinct from t.tier
-        group by 1, 2, 3) as p
-    on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+          on f.site_id = s.site_id and f.period between last_day + 1 - 6 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 6 and d.day::date and f.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 6 and t.period and f.tier = t.tier
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  end if;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_7d_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
   from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 6) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_7d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 6 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 6 and d.day::date and f.network_id is not null) as y) as x;
   perform analytics_private.kpi_active_actors_7d_suppress(t_nets, t_periods);
   return changed;
 end
@@ -9097,7 +9648,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_7d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
   where (select analytics_private.kpi_caller_reads_network());
@@ -9831,7 +10382,7 @@ begin
       select p.network_id, p.period, count(distinct m.site_id) as sites,
              analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
       from p
-      join analytics_private.kpi_api_latency_ms_values as m on m.network_id = p.network_id and m.period = p.period and m.endpoint is not distinct from p.endpoint
+      join analytics_private.kpi_api_latency_ms_values as m on m.network_id = p.network_id and m.period = p.period and m.endpoint = p.endpoint
       where p.hidden
       group by 1, 2
     ), a as (
@@ -9854,7 +10405,7 @@ begin
     ), hid_part as (
       update analytics_private.kpi_api_latency_ms_net as c set hidden = true
       from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.endpoint is not distinct from pick.endpoint
+      where c.network_id = pick.network_id and c.period = pick.period and c.endpoint = pick.endpoint
       returning 1
     ), hid_total as (
       update analytics_private.kpi_api_request_count_net as c set hidden = true
@@ -9981,7 +10532,7 @@ begin
       select p.network_id, p.period, count(distinct m.site_id) as sites,
              analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
       from p
-      join analytics_private.kpi_consumer_feature_users_by_feature_facts as m on m.network_id = p.network_id and m.period = p.period and m.feature is not distinct from p.feature
+      join analytics_private.kpi_consumer_feature_users_by_feature_facts as m on m.network_id = p.network_id and m.period = p.period and m.feature = p.feature
       where p.hidden
       group by 1, 2
     ), a as (
@@ -10004,7 +10555,7 @@ begin
     ), hid_part as (
       update analytics_private.kpi_consumer_feature_users_by_feature_net as c set hidden = true
       from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.feature is not distinct from pick.feature
+      where c.network_id = pick.network_id and c.period = pick.period and c.feature = pick.feature
       returning 1
     ), hid_total as (
       update analytics_private.kpi_consumer_feature_users_net as c set hidden = true
@@ -10085,7 +10636,7 @@ begin
       select p.network_id, p.period, count(distinct m.site_id) as sites,
              analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
       from p
-      join analytics_private.kpi_errors_by_code_facts as m on m.network_id = p.network_id and m.period = p.period and m.error_code is not distinct from p.error_code
+      join analytics_private.kpi_errors_by_code_facts as m on m.network_id = p.network_id and m.period = p.period and m.error_code = p.error_code
       where p.hidden
       group by 1, 2
     ), a as (
@@ -10108,7 +10659,7 @@ begin
     ), hid_part as (
       update analytics_private.kpi_errors_by_code_net as c set hidden = true
       from pick
-      where c.network_id = pick.network_id and c.period = pick.period and c.error_code is not distinct from pick.error_code
+      where c.network_id = pick.network_id and c.period = pick.period and c.error_code = pick.error_code
       returning 1
     ), hid_total as (
       update analytics_private.kpi_error_count_net as c set hidden = true

@@ -18,7 +18,7 @@ Every name, SQL type, expression and quote is decided here; the templates print.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...catalog import Arg, Column, CronJob, DbObject, Function, Grant, Index, Origin, Row, Table, View
 from ...model import Kpi, Selection, Taxonomy
@@ -27,6 +27,9 @@ from ..bodies import macro, render
 from ..database import Names, job_prefix, service_policy
 
 GROUP = "60_kpis"
+#: added to the network table's generation under ``storage: materialized_view``: a storage switch
+#: rebuilds it (and resets the KPI's watermark), like any change of what a cache means
+STORAGE_GENERATION = 100
 BUILTIN = {"tier": ("tier", "e.actor_tier"), "event": ("event_id", "e.event_id")}
 #: rollup columns a dimension may not be named like (E313 in resolve)
 XID = Column("ingest_xid", "xid8", not_null=True, default="pg_current_xact_id()")
@@ -38,11 +41,24 @@ LIVE_TAIL_CAP = 10_000
 LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_custom_plan"))
 
 
+#: what a cache stores for a payload dimension the event does not carry: never null, so every join on a
+#: dimension is a plain equality (hash, merge and index keys) instead of ``is not distinct from``.
+#: Enum values are never empty (the events schema says minLength 1); reads turn it back into null.
+MISSING = "''"
+
+
 @dataclass(frozen=True)
 class Dim:
     column: str  # quoted identifier
-    expr: str  # SQL over the events alias e
+    expr: str  # SQL over the events alias e (never null)
     type: str = "text"
+    missing: str | None = None  # the stored stand-in for "no value" (payload dimensions), read back as null
+
+    def read(self, alias: str) -> str:
+        """The dimension as a read returns it: null where the event had no value."""
+        if self.missing is None:
+            return f"{alias}.{self.column}"
+        return f"nullif({alias}.{self.column}, {self.missing}) as {self.column}"
 
 
 def sql_name(kpi: Kpi) -> str:
@@ -58,7 +74,8 @@ def dims_of(kpi: Kpi) -> list[Dim]:
         if name in BUILTIN:
             col, expr = BUILTIN[name]
         else:
-            col, expr = name, f"(e.payload ->> {literal(name)})"
+            out.append(Dim(ident(name), f"coalesce(e.payload ->> {literal(name)}, {MISSING})", missing=MISSING))
+            continue
         out.append(Dim(ident(col), expr))
     return out
 
@@ -79,9 +96,13 @@ def prefixed(alias: str, dims: list[Dim]) -> str:
     return "".join(f", {alias}.{d.column}" for d in dims)
 
 
-def join_on(left: str, right: str, dims: list[Dim], extra: tuple[str, ...] = ("period",)) -> str:
+def join_on(left: str, right: str, dims: list[Dim], extra: tuple[str, ...] = ("period",), *,
+            reads: bool = False) -> str:
+    """Rows of one cell. Caches never hold a null dimension (``MISSING``), so the join is a plain
+    equality; ``reads=True`` joins the rows of read functions, which return a missing value as null."""
+    op = "is not distinct from" if reads else "="
     conds = [f"{left}.{c} = {right}.{c}" for c in extra]
-    conds += [f"{left}.{d.column} is not distinct from {right}.{d.column}" for d in dims]
+    conds += [f"{left}.{d.column} {op} {right}.{d.column}" for d in dims]
     return " and ".join(conds)
 
 
@@ -130,8 +151,12 @@ class KpiPlan:
         self.tz = taxonomy.project.timezone
         self.name_literal = literal(self.base_name)
         self.lock_key = literal("trackgen.kpi." + self.base_name)
-        self.rollup = self.sql("kpi_{}")
-        self.facts = self.sql("kpi_{}_facts")
+        #: docs/storage.md; the materialized views have names of their own, so a storage switch builds
+        #: the new caches next to the old ones, switches the reads and drops the old ones last
+        self.matview = kpi.storage == "materialized_view"
+        self.matviews: list[str] = []
+        self.rollup = self.sql("kpi_{}_mv" if self.matview else "kpi_{}")
+        self.facts = self.sql("kpi_{}_mv_facts" if self.matview else "kpi_{}_facts")
         self.net = self.sql("kpi_{}_net")
         self.refresh_fn = self.sql("refresh_kpi_{}")
         self.caller_fn = self.sql("kpi_{}_for_caller")
@@ -176,15 +201,16 @@ class KpiPlan:
         self.dim_cols = "".join(f", {d.column}" for d in dims)
         self.group_by = ", ".join(str(i) for i in range(1, 3 + len(dims)))
         self.order_dims = "".join(f', c.{d.column}' + (' collate "C"' if d.type == "text" else "") for d in dims)
-        for alias in ("r", "f", "t", "v", "x", "b", "c", "fresh", "keys", "n", "d"):
+        for alias in ("r", "f", "t", "v", "x", "b", "c", "u", "fresh", "keys", "n", "d"):
             setattr(self, f"{alias}_dims", prefixed(alias, dims))
-        self.join_dims = "".join(f" and f.{d.column} is not distinct from a.{d.column}" for d in dims)
+        self.r_dims = "".join(", " + d.read("r") for d in dims)  # reads: a missing value is null again
+        self.join_dims = "".join(f" and f.{d.column} = a.{d.column}" for d in dims)
         self.vp_join = join_on("v", "p", dims, ("network_id", "period"))
-        self.keys_n = join_on("keys", "n", dims, ("site_id", "period"))
-        self.keys_d = join_on("keys", "d", dims, ("site_id", "period"))
-        self.nd_join = join_on("n", "d", dims)
+        self.keys_n = join_on("keys", "n", dims, ("site_id", "period"), reads=True)
+        self.keys_d = join_on("keys", "d", dims, ("site_id", "period"), reads=True)
+        self.nd_join = join_on("n", "d", dims, reads=True)
 
-    def dim_columns(self, not_null: bool = False) -> tuple[Column, ...]:
+    def dim_columns(self, not_null: bool = True) -> tuple[Column, ...]:
         return tuple(Column(d.column, d.type, not_null=not_null) for d in self.dims)
 
     # -- what a type declares ---------------------------------------------------------------
@@ -226,6 +252,10 @@ class KpiPlan:
         """Indexes on the site rollup besides its unique key."""
         return []
 
+    def net_indexes(self) -> list[Index]:
+        """Indexes on the network table besides its unique key."""
+        return []
+
     # -- helpers for subclasses --------------------------------------------------------------
     def cache(self, name: str, columns: tuple[Column, ...], constraint: str, comment: str) -> Table:
         return Table(self.n.priv, name, columns, (constraint,), role="cache", comment=literal(comment),
@@ -258,30 +288,50 @@ class KpiPlan:
         return tuple((c.strip('"'), t) for c, t in cols)
 
     # -- lowering ----------------------------------------------------------------------------
+    def net_table(self) -> Table:
+        """Per network cell: the value across its sites, the distinct sites and actors behind it, and
+        whether the network view hides it.  Its generation carries the storage, so switching it rebuilds
+        the network cells and resets the watermark (generator/delta.py)."""
+        table = self.cache(
+            self.net, (Column("network_id", "uuid", not_null=True), Column("period", "date", not_null=True))
+            + self.dim_columns() + self.net_value_columns()
+            + (Column("sites", "bigint", not_null=True), Column("actors", "bigint", not_null=True))
+            + self.net_extra_columns() + (Column("hidden", "boolean", not_null=True, default="true"),),
+            f"constraint {self.sql('kpi_{}_net_key')} unique nulls not distinct (network_id, period{self.dim_cols})",
+            f"KPI {self.name}: per network cell, the value across its sites, the distinct sites and actors "
+            "behind it, and whether the network view hides it (k-anonymity, suppressed with its family).")
+        return replace(table, generation=self.generation + (STORAGE_GENERATION if self.matview else 0))
+
+    def incremental_objects(self) -> list[DbObject]:
+        """``storage: incremental``: cache tables folded in from a watermark by refresh.sql.j2."""
+        p = self.n.priv
+        tables = self.cache_tables() + [self.rollup_table()] + self.rollup_indexes()
+        #: analysed after a backfill's inserts, before the statements that read them (backfill.sql.j2)
+        self.cache_names = [t.name for t in tables if isinstance(t, Table)]
+        tables.append(self.net_table())
+        tables += self.net_indexes()
+        out: list[DbObject] = list(tables)
+        out += [service_policy(p, t.name, GROUP, self.origin) for t in tables if isinstance(t, Table)]
+        out.append(Function(p, self.refresh_fn, (), "bigint",
+                            render("sql/kpi/refresh.sql.j2", k=self, priv=p),
+                            language="plpgsql", volatility="volatile", security="definer",
+                            comment=literal(f"Folds new events into KPI {self.name}; run by its pg_cron job."),
+                            grants=(Grant("execute", ("service_role",)),),
+                            calls=tuple(f"{c}()" for c in self.inputs_refresh),
+                            group=GROUP, origin=self.origin))
+        return out
+
     def objects(self, k_anon: int, read_roles: tuple[str, ...]) -> list[DbObject]:
         p = self.n.priv
         out: list[DbObject] = []
         dates = (Arg('"from"', "date"), Arg('"to"', "date"))
         if self.stored:
             out.append(Row(p, "kpi_watermarks", ("kpi",), (self.name_literal,), group=GROUP, origin=self.origin))
-            tables = self.cache_tables() + [self.rollup_table()] + self.rollup_indexes()
-            tables.append(self.cache(
-                self.net, (Column("network_id", "uuid", not_null=True), Column("period", "date", not_null=True))
-                + self.dim_columns() + self.net_value_columns()
-                + (Column("sites", "bigint", not_null=True), Column("actors", "bigint", not_null=True))
-                + self.net_extra_columns() + (Column("hidden", "boolean", not_null=True, default="true"),),
-                f"constraint {self.sql('kpi_{}_net_key')} unique nulls not distinct (network_id, period{self.dim_cols})",
-                f"KPI {self.name}: per network cell, the value across its sites, the distinct sites and actors "
-                "behind it, and whether the network view hides it (k-anonymity, suppressed with its family)."))
-            out += tables
-            out += [service_policy(p, t.name, GROUP, self.origin) for t in tables if isinstance(t, Table)]
-            out.append(Function(p, self.refresh_fn, (), "bigint",
-                                render("sql/kpi/refresh.sql.j2", k=self, priv=p),
-                                language="plpgsql", volatility="volatile", security="definer",
-                                comment=literal(f"Folds new events into KPI {self.name}; run by its pg_cron job."),
-                                grants=(Grant("execute", ("service_role",)),),
-                                calls=tuple(f"{c}()" for c in self.inputs_refresh),
-                                group=GROUP, origin=self.origin))
+            if self.matview:
+                from . import matview  # it builds on this module
+                out += matview.objects(self)
+            else:
+                out += self.incremental_objects()
             reads = "sql/kpi/reads.sql.j2"
             out.append(self.fn(p, self.caller_fn, (), self.returns(True), macro(reads, "site", self, p),
                                security="definer", grants=read_roles,
@@ -349,8 +399,9 @@ class KpiPlan:
     def cron(self) -> CronJob | None:
         if not self.stored:
             return None
+        how = "materialized-view refresh" if self.matview else "incremental refresh"
         return CronJob(literal(self.job), literal(self.kpi.refresh), literal(f"select {self.n.priv}.{self.refresh_fn}()"),
-                       f'incremental refresh of KPI "{self.name}" ({self.type})', group="90_cron", origin=self.origin)
+                       f'{how} of KPI "{self.name}" ({self.type})', group="90_cron", origin=self.origin)
 
 
 class EventKpi(KpiPlan):
@@ -363,13 +414,15 @@ class EventKpi(KpiPlan):
         self.period = period_expr(kpi.grain, self.tz)
         self.filter = self.sets.filter(self.base_name, kpi.selection, self.origin)
         self.dim_exprs = "".join(f", {d.expr}" for d in self.dims)
+        self.dim_exprs_as = "".join(f", {d.expr} as {d.column}" for d in self.dims)
         self.read_vals = ", r.value"
         self.net_vals = f", {self.masked('r.value')} as value"
         #: the events behind a network cell, one row per (site, actor): what a hidden remainder protects
         self.member_table = self.facts
         self.member_period = "m.period = p.period"
-        self.live = "exact"
-        self.live_macro = self.type
+        if not self.matview:  # a materialized view's live read serves its refreshed cells
+            self.live = "exact"
+            self.live_macro = self.type
         self.tz_literal = literal(self.tz)
         self.grain_interval = literal(f"1 {kpi.grain}")
 

@@ -173,7 +173,7 @@ def kind_sql(g: GroupKind) -> dict[str, object]:
         "group_by": ", ".join(str(i) for i in range(1, 3 + len(block))),
         "member_table": part.member_table,
         "member_join": " and ".join(["m.network_id = p.network_id", part.member_period]
-                                    + [f"m.{d.column} is not distinct from p.{d.column}" for d in part.dims]),
+                                    + [f"m.{d.column} = p.{d.column}" for d in part.dims]),
         "total_net": total.net if total else None,
         "tot_b": _match("tot", "b", block),
         "s_b": _match("s", "b", block),
@@ -277,6 +277,6 @@ def plan_covers(plans: list[KpiPlan]) -> None:
         c.covers = covers
         held = [f"exists (select 1 from {cv.finer.n.priv}.{cv.finer.net} as b where b.network_id = m.network_id"
                 f" and {cv.period}"
-                + "".join(f" and b.{d.column} is not distinct from m.{d.column}" for d in c.dims)
+                + "".join(f" and b.{d.column} = m.{d.column}" for d in c.dims)
                 + " and b.hidden)" for cv in covers]
         c.suppressed_expr = "(" + " or ".join(["m.hidden"] + held) + ")" if held else "m.hidden"

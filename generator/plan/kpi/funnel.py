@@ -39,7 +39,7 @@ class FunnelPlan(KpiPlan):
                           + ", array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id")
         self.by_seq = "".join(f", seq.{d.column}" for d in by) + ", seq.network_id"
         self.by_unnest = "".join(f", {d.column}" for d in by) + ", network_id"
-        self.by_join = "".join(f" and a.{d.column} is not distinct from c.{d.column}" for d in by)
+        self.by_join = "".join(f" and a.{d.column} = c.{d.column}" for d in by)
         self.by_group = ", ".join(str(i) for i in range(1, 5 + len(by)))
         self.cell_group = ", ".join(str(i) for i in range(1, 4 + len(by)))
         self.n_steps = len(kpi.steps)
@@ -54,7 +54,7 @@ class FunnelPlan(KpiPlan):
         # conversions from the shown steps only: a hidden step's value never enters a rate
         self.net_vals = vals.format(names=names, w=w_net, v=self.masked("r.value"))
         self.declare += [("fs_step", "integer"), ("fs_moved", "bigint"), ("fs_total", "bigint")]
-        self.r_dims = by_part + ", r.step"
+        self.r_dims = "".join(", " + d.read("r") for d in by) + ", r.step"
         self.by_c2 = "".join(f", c2.{d.column}" for d in by)
         self.cell_group2 = ", ".join(str(i) for i in range(1, 3 + len(by)))
         self.net_val_cols = ", value"

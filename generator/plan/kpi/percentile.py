@@ -25,7 +25,7 @@ class PercentilePlan(EventKpi):
         assert kpi.field
         self.pcts = [pct_column(p) for p in kpi.percentiles]
         arr = "array[" + ", ".join(repr(float(p)) for p in kpi.percentiles) + "]::double precision[]"
-        self.values_table = self.sql("kpi_{}_values")
+        self.values_table = self.sql("kpi_{}_mv_values" if self.matview else "kpi_{}_values")
         self.field_expr = f"(e.payload ->> {literal(kpi.field)})::double precision"
         self.field_present = f"jsonb_typeof(e.payload -> {literal(kpi.field)}) = 'number'"
         self.pct_set = ", ".join(f"{c} = excluded.{c}" for c in self.pcts)

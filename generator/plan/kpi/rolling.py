@@ -4,6 +4,7 @@ The refresh brings the base up to date first, in the same transaction, so it nev
 
 from __future__ import annotations
 
+from ...catalog import Index
 from ...sqlquote import literal
 from .common import KpiPlan, window_days
 
@@ -33,3 +34,12 @@ class RollingPlan(KpiPlan):
         today = f"(now() at time zone {literal(self.tz)})::date"
         self.period_cap_r = f" and r.period <= {today}"
         self.period_cap_m = f" and m.period <= {today}"
+        self.today = today
+        self.group_by_short = ", ".join(str(i) for i in range(1, 2 + len(self.dims)))  # key and dimensions
+        self.tz_literal = literal(self.tz)
+        self.declare.append(("last_day", "date"))
+
+    def rollup_indexes(self) -> list[Index]:
+        # the day rollover reads the windows of the previous refresh's day (rolling.sql.j2)
+        return [self.index("kpi_{}_period_idx", self.rollup, "(period)")]
+

@@ -1182,7 +1182,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_api_latency_ms_values (
   site_id uuid not null,
   period date not null,
-  endpoint_group text,
+  endpoint_group text not null,
   actor_hash bytea not null,
   event_key uuid not null,
   occurred_at timestamptz not null,
@@ -1205,7 +1205,7 @@ create index if not exists kpi_api_latency_ms_values_net_idx on analytics_privat
 create table if not exists analytics_private.kpi_api_latency_ms (
   site_id uuid not null,
   period date not null,
-  endpoint_group text,
+  endpoint_group text not null,
   n bigint,
   p50 double precision,
   p95 double precision,
@@ -1222,7 +1222,7 @@ create index if not exists kpi_api_latency_ms_xid_idx on analytics_private.kpi_a
 create table if not exists analytics_private.kpi_api_latency_ms_net (
   network_id uuid not null,
   period date not null,
-  endpoint_group text,
+  endpoint_group text not null,
   n bigint not null,
   p50 double precision,
   p95 double precision,
@@ -1276,22 +1276,29 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint_group, actor_hash, event_key, occurred_at, measure, network_id)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'endpoint_group'), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint_group', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
     and jsonb_typeof(e.payload -> 'duration_ms') = 'number'
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_values;
+  end if;
   insert into analytics_private.kpi_api_latency_ms as r (site_id, period, endpoint_group, n, p50, p95)
   select f.site_id, f.period, f.endpoint_group, count(*), (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95
   from analytics_private.kpi_api_latency_ms_values as f
   join (select distinct t.site_id, t.period, t.endpoint_group
         from analytics_private.kpi_api_latency_ms_values as t where t.ingest_xid = pg_current_xact_id()) as a
-    on f.site_id = a.site_id and f.period = a.period and f.endpoint_group is not distinct from a.endpoint_group
+    on f.site_id = a.site_id and f.period = a.period and f.endpoint_group = a.endpoint_group
   group by 1, 2, 3
   on conflict (site_id, period, endpoint_group) do update
     set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_values;
+    analyze analytics_private.kpi_api_latency_ms;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_latency_ms';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1299,15 +1306,18 @@ begin
   using (select distinct x.network_id, x.period, x.endpoint_group
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint_group is not distinct from t.endpoint_group;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint_group = t.endpoint_group;
   insert into analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint_group, n, p50, p95, sites, actors)
 select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_api_latency_ms_values as f
   join (select distinct x.network_id, x.period, x.endpoint_group
         from analytics_private.kpi_api_latency_ms_values as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint_group is not distinct from t.endpoint_group
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint_group = t.endpoint_group
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_net;
+  end if;
   -- A percentile is always one measured value, so it is shown only when at least 5 actors
   -- have values at or above it and 5 at or below it, counted after removing any one site
   -- (a caller knows its own site's values): otherwise that column is null in the network view.
@@ -1317,17 +1327,17 @@ select f.network_id, f.period, f.endpoint_group, count(*) as n, (percentile_disc
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
                   from analytics_private.kpi_api_latency_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group is not distinct from c.endpoint_group),
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group = c.endpoint_group),
     p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
                                                        array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
                                analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
                                                        array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
                   from analytics_private.kpi_api_latency_ms_values as v
-                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group is not distinct from c.endpoint_group)
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint_group = c.endpoint_group)
   from (select distinct x.network_id, x.period, x.endpoint_group
         from analytics_private.kpi_api_latency_ms_values as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where c.network_id = t.network_id and c.period = t.period and c.endpoint_group is not distinct from t.endpoint_group;
+  where c.network_id = t.network_id and c.period = t.period and c.endpoint_group = t.endpoint_group;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1349,7 +1359,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
+select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
@@ -1365,7 +1375,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95
+select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
@@ -1408,7 +1418,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'endpoint_group') as endpoint_group, (e.payload ->> 'duration_ms')::double precision as measure
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint_group', '') as endpoint_group, (e.payload ->> 'duration_ms')::double precision as measure
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -1417,7 +1427,7 @@ begin
         and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms') and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
-  select r.site_id, r.period, r.endpoint_group, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
+  select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
     and not exists (select 1 from fresh as t where t.period = r.period and t.endpoint_group is not distinct from r.endpoint_group)
@@ -1446,7 +1456,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.endpoint_group, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
+  select r.period, nullif(r.endpoint_group, '') as endpoint_group, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_api_latency_ms_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -1502,7 +1512,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -1520,7 +1530,7 @@ create index if not exists kpi_daily_active_actors_facts_net_idx on analytics_pr
 create table if not exists analytics_private.kpi_daily_active_actors (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_key unique nulls not distinct (site_id, period, tier)
@@ -1535,7 +1545,7 @@ create index if not exists kpi_daily_active_actors_xid_idx on analytics_private.
 create table if not exists analytics_private.kpi_daily_active_actors_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -1598,11 +1608,15 @@ begin
   from fresh
   where not exists (
     select 1 from analytics_private.kpi_daily_active_actors_facts as o
-    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier is not distinct from fresh.tier)
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
   group by 1, 2, 3
   on conflict (site_id, period, tier) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_daily_active_actors_facts;
+    analyze analytics_private.kpi_daily_active_actors;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'daily_active_actors';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1610,15 +1624,18 @@ begin
   using (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_daily_active_actors_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_daily_active_actors_net (network_id, period, tier, value, sites, actors)
 select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
          count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
   from analytics_private.kpi_daily_active_actors_facts as f
   join (select distinct x.network_id, x.period, x.tier
         from analytics_private.kpi_daily_active_actors_facts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier is not distinct from t.tier
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_daily_active_actors_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1792,7 +1809,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_live_protocol_sessions_facts (
   site_id uuid not null,
   period date not null,
-  logging_mode text,
+  logging_mode text not null,
   actor_hash bytea not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -1810,7 +1827,7 @@ create index if not exists kpi_live_protocol_sessions_facts_net_idx on analytics
 create table if not exists analytics_private.kpi_live_protocol_sessions (
   site_id uuid not null,
   period date not null,
-  logging_mode text,
+  logging_mode text not null,
   network_id uuid,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -1828,7 +1845,7 @@ create index if not exists kpi_live_protocol_sessions_rollup_net_idx on analytic
 create table if not exists analytics_private.kpi_live_protocol_sessions_net (
   network_id uuid not null,
   period date not null,
-  logging_mode text,
+  logging_mode text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -1878,14 +1895,14 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_live_protocol_sessions_facts (site_id, period, logging_mode, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
       and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])
   on conflict do nothing;
   insert into analytics_private.kpi_live_protocol_sessions as r (site_id, period, logging_mode, network_id, value)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, (e.payload ->> 'logging_mode'), e.network_id, count(*)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.network_id, count(*)
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
@@ -1894,6 +1911,10 @@ begin
   on conflict (site_id, period, logging_mode, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_live_protocol_sessions_facts;
+    analyze analytics_private.kpi_live_protocol_sessions;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'live_protocol_sessions';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1901,23 +1922,26 @@ begin
   using (select distinct x.network_id, x.period, x.logging_mode
         from analytics_private.kpi_live_protocol_sessions as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode is not distinct from t.logging_mode;
+  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode = t.logging_mode;
   insert into analytics_private.kpi_live_protocol_sessions_net (network_id, period, logging_mode, value, sites, actors)
-select v.network_id, v.period, v.logging_mode, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, f.logging_mode, sum(f.value)::bigint as value
+select u.network_id, u.period, u.logging_mode, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, f.logging_mode, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_live_protocol_sessions as f
         join (select distinct x.network_id, x.period, x.logging_mode
         from analytics_private.kpi_live_protocol_sessions as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
-        group by 1, 2, 3) as v
-  join (select f.network_id, f.period, f.logging_mode, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode = t.logging_mode
+        group by 1, 2, 3
+        union all
+        select f.network_id, f.period, f.logging_mode, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_live_protocol_sessions_facts as f
         join (select distinct x.network_id, x.period, x.logging_mode
         from analytics_private.kpi_live_protocol_sessions as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode is not distinct from t.logging_mode
-        group by 1, 2, 3) as p
-    on v.network_id = p.network_id and v.period = p.period and v.logging_mode is not distinct from p.logging_mode;
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode = t.logging_mode
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_live_protocol_sessions_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -1939,7 +1963,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
+select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
@@ -1956,7 +1980,7 @@ stable
 security definer
 set search_path = ''
 as $fn$
-select r.site_id, r.period, r.logging_mode, sum(r.value)::bigint
+select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
@@ -2000,7 +2024,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, (e.payload ->> 'logging_mode') as logging_mode
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode
       from analytics_private.events as e
       where (select b.ok from bound as b)
         and e.ingest_xid >= wm
@@ -2011,7 +2035,7 @@ begin
       and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
-  from (select r.site_id, r.period, r.logging_mode, r.value
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, r.value
         from analytics_private.kpi_live_protocol_sessions as r
         where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
         union all
@@ -2035,7 +2059,7 @@ as $fn$
 -- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
-  select r.period, r.logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
+  select r.period, nullif(r.logging_mode, '') as logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_live_protocol_sessions_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
@@ -2128,7 +2152,7 @@ create index if not exists kpi_upgrade_funnel_actors_net_idx on analytics_privat
 create table if not exists analytics_private.kpi_upgrade_funnel (
   site_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_upgrade_funnel_key unique nulls not distinct (site_id, period, step)
@@ -2141,7 +2165,7 @@ grant all on analytics_private.kpi_upgrade_funnel to service_role;
 create table if not exists analytics_private.kpi_upgrade_funnel_net (
   network_id uuid not null,
   period date not null,
-  step smallint,
+  step smallint not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -2215,6 +2239,9 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step3')
       and (e.payload ->> 'logging_mode') = any (array['live']::text[])
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_steps;
+  end if;
   insert into analytics_private.kpi_upgrade_funnel_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
          max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 3, interval '14 days', 'ordered'))
@@ -2233,6 +2260,9 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, actor_hash, period, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_actors;
+  end if;
   insert into analytics_private.kpi_upgrade_funnel as r (site_id, period, step, value)
   select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
   from analytics_private.kpi_upgrade_funnel_actors as a
@@ -2244,6 +2274,11 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   on conflict (site_id, period, step) do update
     set value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_steps;
+    analyze analytics_private.kpi_upgrade_funnel_actors;
+    analyze analytics_private.kpi_upgrade_funnel;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'upgrade_funnel';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -2263,6 +2298,9 @@ select a.network_id, a.period, g.step::smallint as step,
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
   cross join generate_series(1, 3) as g (step)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_net;
+  end if;
   -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
   -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
   -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
@@ -2539,6 +2577,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_active_practitioners_facts;
+    analyze analytics_private.kpi_weekly_active_practitioners;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_active_practitioners';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -2555,6 +2597,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_active_practitioners_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_active_practitioners_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -2828,6 +2873,10 @@ begin
   on conflict (site_id, period) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_protocol_loggers_facts;
+    analyze analytics_private.kpi_weekly_protocol_loggers;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_protocol_loggers';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -2844,6 +2893,9 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
         from analytics_private.kpi_weekly_protocol_loggers_facts as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
   group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_protocol_loggers_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
@@ -3049,7 +3101,7 @@ create index if not exists kpi_weekly_retention_active_xid_idx on analytics_priv
 create table if not exists analytics_private.kpi_weekly_retention (
   site_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -3063,7 +3115,7 @@ grant all on analytics_private.kpi_weekly_retention to service_role;
 create table if not exists analytics_private.kpi_weekly_retention_net (
   network_id uuid not null,
   period date not null,
-  period_number smallint,
+  period_number smallint not null,
   cohort_actors bigint not null,
   value bigint not null,
   sites bigint not null,
@@ -3145,6 +3197,10 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.returning')
   on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_retention_cohorts;
+    analyze analytics_private.kpi_weekly_retention_active;
+  end if;
   delete from analytics_private.kpi_weekly_retention as r
   using unnest(moved_sites, moved_cohorts) as m (site_id, cohort)
   where r.site_id = m.site_id and r.period = m.cohort;
@@ -3166,6 +3222,11 @@ begin
   on conflict (site_id, period, period_number) do update
     set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_retention_cohorts;
+    analyze analytics_private.kpi_weekly_retention_active;
+    analyze analytics_private.kpi_weekly_retention;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_retention';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -3200,6 +3261,9 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   left join analytics_private.kpi_weekly_retention_active as a
     on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
   group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_retention_net;
+  end if;
   -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
   -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
   -- retained is published by difference; none is no one's value). A cohort
@@ -3378,7 +3442,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_active_actors_28d (
   site_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_actors_28d_key unique nulls not distinct (site_id, period, tier)
@@ -3388,10 +3452,12 @@ alter table analytics_private.kpi_active_actors_28d enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d to service_role;
 
+create index if not exists kpi_active_actors_28d_period_idx on analytics_private.kpi_active_actors_28d (period);
+
 create table if not exists analytics_private.kpi_active_actors_28d_net (
   network_id uuid not null,
   period date not null,
-  tier text,
+  tier text not null,
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
@@ -3424,6 +3490,7 @@ declare
   changed bigint := 0;
   t_nets uuid[];
   t_periods date[];
+  last_day date;
 begin
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
@@ -3435,49 +3502,206 @@ begin
     raise exception 'no watermark for KPI %', 'active_actors_28d';
   end if;
   hi := pg_snapshot_xmin(pg_current_snapshot());
-  insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
-  select t.site_id, t.period, f.tier, count(distinct f.actor_hash)
-  from (select distinct b.site_id, b.period + g.i as period
+  if lo = '0'::xid8 then
+    insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+with active as (
+    select distinct f.site_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date
+  ), runs as (
+    select a.site_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.site_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.site_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.site_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.site_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.site_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.site_id, s.period, s.tier, s.value
+  from (select c.site_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.site_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.site_id = c.site_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0
+
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- The day of the previous refresh: windows after it moved on since (the rollover).
+    select (w.refreshed_at at time zone 'UTC')::date into last_day
+    from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d';
+    insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+    select t.site_id, t.period, f.tier, count(distinct f.actor_hash)
+    from (select distinct b.site_id, b.period + g.i as period
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id())) as t
-  join analytics_private.kpi_daily_active_actors_facts as f
-    on f.site_id = t.site_id and f.period between t.period - 27 and t.period
-  group by 1, 2, 3
-  on conflict (site_id, period, tier) do update
-    set value = excluded.value, ingest_xid = pg_current_xact_id();
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.site_id, d.day::date
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date) as t
+    join analytics_private.kpi_daily_active_actors_facts as f
+      on f.site_id = t.site_id and f.period between t.period - 27 and t.period
+    group by 1, 2, 3
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id()
+      where r.value is distinct from excluded.value;
+  end if;
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_28d;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_actors_28d';
+  if lo = '0'::xid8 then
+    -- A backfill from scratch: every network cell in one aggregate.
+    delete from analytics_private.kpi_active_actors_28d_net;
+    insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
+select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (
+        select v.network_id, v.period, v.tier, v.value, 0 as sites, v.value as actors
+        from (with active as (
+    select distinct f.network_id, f.tier, f.actor_hash as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
+        union all
+        select v.network_id, v.period, v.tier, 0, v.value, 0
+        from (with active as (
+    select distinct f.network_id, f.tier, f.site_id as member, f.period as day
+    from analytics_private.kpi_daily_active_actors_facts as f
+    where f.period <= (now() at time zone 'UTC')::date and f.network_id is not null
+  ), runs as (
+    select a.network_id, a.tier, a.day,
+           a.day - lag(a.day) over w as gap, lead(a.day) over w - a.day as next_gap
+    from active as a
+    window w as (partition by a.network_id, a.tier, a.member order by a.day)
+  ), marks as (
+    select r.network_id, r.tier, r.day, 1 as delta
+    from runs as r where r.gap is null or r.gap > 28
+    union all
+    select r.network_id, r.tier, r.day + 28, -1
+    from runs as r where r.next_gap is null or r.next_gap > 28
+  ), deltas as (
+    select m.network_id, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.network_id, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.network_id, s.period, s.tier, s.value
+  from (select c.network_id, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.network_id, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.network_id = c.network_id and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
+  group by 1, 2, 3;
+  else
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
   delete from analytics_private.kpi_active_actors_28d_net as nc
   using (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.tier is not distinct from t.tier;
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
   insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
-select v.network_id, v.period, v.tier, v.value, p.sites, p.actors
-  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value
+select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select t.network_id, t.period, t.tier, count(distinct f.actor_hash) as value, 0 as sites, 0 as actors
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
         join analytics_private.kpi_daily_active_actors_facts as f
-          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
-        group by 1, 2, 3) as v
-  join (select t.network_id, t.period, t.tier, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier = t.tier
+        group by 1, 2, 3
+        union all
+        select t.network_id, t.period, t.tier, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as t
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
         join analytics_private.kpi_daily_active_actors_facts as f
-          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier is not distinct from t.tier
-        group by 1, 2, 3) as p
-    on v.network_id = p.network_id and v.period = p.period and v.tier is not distinct from p.tier;
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as t
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.network_id = t.network_id and f.period between t.period - 27 and t.period and f.tier = t.tier
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  end if;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_28d_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
   from (select distinct y.network_id, y.period from (select distinct b.network_id, b.period + g.i as period, b.tier
         from analytics_private.kpi_daily_active_actors_facts as b cross join generate_series(0, 27) as g (i)
-        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null) as y) as x;
+        where ((b.ingest_xid >= lo and b.ingest_xid < hi) or b.ingest_xid = pg_current_xact_id()) and b.network_id is not null and b.period + g.i <= (now() at time zone 'UTC')::date
+        union
+        select f.network_id, d.day::date, f.tier
+        from (select distinct o.site_id from analytics_private.kpi_active_actors_28d as o where o.period = last_day) as s
+        join analytics_private.kpi_daily_active_actors_facts as f
+          on f.site_id = s.site_id and f.period between last_day + 1 - 27 and (now() at time zone 'UTC')::date
+        cross join generate_series(last_day + 1, (now() at time zone 'UTC')::date, interval '1 day') as d (day)
+        where f.period between d.day::date - 27 and d.day::date and f.network_id is not null) as y) as x;
   perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
   return changed;
 end
@@ -3544,7 +3768,7 @@ as $fn$
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
-  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier is not distinct from m.tier and b.hidden)) as suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_28d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
   where (select analytics_private.kpi_caller_reads_network());

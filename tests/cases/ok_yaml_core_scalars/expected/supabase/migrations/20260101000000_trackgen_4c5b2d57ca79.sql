@@ -998,6 +998,10 @@ begin
   on conflict (site_id, period, network_id) do update
     set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
   get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consent_refusals_facts;
+    analyze analytics_private.kpi_consent_refusals;
+  end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consent_refusals';
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
@@ -1007,21 +1011,24 @@ begin
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period;
   insert into analytics_private.kpi_consent_refusals_net (network_id, period, value, sites, actors)
-select v.network_id, v.period, v.value, p.sites, p.actors
-  from (select f.network_id, f.period, sum(f.value)::bigint as value
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
         from analytics_private.kpi_consent_refusals as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_consent_refusals as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as v
-  join (select f.network_id, f.period, count(distinct f.site_id) as sites,
-               count(distinct f.actor_hash) as actors
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
         from analytics_private.kpi_consent_refusals_facts as f
         join (select distinct x.network_id, x.period
         from analytics_private.kpi_consent_refusals as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
-        group by 1, 2) as p
-    on v.network_id = p.network_id and v.period = p.period;
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consent_refusals_net;
+  end if;
   -- Which network cells the view hides, recomputed for the touched (network, period)s of the
   -- whole family (templates/sql/kpi/suppress.sql.j2).
   select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
