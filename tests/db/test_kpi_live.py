@@ -206,6 +206,8 @@ def test_live_reads_are_site_isolated_and_need_a_reader_tier(db, compiled):
     # index's leading column (planner told to avoid sequential scans: the test data are small; the
     # store analysed, as autovacuum keeps it, so the planner knows the watermark is past its history)
     db.execute("analyze analytics_private.events")
+    for kpi in [k for k in tax.kpis if k.type in EXACT]:  # as a refresh leaves them (it analyses what it filled)
+        db.execute(f"analyze analytics_private.{short_name(f'kpi_{kpi.name}')}")
     notices: list[str] = []
     db.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
     for setting in ("load 'auto_explain'", "set auto_explain.log_min_duration = 0",
@@ -214,13 +216,18 @@ def test_live_reads_are_site_isolated_and_need_a_reader_tier(db, compiled):
         db.execute(setting)
     db.execute("select pg_catalog.set_config('request.jwt.claims', %s, false)",
                (json.dumps(claims(site_b, "clinic", uuid.uuid4(), network_of(site_b))),))
+    checked = 0
     for kpi in [k for k in tax.kpis if k.type in EXACT]:
         notices.clear()
         db.execute(f"select * from analytics.{short_name(f'kpi_{kpi.name}_live')}(%s, %s)", (lo, t))
         plan = next(n for n in notices if "with bound as" in n)
         assert "Seq Scan on events" not in plan and "_ingest_xid_idx on events_" in plan, plan
         rollup = short_name(f"kpi_{kpi.name}")
-        assert re.search(rf"(Index|Index Only|Bitmap Index) Scan (using|on) {rollup}_key", plan), plan
+        # a rollup of a handful of rows may rightly be read through any index (as in test_kpi_storage)
+        rows = db.execute("select count(*) from analytics_private." + rollup).fetchone()[0]
+        assert rows < 50 or re.search(rf"(Index|Index Only|Bitmap Index) Scan (using|on) {rollup}_key", plan), plan
+        checked += rows >= 50
+    assert checked  # the busiest rollups are big enough for the plan to matter
     db.execute("reset all")
     # freshness: every KPI a reader may read, with how its live read works; nothing for a consumer
     with as_caller(db, "authenticated", claims(site_a, "clinic", uuid.uuid4())) as cur:
