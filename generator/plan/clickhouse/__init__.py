@@ -85,7 +85,9 @@ def ingest_select(n: ChNames) -> str:
     transaction and the anti-join on the event store's primary key drops what is already here.
     The lower bound reaches PostgreSQL as ``ingest_xid >= '000…N'``: an xid8 comparison served by
     the store's index there; here, the zero-padded text sorts below every exported xid, so the
-    local re-check of the pushed-down condition keeps every row PostgreSQL sent."""
+    local re-check of the pushed-down condition keeps every row PostgreSQL sent.  The same bound
+    on the bigint column keeps the result right where ClickHouse does not push the first one down
+    (it then only costs a wider read)."""
     export_cols = {name for name, _expr in EXPORT_COLUMNS}
     assert {"ingest_xid", "ingest_xid_number"} <= export_cols
     casts = {c.name: c.type for c in _event_table(n).columns}
@@ -96,15 +98,18 @@ def ingest_select(n: ChNames) -> str:
         target = "ingest_xid" if name == "ingest_xid_number" else name
         cols.append(f"CAST(x.{name} AS {casts[target]}) AS {target}")
     select = ",\n      ".join(cols)
-    last = f"(SELECT max(ingest_xid) FROM {n.events})"
+    # every column below is qualified: an alias of the SELECT list (ingest_xid) would otherwise
+    # shadow the event table's column of the same name inside these subqueries
+    last = f"(SELECT max(s.ingest_xid) FROM {n.events} AS s)"
     return (
         "SELECT *\nFROM (\n"
         f"    SELECT\n      {select}\n"
         f"    FROM postgresql({n.connection}, schema = {quote(n.priv)}, table = {quote(EXPORT_VIEW)}) AS x\n"
-        f"    WHERE x.ingest_xid >= (SELECT leftPad(toString(max(ingest_xid)), {XID_PAD}, '0') FROM {n.events})\n"
+        f"    WHERE x.ingest_xid >= (SELECT leftPad(toString(max(s.ingest_xid)), {XID_PAD}, '0') FROM {n.events} AS s)\n"
+        f"      AND x.ingest_xid_number >= {last}\n"
         ")\n"
         "WHERE (site_id, idempotency_key, occurred_at) NOT IN (\n"
-        f"    SELECT site_id, idempotency_key, occurred_at FROM {n.events} WHERE ingest_xid >= {last})\n"
+        f"    SELECT h.site_id, h.idempotency_key, h.occurred_at FROM {n.events} AS h WHERE h.ingest_xid >= {last})\n"
         "ORDER BY ingest_xid\n"
         "SETTINGS max_threads = 1, max_insert_threads = 1")
 
