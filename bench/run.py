@@ -238,11 +238,36 @@ def run(opt: Options) -> dict[str, Any]:
         res["B6"] = measure.b6_under_refresh(bench, w, live, s.b6_seconds, 0.1 * capacity, reader, day_from, day_to)
         res["B6"] |= {"capacity_events_per_s": capacity, "jobs": [j.name for j in populated]}
         res["B1"] = measure.b1_ingest(bench, w, s.b1_batches, s.b1_pairs)
+        res["clickhouse"] = clickhouse_phase(bench, w, cat, steps[-1], reader, day_from, day_to, s, keys_since)
         res["run"]["load_after"] = cluster.load_average()
 
     res["B5"] = b5_generator(opt, tax, s)
     res["run"]["wall_s"] = time.monotonic() - t_start
     return res
+
+
+def clickhouse_phase(bench, w, cat, step: dict[str, Any], reader: dict, day_from, day_to, s: Scale,
+                     keys_since: datetime) -> dict[str, Any] | None:
+    """The ClickHouse phase (bench/clickhouse.py) when the taxonomy compiles to ClickHouse; its
+    PostgreSQL side of each ratio comes from this run's B2 figures of the same KPIs."""
+    schema = REPO / "generated" / "clickhouse" / "schema.sql"
+    if not schema.is_file():
+        return None
+    from . import clickhouse
+
+    backfill_s = {}
+    by_name = {j.name: j for j in cat.refresh_jobs}
+    for r in step["backfill"]:
+        job = by_name.get(r["job"])
+        for kpi in clickhouse.FAMILY:
+            if job is not None and r["status"] == "ok" and job.command.rstrip(")( ;").endswith(f"refresh_kpi_{kpi}"):
+                backfill_s[kpi] = r["s"]
+    try:
+        return clickhouse.run(bench, w, schema, step["load_rows_per_s"], backfill_s, cat.refresh_jobs, reader,
+                              day_from, day_to, s.b3_samples, s.new_events, keys_since)
+    except Exception as exc:  # a missing figure says why instead of losing the run's other figures
+        log(f"clickhouse phase failed: {exc}")
+        return {"error": repr(exc)[:500]}
 
 
 def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: float, deadline: float | None,

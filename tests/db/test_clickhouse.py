@@ -16,7 +16,7 @@ import pytest
 from dbutil import apply_sql_files, claims, insert_events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import chutil  # noqa: E402
+import chutil  # noqa: E402  (tests/chutil.py)
 import kpi_reference as ref  # noqa: E402
 from test_kpis import NETWORKS, SITES, Generator, _norm  # noqa: E402
 

@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201053253 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201055841 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 CREATE DATABASE IF NOT EXISTS analytics_private COMMENT 'tables, aggregates and the ingestion: never granted to readers';
@@ -61,10 +61,11 @@ FROM (
       CAST(x.payload AS String) AS payload,
       CAST(x.ingest_xid_number AS UInt64) AS ingest_xid
     FROM postgresql(trackgen_supabase, schema = 'analytics_private', table = 'clickhouse_events') AS x
-    WHERE x.ingest_xid >= (SELECT leftPad(toString(max(ingest_xid)), 21, '0') FROM analytics_private.events)
+    WHERE x.ingest_xid >= (SELECT leftPad(toString(max(s.ingest_xid)), 21, '0') FROM analytics_private.events AS s)
+      AND x.ingest_xid_number >= (SELECT max(s.ingest_xid) FROM analytics_private.events AS s)
 )
 WHERE (site_id, idempotency_key, occurred_at) NOT IN (
-    SELECT site_id, idempotency_key, occurred_at FROM analytics_private.events WHERE ingest_xid >= (SELECT max(ingest_xid) FROM analytics_private.events))
+    SELECT h.site_id, h.idempotency_key, h.occurred_at FROM analytics_private.events AS h WHERE h.ingest_xid >= (SELECT max(s.ingest_xid) FROM analytics_private.events AS s))
 ORDER BY ingest_xid
 SETTINGS max_threads = 1, max_insert_threads = 1
 COMMENT 'Copies new events from the Supabase export view, exactly once.';
