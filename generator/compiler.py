@@ -138,7 +138,7 @@ def kpi_files(built: Built | None) -> dict[str, str]:
 
 
 #: hand-written pages beside the taxonomy (docs/ at the repository root) that the generated index links
-HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md")
+HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md", "clickhouse.md")
 
 
 def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
