@@ -1458,3 +1458,147 @@ FROM (
       SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI weekly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+
+CREATE OR REPLACE VIEW analytics.kpi_api_server_error_rate ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_api_server_error_count
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_api_request_count) AS keys
+LEFT JOIN analytics.kpi_api_server_error_count AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_api_request_count AS d ON keys.site_id = d.site_id AND keys.period = d.period
+SETTINGS join_use_nulls = 1
+COMMENT 'KPI api_server_error_rate for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_api_server_error_rate ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_api_server_error_count AS n
+INNER JOIN analytics.network_api_request_count AS d ON n.period = d.period
+COMMENT 'KPI api_server_error_rate across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_clinic_collaboration_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_clinic_collaborators
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_clinic_members) AS keys
+LEFT JOIN analytics.kpi_clinic_collaborators AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_active_clinic_members AS d ON keys.site_id = d.site_id AND keys.period = d.period
+SETTINGS join_use_nulls = 1
+COMMENT 'KPI clinic_collaboration_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_clinic_collaboration_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_clinic_collaborators AS n
+INNER JOIN analytics.network_active_clinic_members AS d ON n.period = d.period
+COMMENT 'KPI clinic_collaboration_adoption across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_consumer_feature_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_consumer_feature_users
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_consumer_daily_actives) AS keys
+LEFT JOIN analytics.kpi_consumer_feature_users AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_consumer_daily_actives AS d ON keys.site_id = d.site_id AND keys.period = d.period
+SETTINGS join_use_nulls = 1
+COMMENT 'KPI consumer_feature_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_consumer_feature_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_consumer_feature_users AS n
+INNER JOIN analytics.network_consumer_daily_actives AS d ON n.period = d.period
+COMMENT 'KPI consumer_feature_adoption across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_error_rate ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_error_count
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_api_request_count) AS keys
+LEFT JOIN analytics.kpi_error_count AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_api_request_count AS d ON keys.site_id = d.site_id AND keys.period = d.period
+SETTINGS join_use_nulls = 1
+COMMENT 'KPI error_rate for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_error_rate ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_error_count AS n
+INNER JOIN analytics.network_api_request_count AS d ON n.period = d.period
+COMMENT 'KPI error_rate across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_network_analytics_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_network_analytics_viewers
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_network_members) AS keys
+LEFT JOIN analytics.kpi_network_analytics_viewers AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_active_network_members AS d ON keys.site_id = d.site_id AND keys.period = d.period
+SETTINGS join_use_nulls = 1
+COMMENT 'KPI network_analytics_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_network_analytics_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_network_analytics_viewers AS n
+INNER JOIN analytics.network_active_network_members AS d ON n.period = d.period
+COMMENT 'KPI network_analytics_adoption across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_protocol_loggers
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_practitioners) AS keys
+LEFT JOIN analytics.kpi_protocol_loggers AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_active_practitioners AS d ON keys.site_id = d.site_id AND keys.period = d.period
+SETTINGS join_use_nulls = 1
+COMMENT 'KPI protocol_logging_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_protocol_logging_adoption ON CLUSTER 'trackgen'
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_protocol_loggers AS n
+INNER JOIN analytics.network_active_practitioners AS d ON n.period = d.period
+COMMENT 'KPI protocol_logging_adoption across the caller\'s network; hidden where either side is.';

@@ -23,11 +23,13 @@ from ...model import Selection, Taxonomy
 from ..kpi import plan_kpis
 from ..kpi.common import EventKpi
 from ..kpi.percentile import PercentilePlan
+from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
 from .export import EXPORT_COLUMNS, EXPORT_VIEW
 
 #: KPI types with a ClickHouse lowering; the others stay PostgreSQL-only (docs/clickhouse.md)
-SUPPORTED = ("count", "distinct_actors", "percentile")
+STORED = ("count", "distinct_actors", "percentile")
+SUPPORTED = STORED + ("ratio",)
 #: zero-padded width of the pushed-down xid literal: longer than any xid8, so it always starts with 0
 XID_PAD = 21
 
@@ -233,6 +235,52 @@ class ChKpi:
                       origin=self.origin)
 
 
+class ChRatio:
+    """A ratio of two KPIs, divided cell by cell at read time over their read views (nothing stored):
+    the site view inherits their site scoping, the network view hides a cell either side hides."""
+
+    def __init__(self, plan: RatioPlan, n: ChNames):
+        self.plan = plan
+        self.n = n
+        self.base = plan.base_name
+        self.num, self.den = plan.num.base_name, plan.den.base_name
+        self.dim_names = [d.column.strip('"') for d in plan.dims]
+        self.origin = f"kpi:{plan.kpi.sql_name}"
+
+    def objects(self) -> list[ChObject]:
+        n = self.n
+        key = ["site_id", "period"] + self.dim_names
+        on = lambda a: " AND ".join(f"keys.{c} = {a}.{c}" for c in key)  # noqa: E731
+        cols = ", ".join(key)
+        site = (f"SELECT {', '.join(f'keys.{c} AS {c}' for c in key)},\n"
+                "  coalesce(n.value, 0) AS numerator,\n  coalesce(d.value, 0) AS denominator,\n"
+                "  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value\n"
+                f"FROM (SELECT {cols} FROM {n.pub}.kpi_{self.num}\n"
+                f"      UNION DISTINCT SELECT {cols} FROM {n.pub}.kpi_{self.den}) AS keys\n"
+                f"LEFT JOIN {n.pub}.kpi_{self.num} AS n ON {on('n')}\n"
+                f"LEFT JOIN {n.pub}.kpi_{self.den} AS d ON {on('d')}\n"
+                "SETTINGS join_use_nulls = 1")
+        nkey = ["period"] + self.dim_names
+        hidden = "(n.suppressed OR d.suppressed)"
+        network = (f"SELECT {', '.join(f'n.{c} AS {c}' for c in nkey)},\n"
+                   f"  if({hidden}, NULL, n.value) AS numerator,\n  if({hidden}, NULL, d.value) AS denominator,\n"
+                   f"  if({hidden} OR d.value = 0, NULL, n.value / d.value) AS value,\n  {hidden} AS suppressed\n"
+                   f"FROM {n.pub}.network_{self.num} AS n\n"
+                   f"INNER JOIN {n.pub}.network_{self.den} AS d ON "
+                   + " AND ".join(f"n.{c} = d.{c}" for c in nkey))
+        values = (("numerator", "UInt64"), ("denominator", "UInt64"), ("value", "Nullable(Float64)"))
+        dims = tuple((d, "Nullable(String)") for d in self.dim_names)
+        return [
+            ChView(n.pub, f"kpi_{self.base}", site, (("site_id", "UUID"), ("period", "Date")) + dims + values,
+                   comment=f"KPI {self.plan.name} for the caller's own site: numerator over denominator.",
+                   origin=self.origin),
+            ChView(n.pub, f"network_{self.base}", network, (("period", "Date"),) + dims + values
+                   + (("suppressed", "Bool"),),
+                   comment=f"KPI {self.plan.name} across the caller's network; hidden where either side is.",
+                   origin=self.origin),
+        ]
+
+
 def plan(taxonomy: Taxonomy) -> ChCatalog:
     n = ChNames(taxonomy)
     project = taxonomy.project
@@ -254,10 +302,13 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
                            refresh=f"EVERY {project.clickhouse_ingest_every} SECOND",
                            comment="Copies new events from the Supabase export view, exactly once."),
     ]
-    kpis = []
+    kpis, ratios = [], []
     for p in plan_kpis(taxonomy):
-        if p.type in SUPPORTED and p.kpi.status == "active" and isinstance(p, EventKpi):
+        if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi):
             kpis.append(ChKpi(p, taxonomy, n))
+        elif isinstance(p, RatioPlan) and p.kpi.status == "active" and \
+                {p.num.base_name, p.den.base_name} <= {k.base for k in kpis}:
+            ratios.append(ChRatio(p, n))
     for k in kpis:
         sel = k.plan.kpi.selection
         assert sel is not None
@@ -265,4 +316,6 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
                           tuple((quote(k.base), quote(e)) for e in sorted(sel.events)), origin=k.origin))
     for k in kpis:
         out += k.objects()
+    for r in ratios:
+        out += r.objects()
     return ChCatalog(tuple(out))
