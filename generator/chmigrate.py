@@ -62,6 +62,10 @@ def delta(released: dict[str, dict], catalog: ChCatalog) -> list[ChStep]:
                 if c.name not in old_cols:
                     steps.append(ChStep("add_column", obj, column=ChColumn(c.name, c.type)))
         elif isinstance(obj, ChRows):
+            # members that left the set (a wildcard no longer matching) go first, then the set is re-inserted
+            keep = ", ".join(v[1] for v in obj.values)
+            table = ChTable(*obj.table.split("."), (), "ReplacingMergeTree", "tuple()", role="reference")
+            steps.append(ChStep("delete_rows", table, where=f"set_name = {obj.values[0][0]} AND event_id NOT IN ({keep})"))
             steps.append(ChStep("create", obj))
         elif isinstance(obj, (ChView, ChMaterializedView)):
             pre.append(ChStep("drop", obj))

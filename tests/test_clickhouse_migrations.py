@@ -47,7 +47,10 @@ def releases(tmp_path_factory):
     # as if the released aggregate of protocol_sessions_logged had been laid out by an older trackgen
     lock_path = out / "trackgen.lock.json"
     lock = json.loads(lock_path.read_text(encoding="utf-8"))
-    lock["clickhouse"]["catalog"]["table analytics_private.kpi_protocol_sessions_logged"]["parts"]["shape"] = "older"
+    released = lock["clickhouse"]["catalog"]
+    released["table analytics_private.kpi_protocol_sessions_logged"]["parts"]["shape"] = "older"
+    # and as if its event set had held one more event (a wildcard that matched it then)
+    released["rows analytics_private.kpi_event_sets[protocol_sessions_logged]"]["parts"]["definition"] = "older"
     lock_path.write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     second = _generate(tax, out, datetime(2026, 3, 3, tzinfo=UTC))
     names = sorted(p for p in second.files if p.startswith("clickhouse/migrations/"))
@@ -62,6 +65,9 @@ def test_the_second_migration_holds_only_the_difference(releases):
     assert "INSERT INTO analytics_private.kpi_protocol_sessions_logged\nSELECT" in migration
     assert "analytics_private.events\n(" not in migration  # the event table is untouched
     assert "kpi_daily_active_actors" not in migration  # nor are unrelated KPIs
+    # a changed event set: the members that left are deleted, the set inserted again
+    assert ("DELETE FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_sessions_logged' "
+            "AND event_id NOT IN ('practitioner.protocol_logged');") in migration
     drop_view = migration.index("DROP VIEW IF EXISTS analytics_private.kpi_protocol_sessions_logged_mv")
     assert drop_view < migration.index("DROP TABLE IF EXISTS analytics_private.kpi_protocol_sessions_logged SYNC")
 
@@ -78,12 +84,15 @@ def test_the_migration_applies_over_the_first_release_and_rebuilds_the_aggregate
              "toUUID('00000000-0000-4000-8000-000000000001'), toString(number % 7), "
              "if(number % 2 = 0, 'practitioner', 'clinic'), now64(6), now64(6), generateUUIDv4(), "
              "'{\"logging_mode\": \"live\"}', 1 FROM numbers(50)")
+    ch.query("INSERT INTO analytics_private.kpi_event_sets VALUES ('protocol_sessions_logged', 'practitioner.gone')")
     before = chutil.rows(ch, "SELECT countMerge(events) AS n FROM analytics_private.kpi_protocol_sessions_logged")
     assert before == [{"n": "50"}] or before == [{"n": 50}]
     chutil.apply(ch, "\n".join(s + ";" for s in chutil.statements(migration) if "REFRESH EVERY" not in s))
     rows = chutil.rows(ch, "SELECT logging_mode, countMerge(events) AS n FROM analytics_private.kpi_protocol_sessions_logged "
                            "GROUP BY logging_mode SETTINGS output_format_json_quote_64bit_integers = 0")
     assert rows == [{"logging_mode": "live", "n": 50}]  # rebuilt from the event table
+    assert chutil.rows(ch, "SELECT event_id FROM analytics_private.kpi_event_sets FINAL "
+                           "WHERE set_name = 'protocol_sessions_logged'") == [{"event_id": "practitioner.protocol_logged"}]
     assert chutil.rows(ch, "SELECT name FROM system.tables WHERE database = 'analytics' "
                            "AND name = 'kpi_protocol_edits'") == [{"name": "kpi_protocol_edits"}]
     # and the rebuilt aggregate keeps following new events
