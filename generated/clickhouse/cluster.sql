@@ -400,8 +400,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_active_clinic_members
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI active_clinic_members for the caller\'s own site.';
 
@@ -416,8 +417,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_active_clinic_members
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI active_clinic_members across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -456,8 +458,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_active_network_members
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI active_network_members for the caller\'s own site.';
 
@@ -472,8 +475,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_active_network_members
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI active_network_members across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -512,8 +516,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_active_practitioners
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI active_practitioners for the caller\'s own site.';
 
@@ -528,8 +533,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_active_practitioners
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI active_practitioners across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -575,8 +581,9 @@ AS SELECT site_id, period, endpoint,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.95 * n)))] AS p95,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.99 * n)))] AS p99
 FROM analytics_private.kpi_api_latency_ms
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, endpoint
 COMMENT 'KPI api_latency_ms for the caller\'s own site.';
 
@@ -597,8 +604,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_api_latency_ms
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, endpoint)
 COMMENT 'KPI api_latency_ms across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -636,8 +644,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   countMerge(events) AS value
 FROM analytics_private.kpi_api_request_count
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI api_request_count for the caller\'s own site.';
 
@@ -652,8 +661,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_api_request_count
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI api_request_count across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -692,8 +702,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   countMerge(events) AS value
 FROM analytics_private.kpi_api_server_error_count
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI api_server_error_count for the caller\'s own site.';
 
@@ -708,8 +719,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_api_server_error_count
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI api_server_error_count across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -748,8 +760,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_clinic_collaborators
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI clinic_collaborators for the caller\'s own site.';
 
@@ -764,8 +777,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_clinic_collaborators
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI clinic_collaborators across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -804,8 +818,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_consumer_daily_actives
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI consumer_daily_actives for the caller\'s own site.';
 
@@ -820,8 +835,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_consumer_daily_actives
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI consumer_daily_actives across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -860,8 +876,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_consumer_feature_users
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI consumer_feature_users for the caller\'s own site.';
 
@@ -876,8 +893,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_consumer_feature_users
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI consumer_feature_users across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -918,8 +936,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, feature,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_consumer_feature_users_by_feature
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, feature
 COMMENT 'KPI consumer_feature_users_by_feature for the caller\'s own site.';
 
@@ -934,8 +953,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_consumer_feature_users_by_feature
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, feature)
 COMMENT 'KPI consumer_feature_users_by_feature across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -975,8 +995,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, tier,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_daily_active_actors
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, tier
 COMMENT 'KPI daily_active_actors for the caller\'s own site.';
 
@@ -991,8 +1012,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_daily_active_actors
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI daily_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1030,8 +1052,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   countMerge(events) AS value
 FROM analytics_private.kpi_error_count
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI error_count for the caller\'s own site.';
 
@@ -1046,8 +1069,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_error_count
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI error_count across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1087,8 +1111,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, error_code,
   countMerge(events) AS value
 FROM analytics_private.kpi_errors_by_code
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, error_code
 COMMENT 'KPI errors_by_code for the caller\'s own site.';
 
@@ -1103,8 +1128,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_errors_by_code
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, error_code)
 COMMENT 'KPI errors_by_code across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1144,8 +1170,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, tier,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_monthly_active_actors
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, tier
 COMMENT 'KPI monthly_active_actors for the caller\'s own site.';
 
@@ -1160,8 +1187,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_monthly_active_actors
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI monthly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1200,8 +1228,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_network_analytics_viewers
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI network_analytics_viewers for the caller\'s own site.';
 
@@ -1216,8 +1245,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_network_analytics_viewers
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI network_analytics_viewers across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1256,8 +1286,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_protocol_loggers
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI protocol_loggers for the caller\'s own site.';
 
@@ -1272,8 +1303,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_protocol_loggers
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI protocol_loggers across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1313,8 +1345,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, logging_mode,
   countMerge(events) AS value
 FROM analytics_private.kpi_protocol_sessions_logged
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, logging_mode
 COMMENT 'KPI protocol_sessions_logged for the caller\'s own site.';
 
@@ -1329,8 +1362,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_protocol_sessions_logged
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, logging_mode)
 COMMENT 'KPI protocol_sessions_logged across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1377,8 +1411,9 @@ AS SELECT site_id, period, screen, platform,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.5 * n)))] AS p50,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.95 * n)))] AS p95
 FROM analytics_private.kpi_screen_load_ms
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, screen, platform
 COMMENT 'KPI screen_load_ms for the caller\'s own site.';
 
@@ -1397,8 +1432,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_screen_load_ms
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, screen, platform)
 COMMENT 'KPI screen_load_ms across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1438,8 +1474,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, tier,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_weekly_active_actors
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, tier
 COMMENT 'KPI weekly_active_actors for the caller\'s own site.';
 
@@ -1454,8 +1491,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_weekly_active_actors
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI weekly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
