@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import chmigrate, evolution, lineage, migrations, rules, sqlcheck
+from . import chcheck, chmigrate, evolution, lineage, migrations, rules, sqlcheck
 from .build import Built, build
 from .catalog import Catalog, Table
 from .delta import DeltaError
@@ -195,9 +195,13 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     project = taxonomy.project
     extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(result.built))
     if clickhouse_export.enabled(taxonomy):
+        ch_catalog = plan_clickhouse(taxonomy)
+        result.diagnostics.extend(chcheck.check(ch_catalog))
+        if not result.ok:
+            return result
         try:
             ch_files, ch_lock = chmigrate.plan(
-                plan_clickhouse(taxonomy), env, previous.clickhouse, (previous.lock or {}).get("clickhouse"),
+                ch_catalog, env, previous.clickhouse, (previous.lock or {}).get("clickhouse"),
                 release.astimezone(UTC).strftime(migrations.VERSION_FORMAT), project.clickhouse_cluster)
         except DeltaError as exc:
             result.diagnostics.append(Diagnostic("E930", f"the ClickHouse migration would break the additive rule: {exc}"))

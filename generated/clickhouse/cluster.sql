@@ -1507,7 +1507,6 @@ FROM (SELECT site_id, period FROM analytics.kpi_api_server_error_count
       UNION DISTINCT SELECT site_id, period FROM analytics.kpi_api_request_count) AS keys
 LEFT JOIN analytics.kpi_api_server_error_count AS n ON keys.site_id = n.site_id AND keys.period = n.period
 LEFT JOIN analytics.kpi_api_request_count AS d ON keys.site_id = d.site_id AND keys.period = d.period
-SETTINGS join_use_nulls = 1
 COMMENT 'KPI api_server_error_rate for the caller\'s own site: numerator over denominator.';
 
 CREATE OR REPLACE VIEW analytics.network_api_server_error_rate ON CLUSTER 'trackgen'
@@ -1531,7 +1530,6 @@ FROM (SELECT site_id, period FROM analytics.kpi_clinic_collaborators
       UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_clinic_members) AS keys
 LEFT JOIN analytics.kpi_clinic_collaborators AS n ON keys.site_id = n.site_id AND keys.period = n.period
 LEFT JOIN analytics.kpi_active_clinic_members AS d ON keys.site_id = d.site_id AND keys.period = d.period
-SETTINGS join_use_nulls = 1
 COMMENT 'KPI clinic_collaboration_adoption for the caller\'s own site: numerator over denominator.';
 
 CREATE OR REPLACE VIEW analytics.network_clinic_collaboration_adoption ON CLUSTER 'trackgen'
@@ -1555,7 +1553,6 @@ FROM (SELECT site_id, period FROM analytics.kpi_consumer_feature_users
       UNION DISTINCT SELECT site_id, period FROM analytics.kpi_consumer_daily_actives) AS keys
 LEFT JOIN analytics.kpi_consumer_feature_users AS n ON keys.site_id = n.site_id AND keys.period = n.period
 LEFT JOIN analytics.kpi_consumer_daily_actives AS d ON keys.site_id = d.site_id AND keys.period = d.period
-SETTINGS join_use_nulls = 1
 COMMENT 'KPI consumer_feature_adoption for the caller\'s own site: numerator over denominator.';
 
 CREATE OR REPLACE VIEW analytics.network_consumer_feature_adoption ON CLUSTER 'trackgen'
@@ -1579,7 +1576,6 @@ FROM (SELECT site_id, period FROM analytics.kpi_error_count
       UNION DISTINCT SELECT site_id, period FROM analytics.kpi_api_request_count) AS keys
 LEFT JOIN analytics.kpi_error_count AS n ON keys.site_id = n.site_id AND keys.period = n.period
 LEFT JOIN analytics.kpi_api_request_count AS d ON keys.site_id = d.site_id AND keys.period = d.period
-SETTINGS join_use_nulls = 1
 COMMENT 'KPI error_rate for the caller\'s own site: numerator over denominator.';
 
 CREATE OR REPLACE VIEW analytics.network_error_rate ON CLUSTER 'trackgen'
@@ -1603,7 +1599,6 @@ FROM (SELECT site_id, period FROM analytics.kpi_network_analytics_viewers
       UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_network_members) AS keys
 LEFT JOIN analytics.kpi_network_analytics_viewers AS n ON keys.site_id = n.site_id AND keys.period = n.period
 LEFT JOIN analytics.kpi_active_network_members AS d ON keys.site_id = d.site_id AND keys.period = d.period
-SETTINGS join_use_nulls = 1
 COMMENT 'KPI network_analytics_adoption for the caller\'s own site: numerator over denominator.';
 
 CREATE OR REPLACE VIEW analytics.network_network_analytics_adoption ON CLUSTER 'trackgen'
@@ -1627,7 +1622,6 @@ FROM (SELECT site_id, period FROM analytics.kpi_protocol_loggers
       UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_practitioners) AS keys
 LEFT JOIN analytics.kpi_protocol_loggers AS n ON keys.site_id = n.site_id AND keys.period = n.period
 LEFT JOIN analytics.kpi_active_practitioners AS d ON keys.site_id = d.site_id AND keys.period = d.period
-SETTINGS join_use_nulls = 1
 COMMENT 'KPI protocol_logging_adoption for the caller\'s own site: numerator over denominator.';
 
 CREATE OR REPLACE VIEW analytics.network_protocol_logging_adoption ON CLUSTER 'trackgen'

@@ -264,8 +264,7 @@ class ChRatio:
                 f"FROM (SELECT {cols} FROM {n.pub}.kpi_{self.num}\n"
                 f"      UNION DISTINCT SELECT {cols} FROM {n.pub}.kpi_{self.den}) AS keys\n"
                 f"LEFT JOIN {n.pub}.kpi_{self.num} AS n ON {on('n')}\n"
-                f"LEFT JOIN {n.pub}.kpi_{self.den} AS d ON {on('d')}\n"
-                "SETTINGS join_use_nulls = 1")
+                f"LEFT JOIN {n.pub}.kpi_{self.den} AS d ON {on('d')}")
         nkey = ["period"] + self.dim_names
         hidden = "(n.suppressed OR d.suppressed)"
         network = (f"SELECT {', '.join(f'n.{c} AS {c}' for c in nkey)},\n"
