@@ -22,6 +22,7 @@ import jinja2
 
 from .chprint import ChStep, print_steps
 from .delta import DeltaError
+from .diagnostics import Diagnostic, Span
 from .migrations import VERSION_FORMAT, sha256
 from .plan.clickhouse.catalog import ChCatalog, ChColumn, ChMaterializedView, ChRows, ChTable, ChView, Variant
 
@@ -95,7 +96,7 @@ def delta(released: dict[str, dict], catalog: ChCatalog) -> list[ChStep]:
 
 def plan(catalog: ChCatalog, env: jinja2.Environment, previous_files: dict[str, str], lock_entry: dict | None,
          release_version: str, cluster: str) -> tuple[dict[str, str], dict]:
-    """Files under generated/clickhouse/ (state, cluster state, migrations) and the lock's entry."""
+    """Files under generated/clickhouse/ (state, cluster state, migrations for both layouts) and the lock's entry."""
     lock_entry = dict(lock_entry or {})
     released = lock_entry.get("catalog") or {}
     recorded = dict(lock_entry.get("migrations") or {})
@@ -115,9 +116,30 @@ def plan(catalog: ChCatalog, env: jinja2.Environment, previous_files: dict[str, 
                            "the difference from the released ClickHouse catalog.\n-- Generated; do not edit.")
         out[f"{MIGRATIONS_DIR}/{name}"] = body
         recorded[name] = {"sha256": sha256(body)}
+        cluster_name = f"{version}_trackgen_cluster.sql"
+        body = print_steps(env, catalog, steps, Variant(cluster),
+                           f"-- trackgen ClickHouse migration {version} (cluster {cluster}): the same difference, "
+                           "ON CLUSTER.\n-- Generated; do not edit.")
+        out[f"{MIGRATIONS_DIR}/{cluster_name}"] = body
+        recorded[cluster_name] = {"sha256": sha256(body)}
     lock_entry["catalog"] = catalog.snapshot()
     lock_entry["migrations"] = dict(sorted(recorded.items()))
     return out, lock_entry
+
+
+def integrity(previous_files: dict[str, str], lock_entry: dict | None) -> list[Diagnostic]:
+    """Released ClickHouse migrations must match their recorded digests (E940 edited, E942 missing)."""
+    recorded = (lock_entry or {}).get("migrations") or {}
+    out = []
+    for name, entry in sorted(recorded.items()):
+        path = f"{MIGRATIONS_DIR}/{name}"
+        if name not in previous_files:
+            out.append(Diagnostic("E942", f"released migration {path} is missing",
+                                  hint="restore it with `git checkout`; released migrations are never deleted"))
+        elif entry.get("sha256") != sha256(previous_files[name]):
+            out.append(Diagnostic("E940", f"{path} was edited after release (its SHA-256 differs from the lock)",
+                                  Span(path, 1, 1, 1, 2), hint="restore it with `git checkout`"))
+    return out
 
 
 def _after(version: str) -> str:

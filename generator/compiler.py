@@ -197,6 +197,8 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     if clickhouse_export.enabled(taxonomy):
         ch_catalog = plan_clickhouse(taxonomy)
         result.diagnostics.extend(chcheck.check(ch_catalog))
+        if not accept_edited_history:
+            result.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))
         if not result.ok:
             return result
         try:

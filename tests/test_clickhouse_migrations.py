@@ -54,8 +54,9 @@ def releases(tmp_path_factory):
     lock_path.write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     second = _generate(tax, out, datetime(2026, 3, 3, tzinfo=UTC))
     names = sorted(p for p in second.files if p.startswith("clickhouse/migrations/"))
-    assert len(names) == 2, names
-    return first, second, second.files[names[1]]
+    assert len(names) == 4, names  # per release: single node and cluster
+    assert "ON CLUSTER 'trackgen'" in second.files[names[3]] and names[3].endswith("_cluster.sql")
+    return first, second, second.files[names[2]]
 
 
 def test_the_second_migration_holds_only_the_difference(releases):
@@ -70,6 +71,18 @@ def test_the_second_migration_holds_only_the_difference(releases):
             "AND event_id NOT IN ('practitioner.protocol_logged');") in migration
     drop_view = migration.index("DROP VIEW IF EXISTS analytics_private.kpi_protocol_sessions_logged_mv")
     assert drop_view < migration.index("DROP TABLE IF EXISTS analytics_private.kpi_protocol_sessions_logged SYNC")
+
+
+def test_an_edited_released_clickhouse_migration_is_e940(releases, tmp_path):
+    first, _second, _migration = releases
+    from generator.chmigrate import integrity
+    from generator.migrations import sha256
+
+    lock = json.loads(first.files["trackgen.lock.json"])["clickhouse"]
+    name = next(iter(lock["migrations"]))
+    assert lock["migrations"][name]["sha256"] == sha256(first.files[f"clickhouse/migrations/{name}"])
+    problems = integrity({name: first.files[f"clickhouse/migrations/{name}"] + "-- edited\n"}, lock)
+    assert [p.code for p in problems] == ["E940"] + ["E942"] * (len(lock["migrations"]) - 1)
 
 
 def test_the_migration_applies_over_the_first_release_and_rebuilds_the_aggregate(releases):

@@ -1,4 +1,4 @@
--- trackgen migration 20261201055841: core objects.
+-- trackgen migration 20261201062744: core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';

@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201055841 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201062744 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 CREATE DATABASE IF NOT EXISTS analytics_private COMMENT 'tables, aggregates and the ingestion: never granted to readers';
@@ -392,8 +392,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_active_clinic_members
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI active_clinic_members for the caller\'s own site.';
 
@@ -408,8 +409,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_active_clinic_members
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI active_clinic_members across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -445,8 +447,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_active_network_members
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI active_network_members for the caller\'s own site.';
 
@@ -461,8 +464,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_active_network_members
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI active_network_members across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -498,8 +502,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_active_practitioners
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI active_practitioners for the caller\'s own site.';
 
@@ -514,8 +519,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_active_practitioners
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI active_practitioners across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -558,8 +564,9 @@ AS SELECT site_id, period, endpoint,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.95 * n)))] AS p95,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.99 * n)))] AS p99
 FROM analytics_private.kpi_api_latency_ms
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, endpoint
 COMMENT 'KPI api_latency_ms for the caller\'s own site.';
 
@@ -580,8 +587,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_api_latency_ms
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, endpoint)
 COMMENT 'KPI api_latency_ms across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -616,8 +624,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   countMerge(events) AS value
 FROM analytics_private.kpi_api_request_count
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI api_request_count for the caller\'s own site.';
 
@@ -632,8 +641,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_api_request_count
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI api_request_count across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -669,8 +679,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   countMerge(events) AS value
 FROM analytics_private.kpi_api_server_error_count
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI api_server_error_count for the caller\'s own site.';
 
@@ -685,8 +696,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_api_server_error_count
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI api_server_error_count across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -722,8 +734,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_clinic_collaborators
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI clinic_collaborators for the caller\'s own site.';
 
@@ -738,8 +751,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_clinic_collaborators
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI clinic_collaborators across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -775,8 +789,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_consumer_daily_actives
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI consumer_daily_actives for the caller\'s own site.';
 
@@ -791,8 +806,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_consumer_daily_actives
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI consumer_daily_actives across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -828,8 +844,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_consumer_feature_users
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI consumer_feature_users for the caller\'s own site.';
 
@@ -844,8 +861,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_consumer_feature_users
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI consumer_feature_users across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -883,8 +901,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, feature,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_consumer_feature_users_by_feature
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, feature
 COMMENT 'KPI consumer_feature_users_by_feature for the caller\'s own site.';
 
@@ -899,8 +918,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_consumer_feature_users_by_feature
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, feature)
 COMMENT 'KPI consumer_feature_users_by_feature across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -937,8 +957,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, tier,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_daily_active_actors
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, tier
 COMMENT 'KPI daily_active_actors for the caller\'s own site.';
 
@@ -953,8 +974,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_daily_active_actors
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI daily_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -989,8 +1011,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   countMerge(events) AS value
 FROM analytics_private.kpi_error_count
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI error_count for the caller\'s own site.';
 
@@ -1005,8 +1028,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_error_count
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI error_count across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1043,8 +1067,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, error_code,
   countMerge(events) AS value
 FROM analytics_private.kpi_errors_by_code
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, error_code
 COMMENT 'KPI errors_by_code for the caller\'s own site.';
 
@@ -1059,8 +1084,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_errors_by_code
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, error_code)
 COMMENT 'KPI errors_by_code across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1097,8 +1123,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, tier,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_monthly_active_actors
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, tier
 COMMENT 'KPI monthly_active_actors for the caller\'s own site.';
 
@@ -1113,8 +1140,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_monthly_active_actors
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI monthly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1150,8 +1178,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_network_analytics_viewers
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI network_analytics_viewers for the caller\'s own site.';
 
@@ -1166,8 +1195,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_network_analytics_viewers
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI network_analytics_viewers across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1203,8 +1233,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_protocol_loggers
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period
 COMMENT 'KPI protocol_loggers for the caller\'s own site.';
 
@@ -1219,8 +1250,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_protocol_loggers
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period)
 COMMENT 'KPI protocol_loggers across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1257,8 +1289,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, logging_mode,
   countMerge(events) AS value
 FROM analytics_private.kpi_protocol_sessions_logged
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, logging_mode
 COMMENT 'KPI protocol_sessions_logged for the caller\'s own site.';
 
@@ -1273,8 +1306,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_protocol_sessions_logged
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, logging_mode)
 COMMENT 'KPI protocol_sessions_logged across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1318,8 +1352,9 @@ AS SELECT site_id, period, screen, platform,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.5 * n)))] AS p50,
   arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil(0.95 * n)))] AS p95
 FROM analytics_private.kpi_screen_load_ms
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, screen, platform
 COMMENT 'KPI screen_load_ms for the caller\'s own site.';
 
@@ -1338,8 +1373,9 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_screen_load_ms
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, screen, platform)
 COMMENT 'KPI screen_load_ms across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -1376,8 +1412,9 @@ DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, tier,
   uniqExactMerge(actors) AS value
 FROM analytics_private.kpi_weekly_active_actors
-WHERE site_id IN (
-    SELECT site_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('clinic', 'network'))
+WHERE site_id = (
+    SELECT anyOrNull(r.site_id) FROM analytics_private.readers AS r FINAL
+    WHERE r.user_name = currentUser() AND r.tier IN ('clinic', 'network'))
 GROUP BY site_id, period, tier
 COMMENT 'KPI weekly_active_actors for the caller\'s own site.';
 
@@ -1392,7 +1429,146 @@ FROM (
     uniqExact(site_id) AS cell_sites,
     uniqExactMerge(actors) AS cell_actors
   FROM analytics_private.kpi_weekly_active_actors
-  WHERE network_id IN (
-      SELECT network_id FROM analytics_private.readers FINAL WHERE user_name = currentUser() AND tier IN ('network'))
+  WHERE network_id = (
+      SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
+      WHERE r.user_name = currentUser() AND r.tier IN ('network'))
   GROUP BY period, tier)
 COMMENT 'KPI weekly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+
+CREATE OR REPLACE VIEW analytics.kpi_api_server_error_rate
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_api_server_error_count
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_api_request_count) AS keys
+LEFT JOIN analytics.kpi_api_server_error_count AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_api_request_count AS d ON keys.site_id = d.site_id AND keys.period = d.period
+COMMENT 'KPI api_server_error_rate for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_api_server_error_rate
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_api_server_error_count AS n
+INNER JOIN analytics.network_api_request_count AS d ON n.period = d.period
+COMMENT 'KPI api_server_error_rate across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_clinic_collaboration_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_clinic_collaborators
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_clinic_members) AS keys
+LEFT JOIN analytics.kpi_clinic_collaborators AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_active_clinic_members AS d ON keys.site_id = d.site_id AND keys.period = d.period
+COMMENT 'KPI clinic_collaboration_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_clinic_collaboration_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_clinic_collaborators AS n
+INNER JOIN analytics.network_active_clinic_members AS d ON n.period = d.period
+COMMENT 'KPI clinic_collaboration_adoption across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_consumer_feature_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_consumer_feature_users
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_consumer_daily_actives) AS keys
+LEFT JOIN analytics.kpi_consumer_feature_users AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_consumer_daily_actives AS d ON keys.site_id = d.site_id AND keys.period = d.period
+COMMENT 'KPI consumer_feature_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_consumer_feature_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_consumer_feature_users AS n
+INNER JOIN analytics.network_consumer_daily_actives AS d ON n.period = d.period
+COMMENT 'KPI consumer_feature_adoption across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_error_rate
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_error_count
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_api_request_count) AS keys
+LEFT JOIN analytics.kpi_error_count AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_api_request_count AS d ON keys.site_id = d.site_id AND keys.period = d.period
+COMMENT 'KPI error_rate for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_error_rate
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_error_count AS n
+INNER JOIN analytics.network_api_request_count AS d ON n.period = d.period
+COMMENT 'KPI error_rate across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_network_analytics_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_network_analytics_viewers
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_network_members) AS keys
+LEFT JOIN analytics.kpi_network_analytics_viewers AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_active_network_members AS d ON keys.site_id = d.site_id AND keys.period = d.period
+COMMENT 'KPI network_analytics_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_network_analytics_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_network_analytics_viewers AS n
+INNER JOIN analytics.network_active_network_members AS d ON n.period = d.period
+COMMENT 'KPI network_analytics_adoption across the caller\'s network; hidden where either side is.';
+
+CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT keys.site_id AS site_id, keys.period AS period,
+  coalesce(n.value, 0) AS numerator,
+  coalesce(d.value, 0) AS denominator,
+  if(coalesce(d.value, 0) = 0, NULL, numerator / denominator) AS value
+FROM (SELECT site_id, period FROM analytics.kpi_protocol_loggers
+      UNION DISTINCT SELECT site_id, period FROM analytics.kpi_active_practitioners) AS keys
+LEFT JOIN analytics.kpi_protocol_loggers AS n ON keys.site_id = n.site_id AND keys.period = n.period
+LEFT JOIN analytics.kpi_active_practitioners AS d ON keys.site_id = d.site_id AND keys.period = d.period
+COMMENT 'KPI protocol_logging_adoption for the caller\'s own site: numerator over denominator.';
+
+CREATE OR REPLACE VIEW analytics.network_protocol_logging_adoption
+DEFINER = CURRENT_USER SQL SECURITY DEFINER
+AS SELECT n.period AS period,
+  if((n.suppressed OR d.suppressed), NULL, n.value) AS numerator,
+  if((n.suppressed OR d.suppressed), NULL, d.value) AS denominator,
+  if((n.suppressed OR d.suppressed) OR d.value = 0, NULL, n.value / d.value) AS value,
+  (n.suppressed OR d.suppressed) AS suppressed
+FROM analytics.network_protocol_loggers AS n
+INNER JOIN analytics.network_active_practitioners AS d ON n.period = d.period
+COMMENT 'KPI protocol_logging_adoption across the caller\'s network; hidden where either side is.';
