@@ -98,12 +98,16 @@ def test_reader_role_reads_the_export_view_and_nothing_else(pg, pg_cluster):
 def test_cluster_ddl_parses_with_clickhouses_own_parser(ch, compiled):
     text = compiled.files["clickhouse/cluster.sql"]
     stmts = chutil.statements(text)
+    migrations = [t for p, t in compiled.files.items() if p.startswith("clickhouse/migrations/")]
+    assert migrations
+    for migration in migrations:
+        stmts += chutil.statements(migration)
     assert any("ON CLUSTER 'trackgen'" in s for s in stmts)
     assert any("ENGINE = Distributed('trackgen', analytics_private, events_local, cityHash64(site_id))" in s
                for s in stmts)
     for stmt in stmts:
         formatted = chutil.scalar(ch, "SELECT formatQuerySingleLine(" + _ch_string(stmt) + ") AS q")
-        assert formatted and formatted.split()[0] in ("CREATE", "INSERT"), stmt[:80]
+        assert formatted and formatted.split()[0] in ("CREATE", "INSERT", "DELETE"), stmt[:80]
     # and the single-node file applied in full (the ch fixture): every KPI has its aggregate and reads
     tables = {r["name"] for r in chutil.rows(ch, "SELECT name FROM system.tables WHERE database = 'analytics'")}
     kpis = lowered(compiled.taxonomy)
