@@ -639,8 +639,9 @@ def clickhouse_section(ch: dict[str, Any] | None, h: str) -> list[str]:
             f"| ingest (CH: pull of the whole store through `postgresql()`, aggregates kept; PG: COPY load), "
             f"rows/s | {ing['postgres_copy_rows_per_s']:,} | {ing['rows_per_s']:,} | "
             f"{_f(ing['ratio_time_per_event'], 3)} (time per event) |",
-            f"| backfill of the family from the store, s | {_f(bf['postgres_s'], 3)} | {_f(bf['clickhouse_s'], 3)} | "
-            f"{_f(bf['ratio'], 3)} |",
+            f"| backfill of the family from the store, s | {'' if bf.get('postgres_complete', True) else '> '}"
+            f"{_f(bf['postgres_s'], 3)}{'' if bf.get('postgres_complete', True) else ' (cut off)'} | "
+            f"{_f(bf['clickhouse_s'], 3)} | {'' if bf.get('postgres_complete', True) else '< '}{_f(bf['ratio'], 3)} |",
             f"| {inc['new_events']:,} new events: PG refresh jobs vs CH ingestion run (pull + fold), s | "
             f"{_f(inc['postgres_refresh_s'], 3)} | {_f(inc['clickhouse_ingest_and_fold_s'], 3)} | {_f(inc['ratio'], 3)} |"]
     for name, r in ch["reads"].items():

@@ -260,8 +260,8 @@ def clickhouse_phase(bench, w, cat, step: dict[str, Any], reader: dict, day_from
     for r in step["backfill"]:
         job = by_name.get(r["job"])
         for kpi in clickhouse.FAMILY:
-            if job is not None and r["status"] == "ok" and job.command.rstrip(")( ;").endswith(f"refresh_kpi_{kpi}"):
-                backfill_s[kpi] = r["s"]
+            if job is not None and job.command.rstrip(")( ;").endswith(f"refresh_kpi_{kpi}"):
+                backfill_s[kpi] = (r["s"], r["status"] == "ok")  # a cut-off job: a lower bound
     try:
         return clickhouse.run(bench, w, schema, step["load_rows_per_s"], backfill_s, cat.refresh_jobs, reader,
                               day_from, day_to, s.b3_samples, s.new_events, keys_since)
