@@ -20,7 +20,7 @@ adds it in the next delta migration.
 
 from __future__ import annotations
 
-from ...catalog import DbObject, Origin, Statement, View
+from ...catalog import DbObject, Grant, Origin, Statement, View
 from ...model import Taxonomy
 from ...sqlquote import ident, literal
 
@@ -59,7 +59,9 @@ def plan(taxonomy: Taxonomy) -> list[DbObject]:
     select = ",\n".join(f"    {expr} as {ident(name)}" for name, expr in EXPORT_COLUMNS)
     query = (f"  select\n{select}\n  from {priv}.events as e\n"
              "  where e.ingest_xid < pg_snapshot_xmin(pg_current_snapshot())")
+    # service_role manages everything private (the access contract); the API roles get nothing
     view = View(priv, EXPORT_VIEW, query, tuple((n, "text") for n, _e in EXPORT_COLUMNS), security_invoker=False,
+                grants=(Grant("all", ("service_role",)),),
                 comment=literal("What ClickHouse ingests: committed events older than every running transaction "
                                 "(read with its owner's rights; granted only to the ClickHouse login role)."),
                 group=GROUP, origin=ORIGIN)

@@ -1,4 +1,4 @@
--- trackgen migration 20261201062744: core objects.
+-- trackgen migration 20261201070300: core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -20,6 +20,7 @@ create or replace view analytics_private.clickhouse_events as
   where e.ingest_xid < pg_snapshot_xmin(pg_current_snapshot());
 comment on view analytics_private.clickhouse_events is 'What ClickHouse ingests: committed events older than every running transaction (read with its owner''s rights; granted only to the ClickHouse login role).';
 revoke all on analytics_private.clickhouse_events from public, anon, authenticated;
+grant all on analytics_private.clickhouse_events to service_role;
 
 -- ClickHouse's login role (clickhouse_reader) reads the export view and nothing else; the role is made by the operator, never by a migration (re-run this after creating it)
 do $grant$

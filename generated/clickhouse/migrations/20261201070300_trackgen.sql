@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201062744 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201070300 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 CREATE DATABASE IF NOT EXISTS analytics_private COMMENT 'tables, aggregates and the ingestion: never granted to readers';

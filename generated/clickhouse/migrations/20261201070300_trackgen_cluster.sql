@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201062744 (cluster trackgen): the same difference, ON CLUSTER.
+-- trackgen ClickHouse migration 20261201070300 (cluster trackgen): the same difference, ON CLUSTER.
 -- Generated; do not edit.
 
 CREATE DATABASE IF NOT EXISTS analytics_private ON CLUSTER 'trackgen' COMMENT 'tables, aggregates and the ingestion: never granted to readers';
