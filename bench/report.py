@@ -220,6 +220,7 @@ def to_json(res: dict[str, Any], fig: dict[str, Any]) -> dict[str, Any]:
         "B6": {k: v for k, v in res["B6"].items()},
         "size": {"rollups_over_store_10M": fig["size"] if at10m else None,
                  f"rollups_over_store_{scale}": fig["size"]} | res["sizes"],
+        "clickhouse": res.get("clickhouse"),
         "not_measured": not_measured,
         "run": res["run"] | {"workload": res["workload"]},
         "catalog": res["catalog"],
@@ -642,6 +643,9 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         rest = sorted(sz["rollup_tables"].values(), reverse=True)[15:]
         add(f"| {len(rest)} more derived tables | {sum(rest) / 2**20:,.1f} |")
     add("")
+    out_ch = clickhouse_section(res.get("clickhouse"), h)
+    for line in out_ch:
+        add(line)
     add("## Plots")
     add("")
     for img in images:
@@ -711,6 +715,35 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         add("</details>")
         add("")
     return "\n".join(L) + "\n"
+
+
+def clickhouse_section(ch: dict[str, Any] | None, h: str) -> list[str]:
+    """The ClickHouse phase (bench/clickhouse.py): one KPI family on chdb beside PostgreSQL."""
+    out = ["## ClickHouse beside PostgreSQL (one KPI family)", ""]
+    if not ch:
+        return out + ["Not run: the taxonomy's targets do not include clickhouse.", ""]
+    if "error" in ch:
+        return out + [f"Failed: `{ch['error']}`.", ""]
+    ing, bf, inc = ch["ingest"], ch["backfill"], ch["incremental"]
+    out += [f"Family: {', '.join(f'`{k}`' for k in ch['family'])} on {ch['engine']}, ClickHouse {ch['version']}, "
+            f"at {h} events. Ratios are ClickHouse over PostgreSQL (below 1: ClickHouse faster).", "",
+            "| measure | PostgreSQL | ClickHouse | ratio |", "|---|---|---|---|",
+            f"| ingest (CH: pull of the whole store through `postgresql()`, aggregates kept; PG: COPY load), "
+            f"rows/s | {ing['postgres_copy_rows_per_s']:,} | {ing['rows_per_s']:,} | "
+            f"{_f(ing['ratio_time_per_event'], 3)} (time per event) |",
+            f"| backfill of the family from the store, s | {'' if bf.get('postgres_complete', True) else '> '}"
+            f"{_f(bf['postgres_s'], 3)}{'' if bf.get('postgres_complete', True) else ' (cut off)'} | "
+            f"{_f(bf['clickhouse_s'], 3)} | {'' if bf.get('postgres_complete', True) else '< '}{_f(bf['ratio'], 3)} |",
+            f"| {inc['new_events']:,} new events: PG refresh jobs vs CH ingestion run (pull + fold), s | "
+            f"{_f(inc['postgres_refresh_s'], 3)} | {_f(inc['clickhouse_ingest_and_fold_s'], 3)} | {_f(inc['ratio'], 3)} |"]
+    for name, r in ch["reads"].items():
+        out.append(f"| read {name}, 30 days, p50 / p95 ms (rows) | {_f(r['postgres']['p50_ms'], 2)} / "
+                   f"{_f(r['postgres']['p95_ms'], 2)} ({r['postgres']['rows']}) | {_f(r['clickhouse']['p50_ms'], 2)} / "
+                   f"{_f(r['clickhouse']['p95_ms'], 2)} ({r['clickhouse']['rows']}) | {_f(r['ratio_p50'], 3)} |")
+    out += ["", f"Every event arrived exactly once: {'yes' if inc.get('exactly_once') else 'NO'} "
+            "(ClickHouse's event count equals PostgreSQL's after the last run). chdb shares the 2 cores with "
+            "PostgreSQL and runs in the bench's process; see docs/clickhouse.md for what a server changes.", ""]
+    return out
 
 
 def _trim(plan: str, lines: int = 90) -> str:

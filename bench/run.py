@@ -275,6 +275,7 @@ def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: An
             capacity = measure.ingest_capacity(bench, w)
             res["B6"] = measure.b6_under_refresh(bench, w, live, s.b6_seconds, 0.1 * capacity, reader, day_from, day_to)
             res["B6"] |= {"capacity_events_per_s": capacity, "jobs": [j.name for j in populated]}
+            res["clickhouse"] = clickhouse_phase(bench, w, cat, steps[-1], reader, day_from, day_to, s, keys_since)
         if opt.wants("B1"):
             res["B1"] = measure.b1_ingest(bench, w, s.b1_batches, s.b1_pairs)
         res["run"]["load_after"] = cluster.load_average()
@@ -312,6 +313,30 @@ def b2_matview(opt: Options, w: Workload, history, s: Scale, keys_since: datetim
                     "backfill": _runs(backfill_runs), "refresh": _runs(refresh_runs)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def clickhouse_phase(bench, w, cat, step: dict[str, Any], reader: dict, day_from, day_to, s: Scale,
+                     keys_since: datetime) -> dict[str, Any] | None:
+    """The ClickHouse phase (bench/clickhouse.py) when the taxonomy compiles to ClickHouse; its
+    PostgreSQL side of each ratio comes from this run's B2 figures of the same KPIs."""
+    schema = REPO / "generated" / "clickhouse" / "schema.sql"
+    if not schema.is_file():
+        return None
+    from . import clickhouse
+
+    backfill_s = {}
+    by_name = {j.name: j for j in cat.refresh_jobs}
+    for r in step["backfill"]:
+        job = by_name.get(r["job"])
+        for kpi in clickhouse.FAMILY:
+            if job is not None and job.command.rstrip(")( ;").endswith(f"refresh_kpi_{kpi}"):
+                backfill_s[kpi] = (r["s"], r["status"] == "ok")  # a cut-off job: a lower bound
+    try:
+        return clickhouse.run(bench, w, schema, step["load_rows_per_s"], backfill_s, cat.refresh_jobs, reader,
+                              day_from, day_to, s.b3_samples, s.new_events, keys_since)
+    except Exception as exc:  # a missing figure says why instead of losing the run's other figures
+        log(f"clickhouse phase failed: {exc}")
+        return {"error": repr(exc)[:500]}
 
 
 def backfill(conn, jobs: list[discover.Job], deps: dict[str, set[str]], cap_s: float, deadline: float | None,

@@ -69,6 +69,7 @@ def _project(doc: Document | None) -> Project:
     privacy = data.get("privacy", {})
     ingest = data.get("ingest", {})
     storage = data.get("storage", {})
+    clickhouse = data.get("clickhouse", {})
     defaults = Project(name="", description="")
     return Project(
         name=data.get("project", "trackgen"),
@@ -89,6 +90,11 @@ def _project(doc: Document | None) -> Project:
         partitions_ahead=storage.get("partitions_ahead", defaults.partitions_ahead),
         cron_history=storage.get("cron_history", defaults.cron_history),
         rejections_retention=storage.get("rejections_retention", defaults.rejections_retention),
+        targets=tuple(data.get("targets", defaults.targets)),
+        clickhouse_reader_role=clickhouse.get("reader_role", defaults.clickhouse_reader_role),
+        clickhouse_connection=clickhouse.get("connection", defaults.clickhouse_connection),
+        clickhouse_cluster=clickhouse.get("cluster", defaults.clickhouse_cluster),
+        clickhouse_ingest_every=clickhouse.get("ingest_every", defaults.clickhouse_ingest_every),
     )
 
 

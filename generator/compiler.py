@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import evolution, lineage, migrations, rules, sqlcheck
+from . import chcheck, chmigrate, evolution, lineage, migrations, rules, sqlcheck
 from .build import Built, build
 from .catalog import Catalog, Table
 from .delta import DeltaError
@@ -28,6 +28,8 @@ from .plan import docs as plan_docs
 from .plan import jsonschema as plan_jsonschema
 from .plan import typescript as plan_typescript
 from .plan.catalog import catalog as plan_catalog
+from .plan.clickhouse import export as clickhouse_export
+from .plan.clickhouse import plan as plan_clickhouse
 from .render import TEMPLATES, environment, render
 from .resolve import resolve
 from .sqlprint import Step, print_steps
@@ -137,7 +139,8 @@ def kpi_files(built: Built | None) -> dict[str, str]:
 
 
 #: hand-written pages beside the taxonomy (docs/ at the repository root) that the generated index links
-HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md", "dashboard.md")
+HAND_PAGES = ("architecture.md", "threat-model.md", "storage.md", "ingestion.md", "benchmark.md", "dashboard.md",
+              "clickhouse.md")
 
 
 def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
@@ -193,11 +196,28 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     if not result.ok:
         return result
     project = taxonomy.project
+    extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(result.built))
+    if clickhouse_export.enabled(taxonomy):
+        ch_catalog = plan_clickhouse(taxonomy)
+        result.diagnostics.extend(chcheck.check(ch_catalog))
+        if not accept_edited_history:
+            result.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))
+        if not result.ok:
+            return result
+        try:
+            ch_files, ch_lock = chmigrate.plan(
+                ch_catalog, env, previous.clickhouse, (previous.lock or {}).get("clickhouse"),
+                release.astimezone(UTC).strftime(migrations.VERSION_FORMAT), project.clickhouse_cluster)
+        except DeltaError as exc:
+            result.diagnostics.append(Diagnostic("E930", f"the ClickHouse migration would break the additive rule: {exc}"))
+            return result
+        files.update(ch_files)
+        extra_lock["clickhouse"] = ch_lock
     try:
         files.update(migrations.plan(
             previous, catalog, env, plan_version=plan_database.plan_version(taxonomy), release=release,
             public_schema=project.public_schema, private_schema=project.private_schema,
-            extra_lock=lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(result.built)),
+            extra_lock=extra_lock,
             accept_edits=accept_edited_history))
     except DeltaError as exc:
         result.diagnostics.append(Diagnostic("E930", f"the migration would break the additive rule: {exc}"))

@@ -289,4 +289,9 @@ def load_previous(out_dir: Path) -> Previous:
             lock = json.loads(lock_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             lock = None
-    return Previous(migrations, lock)
+    clickhouse = {}
+    folder = out_dir / "clickhouse" / "migrations"
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.sql"), key=lambda p: p.name):
+            clickhouse[path.name] = path.read_text(encoding="utf-8")
+    return Previous(migrations, lock, clickhouse)

@@ -42,6 +42,8 @@ class Previous:
 
     migrations: dict[str, str] = field(default_factory=dict)
     lock: dict | None = None
+    #: generated/clickhouse/migrations/ (name -> text), when the ClickHouse target is on
+    clickhouse: dict[str, str] = field(default_factory=dict)
 
 
 def sha256(text: str) -> str:

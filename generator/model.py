@@ -42,6 +42,12 @@ class Project:
     partitions_ahead: int = 3
     cron_history: str = "7 days"
     rejections_retention: str = "90 days"
+    #: what generate compiles to: "supabase" always, "clickhouse" on request (generated/clickhouse/)
+    targets: tuple[str, ...] = ("supabase",)
+    clickhouse_reader_role: str = "clickhouse_reader"
+    clickhouse_connection: str = "trackgen_supabase"
+    clickhouse_cluster: str = "trackgen"
+    clickhouse_ingest_every: int = 60
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,13 @@ def test_markdown_and_plots(report: Path, data):
     for png in ("refresh_vs_history.png", "reads_vs_history.png"):
         assert (report / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"]({png})" in md
+
+
+def test_clickhouse_phase_ingests_exactly_once_and_reads_the_same_rows(data):
+    """The ClickHouse phase (bench/clickhouse.py) ran on the same history: every event arrived once and
+    each read returned as many rows on chdb as on PostgreSQL."""
+    ch = data["clickhouse"]
+    assert ch and "error" not in ch, ch
+    assert ch["ingest"]["events"] == ch["ingest"]["postgres_events"] > 0
+    assert ch["incremental"]["exactly_once"] is True
+    assert ch["reads"] and all(r["clickhouse"]["rows"] == r["postgres"]["rows"] > 0 for r in ch["reads"].values())

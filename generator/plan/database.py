@@ -344,5 +344,6 @@ GROUP_TITLES = {
     "40_payload_checks": "Payload validation, one function per event, generated from the event's JSON Schema.",
     "50_ingest": "Ingestion: analytics.track_events(events jsonb) -> one result per input, in order.",
     "60_kpis": "KPIs: incremental private rollups, their refresh functions and the exposed reads.",
+    "70_clickhouse_export": "The export view ClickHouse ingests from (targets: clickhouse; see docs/clickhouse.md).",
     "90_cron": "pg_cron jobs owned by this schema: one name per job, so re-running updates in place.",
 }

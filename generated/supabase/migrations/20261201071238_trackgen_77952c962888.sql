@@ -1,4 +1,4 @@
--- trackgen migration 20261201070629: events clinic.caseload_handed_off, clinic.member_invited, clinic.member_joined, clinic.member_removed, clinic.member_role_changed, clinic.plan_upgraded, clinic.protocol_shared, clinic.review_completed, clinic.review_requested, clinic.seats_changed, clinic.team_created, clinic.utilization_dashboard_viewed, consumer.appointment_requested, consumer.article_viewed, consumer.checkin_logged, consumer.directory_searched, consumer.exercise_completed, consumer.exercise_started, consumer.feature_used, consumer.goal_set, consumer.progress_chart_viewed, consumer.reminder_scheduled, consumer.upgrade_prompt_viewed, consumer.wearable_connected, network.alert_configured, network.benchmark_compared, network.dashboard_viewed, network.data_sharing_accepted, network.filter_applied, network.report_exported, network.scheduled_report_created, network.suppression_notice_shown, practitioner.availability_published, practitioner.dashboard_viewed, practitioner.home_program_assigned, practitioner.outcome_measure_recorded, practitioner.progress_report_generated, practitioner.protocol_created, practitioner.protocol_edited, practitioner.protocol_logged, practitioner.subscription_cancelled, practitioner.trial_converted, practitioner.trial_expired, practitioner.trial_started, system.api_request_completed, system.credential_reset_completed, system.error_occurred, system.login_failed, system.login_succeeded, system.logout_completed, system.mfa_enrolled, system.offline_sync_completed, system.screen_loaded, system.sign_in_completed, system.signup_completed; KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261201071238: events clinic.caseload_handed_off, clinic.member_invited, clinic.member_joined, clinic.member_removed, clinic.member_role_changed, clinic.plan_upgraded, clinic.protocol_shared, clinic.review_completed, clinic.review_requested, clinic.seats_changed, clinic.team_created, clinic.utilization_dashboard_viewed, consumer.appointment_requested, consumer.article_viewed, consumer.checkin_logged, consumer.directory_searched, consumer.exercise_completed, consumer.exercise_started, consumer.feature_used, consumer.goal_set, consumer.progress_chart_viewed, consumer.reminder_scheduled, consumer.upgrade_prompt_viewed, consumer.wearable_connected, network.alert_configured, network.benchmark_compared, network.dashboard_viewed, network.data_sharing_accepted, network.filter_applied, network.report_exported, network.scheduled_report_created, network.suppression_notice_shown, practitioner.availability_published, practitioner.dashboard_viewed, practitioner.home_program_assigned, practitioner.outcome_measure_recorded, practitioner.progress_report_generated, practitioner.protocol_created, practitioner.protocol_edited, practitioner.protocol_logged, practitioner.subscription_cancelled, practitioner.trial_converted, practitioner.trial_expired, practitioner.trial_started, system.api_request_completed, system.credential_reset_completed, system.error_occurred, system.login_failed, system.login_succeeded, system.logout_completed, system.mfa_enrolled, system.offline_sync_completed, system.screen_loaded, system.sign_in_completed, system.signup_completed; KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, api_server_error_rate, clinic_collaboration_adoption, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_adoption, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, error_rate, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_adoption, network_analytics_viewers, protocol_loggers, protocol_logging_adoption, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, stickiness_dau_28d, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -9706,6 +9706,36 @@ begin
   end loop;
 end
 $fn$;
+
+create or replace view analytics_private.clickhouse_events as
+  select
+    e.event_id as event_id,
+    e.site_id as site_id,
+    e.network_id as network_id,
+    encode(e.actor_hash, 'hex') as actor_hash,
+    e.actor_tier as actor_tier,
+    e.occurred_at as occurred_at,
+    e.received_at as received_at,
+    e.idempotency_key as idempotency_key,
+    e.plan_version as plan_version,
+    e.payload::text as payload,
+    e.ingest_xid as ingest_xid,
+    (e.ingest_xid::text)::bigint as ingest_xid_number
+  from analytics_private.events as e
+  where e.ingest_xid < pg_snapshot_xmin(pg_current_snapshot());
+comment on view analytics_private.clickhouse_events is 'What ClickHouse ingests: committed events older than every running transaction (read with its owner''s rights; granted only to the ClickHouse login role).';
+revoke all on analytics_private.clickhouse_events from public, anon, authenticated;
+grant all on analytics_private.clickhouse_events to service_role;
+
+-- ClickHouse's login role (clickhouse_reader) reads the export view and nothing else; the role is made by the operator, never by a migration (re-run this after creating it)
+do $grant$
+begin
+  if exists (select from pg_catalog.pg_roles where rolname = 'clickhouse_reader') then
+    grant usage on schema analytics_private to clickhouse_reader;
+    grant select on analytics_private.clickhouse_events to clickhouse_reader;
+  end if;
+end
+$grant$;
 
 -- KPI active_actors_28d
 update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'active_actors_28d';
