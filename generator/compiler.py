@@ -227,7 +227,9 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
         return result
     # the docs come last: they print each object's ``since``, known only once the lock is planned
     lock = json.loads(files[migrations.LOCK_FILE])
-    docs, problems = render(plan_docs.plan(taxonomy, catalog, lock, hand_pages(taxonomy_dir)), templates)
+    docs, problems = render(plan_docs.plan(taxonomy, catalog, lock, hand_pages(taxonomy_dir),
+                                          tuple(plan_dashboard.panels(taxonomy, catalog, kpi_files(result.built)))),
+                           templates)
     result.diagnostics.extend(problems)
     if not result.ok:
         return result

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..catalog import Catalog, CronJob, DbObject, Function, Index, Policy, Table, View
+from ..catalog import Catalog, CronJob, DbObject, Function, Index, MaterializedView, Policy, Table, View
 from ..model import Event, Kpi, Selection, Taxonomy, ValueType
 from . import Artifact
+from .dashboard import Panel
 from .examples import Example, worked_example
 from .kpi.common import LIVE_TAIL_CAP
 
@@ -566,10 +567,16 @@ def _node(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def diagrams(taxonomy: Taxonomy, catalog: Catalog) -> tuple[Diagram, ...]:
-    """One Mermaid flowchart per KPI type: event -> store -> rollups -> read views -> dashboard panel."""
+def diagrams(taxonomy: Taxonomy, catalog: Catalog, panels: tuple[Panel, ...] = ()) -> tuple[Diagram, ...]:
+    """One Mermaid flowchart per KPI type: event -> store -> caches -> read views -> dashboard panel.
+
+    The panel nodes are the generated dashboard's (``plan/dashboard.py``): its title and display,
+    fed by the reads it really makes (the real-time function or the site view, and the network view).
+    A KPI without a panel (deprecated) ends at its views."""
     public, private = taxonomy.project.public_schema, taxonomy.project.private_schema
     store = f"{private}.events"
+    by_kpi = {p.kpi: p for p in panels}
+    caches = catalog.of(Table) + catalog.of(MaterializedView)
     out = []
     for family in sorted({k.type for k in taxonomy.kpis}):
         lines = ["flowchart LR", f'  store[("{store}")]']
@@ -577,15 +584,19 @@ def diagrams(taxonomy: Taxonomy, catalog: Catalog) -> tuple[Diagram, ...]:
         events: set[str] = set()
         for kpi in (k for k in taxonomy.kpis if k.type == family):
             entity = f"kpi:{kpi.sql_name}"
-            tables = [t for t in catalog.of(Table) if t.origin.entity == entity]
+            tables = [t for t in caches if t.origin.entity == entity]
             views = [v for v in catalog.of(View) if v.origin.entity == entity and v.schema == public]
             for event_id in selection_events(kpi):
                 events.add(event_id)
-            panel = _node("panel_", kpi.sql_name)
-            lines.append(f'  {panel}[/"dashboard: {kpi.label}"/]')
+            panel = by_kpi.get(kpi.sql_name)
+            node = _node("panel_", kpi.sql_name)
+            if panel is not None:
+                lines.append(f'  {node}[/"dashboard: {panel.title} ({panel.display})"/]')
+            reads = {f"{public}.{name}" for name in (panel.site_view if panel and not panel.site_live else None,
+                                                      panel.network_view if panel else None) if name}
             sources = []
             for dep in kpi.depends_on:
-                for t in catalog.of(Table):
+                for t in caches:
                     if t.origin.entity == f"kpi:{dep}":
                         sources.append(_node("t_", t.qualified))
                         lines.append(f'  {_node("t_", t.qualified)}[("{t.qualified}")]')
@@ -594,13 +605,19 @@ def diagrams(taxonomy: Taxonomy, catalog: Catalog) -> tuple[Diagram, ...]:
                 lines.append(f'  {_node("t_", t.qualified)}[("{t.qualified}")]')
                 edges.append(f"  store --> {_node('t_', t.qualified)}" if not kpi.depends_on else "")
                 edges.extend(f"  {s} --> {_node('t_', t.qualified)}" for s in sources)
-            for v in views:
-                vname = object_name(v)
+            feeding = [object_name(v) for v in views]
+            if panel is not None and panel.site_live:
+                live = f"{public}.{panel.site_live}()"
+                feeding.append(live)
+                reads.add(live)
+                edges.append(f"  store --> {_node('v_', live)}")  # the live read adds the unrefreshed tail
+            for vname in feeding:
                 lines.append(f'  {_node("v_", vname)}["{vname}"]')
                 edges.extend(f"  {_node('t_', t.qualified)} --> {_node('v_', vname)}" for t in tables)
                 if not tables:
                     edges.extend(f"  {s} --> {_node('v_', vname)}" for s in sources)
-                edges.append(f"  {_node('v_', vname)} --> {panel}")
+                if vname in reads:
+                    edges.append(f"  {_node('v_', vname)} --> {node}")
         for event_id in sorted(events):
             lines.append(f'  {_node("e_", event_id)}["{event_id}"] --> store')
         body = list(dict.fromkeys(line for line in lines + edges if line))
@@ -627,7 +644,7 @@ class HandPage:
 
 
 def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
-         hand_pages: tuple[HandPage, ...] = ()) -> list[Artifact]:
+         hand_pages: tuple[HandPage, ...] = (), panels: tuple[Panel, ...] = ()) -> list[Artifact]:
     """The docs pages; ``lock`` is the lock this generate writes (``since`` and the migration history)."""
     project = taxonomy.project
     kpis = kpi_docs(taxonomy, catalog, lock)
@@ -652,7 +669,7 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
             "max_payload_bytes": project.max_payload_bytes,
             "policies": tuple(sorted((f"{p.schema}.{p.table}", p.name, ", ".join(p.roles), p.command)
                                      for p in catalog.of(Policy)))}),
-        "lineage.md": ("md/lineage.md.j2", {"diagrams": diagrams(taxonomy, catalog), "migrations": migrations(lock)}),
+        "lineage.md": ("md/lineage.md.j2", {"diagrams": diagrams(taxonomy, catalog, panels), "migrations": migrations(lock)}),
     }
     return [Artifact(f"{DOCS_DIR}/{path}", template, common | context, kind="markdown")
             for path, (template, context) in sorted(pages.items())]
