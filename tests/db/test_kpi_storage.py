@@ -55,7 +55,8 @@ def variants(tmp_path_factory):
     variant.write(TAXONOMY, root / "taxonomy")
     migrations = {p.rsplit("/", 1)[1]: t for p, t in first.files.items() if p.startswith("supabase/migrations/")}
     lock = json.loads(first.files["trackgen.lock.json"])
-    second = compile_taxonomy(root / "taxonomy", previous=Previous(migrations, lock), release=RELEASE_2)
+    clickhouse = {p.rsplit("/", 1)[1]: t for p, t in first.files.items() if p.startswith("clickhouse/migrations/")}
+    second = compile_taxonomy(root / "taxonomy", previous=Previous(migrations, lock, clickhouse), release=RELEASE_2)
     assert second.ok, [str(d) for d in second.errors]
     switch = [t for p, t in second.files.items() if p.startswith("supabase/migrations/") and p.rsplit("/", 1)[1]
               not in migrations]
