@@ -171,10 +171,18 @@ def test_site_read_tiers_generated_in_every_site_read(tmp_path: Path) -> None:
     assert result.ok
     sql = result.files["supabase/schemas/60_kpis.sql"]
     check = "((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])"
-    ratios = sum(k.type == "ratio" for k in result.taxonomy.kpis)
-    stored = len(result.taxonomy.kpis) - ratios
-    # for_caller and _between of each stored KPI, the view and _between of each ratio
-    assert sql.count("and " + check) + sql.count("where " + check) == 2 * stored + 2 * ratios
+    functions = {}  # function name -> its definitions (private definer and public wrapper)
+    for chunk in sql.split("create or replace function ")[1:]:
+        functions.setdefault(chunk.split("(", 1)[0].split(".", 1)[1], []).append(chunk)
+    # every site read of every KPI checks the caller's tier: the view's function, the (from, to)
+    # read and the real-time read
+    for kpi in result.taxonomy.kpis:
+        reads = ["between", "live"] + (["for_caller"] if kpi.type != "ratio" else [])
+        for read in reads:
+            bodies = functions[f"kpi_{kpi.sql_name}_{read}"]
+            # a refreshed-only real-time read returns its (from, to) read's rows, checked there
+            delegated = f"_{kpi.sql_name}_between(" if read == "live" else None
+            assert any(check in body or (delegated and delegated in body) for body in bodies), (kpi.sql_name, read)
 
 
 @pytest.mark.parametrize("value, line, code", [

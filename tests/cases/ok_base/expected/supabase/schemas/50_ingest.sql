@@ -148,16 +148,7 @@ begin
                  when c.envelope_reason is not null then null
                  when jsonb_typeof(c.payload) is distinct from 'object' then 'payload_not_object'
                  when octet_length(c.payload::text) > 4096 then 'payload_too_large'
-                 else case c.event_name
-                   when 'clinic.protocol_shared' then analytics_private.check_clinic__protocol_shared(c.payload)
-                   when 'consumer.feature_used' then analytics_private.check_consumer__feature_used(c.payload)
-                   when 'consumer.goal_completed' then analytics_private.check_consumer__goal_completed(c.payload)
-                   when 'practitioner.protocol_logged' then analytics_private.check_practitioner__protocol_logged(c.payload)
-                   when 'practitioner.trial_started' then analytics_private.check_practitioner__trial_started(c.payload)
-                   when 'system.api_request_completed' then analytics_private.check_system__api_request_completed(c.payload)
-                   when 'system.session_pinged' then analytics_private.check_system__session_pinged(c.payload)
-                   when 'system.signup_completed' then analytics_private.check_system__signup_completed(c.payload)
-                 end
+                 else analytics_private.payload_problem(c.event_name, c.payload)
                end as payload_result
         offset 0) as pr
       cross join lateral (

@@ -475,9 +475,7 @@ begin
                  when c.envelope_reason is not null then null
                  when jsonb_typeof(c.payload) is distinct from 'object' then 'payload_not_object'
                  when octet_length(c.payload::text) > 4096 then 'payload_too_large'
-                 else case c.event_name
-                   when 'consumer.app_opened' then analytics_private.check_consumer__app_opened(c.payload)
-                 end
+                 else analytics_private.payload_problem(c.event_name, c.payload)
                end as payload_result
         offset 0) as pr
       cross join lateral (
