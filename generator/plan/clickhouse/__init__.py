@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ...model import Selection, Taxonomy
 from ..kpi import plan_kpis
-from ..kpi.common import EventKpi
+from ..kpi.common import EventKpi, filter_texts
 from ..kpi.percentile import PercentilePlan
 from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
@@ -121,8 +121,7 @@ def _selection_filter(n: ChNames, set_name: str, sel: Selection) -> str:
     if sel.tiers:
         parts.append(f"actor_tier IN ({', '.join(quote(t) for t in sorted(sel.tiers))})")
     for name, values in sel.where:
-        texts = sorted({("true" if v else "false") if isinstance(v, bool) else str(v) for v in values})
-        parts.append(f"{_payload_text(name)} IN ({', '.join(quote(t) for t in texts)})")
+        parts.append(f"{_payload_text(name)} IN ({', '.join(quote(t) for t in filter_texts(values))})")
     return "\n  AND ".join(parts)
 
 

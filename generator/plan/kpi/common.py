@@ -125,9 +125,14 @@ class EventSets:
         if selection.tiers:
             parts.append(f"e.actor_tier = any ({text_array(sorted(selection.tiers))})")
         for name, values in selection.where:
-            texts = sorted({("true" if v else "false") if isinstance(v, bool) else str(v) for v in values})
-            parts.append(f"(e.payload ->> {literal(name)}) = any ({text_array(texts)})")
+            parts.append(f"(e.payload ->> {literal(name)}) = any ({text_array(filter_texts(values))})")
         return "\n      and ".join(parts)
+
+
+def filter_texts(values: tuple[object, ...]) -> list[str]:
+    """A payload filter's values as the payload's text form (``->>`` in PostgreSQL, JSON text in
+    ClickHouse): booleans as true/false, sorted and without repeats."""
+    return sorted({("true" if v else "false") if isinstance(v, bool) else str(v) for v in values})
 
 
 class KpiPlan:
