@@ -17,7 +17,7 @@ from ..catalog import Catalog, CronJob, DbObject, Function, Index, MaterializedV
 from ..model import Event, Kpi, Selection, Taxonomy, ValueType
 from . import Artifact
 from .dashboard import Panel
-from .examples import Example, worked_example
+from .examples import Example, payload_json, worked_example
 from .kpi.common import LIVE_TAIL_CAP
 
 DOCS_DIR = "docs"
@@ -139,12 +139,6 @@ def value_rule(value: ValueType) -> str:
     return "; ".join(parts)
 
 
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
 # --------------------------------------------------------------------------- #
 # events.md
 # --------------------------------------------------------------------------- #
@@ -219,7 +213,7 @@ def _event_doc(event: Event, catalog: Catalog, lock: dict, readers: list[Kpi]) -
         version=event.version, since=_since(catalog, lock, f"event:{event.id}"),
         replaced_by=event_link(event.replaced_by) if event.replaced_by else "",
         deprecation_reason=event.deprecation_reason or "", properties=props,
-        example=_json(event.examples[0]) if event.examples else "{}",
+        example=payload_json(event.examples[0]) if event.examples else "{}",
         kpis=tuple(kpi_link(k) for k in sorted(readers, key=lambda k: k.key)))
 
 
@@ -284,7 +278,7 @@ def _selection_words(sel: Selection | None) -> list[tuple[str, str]]:
     if sel.tiers:
         out.append(("actor tiers", ", ".join(sel.tiers)))
     for name, values in sel.where:
-        out.append((f"filter {name}", "in " + ", ".join(code(_json(v)) for v in values)))
+        out.append((f"filter {name}", "in " + ", ".join(code(payload_json(v)) for v in values)))
     return out
 
 
@@ -592,8 +586,9 @@ def diagrams(taxonomy: Taxonomy, catalog: Catalog, panels: tuple[Panel, ...] = (
             node = _node("panel_", kpi.sql_name)
             if panel is not None:
                 lines.append(f'  {node}[/"dashboard: {panel.title} ({panel.display})"/]')
-            reads = {f"{public}.{name}" for name in (panel.site_view if panel and not panel.site_live else None,
-                                                      panel.network_view if panel else None) if name}
+            # the exposed objects the panel reads (its live function is added below)
+            reads = {f"{public}.{name}" for name in
+                     ((panel.network_view, None if panel.site_live else panel.site_view) if panel else ()) if name}
             sources = []
             for dep in kpi.depends_on:
                 for t in caches:

@@ -63,10 +63,11 @@ class _Sent:
 
     def printed(self) -> ExampleEvent:
         return ExampleEvent(self.actor, self.tier, self.at.strftime("%Y-%m-%dT%H:%M:%SZ"), self.event.id,
-                            _json(self.payload))
+                            payload_json(self.payload))
 
 
-def _json(value: Any) -> str:
+def payload_json(value: Any) -> str:
+    """A payload as the docs print it (sorted keys, UTF-8 kept)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
@@ -187,31 +188,23 @@ def _key(period: dt.date, dims: tuple[tuple[str, str], ...], *extra: tuple[str, 
 
 
 def _simple(kpi: Kpi, b: _Builder) -> Example | None:
-    """count and distinct_actors: A twice and B once on one day."""
-    sent = b.three_events(kpi, EXAMPLE_DAY)
-    dims = b.dims(kpi, sent[0]) if sent else None
-    if sent is None or dims is None:
-        return None
-    value = b.value(kpi, sent, EXAMPLE_DAY, dims)
-    if value is None:
-        return None
-    return Example(tuple(s.printed() for s in sent),
-                   (Cell(_key(PERIOD_START[kpi.grain], dims), "value", str(value)),))
-
-
-def _rolling(kpi: Kpi, b: _Builder) -> Example | None:
-    """A on a day inside the window and again on the cell's day, B on the cell's day."""
-    days = _window_days(kpi.window)
-    if days is None or days < 2:
-        return None
-    early = EXAMPLE_DAY - dt.timedelta(days=min(2, days - 1))
+    """count and distinct_actors: A twice and B once on one day.  rolling: the same over its base,
+    with A's first event on an earlier day inside the window."""
+    early = None
+    if kpi.type == "rolling":
+        days = _window_days(kpi.window)
+        if days is None or days < 2:
+            return None
+        early = EXAMPLE_DAY - dt.timedelta(days=min(2, days - 1))
     sent = b.three_events(kpi, EXAMPLE_DAY, early)
     dims = b.dims(b.shape(kpi), sent[0]) if sent else None
     if sent is None or dims is None:
         return None
     value = b.value(kpi, sent, EXAMPLE_DAY, dims)
-    return Example(tuple(s.printed() for s in sent),
-                   (Cell(_key(EXAMPLE_DAY, dims), "value", str(value)),)) if value is not None else None
+    if value is None:
+        return None
+    period = EXAMPLE_DAY if kpi.type == "rolling" else PERIOD_START[kpi.grain]
+    return Example(tuple(s.printed() for s in sent), (Cell(_key(period, dims), "value", str(value)),))
 
 
 def _ratio(kpi: Kpi, b: _Builder) -> Example | None:
@@ -281,9 +274,8 @@ def _funnel(kpi: Kpi, b: _Builder) -> Example | None:
     dims = b.dims(kpi, sent[0])
     if dims is None:
         return None
-    last = len(steps)
-    first_key = _key(PERIOD_START.get(kpi.grain, EXAMPLE_DAY), dims, ("step", "1"))
-    last_key = _key(PERIOD_START.get(kpi.grain, EXAMPLE_DAY), dims, ("step", str(last)))
+    start = PERIOD_START.get(kpi.grain, EXAMPLE_DAY)
+    first_key, last_key = _key(start, dims, ("step", "1")), _key(start, dims, ("step", str(len(steps))))
     return Example(tuple(s.printed() for s in sent),
                    (Cell(first_key, "actors", "2"), Cell(last_key, "actors", "1"),
                     Cell(last_key, "conversion", "0.5")))
@@ -310,7 +302,7 @@ def _retention(kpi: Kpi, b: _Builder) -> Example | None:
                     Cell(one, "rate", "0.5")))
 
 
-BUILDERS = {"count": _simple, "distinct_actors": _simple, "rolling": _rolling, "ratio": _ratio,
+BUILDERS = {"count": _simple, "distinct_actors": _simple, "rolling": _simple, "ratio": _ratio,
             "percentile": _percentile, "funnel": _funnel, "retention": _retention}
 
 
