@@ -40,6 +40,8 @@ import json
 import re
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -275,6 +277,20 @@ class Gateway:
             http_status(state, message, authenticated=role != self.config.anon_role)
         return ApiError(status, state or "PGRST000", message, diag.message_detail, diag.message_hint)
 
+    @contextmanager
+    def _session(self, role: str) -> Iterator[psycopg.Connection]:
+        """A pooled connection for one request: a database error becomes the answer PostgREST would
+        give, and an unfinished transaction is rolled back before the connection goes back."""
+        conn = self.pool.get()
+        try:
+            yield conn
+        except psycopg.Error as exc:
+            raise self._api_error(conn, exc, role) from None
+        finally:
+            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            self.pool.put(conn)
+
     def call(self, path: str, headers: Any, body: bytes, method: str = "POST",
              query: list[tuple[str, str]] | None = None) -> tuple[int, bytes | None, bool]:
         """Run one RPC call: (status, JSON body or None, drop the response). POST takes the arguments
@@ -291,8 +307,7 @@ class Gateway:
                 raise ApiError(400, "PGRST102", "Empty or invalid json") from None
         if not isinstance(params, dict):
             raise ApiError(400, "PGRST102", "Empty or invalid json")
-        conn = self.pool.get()
-        try:
+        with self._session(role) as conn:
             routine = self.find_routine(conn, schema, fn, set(params))
             if method == "GET" and routine.volatile:
                 raise ApiError(405, "PGRST101", "Cannot use the GET method on RPC when the function is volatile")
@@ -308,12 +323,6 @@ class Gateway:
             values = [_as_text(params[n], t) for n, t, _ in routine.args if n in params]
             result = conn.execute(query, values).fetchone()[0]
             conn.commit()
-        except psycopg.Error as exc:
-            raise self._api_error(conn, exc, role) from None
-        finally:
-            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.rollback()
-            self.pool.put(conn)
         if routine.returns_void:
             return 204, None, self._take_drop()
         return 200, json.dumps(result).encode(), self._take_drop()
@@ -348,8 +357,7 @@ class Gateway:
                 limit, offset = (int(value), offset) if key == "limit" else (limit, int(value))
             else:
                 where.append(_filter(_column(key), value, values))
-        conn = self.pool.get()
-        try:
+        with self._session(role) as conn:
             kind = conn.execute(
                 "select c.relkind from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n"
                 " on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s and c.relkind in"
@@ -371,12 +379,6 @@ class Gateway:
             query_sql = sql.SQL("select coalesce(jsonb_agg(r), '[]'::jsonb) from ({}) as r").format(inner)
             result = conn.execute(query_sql, values).fetchone()[0]
             conn.commit()
-        except psycopg.Error as exc:
-            raise self._api_error(conn, exc, role) from None
-        finally:
-            if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.rollback()
-            self.pool.put(conn)
         return 200, json.dumps(result).encode()
 
 
