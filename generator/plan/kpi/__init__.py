@@ -85,11 +85,12 @@ def _shared(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
                  comment=literal("Distinct actors of (site, actor) pairs left after removing the site that holds "
                                  "the most actors seen at no other site: what any one site's caller cannot know."),
                  **helper),
-        Function(p, "kpi_funnel_depth", (Arg("steps", "smallint[]"), Arg("times", "timestamptz[]"),
-                                         Arg("keys", "uuid[]"), Arg("anchor", "integer"), Arg("n_steps", "integer"), Arg("win", "interval"),
-                                         Arg("mode", "text")), "smallint", body("kpi_funnel_depth", **ctx),
+        Function(p, "kpi_funnel_depths", (Arg("steps", "smallint[]"), Arg("times", "timestamptz[]"),
+                                          Arg("keys", "uuid[]"), Arg("n_steps", "integer"), Arg("win", "interval"),
+                                          Arg("mode", "text")), "smallint[]", body("kpi_funnel_depths", **ctx),
                  language="plpgsql", volatility="immutable",
-                 comment=literal("How deep one funnel attempt gets (see the KPI semantics)."), **helper),
+                 comment=literal("How deep each funnel attempt of one actor gets, in one pass over the actor's "
+                                 "events (see the KPI semantics)."), **helper),
     ]
 
 

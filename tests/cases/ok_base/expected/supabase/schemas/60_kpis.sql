@@ -105,8 +105,8 @@ comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Di
 revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
 grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
 
-create or replace function analytics_private.kpi_funnel_depth(steps smallint[], times timestamptz[], keys uuid[], anchor integer, n_steps integer, win interval, mode text)
-returns smallint
+create or replace function analytics_private.kpi_funnel_depths(steps smallint[], times timestamptz[], keys uuid[], n_steps integer, win interval, mode text)
+returns smallint[]
 language plpgsql
 immutable
 security invoker
@@ -114,108 +114,154 @@ set search_path = ''
 as $fn$
 -- One actor's funnel events at one site, one entry per (event, step it matches), sorted by
 -- (occurred_at, event key, step); an event matching several steps has several entries, which
--- share its time and key. Every step is met by a different event:
+-- share its time and key. Returns, for every step-1 entry (an attempt's anchor), how deep the
+-- attempt it starts gets, and null for the other entries. Every step is met by a different event:
 --   ordered: step j + 1 by an event strictly later than the one that met step j;
 --   strict:  as ordered, and that event lies at the first instant after step j's event at which
 --            any funnel event happened (another funnel event in between ends the attempt);
 --   any:     steps 2 .. d by different events, none of them the step-1 event, in any order at or
 --            after the step-1 event (a matching: an event meets one step only).
--- All within win of the step-1 event (entry anchor).
+-- All within win of the step-1 event.
+-- One call per actor and one pass over the actor's events: an actor with n funnel events costs
+-- O(n * steps) (ordered, strict) or O(n * 4^steps) (any), never one scan per attempt.
 declare
-  depth integer := 1;
-  start timestamptz := times[anchor];
-  stop timestamptz := times[anchor] + win;
-  last timestamptz := times[anchor];
   len integer := coalesce(array_length(steps, 1), 0);
+  depths smallint[] := array_fill(null::smallint, array[greatest(len, 1)]);
+  -- the distinct instants (ordered, strict) or events (any), 1 .. g_n
+  g_n integer := 0;
+  g_time timestamptz[] := '{}';
+  g_mask integer[] := '{}';
+  g_of integer[] := array_fill(0, array[greatest(len, 1)]);
+  nxt integer[];
+  cnt integer[];
   i integer;
-  j integer;
-  t timestamptz;
-  found boolean;
-  mask integer;
-  masks integer[] := '{}';
-  counts integer[] := '{}';
+  g integer;
+  s integer;
+  cur integer;
+  depth integer;
+  stop timestamptz;
+  lo integer;
+  hi integer;
+  own integer;
+  width integer;
   d integer;
   sub integer;
-  s integer;
+  m integer;
   hits integer;
+  ok boolean;
 begin
-  if mode = 'any' then
-    -- the distinct events in the window other than the step-1 event: which of steps 2 .. n each
-    -- meets (bit s - 2), counted per distinct set
-    i := 1;
-    while i <= len loop
-      mask := 0;
-      j := i;
-      while j <= len and times[j] = times[i] and keys[j] = keys[i] loop
-        if steps[j] >= 2 then
-          mask := mask | (1 << (steps[j] - 2));
-        end if;
-        j := j + 1;
-      end loop;
-      if mask <> 0 and times[i] >= start and times[i] <= stop
-         and not (keys[i] = keys[anchor] and times[i] = start) then
-        found := false;
-        for s in 1 .. coalesce(array_length(masks, 1), 0) loop
-          if masks[s] = mask then
-            counts[s] := counts[s] + 1;
-            found := true;
-          end if;
-        end loop;
-        if not found then
-          masks := masks || mask;
-          counts := counts || 1;
-        end if;
-      end if;
-      i := j;
-    end loop;
-    -- depth d when steps 2 .. d can each be given a different event: Hall's condition, every set
-    -- of those steps is met by at least as many events (sets without step d were checked before)
-    for d in 2 .. n_steps loop
-      for sub in 0 .. (1 << (d - 2)) - 1 loop
-        s := sub | (1 << (d - 2));
-        hits := 0;
-        for i in 1 .. coalesce(array_length(masks, 1), 0) loop
-          if masks[i] & s <> 0 then
-            hits := hits + counts[i];
-          end if;
-        end loop;
-        if hits < bit_count(s::bit(32)) then
-          return depth;
-        end if;
-      end loop;
-      depth := d;
-    end loop;
-    return depth;
+  if len = 0 then
+    return '{}';
   end if;
-  i := anchor + 1;
-  while i <= len and depth < n_steps loop
-    t := times[i];
-    exit when t > stop;
-    if t <= last then
-      i := i + 1;
-      continue;
-    end if;
-    -- the funnel events of instant t: does one of them meet the next step?
-    found := false;
-    while i <= len and times[i] = t loop
-      if steps[i] = depth + 1 then
-        found := true;
+  if mode = 'any' then
+    -- events (time, key); their mask: which of steps 2 .. n each meets (bit s - 2)
+    for i in 1 .. len loop
+      if g_n = 0 or times[i] <> g_time[g_n] or keys[i] <> keys[i - 1] then
+        g_n := g_n + 1;
+        g_time[g_n] := times[i];
+        g_mask[g_n] := 0;
       end if;
-      i := i + 1;
+      g_of[i] := g_n;
+      if steps[i] >= 2 then
+        g_mask[g_n] := g_mask[g_n] | (1 << (steps[i] - 2));
+      end if;
     end loop;
-    if found then
-      depth := depth + 1;
-      last := t;
-    elsif mode = 'strict' then
-      exit;
+    -- a window [anchor time, anchor time + win] sliding over the events: cnt[m + 1] events of mask m
+    width := 1 << (n_steps - 1);
+    cnt := array_fill(0, array[width]);
+    lo := 1;
+    hi := 0;
+    for i in 1 .. len loop
+      continue when steps[i] <> 1;
+      g := g_of[i];
+      stop := g_time[g] + win;
+      while hi < g_n and g_time[hi + 1] <= stop loop
+        hi := hi + 1;
+        cnt[g_mask[hi] + 1] := cnt[g_mask[hi] + 1] + 1;
+      end loop;
+      while lo <= hi and g_time[lo] < g_time[g] loop
+        cnt[g_mask[lo] + 1] := cnt[g_mask[lo] + 1] - 1;
+        lo := lo + 1;
+      end loop;
+      own := g_mask[g];
+      cnt[own + 1] := cnt[own + 1] - 1;
+      -- depth d when steps 2 .. d can each be given a different event: Hall's condition, every set
+      -- of those steps is met by at least as many events (sets without step d were checked before)
+      depth := 1;
+      ok := true;
+      d := 2;
+      while ok and d <= n_steps loop
+        for sub in 0 .. (1 << (d - 2)) - 1 loop
+          s := sub | (1 << (d - 2));
+          hits := 0;
+          for m in 1 .. width - 1 loop
+            if cnt[m + 1] > 0 and m & s <> 0 then
+              hits := hits + cnt[m + 1];
+            end if;
+          end loop;
+          if hits < bit_count(s::bit(32)) then
+            ok := false;
+            exit;
+          end if;
+        end loop;
+        if ok then
+          depth := d;
+        end if;
+        d := d + 1;
+      end loop;
+      cnt[own + 1] := cnt[own + 1] + 1;
+      depths[i] := depth;
+    end loop;
+    return depths;
+  end if;
+  -- ordered, strict: the distinct instants and which steps each one's events meet (bit s - 1)
+  for i in 1 .. len loop
+    if g_n = 0 or times[i] <> g_time[g_n] then
+      g_n := g_n + 1;
+      g_time[g_n] := times[i];
+      g_mask[g_n] := 0;
     end if;
+    g_of[i] := g_n;
+    g_mask[g_n] := g_mask[g_n] | (1 << (steps[i] - 1));
   end loop;
-  return depth;
+  if mode = 'ordered' then
+    -- nxt[(s - 1) * (g_n + 1) + g]: the first instant at or after g whose events meet step s (0: none)
+    nxt := array_fill(0, array[n_steps * (g_n + 1)]);
+    for g in reverse g_n .. 1 loop
+      for s in 2 .. n_steps loop
+        if g_mask[g] & (1 << (s - 1)) <> 0 then
+          nxt[(s - 1) * (g_n + 1) + g] := g;
+        else
+          nxt[(s - 1) * (g_n + 1) + g] := nxt[(s - 1) * (g_n + 1) + g + 1];
+        end if;
+      end loop;
+    end loop;
+  end if;
+  for i in 1 .. len loop
+    continue when steps[i] <> 1;
+    cur := g_of[i];
+    stop := g_time[cur] + win;
+    depth := 1;
+    while depth < n_steps and cur < g_n loop
+      if mode = 'strict' then
+        g := cur + 1;
+        exit when g_mask[g] & (1 << depth) = 0;
+      else
+        g := nxt[depth * (g_n + 1) + cur + 1];
+        exit when g = 0;
+      end if;
+      exit when g_time[g] > stop;
+      depth := depth + 1;
+      cur := g;
+    end loop;
+    depths[i] := depth;
+  end loop;
+  return depths;
 end
 $fn$;
-comment on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) is 'How deep one funnel attempt gets (see the KPI semantics).';
-revoke all on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_funnel_depth(smallint[], timestamptz[], uuid[], integer, integer, interval, text) to service_role;
+comment on function analytics_private.kpi_funnel_depths(smallint[], timestamptz[], uuid[], integer, interval, text) is 'How deep each funnel attempt of one actor gets, in one pass over the actor''s events (see the KPI semantics).';
+revoke all on function analytics_private.kpi_funnel_depths(smallint[], timestamptz[], uuid[], integer, interval, text) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_funnel_depths(smallint[], timestamptz[], uuid[], integer, interval, text) to service_role;
 
 -- KPI api_latency_ms
 insert into analytics_private.kpi_event_sets (set_name, event_id) values
@@ -1348,7 +1394,7 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
   end if;
   insert into analytics_private.kpi_upgrade_funnel_actors as r (site_id, actor_hash, period, network_id, depth)
   select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
-         max(analytics_private.kpi_funnel_depth(seq.steps, seq.times, seq.keys, u.idx::integer, 3, interval '14 days', 'ordered'))
+         max(u.depth)
   from (select s.site_id, s.actor_hash,
                array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
                array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
@@ -1358,7 +1404,9 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
               (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_steps as x
                where x.ingest_xid = pg_current_xact_id())
         group by 1, 2) as seq
-  cross join lateral unnest(seq.steps, seq.times, seq.network_id) with ordinality as u (step, t, network_id, idx)
+  cross join lateral unnest(seq.steps, seq.times,
+                            analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 3, interval '14 days', 'ordered'), seq.network_id)
+    as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
   on conflict (site_id, actor_hash, period, network_id) do update
