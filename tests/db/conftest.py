@@ -271,7 +271,7 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
             f"{priv}.kpi_caller_reads_network()",
             f"{priv}.kpi_caller_network()",
             f"{priv}.kpi_caller_site()",
-            f"{priv}.kpi_funnel_depth(smallint[],timestamp with time zone[],uuid[],integer,integer,interval,text)",
+            f"{priv}.kpi_funnel_depths(smallint[],timestamp with time zone[],uuid[],integer,interval,text)",
             f"{priv}.kpi_actors_but_one(uuid[],bytea[])",
         ),
         watermarks="kpi_watermarks",

@@ -304,7 +304,7 @@ def test_kpi_reads_and_rpc_calls(any_db, login, kpi_catalog, caller):
         check(f"select {priv}.kpi_caller_site()", role == "service_role")
         check(f"select {priv}.kpi_caller_reads_network()", role == "service_role")
         check(f"select {priv}.kpi_caller_network()", role == "service_role")
-        check(f"select {priv}.kpi_funnel_depth('{{1}}', array[now()], array[gen_random_uuid()], 1, 2, "
+        check(f"select {priv}.kpi_funnel_depths('{{1}}', array[now()], array[gen_random_uuid()], 2, "
               "interval '1 day', 'ordered')",
               role == "service_role")
         check(f"select {priv}.kpi_actors_but_one(array[gen_random_uuid()], array['\\x00'::bytea])",

@@ -9,6 +9,7 @@ volatile
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set enable_nestloop = off
 as $fn$
 declare
   claims jsonb;
