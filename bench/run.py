@@ -87,6 +87,19 @@ class Options:
         return self.needs_history() or self.wants("B1")
 
 
+def _commit() -> str | None:
+    """The commit measured, ``-dirty`` when the generator, templates, taxonomy or generated tree
+    differ from it (None outside a git checkout): a report names the code it measured."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "generator", "templates",
+                                "taxonomy", "generated", "bench"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("-dirty" if dirty.strip() else "")
+
+
 def run(opt: Options) -> dict[str, Any]:
     t_start = time.monotonic()
     budget = Budget(opt.budget_s)
@@ -94,6 +107,7 @@ def run(opt: Options) -> dict[str, Any]:
     res: dict[str, Any] = {"run": {"scale": s.name, "seed": opt.seed, "command": opt.command,
                                    "started": datetime.now(UTC).isoformat(timespec="seconds"),
                                    "machine": cluster.machine(), "load_before": cluster.load_average(),
+                                   "commit": _commit(),
                                    "budget_s": opt.budget_s, "steps": list(s.steps),
                                    "new_events": s.new_events}}
     compiled = analyse(opt.taxonomy)
