@@ -2835,7 +2835,7 @@ grant all on analytics_private.kpi_clinic_team_onboarding_actors to service_role
 
 create index if not exists kpi_clinic_team_onboarding_actors_xid_idx on analytics_private.kpi_clinic_team_onboarding_actors (ingest_xid);
 
-create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period);
+create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period, actor_hash);
 
 create table if not exists analytics_private.kpi_clinic_team_onboarding (
   site_id uuid not null,
@@ -7259,7 +7259,7 @@ grant all on analytics_private.kpi_trial_activation_to_conversion_actors to serv
 
 create index if not exists kpi_trial_activation_to_conversion_actors_xid_idx on analytics_private.kpi_trial_activation_to_conversion_actors (ingest_xid);
 
-create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period);
+create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period, actor_hash);
 
 create table if not exists analytics_private.kpi_trial_activation_to_conversion (
   site_id uuid not null,
@@ -7629,7 +7629,7 @@ grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors to s
 
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (ingest_xid);
 
-create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period);
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period, actor_hash);
 
 create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic (
   site_id uuid not null,
@@ -7999,7 +7999,7 @@ grant all on analytics_private.kpi_upgrade_prompt_to_trial_actors to service_rol
 
 create index if not exists kpi_upgrade_prompt_to_trial_actors_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (ingest_xid);
 
-create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period);
+create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period, actor_hash);
 
 create table if not exists analytics_private.kpi_upgrade_prompt_to_trial (
   site_id uuid not null,

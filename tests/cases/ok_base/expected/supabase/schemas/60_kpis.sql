@@ -1297,7 +1297,7 @@ grant all on analytics_private.kpi_upgrade_funnel_actors to service_role;
 
 create index if not exists kpi_upgrade_funnel_actors_xid_idx on analytics_private.kpi_upgrade_funnel_actors (ingest_xid);
 
-create index if not exists kpi_upgrade_funnel_actors_net_idx on analytics_private.kpi_upgrade_funnel_actors (network_id, period);
+create index if not exists kpi_upgrade_funnel_actors_net_idx on analytics_private.kpi_upgrade_funnel_actors (network_id, period, actor_hash);
 
 create table if not exists analytics_private.kpi_upgrade_funnel (
   site_id uuid not null,

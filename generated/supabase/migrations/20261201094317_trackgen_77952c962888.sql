@@ -1,4 +1,4 @@
--- trackgen migration 20261201092414: KPIs clinic_team_onboarding, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial; core objects.
+-- trackgen migration 20261201094317: KPIs clinic_team_onboarding, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -363,6 +363,10 @@ revoke all on function analytics_private.kpi_funnel_depths(smallint[], timestamp
 grant execute on function analytics_private.kpi_funnel_depths(smallint[], timestamptz[], uuid[], integer, interval, text) to service_role;
 
 -- KPI clinic_team_onboarding
+drop index if exists analytics_private.kpi_clinic_team_onboarding_actors_net_idx;
+
+create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period, actor_hash);
+
 create or replace function analytics_private.refresh_kpi_clinic_team_onboarding()
 returns bigint
 language plpgsql
@@ -534,6 +538,10 @@ end
 $fn$;
 
 -- KPI trial_activation_to_conversion
+drop index if exists analytics_private.kpi_trial_activation_to_conversion_actors_net_idx;
+
+create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period, actor_hash);
+
 create or replace function analytics_private.refresh_kpi_trial_activation_to_conversion()
 returns bigint
 language plpgsql
@@ -711,6 +719,10 @@ end
 $fn$;
 
 -- KPI upgrade_funnel_consumer_to_clinic
+drop index if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx;
+
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period, actor_hash);
+
 create or replace function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic()
 returns bigint
 language plpgsql
@@ -888,6 +900,10 @@ end
 $fn$;
 
 -- KPI upgrade_prompt_to_trial
+drop index if exists analytics_private.kpi_upgrade_prompt_to_trial_actors_net_idx;
+
+create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period, actor_hash);
+
 create or replace function analytics_private.refresh_kpi_upgrade_prompt_to_trial()
 returns bigint
 language plpgsql
