@@ -806,6 +806,79 @@ def test_funnel_step_is_met_by_a_different_event(cron_db, same_event_funnels, tm
     check_all(cron_db, tax, events, network=False)
 
 
+SHORT_WINDOW_FUNNELS = """
+kpis:
+""" + "".join(f"""
+  - name: quick_relog_{order}
+    description: Practitioners who create a protocol, then log sessions twice within 2 days ({order}).
+    type: funnel
+    owner: qa
+    order: {order}
+    window: 2 days
+    steps:
+      - {{name: created, events: [practitioner.protocol_created]}}
+      - {{name: logged, events: [practitioner.protocol_logged]}}
+      - {{name: logged_again, events: [practitioner.protocol_logged]}}
+    refresh: "0 * * * *"
+""" for order in ("ordered", "strict", "any"))
+
+
+@pytest.fixture(scope="module")
+def short_window_funnels(tmp_path_factory):
+    return compile_with_kpis(tmp_path_factory, "short_window_funnels", SHORT_WINDOW_FUNNELS)
+
+
+def test_funnel_refresh_rereads_one_window_and_stays_exact(cron_db, short_window_funnels, tmp_path):
+    """A refresh re-evaluates an actor's attempts only from the period one window before its earliest
+    new step event. Three actors with 30 days of history (a 2-day window), refreshed, then new events:
+    recent ones, a late one 20 days back, and one that falls between two steps of a strict attempt
+    (which ends it: a depth that goes down). After each refresh every cell equals the reference."""
+    tax, schema = short_window_funnels
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=12)
+    site = SITES[1]
+    start = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=30)
+    created, logged = "practitioner.protocol_created", "practitioner.protocol_logged"
+
+    def ev(actor, event_id, at):
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "practitioner",
+                "event_id": event_id, "occurred_at": at, "payload": gen.payload(event_id), "key": str(uuid.uuid4())}
+
+    rnd = random.Random(5)
+    events = [ev(a, rnd.choice((created, logged, logged)), start + timedelta(hours=rnd.randrange(30 * 24)))
+              for a in ("a", "b", "c") for _ in range(40)]
+    insert(cron_db, events)
+    refresh_all(cron_db, tax)
+    check_all(cron_db, tax, events, network=False)
+    # strict attempt of d: created, logged, logged one hour apart, 10 days ago
+    d0 = start + timedelta(days=20)
+    strict = [ev("d", created, d0), ev("d", logged, d0 + timedelta(hours=1)), ev("d", logged, d0 + timedelta(hours=2))]
+    # e: created late on day x, logged early on day x + 1; its second log comes in the next batch,
+    # so the attempt of day x gains a step from an event of day x + 1
+    x = (start + timedelta(days=25)).replace(hour=22)
+    strict += [ev("e", created, x), ev("e", logged, x + timedelta(hours=3))]
+    insert(cron_db, strict)
+    events += strict
+    refresh_all(cron_db, tax)
+    before = read_site(cron_db, "kpi_quick_relog_strict", site)
+    assert before[(site, d0.date(), 3)][1] >= 1
+    new = [ev("a", logged, datetime.now(UTC) - timedelta(hours=1)),
+           ev("b", created, start + timedelta(days=10, minutes=7)),  # late: 20 days back
+           ev("d", created, d0 + timedelta(minutes=90)),  # between d's two logs: ends the strict attempt
+           ev("e", logged, x + timedelta(hours=5))]
+    new += [ev(rnd.choice("abc"), rnd.choice((created, logged)), datetime.now(UTC) - timedelta(hours=rnd.randrange(48)))
+            for _ in range(20)]
+    insert(cron_db, new)
+    events += new
+    refresh_all(cron_db, tax)
+    check_all(cron_db, tax, events, network=False)
+    after = read_site(cron_db, "kpi_quick_relog_strict", site)
+    assert after[(site, d0.date(), 3)][1] == before[(site, d0.date(), 3)][1] - 1
+    for order in ("ordered", "strict", "any"):
+        cells = read_site(cron_db, f"kpi_quick_relog_{order}", site)
+        assert cells[(site, x.date(), 3)][1] >= 1, (order, cells.get((site, x.date(), 3)))
+
+
 def test_one_pass_of_the_cron_jobs_in_any_order_gives_current_values(db, compiled):
     """Issue 9, finding 2: pg_cron runs jobs in no particular order. Whatever the order (rolling windows
     before their base, after it, shuffled), one pass of every refresh job's own command gives the

@@ -29,6 +29,11 @@ class FunnelPlan(KpiPlan):
                 "round({v}::numeric / nullif(first_value({v}) {w}, 0), 6) as conversion, "
                 "round({v}::numeric / nullif(lag({v}) {w}, 0), 6) as step_conversion")
         self.period_t = f"date_trunc({literal(kpi.grain)}, u.t at time zone {literal(tz)})::date"
+        # An actor's new step events can change only attempts anchored at most one window before the
+        # earliest of them; re-reading from the start of that anchor's period (so every attempt of a
+        # re-counted period is seen whole) keeps a refresh proportional to the window, not the history.
+        self.since = (f"date_trunc({literal(kpi.grain)}, (min(x.occurred_at) - interval {literal(kpi.window)}) "
+                      f"at time zone {literal(tz)}) at time zone {literal(tz)}")
         self.by_cols = "".join(f", {d.column}" for d in by)
         self.by_nulls = "".join(", null" for _ in by)
         self.by_exprs = "".join(f", {d.expr}" for d in by)
@@ -77,7 +82,7 @@ class FunnelPlan(KpiPlan):
                        + (Column("network_id", "uuid"), XID),
                        f"constraint {self.sql('kpi_{}_steps_key')} unique (site_id, event_key, occurred_at, step)",
                        f"KPI {self.name}: every event that matches a step, per actor."),
-            self.index("kpi_{}_steps_actor_idx", self.step_rows, "(site_id, actor_hash)"),
+            self.index("kpi_{}_steps_actor_idx", self.step_rows, "(site_id, actor_hash, occurred_at)"),
             self.index("kpi_{}_steps_xid_idx", self.step_rows, "(ingest_xid)"),
             self.cache(self.actors, (Column("site_id", "uuid", not_null=True),
                                      Column("actor_hash", "bytea", not_null=True),

@@ -985,7 +985,7 @@ alter table analytics_private.kpi_upgrade_funnel_steps enable row level security
 revoke all on analytics_private.kpi_upgrade_funnel_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_steps to service_role;
 
-create index if not exists kpi_upgrade_funnel_steps_actor_idx on analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash);
+create index if not exists kpi_upgrade_funnel_steps_actor_idx on analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private.kpi_upgrade_funnel_steps (ingest_xid);
 
@@ -1108,9 +1108,11 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
                array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
                array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_steps as s
-        where (s.site_id, s.actor_hash) in
-              (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_steps as x
-               where x.ingest_xid = pg_current_xact_id())
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '14 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_upgrade_funnel_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
         group by 1, 2) as seq
   cross join lateral unnest(seq.steps, seq.times,
                             analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 3, interval '14 days', 'ordered'), seq.network_id)

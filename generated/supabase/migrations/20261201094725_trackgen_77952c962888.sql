@@ -1,4 +1,4 @@
--- trackgen migration 20261201094317: KPIs clinic_team_onboarding, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial; core objects.
+-- trackgen migration 20261201094725: KPIs clinic_team_onboarding, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set lock_timeout = '5s';
 set statement_timeout = '5min';
@@ -363,6 +363,10 @@ revoke all on function analytics_private.kpi_funnel_depths(smallint[], timestamp
 grant execute on function analytics_private.kpi_funnel_depths(smallint[], timestamptz[], uuid[], integer, interval, text) to service_role;
 
 -- KPI clinic_team_onboarding
+drop index if exists analytics_private.kpi_clinic_team_onboarding_steps_actor_idx;
+
+create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, occurred_at);
+
 drop index if exists analytics_private.kpi_clinic_team_onboarding_actors_net_idx;
 
 create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period, actor_hash);
@@ -423,9 +427,11 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
                array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
                array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_clinic_team_onboarding_steps as s
-        where (s.site_id, s.actor_hash) in
-              (select x.site_id, x.actor_hash from analytics_private.kpi_clinic_team_onboarding_steps as x
-               where x.ingest_xid = pg_current_xact_id())
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '14 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_clinic_team_onboarding_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
         group by 1, 2) as seq
   cross join lateral unnest(seq.steps, seq.times,
                             analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 3, interval '14 days', 'ordered'), seq.network_id)
@@ -538,6 +544,10 @@ end
 $fn$;
 
 -- KPI trial_activation_to_conversion
+drop index if exists analytics_private.kpi_trial_activation_to_conversion_steps_actor_idx;
+
+create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, occurred_at);
+
 drop index if exists analytics_private.kpi_trial_activation_to_conversion_actors_net_idx;
 
 create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period, actor_hash);
@@ -604,9 +614,11 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
                array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
                array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_trial_activation_to_conversion_steps as s
-        where (s.site_id, s.actor_hash) in
-              (select x.site_id, x.actor_hash from analytics_private.kpi_trial_activation_to_conversion_steps as x
-               where x.ingest_xid = pg_current_xact_id())
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '30 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_trial_activation_to_conversion_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
         group by 1, 2) as seq
   cross join lateral unnest(seq.steps, seq.times,
                             analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 4, interval '30 days', 'ordered'), seq.network_id)
@@ -719,6 +731,10 @@ end
 $fn$;
 
 -- KPI upgrade_funnel_consumer_to_clinic
+drop index if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx;
+
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, occurred_at);
+
 drop index if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx;
 
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period, actor_hash);
@@ -785,9 +801,11 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
                array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
                array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as s
-        where (s.site_id, s.actor_hash) in
-              (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as x
-               where x.ingest_xid = pg_current_xact_id())
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '30 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
         group by 1, 2) as seq
   cross join lateral unnest(seq.steps, seq.times,
                             analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 4, interval '30 days', 'ordered'), seq.network_id)
@@ -900,6 +918,10 @@ end
 $fn$;
 
 -- KPI upgrade_prompt_to_trial
+drop index if exists analytics_private.kpi_upgrade_prompt_to_trial_steps_actor_idx;
+
+create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, occurred_at);
+
 drop index if exists analytics_private.kpi_upgrade_prompt_to_trial_actors_net_idx;
 
 create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period, actor_hash);
@@ -955,9 +977,11 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
                array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
                array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
         from analytics_private.kpi_upgrade_prompt_to_trial_steps as s
-        where (s.site_id, s.actor_hash) in
-              (select x.site_id, x.actor_hash from analytics_private.kpi_upgrade_prompt_to_trial_steps as x
-               where x.ingest_xid = pg_current_xact_id())
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '7 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_upgrade_prompt_to_trial_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
         group by 1, 2) as seq
   cross join lateral unnest(seq.steps, seq.times,
                             analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 2, interval '7 days', 'ordered'), seq.network_id)
