@@ -19,7 +19,7 @@ from dbutil import apply_sql_files, claims, insert_events
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chutil  # noqa: E402  (tests/chutil.py)
 import kpi_reference as ref  # noqa: E402
-from test_kpis import NETWORKS, SITES, Generator, _norm  # noqa: E402
+from test_kpis import NETWORKS, SITES, VALUE_COLUMNS, Generator, _norm  # noqa: E402
 
 from generator.compiler import compile_taxonomy  # noqa: E402
 from generator.plan.clickhouse import plan as plan_clickhouse  # noqa: E402
@@ -115,7 +115,7 @@ def test_cluster_ddl_parses_with_clickhouses_own_parser(ch, compiled):
 
 
 def _is_value(column: str) -> bool:
-    return column in ("value", "n", "numerator", "denominator") or (column[:1] == "p" and column[1:2].isdigit())
+    return column in VALUE_COLUMNS or (column[:1] == "p" and column[1:2].isdigit())
 
 
 def _ch_string(text: str) -> str:
@@ -166,17 +166,24 @@ def test_site_views_equal_the_reference_cell_by_cell(ch, stream, compiled):
     today = datetime.now(UTC).date()
     problems = []
     checked = 0
+    beyond_first: dict[str, int] = {}  # cells past a funnel's first step or a cohort's own period, not empty
     for kpi in lowered(tax):
         expected = {k: tuple(_norm(x) for x in v) for k, v in ref.site_values(tax, kpi, stream, today).items()}
         got = {}
         for site in SITES:
             got.update(_read_site(ch, kpi, site))
         checked += len(expected)
+        if kpi.type in ("funnel", "retention"):
+            beyond_first[kpi.type] = beyond_first.get(kpi.type, 0) + sum(
+                1 for key, v in expected.items() if key[-1] > (1 if kpi.type == "funnel" else 0) and v[1])
         if got != expected:
             diff = [(k, expected.get(k), got.get(k)) for k in set(got) | set(expected) if got.get(k) != expected.get(k)]
             problems.append(f"{kpi.name}: {len(diff)} cells differ, e.g. {diff[:3]}")
     assert not problems, "\n".join(problems)
     assert checked > 500
+    assert {k.type for k in lowered(tax)} >= {"funnel", "retention", "rolling"}
+    assert beyond_first.get("funnel", 0) > 0 and beyond_first.get("retention", 0) > 0, beyond_first
+    print("cells past the first step or period:", beyond_first)
 
 
 def test_site_views_show_only_the_callers_site_and_only_to_site_reading_tiers(ch, stream, compiled):
