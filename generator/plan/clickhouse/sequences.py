@@ -25,6 +25,7 @@ conversions are computed from the shown steps only, as on PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 from ...model import Taxonomy
@@ -43,6 +44,15 @@ def _rate(num: str, den: str) -> str:
     zero or NULL denominator: integer arithmetic, then one division (ClickHouse's ``round`` on
     Float64 rounds half to even)."""
     return f"if(coalesce({den}, 0) = 0, NULL, intDiv({num} * 2000000 + {den}, 2 * {den}) / 1000000)"
+
+
+def _interval(text: str) -> str:
+    """A funnel window ("14 days", "5 minutes", "1 month") as a ClickHouse interval: added to the
+    step-1 event's time like PostgreSQL's ``timestamptz + interval`` in UTC (months by the calendar)."""
+    m = re.fullmatch(r"\s*([1-9][0-9]*)\s*(minute|hour|day|week|month)s?\s*", text)
+    if not m:
+        raise ValueError(f"cannot read window {text!r}")
+    return f"toInterval{m.group(2).capitalize()}({m.group(1)})"
 
 
 def _where(condition: str | None, indent: str) -> str:
@@ -85,7 +95,7 @@ class ChFunnel(_Seq):
         self.steps = kpi.steps
         self.n_steps = len(kpi.steps)
         self.mode = kpi.order
-        self.window_days = window_days(kpi.window or "")
+        self.window = _interval(kpi.window or "")
         self.filters = [selection_filter(n, f"{self.base}.step{i}", st.selection)
                         for i, st in enumerate(kpi.steps, start=1)]
         self.sets = [(f"{self.base}.step{i}", st.selection) for i, st in enumerate(kpi.steps, start=1)]
@@ -132,7 +142,7 @@ class ChFunnel(_Seq):
         a matching that gives each step a different event), checked level by level up to the first
         that fails; the last, always failing level ([1]: no event has bit 0) makes the index of that
         first failure the depth."""
-        stop = f"tupleElement(a, 1) + toIntervalDay({self.window_days})"
+        stop = f"tupleElement(a, 1) + {self.window}"
         if self.mode == "any":
             levels = []
             for d in range(2, self.n_steps + 1):
