@@ -9,6 +9,8 @@ KPI's name, dimensions, event selection and value columns; this module maps them
   export view (``export.py``), exactly once (``ingest_select``);
 - per event KPI (count, distinct_actors, percentile) an AggregatingMergeTree of states per
   (site, period, dimensions, network), kept by an incremental materialized view on the events;
+- funnels, retention cohorts and rolling windows: ``sequences.py`` (per-actor sets evaluated at
+  read time with the documented semantics; rolling windows merged from the base's daily states);
 - ``analytics.kpi_<name>`` (the caller's sites) and ``analytics.network_<name>`` (the caller's
   network, k-anonymous) read views, scoped by ``analytics_private.readers``: the ClickHouse
   login user mapped server-side to its site, network and tier (what the JWT claims are on
