@@ -46,6 +46,26 @@ def _rate(num: str, den: str) -> str:
     return f"if(coalesce({den}, 0) = 0, NULL, intDiv({num} * 2000000 + {den}, 2 * {den}) / 1000000)"
 
 
+# -- sets of (site, actor, ...) tuples, as the PostgreSQL suppression rules count them ---------------
+
+
+def _sites(pairs: str) -> str:
+    return f"length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), {pairs})))"
+
+
+def _actors(pairs: str) -> str:
+    return f"length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), {pairs})))"
+
+
+def _actors_but_one(pairs: str) -> str:
+    """analytics_private.kpi_actors_but_one over distinct (site, actor, ...) tuples: the distinct actors
+    left after removing the site holding the most actors seen at no other site."""
+    alone = f"arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), {pairs}) = 1, {pairs})"
+    per_site = (f"arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, {alone}), "
+                f"arrayMap(u -> tupleElement(u, 1), {alone}))")
+    return f"({_actors(pairs)} - arrayMax(arrayConcat([toUInt64(0)], {per_site})))"
+
+
 def _interval(text: str) -> str:
     """A funnel window ("14 days", "5 minutes", "1 month") as a ClickHouse interval: added to the
     step-1 event's time like PostgreSQL's ``timestamptz + interval`` in UTC (months by the calendar)."""
@@ -215,24 +235,55 @@ class ChFunnel(_Seq):
                               "of attempts starting in the period.",
                       origin=self.origin)
 
+    def _hidden_steps(self) -> str:
+        """Which steps of one network entry cell are hidden (1) or shown (0), from ``members``, its
+        (site, actor, depth) tuples (depth: the actor's deepest attempt at that site): the rule of
+        funnel.sql.j2 and of the reference's ``_funnel``.
+
+        First the steps with fewer than k sites or actors. Then passes until nothing moves: for each
+        shown step b with a shown step before it (a, the last one), the band of actors who reached a
+        but not b (at any site) must be none or k actors at k sites when b follows a directly, and k
+        actors after removing any one site at more than k sites when hidden steps lie between;
+        otherwise b is hidden. Then, when a step after the last shown one is hidden, the actors who
+        reached the last shown step must be k after removing any one site, at more than k sites, or
+        it is hidden too. A pass that moves nothing is a fixpoint and every pass but the last moves a
+        step, so n + 1 passes reach it (a fold over the passes; a fold over one-element arrays
+        binds a and the last shown step)."""
+        k, n_steps = self.n.k, self.n_steps
+        at = lambda j: f"arrayFilter(x -> tupleElement(x, 3) >= {j}, members)"  # noqa: E731
+        first = f"arrayMap(j -> toUInt8({_sites(at('j'))} < {k} OR {_actors(at('j'))} < {k}), range(1, {n_steps + 1}))"
+        band = ("arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), "
+                "arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)")
+        bad = (f"if(b = a + 1, {_actors(band)} > 0 AND ({_actors(band)} < {k} OR {_sites(band)} < {k}), "
+               f"{_actors_but_one(band)} < {k} OR {_sites(band)} <= {k})")
+        tail_bad = f"{_actors_but_one(at('t'))} < {k} OR {_sites(at('t'))} <= {k}"
+        hide = lambda arr, i: f"arrayMap((v, i) -> if(i = {i}, toUInt8(1), v), {arr}, arrayEnumerate({arr}))"  # noqa: E731
+        band_rule = (f"if(h1[b] = 1, h1, arrayFold((h2, a) -> if(a = 0 OR NOT ({bad}), h2, {hide('h2', 'b')}),\n"
+                     "              [arrayLastIndex((v, i) -> v = 0 AND i < b, h1, arrayEnumerate(h1))], h1))")
+        tail_rule = (f"arrayFold((h2, t) -> if(t = 0 OR t >= {n_steps} OR NOT ({tail_bad}), h2, {hide('h2', 't')}),\n"
+                     "              [arrayLastIndex(v -> v = 0, h1)], h1)")
+        one_pass = (f"arrayFold((h1, b) -> if(b <= {n_steps},\n            {band_rule},\n            {tail_rule}),\n"
+                    f"          range(2, {n_steps + 2}), h)")
+        return f"arrayFold((h, iteration) -> {one_pass},\n        range({n_steps + 1}), {first})"
+
     def network_view(self) -> ChView:
         n = self.n
         cell = ", ".join(["period"] + self.dim_names)
-        def reached(element: int) -> str:  # distinct sites (1) or actors (2) of the attempts reaching each step
-            return (f"arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, {element}), "
-                    f"arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, {self.n_steps + 1}))")
-        hidden = self.hidden("sites[j]", "actors[j]")
+        reached = (f"arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), "
+                   f"arrayFilter(x -> tupleElement(x, 3) >= j, members)))), range(1, {self.n_steps + 1}))")
         query = (f"SELECT {cell},\n  toInt16(j) AS step,\n  {self._names()}[j] AS step_name,\n"
                  "  shown[j] AS actors,\n"
                  f"  {_rate('shown[j]', 'shown[1]')} AS conversion,\n"
                  f"  if(j = 1, NULL, {_rate('shown[j]', 'shown[j - 1]')}) AS step_conversion,\n"
                  "  shown[j] IS NULL AS suppressed\n"
                  f"FROM (\n  SELECT {cell}, shown, arrayJoin(arrayEnumerate(shown)) AS j\n"
-                 f"  FROM (\n    SELECT {cell}, arrayMap(j -> if({hidden}, NULL, actors[j]), arrayEnumerate(actors)) AS shown\n"
-                 f"    FROM (\n      SELECT {cell}, {reached(2)} AS actors,\n        {reached(1)} AS sites\n"
-                 f"      FROM (\n        SELECT {cell}, groupArray((site_id, actor_hash, depth)) AS reached\n"
-                 f"        FROM (\n      {self.attempts(None)})\n"
-                 f"        WHERE {_reader(n, 'network_id', self.network_tiers)}\n"
+                 f"  FROM (\n    SELECT {cell}, arrayMap((c, hidden) -> if(hidden = 1, NULL, c), reached, hidden) AS shown\n"
+                 f"    FROM (\n      SELECT {cell}, {reached} AS reached,\n        {self._hidden_steps()} AS hidden\n"
+                 f"      FROM (\n        SELECT {cell}, groupArray((site_id, actor_hash, depth)) AS members\n"
+                 f"        FROM (\n          SELECT {cell}, site_id, actor_hash, max(depth) AS depth\n"
+                 f"          FROM (\n      {self.attempts(None)})\n"
+                 f"          WHERE {_reader(n, 'network_id', self.network_tiers)}\n"
+                 f"          GROUP BY {cell}, site_id, actor_hash)\n"
                  f"        GROUP BY {cell}))))")
         dims = tuple((d, "Nullable(String)") for d in self.dim_names)
         return ChView(n.pub, f"network_{self.base}", query,
