@@ -214,7 +214,7 @@ def _primary_hidden(tax, kpi, events, network, k) -> dict[tuple, bool]:
 
 
 #: KPI types whose network views apply PostgreSQL's whole rule for them on ClickHouse too
-OWN_RULES_PORTED = ("funnel",)
+OWN_RULES_PORTED = ("funnel", "retention")
 
 
 def test_network_views_apply_the_k_rule_and_never_show_a_cell_postgresql_hides_by_it(ch, stream, compiled):

@@ -144,6 +144,10 @@ CRAFTED = {(50, "practitioner"): [12, None, None, 6], (50, "clinic"): [11, None,
            (51, "clinic"): [11, 6, 6, 6]}
 
 
+#: days ago of the crafted retention cohorts (weeks with no other trial)
+WHOLE_COHORT, LAPSED_FEW = 60, 74
+
+
 def _stream(tax) -> list[dict]:
     """Per actor a few bursts of practitioner events hours apart (some at one instant), sign-ups and
     feature use across months: most actors of most sites take some steps, so network cells fill."""
@@ -183,6 +187,19 @@ def _stream(tax) -> list[dict]:
             actor = f"band-{days}-{tier}-{s}-{depth}"
             for i in range(depth):
                 ev(SITES[s], actor, tier, path[i], start + timedelta(hours=i))
+    # Two network trial cohorts (network A) where retention.sql.j2's own rules decide: WHOLE_COHORT,
+    # 10 actors at 5 sites, all active in their first week, one in the next: that week is hidden, and
+    # as the cohort has only 5 sites every week is; LAPSED_FEW, 12 actors at 6 sites, 10 active in
+    # the next week: the 2 who lapsed are fewer than k, so that week is hidden.
+    for days, n_sites, next_week in ((WHOLE_COHORT, 5, 1), (LAPSED_FEW, 6, 10)):
+        start = (now - timedelta(days=days)).replace(hour=9, minute=0, second=0)
+        start -= timedelta(days=start.weekday())  # a Monday: both events in the cohort's week
+        for i in range(2 * n_sites):
+            site, actor = SITES[i % n_sites], f"cohort-{days}-{i}"
+            ev(site, actor, "practitioner", TRIAL, start)
+            ev(site, actor, "practitioner", LOGGED, start + timedelta(hours=1))
+            if i < next_week:
+                ev(site, actor, "practitioner", LOGGED, start + timedelta(days=7))
     return [e for e in out if e["occurred_at"] <= now]
 
 
@@ -252,7 +269,7 @@ def test_site_views_of_every_funnel_mode_retention_and_rolling_equal_the_referen
 def _expected_network(tax, kpi, events, net, k, today) -> dict[tuple, tuple]:
     """The network view: PostgreSQL's for funnels (their own suppression rule, ported), the k rule
     alone on the reference's network cells for the others."""
-    if kpi.type == "funnel":
+    if kpi.type in ("funnel", "retention"):
         return {key: tuple(_norm(x) for x in v) for key, v in ref.network_values(tax, kpi, events, today, k, net).items()}
     cells = ref.network_state(tax, events, today, k, net).cells[kpi.label]
     actors = lambda pairs: len({a for _s, a in pairs})  # noqa: E731
@@ -290,8 +307,13 @@ def test_network_views_apply_the_k_rule_with_the_reference_values(ch, compiled):
             shown += sum(1 for v in got.values() if not v[-1])
             hidden += sum(1 for v in got.values() if v[-1])
     assert shown > 50 and hidden > 50, (shown, hidden)
-    # the drop-out cells, in every mode (also part of the comparison above)
     conn.query(f"INSERT INTO analytics_private.readers VALUES (currentUser(), '{SITES[0]}', '{NETWORKS[0]}', 'network')")
+    got = _read(conn, "network_weekly_trial_retention", ("period",))
+    for days, shown_weeks in ((WHOLE_COHORT, []), (LAPSED_FEW, [0])):
+        week = (datetime.now(UTC) - timedelta(days=days)).date()
+        week -= timedelta(days=week.weekday())
+        assert [j for j in range(6) if not got[(week, j)][-1]] == shown_weeks, (days, got[(week, 0)])
+    # the drop-out cells, in every mode (also part of the comparison above)
     for order in ("ordered", "strict", "any"):
         got = _read(conn, f"network_trial_path_{order}", ("period",))
         for (days, tier), steps in CRAFTED.items():

@@ -359,19 +359,34 @@ class ChRetention(_Seq):
                       origin=self.origin)
 
     def network_view(self) -> ChView:
-        n = self.n
-        hidden = self.hidden("sites", "retained")
-        inner = ("SELECT cohort, j,\n    uniqExact(actor_hash) AS cohort_actors,\n"
-                 "    uniqExactIf(actor_hash, kept) AS retained,\n    uniqExactIf(site_id, kept) AS sites\n"
-                 f"  FROM (\n    {self.members(None)})\n"
-                 f"  WHERE {_reader(n, 'network_id', self.network_tiers)}\n"
-                 "  GROUP BY cohort, j")
-        query = ("SELECT cohort AS period, toInt16(j) AS period_number,\n"
-                 f"  if({hidden}, NULL, cohort_actors) AS cohort_actors,\n"
-                 f"  if({hidden}, NULL, retained) AS retained,\n"
-                 f"  if({hidden}, NULL, {_rate('retained', 'cohort_actors')}) AS rate,\n"
-                 f"  {hidden} AS suppressed\n"
-                 f"FROM (\n  {inner})")
+        """retention.sql.j2's rule per network cohort: a period is hidden when its retained members
+        are fewer than k sites or actors, or its lapsed members some but fewer than k actors or
+        sites; when any period is hidden and the cohort has fewer than k actors after removing any
+        one site, or at most k sites, every period is (the reference's ``_retention``)."""
+        n, k = self.n, self.n.k
+        pairs = lambda cond: (f"arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), "  # noqa: E731
+                              f"arrayFilter(x -> tupleElement(x, 3) = j AND {cond}, m))")
+        periods = f"range(0, {self.periods + 1})"
+        own = (f"arrayMap((kp, g) -> toUInt8({_sites('kp')} < {k} OR {_actors('kp')} < {k}\n"
+               f"          OR ({_actors('g')} > 0 AND ({_actors('g')} < {k} OR {_sites('g')} < {k}))), kept, gone)")
+        whole = f"arrayExists(h -> h = 1, own) AND ({_actors_but_one('members')} < {k} OR {_sites('members')} <= {k})"
+        query = ("SELECT cohort AS period, toInt16(i - 1) AS period_number,\n"
+                 "  if(hidden[i] = 1, NULL, size) AS cohort_actors,\n"
+                 f"  if(hidden[i] = 1, NULL, {_actors('kept[i]')}) AS retained,\n"
+                 f"  if(hidden[i] = 1, NULL, {_rate(_actors('kept[i]'), 'size')}) AS rate,\n"
+                 "  hidden[i] = 1 AS suppressed\n"
+                 "FROM (\n  SELECT cohort, size, kept, hidden, arrayJoin(arrayEnumerate(hidden)) AS i\n"
+                 f"  FROM (\n    SELECT cohort, {_actors('members')} AS size, kept,\n"
+                 f"      if({whole}, arrayMap(h -> toUInt8(1), own), own) AS hidden\n"
+                 f"    FROM (\n      SELECT cohort, members, kept, {own} AS own\n"
+                 "      FROM (\n        SELECT cohort,\n"
+                 "          arrayDistinct(arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), m)) AS members,\n"
+                 f"          arrayMap(j -> {pairs('tupleElement(x, 4)')}, {periods}) AS kept,\n"
+                 f"          arrayMap(j -> {pairs('NOT tupleElement(x, 4)')}, {periods}) AS gone\n"
+                 "        FROM (\n          SELECT cohort, groupArray((site_id, actor_hash, j, kept)) AS m\n"
+                 f"          FROM (\n    {self.members(None)})\n"
+                 f"          WHERE {_reader(n, 'network_id', self.network_tiers)}\n"
+                 "          GROUP BY cohort)))))")
         return ChView(n.pub, f"network_{self.base}", query,
                       (("period", "Date"), ("period_number", "Int16"), ("cohort_actors", "Nullable(UInt64)"),
                        ("retained", "Nullable(UInt64)"), ("rate", "Nullable(Float64)"), ("suppressed", "Bool")),
