@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201093144 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201101235 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
@@ -203,13 +203,21 @@ AS SELECT period,
 FROM (
   SELECT period, shown, arrayJoin(arrayEnumerate(shown)) AS j
   FROM (
-    SELECT period, arrayMap(j -> if((sites[j] < 5 OR actors[j] < 5), NULL, actors[j]), arrayEnumerate(actors)) AS shown
+    SELECT period, arrayMap((c, hidden) -> if(hidden = 1, NULL, c), reached, hidden) AS shown
     FROM (
-      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 4)) AS actors,
-        arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 1), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 4)) AS sites
+      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))), range(1, 4)) AS reached,
+        arrayFold((h, iteration) -> arrayFold((h1, b) -> if(b <= 3,
+            if(h1[b] = 1, h1, arrayFold((h2, a) -> if(a = 0 OR NOT (if(b = a + 1, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5), (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) <= 5)), h2, arrayMap((v, i) -> if(i = b, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex((v, i) -> v = 0 AND i < b, h1, arrayEnumerate(h1))], h1)),
+            arrayFold((h2, t) -> if(t = 0 OR t >= 3 OR NOT ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) <= 5), h2, arrayMap((v, i) -> if(i = t, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex(v -> v = 0, h1)], h1)),
+          range(2, 5), h),
+        range(4), arrayMap(j -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5), range(1, 4))) AS hidden
       FROM (
-        SELECT period, groupArray((site_id, actor_hash, depth)) AS reached
+        SELECT period, groupArray((site_id, actor_hash, depth)) AS members
         FROM (
+          SELECT period, site_id, actor_hash, max(depth) AS depth
+          FROM (
       SELECT site_id, actor_hash, tupleElement(a, 4) AS network_id,
         toDate(tupleElement(a, 1), 'UTC') AS period,
         tupleElement(arrayFold((acc, t, m) -> if(tupleElement(acc, 2) = 1 OR t <= tupleElement(a, 1) OR t > tupleElement(a, 1) + toIntervalDay(14) OR tupleElement(acc, 1) >= 3, acc,
@@ -220,9 +228,10 @@ FROM (
                   FROM (SELECT site_id, actor_hash, arraySort(groupUniqArrayMerge(events)) AS seq
                         FROM analytics_private.kpi_clinic_team_onboarding
                         GROUP BY site_id, actor_hash))))
-        WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
+          GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
 COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -288,17 +297,27 @@ COMMENT 'KPI monthly_signup_retention for the caller\'s own site: per cohort and
 
 CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
-AS SELECT cohort AS period, toInt16(j) AS period_number,
-  if((sites < 5 OR retained < 5), NULL, cohort_actors) AS cohort_actors,
-  if((sites < 5 OR retained < 5), NULL, retained) AS retained,
-  if((sites < 5 OR retained < 5), NULL, if(coalesce(cohort_actors, 0) = 0, NULL, intDiv(retained * 2000000 + cohort_actors, 2 * cohort_actors) / 1000000)) AS rate,
-  (sites < 5 OR retained < 5) AS suppressed
+AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
+  if(hidden[i] = 1, NULL, size) AS cohort_actors,
+  if(hidden[i] = 1, NULL, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kept[i])))) AS retained,
+  if(hidden[i] = 1, NULL, if(coalesce(size, 0) = 0, NULL, intDiv(length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kept[i]))) * 2000000 + size, 2 * size) / 1000000)) AS rate,
+  hidden[i] = 1 AS suppressed
 FROM (
-  SELECT cohort, j,
-    uniqExact(actor_hash) AS cohort_actors,
-    uniqExactIf(actor_hash, kept) AS retained,
-    uniqExactIf(site_id, kept) AS sites
+  SELECT cohort, size, kept, hidden, arrayJoin(arrayEnumerate(hidden)) AS i
   FROM (
+    SELECT cohort, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), members))) AS size, kept,
+      if(arrayExists(h -> h = 1, own) AND ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), members))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), members) = 1, members)), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), members) = 1, members)))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), members))) <= 5), arrayMap(h -> toUInt8(1), own), own) AS hidden
+    FROM (
+      SELECT cohort, members, kept, arrayMap((kp, g) -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), kp))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kp))) < 5
+          OR (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), g))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), g))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), g))) < 5))), kept, gone) AS own
+      FROM (
+        SELECT cohort,
+          arrayDistinct(arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), m)) AS members,
+          arrayMap(j -> arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), arrayFilter(x -> tupleElement(x, 3) = j AND tupleElement(x, 4), m)), range(0, 13)) AS kept,
+          arrayMap(j -> arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), arrayFilter(x -> tupleElement(x, 3) = j AND NOT tupleElement(x, 4), m)), range(0, 13)) AS gone
+        FROM (
+          SELECT cohort, groupArray((site_id, actor_hash, j, kept)) AS m
+          FROM (
     SELECT site_id, actor_hash, network_id, cohort, j, has(active, addMonths(cohort, j)) AS kept
     FROM (SELECT site_id, actor_hash, tupleElement(first_event, 2) AS network_id,
                  toStartOfMonth(tupleElement(first_event, 1), 'UTC') AS cohort, active, arrayJoin(range(0, 13)) AS j
@@ -307,10 +326,10 @@ FROM (
                 FROM analytics_private.kpi_monthly_signup_retention
                 GROUP BY site_id, actor_hash
                 HAVING countMerge(cohort_events) > 0)))
-  WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
-  GROUP BY cohort, j)
+          GROUP BY cohort)))))
 COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention
@@ -375,17 +394,27 @@ COMMENT 'KPI protocol_logging_retention for the caller\'s own site: per cohort a
 
 CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
-AS SELECT cohort AS period, toInt16(j) AS period_number,
-  if((sites < 5 OR retained < 5), NULL, cohort_actors) AS cohort_actors,
-  if((sites < 5 OR retained < 5), NULL, retained) AS retained,
-  if((sites < 5 OR retained < 5), NULL, if(coalesce(cohort_actors, 0) = 0, NULL, intDiv(retained * 2000000 + cohort_actors, 2 * cohort_actors) / 1000000)) AS rate,
-  (sites < 5 OR retained < 5) AS suppressed
+AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
+  if(hidden[i] = 1, NULL, size) AS cohort_actors,
+  if(hidden[i] = 1, NULL, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kept[i])))) AS retained,
+  if(hidden[i] = 1, NULL, if(coalesce(size, 0) = 0, NULL, intDiv(length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kept[i]))) * 2000000 + size, 2 * size) / 1000000)) AS rate,
+  hidden[i] = 1 AS suppressed
 FROM (
-  SELECT cohort, j,
-    uniqExact(actor_hash) AS cohort_actors,
-    uniqExactIf(actor_hash, kept) AS retained,
-    uniqExactIf(site_id, kept) AS sites
+  SELECT cohort, size, kept, hidden, arrayJoin(arrayEnumerate(hidden)) AS i
   FROM (
+    SELECT cohort, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), members))) AS size, kept,
+      if(arrayExists(h -> h = 1, own) AND ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), members))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), members) = 1, members)), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), members) = 1, members)))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), members))) <= 5), arrayMap(h -> toUInt8(1), own), own) AS hidden
+    FROM (
+      SELECT cohort, members, kept, arrayMap((kp, g) -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), kp))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kp))) < 5
+          OR (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), g))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), g))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), g))) < 5))), kept, gone) AS own
+      FROM (
+        SELECT cohort,
+          arrayDistinct(arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), m)) AS members,
+          arrayMap(j -> arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), arrayFilter(x -> tupleElement(x, 3) = j AND tupleElement(x, 4), m)), range(0, 9)) AS kept,
+          arrayMap(j -> arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), arrayFilter(x -> tupleElement(x, 3) = j AND NOT tupleElement(x, 4), m)), range(0, 9)) AS gone
+        FROM (
+          SELECT cohort, groupArray((site_id, actor_hash, j, kept)) AS m
+          FROM (
     SELECT site_id, actor_hash, network_id, cohort, j, has(active, addWeeks(cohort, j)) AS kept
     FROM (SELECT site_id, actor_hash, tupleElement(first_event, 2) AS network_id,
                  toMonday(tupleElement(first_event, 1), 'UTC') AS cohort, active, arrayJoin(range(0, 9)) AS j
@@ -394,10 +423,10 @@ FROM (
                 FROM analytics_private.kpi_protocol_logging_retention
                 GROUP BY site_id, actor_hash
                 HAVING countMerge(cohort_events) > 0)))
-  WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
-  GROUP BY cohort, j)
+          GROUP BY cohort)))))
 COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion
@@ -481,13 +510,21 @@ AS SELECT period,
 FROM (
   SELECT period, shown, arrayJoin(arrayEnumerate(shown)) AS j
   FROM (
-    SELECT period, arrayMap(j -> if((sites[j] < 5 OR actors[j] < 5), NULL, actors[j]), arrayEnumerate(actors)) AS shown
+    SELECT period, arrayMap((c, hidden) -> if(hidden = 1, NULL, c), reached, hidden) AS shown
     FROM (
-      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 5)) AS actors,
-        arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 1), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 5)) AS sites
+      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))), range(1, 5)) AS reached,
+        arrayFold((h, iteration) -> arrayFold((h1, b) -> if(b <= 4,
+            if(h1[b] = 1, h1, arrayFold((h2, a) -> if(a = 0 OR NOT (if(b = a + 1, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5), (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) <= 5)), h2, arrayMap((v, i) -> if(i = b, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex((v, i) -> v = 0 AND i < b, h1, arrayEnumerate(h1))], h1)),
+            arrayFold((h2, t) -> if(t = 0 OR t >= 4 OR NOT ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) <= 5), h2, arrayMap((v, i) -> if(i = t, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex(v -> v = 0, h1)], h1)),
+          range(2, 6), h),
+        range(5), arrayMap(j -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5), range(1, 5))) AS hidden
       FROM (
-        SELECT period, groupArray((site_id, actor_hash, depth)) AS reached
+        SELECT period, groupArray((site_id, actor_hash, depth)) AS members
         FROM (
+          SELECT period, site_id, actor_hash, max(depth) AS depth
+          FROM (
       SELECT site_id, actor_hash, tupleElement(a, 4) AS network_id,
         toDate(tupleElement(a, 1), 'UTC') AS period,
         tupleElement(arrayFold((acc, t, m) -> if(tupleElement(acc, 2) = 1 OR t <= tupleElement(a, 1) OR t > tupleElement(a, 1) + toIntervalDay(30) OR tupleElement(acc, 1) >= 4, acc,
@@ -498,9 +535,10 @@ FROM (
                   FROM (SELECT site_id, actor_hash, arraySort(groupUniqArrayMerge(events)) AS seq
                         FROM analytics_private.kpi_trial_activation_to_conversion
                         GROUP BY site_id, actor_hash))))
-        WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
+          GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
 COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -585,13 +623,21 @@ AS SELECT period,
 FROM (
   SELECT period, shown, arrayJoin(arrayEnumerate(shown)) AS j
   FROM (
-    SELECT period, arrayMap(j -> if((sites[j] < 5 OR actors[j] < 5), NULL, actors[j]), arrayEnumerate(actors)) AS shown
+    SELECT period, arrayMap((c, hidden) -> if(hidden = 1, NULL, c), reached, hidden) AS shown
     FROM (
-      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 5)) AS actors,
-        arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 1), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 5)) AS sites
+      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))), range(1, 5)) AS reached,
+        arrayFold((h, iteration) -> arrayFold((h1, b) -> if(b <= 4,
+            if(h1[b] = 1, h1, arrayFold((h2, a) -> if(a = 0 OR NOT (if(b = a + 1, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5), (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) <= 5)), h2, arrayMap((v, i) -> if(i = b, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex((v, i) -> v = 0 AND i < b, h1, arrayEnumerate(h1))], h1)),
+            arrayFold((h2, t) -> if(t = 0 OR t >= 4 OR NOT ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) <= 5), h2, arrayMap((v, i) -> if(i = t, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex(v -> v = 0, h1)], h1)),
+          range(2, 6), h),
+        range(5), arrayMap(j -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5), range(1, 5))) AS hidden
       FROM (
-        SELECT period, groupArray((site_id, actor_hash, depth)) AS reached
+        SELECT period, groupArray((site_id, actor_hash, depth)) AS members
         FROM (
+          SELECT period, site_id, actor_hash, max(depth) AS depth
+          FROM (
       SELECT site_id, actor_hash, tupleElement(a, 4) AS network_id,
         toDate(tupleElement(a, 1), 'UTC') AS period,
         tupleElement(arrayFold((acc, t, m) -> if(tupleElement(acc, 2) = 1 OR t <= tupleElement(a, 1) OR t > tupleElement(a, 1) + toIntervalDay(30) OR tupleElement(acc, 1) >= 4, acc,
@@ -602,9 +648,10 @@ FROM (
                   FROM (SELECT site_id, actor_hash, arraySort(groupUniqArrayMerge(events)) AS seq
                         FROM analytics_private.kpi_upgrade_funnel_consumer_to_clinic
                         GROUP BY site_id, actor_hash))))
-        WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
+          GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -689,13 +736,21 @@ AS SELECT period,
 FROM (
   SELECT period, shown, arrayJoin(arrayEnumerate(shown)) AS j
   FROM (
-    SELECT period, arrayMap(j -> if((sites[j] < 5 OR actors[j] < 5), NULL, actors[j]), arrayEnumerate(actors)) AS shown
+    SELECT period, arrayMap((c, hidden) -> if(hidden = 1, NULL, c), reached, hidden) AS shown
     FROM (
-      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 3)) AS actors,
-        arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 1), arrayFilter(x -> tupleElement(x, 3) >= j, reached)))), range(1, 3)) AS sites
+      SELECT period, arrayMap(j -> length(arrayDistinct(arrayMap(x -> tupleElement(x, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))), range(1, 3)) AS reached,
+        arrayFold((h, iteration) -> arrayFold((h1, b) -> if(b <= 2,
+            if(h1[b] = 1, h1, arrayFold((h2, a) -> if(a = 0 OR NOT (if(b = a + 1, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) < 5), (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= a AND NOT has(arrayMap(y -> tupleElement(y, 2), arrayFilter(y -> tupleElement(y, 3) >= b, members)), tupleElement(x, 2)), members)))) <= 5)), h2, arrayMap((v, i) -> if(i = b, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex((v, i) -> v = 0 AND i < b, h1, arrayEnumerate(h1))], h1)),
+            arrayFold((h2, t) -> if(t = 0 OR t >= 2 OR NOT ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= t, members)) = 1, arrayFilter(x -> tupleElement(x, 3) >= t, members))))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= t, members)))) <= 5), h2, arrayMap((v, i) -> if(i = t, toUInt8(1), v), h2, arrayEnumerate(h2))),
+              [arrayLastIndex(v -> v = 0, h1)], h1)),
+          range(2, 4), h),
+        range(3), arrayMap(j -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), arrayFilter(x -> tupleElement(x, 3) >= j, members)))) < 5), range(1, 3))) AS hidden
       FROM (
-        SELECT period, groupArray((site_id, actor_hash, depth)) AS reached
+        SELECT period, groupArray((site_id, actor_hash, depth)) AS members
         FROM (
+          SELECT period, site_id, actor_hash, max(depth) AS depth
+          FROM (
       SELECT site_id, actor_hash, tupleElement(a, 4) AS network_id,
         toDate(tupleElement(a, 1), 'UTC') AS period,
         tupleElement(arrayFold((acc, t, m) -> if(tupleElement(acc, 2) = 1 OR t <= tupleElement(a, 1) OR t > tupleElement(a, 1) + toIntervalDay(7) OR tupleElement(acc, 1) >= 2, acc,
@@ -706,9 +761,10 @@ FROM (
                   FROM (SELECT site_id, actor_hash, arraySort(groupUniqArrayMerge(events)) AS seq
                         FROM analytics_private.kpi_upgrade_prompt_to_trial
                         GROUP BY site_id, actor_hash))))
-        WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
+          GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
 COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
@@ -774,17 +830,27 @@ COMMENT 'KPI weekly_signup_retention for the caller\'s own site: per cohort and 
 
 CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
-AS SELECT cohort AS period, toInt16(j) AS period_number,
-  if((sites < 5 OR retained < 5), NULL, cohort_actors) AS cohort_actors,
-  if((sites < 5 OR retained < 5), NULL, retained) AS retained,
-  if((sites < 5 OR retained < 5), NULL, if(coalesce(cohort_actors, 0) = 0, NULL, intDiv(retained * 2000000 + cohort_actors, 2 * cohort_actors) / 1000000)) AS rate,
-  (sites < 5 OR retained < 5) AS suppressed
+AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
+  if(hidden[i] = 1, NULL, size) AS cohort_actors,
+  if(hidden[i] = 1, NULL, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kept[i])))) AS retained,
+  if(hidden[i] = 1, NULL, if(coalesce(size, 0) = 0, NULL, intDiv(length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kept[i]))) * 2000000 + size, 2 * size) / 1000000)) AS rate,
+  hidden[i] = 1 AS suppressed
 FROM (
-  SELECT cohort, j,
-    uniqExact(actor_hash) AS cohort_actors,
-    uniqExactIf(actor_hash, kept) AS retained,
-    uniqExactIf(site_id, kept) AS sites
+  SELECT cohort, size, kept, hidden, arrayJoin(arrayEnumerate(hidden)) AS i
   FROM (
+    SELECT cohort, length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), members))) AS size, kept,
+      if(arrayExists(h -> h = 1, own) AND ((length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), members))) - arrayMax(arrayConcat([toUInt64(0)], arrayMap(z -> arrayCount(u -> tupleElement(u, 1) = z, arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), members) = 1, members)), arrayMap(u -> tupleElement(u, 1), arrayFilter(u -> arrayCount(w -> tupleElement(w, 2) = tupleElement(u, 2), members) = 1, members)))))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), members))) <= 5), arrayMap(h -> toUInt8(1), own), own) AS hidden
+    FROM (
+      SELECT cohort, members, kept, arrayMap((kp, g) -> toUInt8(length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), kp))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), kp))) < 5
+          OR (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), g))) > 0 AND (length(arrayDistinct(arrayMap(u -> tupleElement(u, 2), g))) < 5 OR length(arrayDistinct(arrayMap(u -> tupleElement(u, 1), g))) < 5))), kept, gone) AS own
+      FROM (
+        SELECT cohort,
+          arrayDistinct(arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), m)) AS members,
+          arrayMap(j -> arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), arrayFilter(x -> tupleElement(x, 3) = j AND tupleElement(x, 4), m)), range(0, 9)) AS kept,
+          arrayMap(j -> arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2)), arrayFilter(x -> tupleElement(x, 3) = j AND NOT tupleElement(x, 4), m)), range(0, 9)) AS gone
+        FROM (
+          SELECT cohort, groupArray((site_id, actor_hash, j, kept)) AS m
+          FROM (
     SELECT site_id, actor_hash, network_id, cohort, j, has(active, addWeeks(cohort, j)) AS kept
     FROM (SELECT site_id, actor_hash, tupleElement(first_event, 2) AS network_id,
                  toMonday(tupleElement(first_event, 1), 'UTC') AS cohort, active, arrayJoin(range(0, 9)) AS j
@@ -793,10 +859,10 @@ FROM (
                 FROM analytics_private.kpi_weekly_signup_retention
                 GROUP BY site_id, actor_hash
                 HAVING countMerge(cohort_events) > 0)))
-  WHERE network_id = (
+          WHERE network_id = (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
-  GROUP BY cohort, j)
+          GROUP BY cohort)))))
 COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
 CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d
