@@ -18,9 +18,11 @@ documented semantics (docs/clickhouse.md, "Funnels, retention, rolling windows")
   merged over each trailing window at read time (each base day feeds the ``window`` days that
   end on or after it), which is exact for distinct actors where a sum of daily counts is not.
 
-Network views keep the k rule of the existing ClickHouse network views: a cell behind fewer than
-k distinct sites or actors is listed with null values and ``suppressed = true``; a funnel step's
-conversions are computed from the shown steps only, as on PostgreSQL.
+Network views list every cell, hidden ones with null values and ``suppressed = true``: funnels
+and retention by PostgreSQL's own rule for them (funnel.sql.j2, retention.sql.j2: small steps
+or periods, small drop-out bands or lapsed members, thin cohorts), evaluated per cell at read
+time; rolling windows by the k rule of the other ClickHouse network views (fewer than k distinct
+sites or actors). A funnel step's conversions use the shown steps only, as on PostgreSQL.
 """
 
 from __future__ import annotations
