@@ -1857,7 +1857,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local ON CLUSTER 'trackgen'
 (
@@ -1943,7 +1943,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_local ON CLUSTER 'trackgen'
 (
@@ -2029,7 +2029,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_local ON CLUSTER 'trackgen'
 (
@@ -2131,7 +2131,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local ON CLUSTER 'trackgen'
 (
@@ -2233,7 +2233,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_local ON CLUSTER 'trackgen'
 (
@@ -2335,7 +2335,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local ON CLUSTER 'trackgen'
 (
@@ -2421,7 +2421,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER

@@ -103,13 +103,18 @@ class _Seq:
     def hidden(self, sites: str, actors: str) -> str:
         return f"({sites} < {self.n.k} OR {actors} < {self.n.k})"
 
+    #: what hides a network cell beyond the k rule (funnels, retention: PostgreSQL's own rule for them)
+    own_rule = ""
+
     def network_comment(self) -> str:
         return (f"KPI {self.plan.name} across the caller's network; cells behind fewer than {self.n.k} sites "
-                "or actors are listed with null values and suppressed = true.")
+                f"or actors{self.own_rule} are listed with null values and suppressed = true.")
 
 
 class ChFunnel(_Seq):
     """A funnel: per (site, actor) the set of its funnel events; attempts evaluated at read time."""
+
+    own_rule = ", or whose drop-outs from the previous shown step are too few,"
 
     def __init__(self, plan: FunnelPlan, taxonomy: Taxonomy, n, selection_filter, grain, dim_expr):
         super().__init__(plan, taxonomy, n)
@@ -298,6 +303,8 @@ class ChFunnel(_Seq):
 
 class ChRetention(_Seq):
     """Retention: per (site, actor) the first cohort event and the periods with a returning event."""
+
+    own_rule = ", or whose lapsed members are too few (or all periods of a thin cohort),"
 
     def __init__(self, plan: RetentionPlan, taxonomy: Taxonomy, n, selection_filter, grain):
         super().__init__(plan, taxonomy, n)

@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201101235 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201101510 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
@@ -233,7 +233,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention
 (
@@ -330,7 +330,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention
 (
@@ -427,7 +427,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion
 (
@@ -540,7 +540,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic
 (
@@ -653,7 +653,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial
 (
@@ -766,7 +766,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention
 (
@@ -863,7 +863,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER

@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201101235 (cluster trackgen): the same difference, ON CLUSTER.
+-- trackgen ClickHouse migration 20261201101510 (cluster trackgen): the same difference, ON CLUSTER.
 -- Generated; do not edit.
 
 INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
@@ -236,7 +236,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local ON CLUSTER 'trackgen'
 (
@@ -336,7 +336,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_local ON CLUSTER 'trackgen'
 (
@@ -436,7 +436,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_local ON CLUSTER 'trackgen'
 (
@@ -552,7 +552,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local ON CLUSTER 'trackgen'
 (
@@ -668,7 +668,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_local ON CLUSTER 'trackgen'
 (
@@ -784,7 +784,7 @@ FROM (
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY period, site_id, actor_hash)
         GROUP BY period))))
-COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
 CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local ON CLUSTER 'trackgen'
 (
@@ -884,7 +884,7 @@ FROM (
       SELECT anyOrNull(r.network_id) FROM analytics_private.readers AS r FINAL
       WHERE r.user_name = currentUser() AND r.tier IN ('network'))
           GROUP BY cohort)))))
-COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
+COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
 CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
