@@ -4,7 +4,7 @@ The same rules as the PostgreSQL side (docs/architecture.md, generator/delta.py)
 
 | change | migration |
 | --- | --- |
-| new object | created |
+| new object | created; a new KPI aggregate (cache) also filled from the event table |
 | new column of a table | ``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` |
 | KPI aggregate (cache) shape | its view dropped, the table dropped and created again, refilled from the event table, the view created |
 | view or materialized view definition | dropped and created again |
@@ -42,6 +42,10 @@ def delta(released: dict[str, dict], catalog: ChCatalog) -> list[ChStep]:
         old = released.get(key)
         if old is None:
             steps.append(ChStep("create", obj))
+            if isinstance(obj, ChTable) and obj.role == "cache" and obj.rebuild:
+                # a KPI added to a running deployment starts from the stored history, not empty (its
+                # event sets are inserted before it: catalog order)
+                steps.append(ChStep("backfill", obj, events=events.qualified, ingest=f"{ingest.database}.{ingest.name}"))
             continue
         changed = {part for part, digest in obj.digests().items() if old.get("parts", {}).get(part) != digest}
         if not changed:

@@ -62,6 +62,8 @@ def releases(tmp_path_factory):
 def test_the_second_migration_holds_only_the_difference(releases):
     _first, _second, migration = releases
     assert "CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_edits\n" in migration
+    # a new KPI starts from the stored history: its aggregate is filled from the event table
+    assert "INSERT INTO analytics_private.kpi_protocol_edits\nSELECT" in migration
     assert "DROP TABLE IF EXISTS analytics_private.kpi_protocol_sessions_logged SYNC;" in migration
     assert "INSERT INTO analytics_private.kpi_protocol_sessions_logged\nSELECT" in migration
     assert "analytics_private.events\n(" not in migration  # the event table is untouched
@@ -97,6 +99,10 @@ def test_the_migration_applies_over_the_first_release_and_rebuilds_the_aggregate
              "toUUID('00000000-0000-4000-8000-000000000001'), toString(number % 7), "
              "if(number % 2 = 0, 'practitioner', 'clinic'), now64(6), now64(6), generateUUIDv4(), "
              "'{\"logging_mode\": \"live\"}', 1 FROM numbers(50)")
+    ch.query("INSERT INTO analytics_private.events (event_id, site_id, actor_hash, actor_tier, occurred_at, "
+             "received_at, idempotency_key, payload, ingest_xid) SELECT 'practitioner.protocol_edited', "
+             "toUUID('00000000-0000-4000-8000-000000000001'), 'e', 'clinic', now64(6), now64(6), generateUUIDv4(), "
+             "'{}', 1 FROM numbers(3)")  # history the new KPI protocol_edits must count
     ch.query("INSERT INTO analytics_private.kpi_event_sets VALUES ('protocol_sessions_logged', 'practitioner.gone')")
     before = chutil.rows(ch, "SELECT countMerge(events) AS n FROM analytics_private.kpi_protocol_sessions_logged")
     assert before == [{"n": "50"}] or before == [{"n": 50}]
@@ -108,6 +114,7 @@ def test_the_migration_applies_over_the_first_release_and_rebuilds_the_aggregate
                            "WHERE set_name = 'protocol_sessions_logged'") == [{"event_id": "practitioner.protocol_logged"}]
     assert chutil.rows(ch, "SELECT name FROM system.tables WHERE database = 'analytics' "
                            "AND name = 'kpi_protocol_edits'") == [{"name": "kpi_protocol_edits"}]
+    assert int(chutil.scalar(ch, "SELECT countMerge(events) FROM analytics_private.kpi_protocol_edits")) == 3
     # and the rebuilt aggregate keeps following new events
     ch.query("INSERT INTO analytics_private.events (event_id, site_id, actor_hash, actor_tier, occurred_at, "
              "received_at, idempotency_key, payload, ingest_xid) VALUES ('practitioner.protocol_logged', "

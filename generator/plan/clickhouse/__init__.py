@@ -9,6 +9,8 @@ KPI's name, dimensions, event selection and value columns; this module maps them
   export view (``export.py``), exactly once (``ingest_select``);
 - per event KPI (count, distinct_actors, percentile) an AggregatingMergeTree of states per
   (site, period, dimensions, network), kept by an incremental materialized view on the events;
+- funnels, retention cohorts and rolling windows: ``sequences.py`` (per-actor sets evaluated at
+  read time with the documented semantics; rolling windows merged from the base's daily states);
 - ``analytics.kpi_<name>`` (the caller's sites) and ``analytics.network_<name>`` (the caller's
   network, k-anonymous) read views, scoped by ``analytics_private.readers``: the ClickHouse
   login user mapped server-side to its site, network and tier (what the JWT claims are on
@@ -27,9 +29,9 @@ from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
 from .export import EXPORT_COLUMNS, EXPORT_VIEW
 
-#: KPI types with a ClickHouse lowering; the others stay PostgreSQL-only (docs/clickhouse.md)
+#: KPI types with a ClickHouse lowering (funnel, retention and rolling: sequences.py)
 STORED = ("count", "distinct_actors", "percentile")
-SUPPORTED = STORED + ("ratio",)
+SUPPORTED = STORED + ("ratio", "funnel", "retention", "rolling")
 #: zero-padded width of the pushed-down xid literal: longer than any xid8, so it always starts with 0
 XID_PAD = 21
 
@@ -322,4 +324,35 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
         out += k.objects()
     for r in ratios:
         out += r.objects()
+    out += _sequence_objects(taxonomy, n, kpis)
     return ChCatalog(tuple(out))
+
+
+# -- funnels, retention and rolling windows (sequences.py) ----------------------------------------
+
+
+def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi]) -> list[ChObject]:
+    """The objects of the KPIs that follow an actor over time, after the event KPIs they may read."""
+    from ..kpi.funnel import FunnelPlan
+    from ..kpi.retention import RetentionPlan
+    from ..kpi.rolling import RollingPlan
+    from .sequences import ChFunnel, ChRetention, ChRolling, event_set_rows
+
+    stored = {k.plan.name: k for k in kpis}
+    lowered: list = []
+    for p in plan_kpis(taxonomy):
+        if p.kpi.status != "active":
+            continue
+        if isinstance(p, FunnelPlan):
+            lowered.append(ChFunnel(p, taxonomy, n, _selection_filter, _grain, ChKpi._dim_expr))
+        elif isinstance(p, RetentionPlan):
+            lowered.append(ChRetention(p, taxonomy, n, _selection_filter, _grain))
+        elif isinstance(p, RollingPlan) and p.kpi.base in stored:
+            lowered.append(ChRolling(p, taxonomy, n, stored[p.kpi.base]))
+    out: list[ChObject] = []
+    for s in lowered:
+        if not isinstance(s, ChRolling):
+            out += event_set_rows(n, s)
+    for s in lowered:
+        out += s.objects()
+    return out
