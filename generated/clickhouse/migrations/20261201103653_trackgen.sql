@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201101510 (cluster trackgen): the same difference, ON CLUSTER.
+-- trackgen ClickHouse migration 20261201103653 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
@@ -124,18 +124,15 @@ INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
     ('weekly_signup_retention.returning', 'practitioner.trial_expired'),
     ('weekly_signup_retention.returning', 'practitioner.trial_started');
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI clinic_team_onboarding: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding ON CLUSTER 'trackgen' AS analytics_private.kpi_clinic_team_onboarding_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_clinic_team_onboarding_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -150,19 +147,19 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_clinic_team_onboarding_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_mv TO analytics_private.kpi_clinic_team_onboarding
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'), 8, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'))
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI clinic_team_onboarding.';
 
-CREATE OR REPLACE VIEW analytics.kpi_clinic_team_onboarding ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_clinic_team_onboarding
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -194,7 +191,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI clinic_team_onboarding for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_clinic_team_onboarding ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_clinic_team_onboarding
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -238,7 +235,7 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention
 (
     site_id UUID,
     actor_hash String,
@@ -246,12 +243,9 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local 
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI monthly_signup_retention: each actor\'s first cohort event and active periods, per site.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_monthly_signup_retention_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_monthly_signup_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -267,20 +261,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_monthly_signup_retention_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_mv TO analytics_private.kpi_monthly_signup_retention
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toStartOfMonth(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning')) AS active
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI monthly_signup_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_monthly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_monthly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -301,7 +295,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI monthly_signup_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -338,7 +332,7 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention
 (
     site_id UUID,
     actor_hash String,
@@ -346,12 +340,9 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_loca
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI protocol_logging_retention: each actor\'s first cohort event and active periods, per site.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_protocol_logging_retention_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_protocol_logging_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -367,20 +358,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_protocol_logging_retention_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_mv TO analytics_private.kpi_protocol_logging_retention
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toMonday(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning')) AS active
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI protocol_logging_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -401,7 +392,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI protocol_logging_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -438,18 +429,15 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI trial_activation_to_conversion: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion ON CLUSTER 'trackgen' AS analytics_private.kpi_trial_activation_to_conversion_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_trial_activation_to_conversion_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -465,12 +453,12 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step4'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_trial_activation_to_conversion_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_mv TO analytics_private.kpi_trial_activation_to_conversion
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step3'), 8, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step4'), 16, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step3'))
@@ -478,7 +466,7 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI trial_activation_to_conversion.';
 
-CREATE OR REPLACE VIEW analytics.kpi_trial_activation_to_conversion ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_trial_activation_to_conversion
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -510,7 +498,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI trial_activation_to_conversion for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_trial_activation_to_conversion ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_trial_activation_to_conversion
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -554,18 +542,15 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen' AS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_upgrade_funnel_consumer_to_clinic_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -581,12 +566,12 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step4'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_mv TO analytics_private.kpi_upgrade_funnel_consumer_to_clinic
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step3'), 8, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step4'), 16, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step3'))
@@ -594,7 +579,7 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI upgrade_funnel_consumer_to_clinic.';
 
-CREATE OR REPLACE VIEW analytics.kpi_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_upgrade_funnel_consumer_to_clinic
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -626,7 +611,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_upgrade_funnel_consumer_to_clinic
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -670,18 +655,15 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI upgrade_prompt_to_trial: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial ON CLUSTER 'trackgen' AS analytics_private.kpi_upgrade_prompt_to_trial_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_upgrade_prompt_to_trial_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -697,20 +679,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_upgrade_prompt_to_trial_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_mv TO analytics_private.kpi_upgrade_prompt_to_trial
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step1')
   AND multiIf(JSONType(payload, 'offered_tier') = 'String', JSONExtractString(payload, 'offered_tier'), JSONType(payload, 'offered_tier') IN ('Null', 'None'), NULL, JSONExtractRaw(payload, 'offered_tier')) IN ('practitioner'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'), 4, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step1')
   AND multiIf(JSONType(payload, 'offered_tier') = 'String', JSONExtractString(payload, 'offered_tier'), JSONType(payload, 'offered_tier') IN ('Null', 'None'), NULL, JSONExtractRaw(payload, 'offered_tier')) IN ('practitioner'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'))
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI upgrade_prompt_to_trial.';
 
-CREATE OR REPLACE VIEW analytics.kpi_upgrade_prompt_to_trial ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_upgrade_prompt_to_trial
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -742,7 +724,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI upgrade_prompt_to_trial for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_upgrade_prompt_to_trial ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_upgrade_prompt_to_trial
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -786,7 +768,7 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention
 (
     site_id UUID,
     actor_hash String,
@@ -794,12 +776,9 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local O
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI weekly_signup_retention: each actor\'s first cohort event and active periods, per site.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_weekly_signup_retention_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_weekly_signup_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -815,20 +794,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_weekly_signup_retention_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_mv TO analytics_private.kpi_weekly_signup_retention
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toMonday(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning')) AS active
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI weekly_signup_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_weekly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_weekly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -849,7 +828,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI weekly_signup_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -886,7 +865,7 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, day AS period, tier,
   uniqExactMerge(actors) AS value
@@ -900,7 +879,7 @@ WHERE day <= toDate(now(), 'UTC')
 GROUP BY site_id, day, tier
 COMMENT 'KPI active_actors_28d for the caller\'s own site: the base KPI over the 28 days ending each day.';
 
-CREATE OR REPLACE VIEW analytics.network_active_actors_28d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_actors_28d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT day AS period, tier,
   if((cell_sites < 5 OR cell_actors < 5), NULL, value) AS value,
@@ -920,7 +899,7 @@ FROM (
   GROUP BY day, tier)
 COMMENT 'KPI active_actors_28d across the caller\'s network; cells behind fewer than 5 sites or actors are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.kpi_active_actors_7d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_active_actors_7d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, day AS period, tier,
   uniqExactMerge(actors) AS value
@@ -934,7 +913,7 @@ WHERE day <= toDate(now(), 'UTC')
 GROUP BY site_id, day, tier
 COMMENT 'KPI active_actors_7d for the caller\'s own site: the base KPI over the 7 days ending each day.';
 
-CREATE OR REPLACE VIEW analytics.network_active_actors_7d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_actors_7d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT day AS period, tier,
   if((cell_sites < 5 OR cell_actors < 5), NULL, value) AS value,
