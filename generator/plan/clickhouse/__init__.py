@@ -26,6 +26,7 @@ from ..kpi.percentile import PercentilePlan
 from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
 from .export import EXPORT_COLUMNS, EXPORT_VIEW
+from .suppress import Suppression, caller_network, cell_key, tail_hidden
 
 #: KPI types with a ClickHouse lowering; the others stay PostgreSQL-only (docs/clickhouse.md)
 STORED = ("count", "distinct_actors", "percentile")
@@ -152,6 +153,8 @@ class ChKpi:
         self.site_tiers = taxonomy.site_reader_tiers(kpi.sql_name)
         self.network_tiers = taxonomy.network_reader_tiers
         self.origin = f"kpi:{kpi.sql_name}"
+        #: the secondary suppression rules (suppress.py), set by ``plan`` before ``objects``
+        self.suppression: Suppression | None = None
 
     @staticmethod
     def _dim_expr(name: str, pg_expr: str) -> str:
@@ -168,8 +171,13 @@ class ChKpi:
                   ChColumn("actors", "AggregateFunction(uniqExact, String)")]
         state_exprs = ["countState() AS events", "uniqExactState(actor_hash) AS actors"]
         if self.percentiles:
-            states.append(ChColumn("measures", "AggregateFunction(groupArray, Float64)"))
-            state_exprs.append(f"groupArrayState({self.measure}) AS measures")
+            # each value with its actor: a percentile's thin tails count the actors on either side
+            states.append(ChColumn("measures", "AggregateFunction(groupArray, Tuple(Float64, String))"))
+            state_exprs.append(f"groupArrayState(({self.measure}, actor_hash)) AS measures")
+        if self.suppression is not None and self.suppression.keeps_pairs(self):
+            # the actors themselves: what a family's hidden parts protect (suppress.py)
+            states.append(ChColumn("actor_set", "AggregateFunction(groupUniqArray, String)"))
+            state_exprs.append("groupUniqArrayState(actor_hash) AS actor_set")
         key = ", ".join(["site_id", "period"] + self.dim_names + ["network_id"])
         table = ChTable(n.priv, f"kpi_{self.base}",
                         (ChColumn("site_id", "UUID"), ChColumn("period", "Date")) + dim_cols
@@ -187,7 +195,7 @@ class ChKpi:
         mv = ChMaterializedView(n.priv, f"kpi_{self.base}_mv", table.qualified, query, source=n.events,
                                 comment=f"Folds every inserted block of events into KPI {self.plan.name}.",
                                 origin=self.origin)
-        return [table, mv, self.site_view(), self.network_view()]
+        return [table, mv, self.site_view()]
 
     def _values(self) -> tuple[list[str], list[tuple[str, str]]]:
         """Value expressions over the merged states of one cell, and the read columns (name, type)."""
@@ -200,7 +208,8 @@ class ChKpi:
         cols = [("n", "UInt64")]
         for name, p in self.percentiles:
             # PostgreSQL's percentile_disc: the first value whose cumulative share reaches p
-            exprs.append(f"arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil({p!r} * n)))] AS {name}")
+            exprs.append(f"arraySort(arrayMap(x -> x.1, groupArrayMerge(measures)))"
+                         f"[toUInt64(greatest(1, ceil({p!r} * n)))] AS {name}")
             cols.append((name, "Float64"))
         return exprs, cols
 
@@ -219,24 +228,37 @@ class ChKpi:
                       comment=f"KPI {self.plan.name} for the caller's own site.", origin=self.origin)
 
     def network_view(self) -> ChView:
+        """The caller's network, every cell listed; hidden ones with null values and suppressed = true:
+        behind fewer than k sites or actors, hidden with the KPI's family, or holding a hidden finer
+        cell (``suppress.py``); a percentile with a thin tail is null alone, as on PostgreSQL."""
         n = self.n
         values, cols = self._values()
         group = ", ".join(["period"] + self.dim_names)
-        tiers = ", ".join(quote(t) for t in self.network_tiers) or "NULL"
+        extra = [f"{cell_key(self.dim_names)} AS cell_key"]
+        if self.percentiles:
+            extra.append("groupArrayArray(arrayMap(x -> (x.1, site_id, x.2), finalizeAggregation(measures))) "
+                         "AS cell_values")
+            extra += [f"{tail_hidden(name, n.k)} AS {name}_thin" for name, _p in self.percentiles]
         inner = (f"SELECT {group},\n    " + ",\n    ".join(values)
-                 + ",\n    uniqExact(site_id) AS cell_sites,\n    uniqExactMerge(actors) AS cell_actors"
-                 + f"\n  FROM {self.table}\n  WHERE network_id = (\n"
-                 f"      SELECT anyOrNull(r.network_id) FROM {n.readers} AS r FINAL\n"
-                 f"      WHERE r.user_name = currentUser() AND r.tier IN ({tiers}))\n"
-                 f"  GROUP BY {group}")
-        hidden = f"(cell_sites < {n.k} OR cell_actors < {n.k})"
-        masked = ",\n  ".join(f"if({hidden}, NULL, {name}) AS {name}" for name, _t in cols)
-        query = (f"SELECT {group},\n  {masked},\n  {hidden} AS suppressed\nFROM (\n  {inner})")
+                 + ",\n    uniqExact(site_id) AS cell_sites,\n    uniqExactMerge(actors) AS cell_actors,\n    "
+                 + ",\n    ".join(extra)
+                 + f"\n  FROM {self.table}\n  WHERE network_id = {caller_network(n, self.network_tiers)}"
+                 f"\n  GROUP BY {group}")
+        joins, conds = self.suppression.joins(self) if self.suppression is not None else ([], [])
+        hidden = "(" + " OR ".join([f"c.cell_sites < {n.k} OR c.cell_actors < {n.k}"] + conds) + ")"
+        thin = {name: f"{name}_thin" for name, _p in self.percentiles}
+        carried = ["period"] + self.dim_names + [name for name, _t in cols] + list(thin.values())
+        cells = (", ".join(f"c.{c} AS {c}" for c in carried) + f",\n  {hidden} AS suppressed\n"
+                 f"FROM (\n  {inner}) AS c" + "".join(f"\n{j}" for j in joins))
+        masked = ",\n  ".join(
+            f"if(suppressed{' OR ' + thin[name] if name in thin else ''}, NULL, {name}) AS {name}" for name, _t in cols)
+        query = f"SELECT {group},\n  {masked},\n  suppressed\nFROM (\nSELECT {cells})"
         columns = (("period", "Date"),) + tuple((d, "Nullable(String)") for d in self.dim_names)
         return ChView(n.pub, f"network_{self.base}", query,
                       columns + tuple((c, f"Nullable({t})") for c, t in cols) + (("suppressed", "Bool"),),
                       comment=f"KPI {self.plan.name} across the caller's network; cells behind fewer than "
-                              f"{n.k} sites or actors are listed with null values and suppressed = true.",
+                              f"{n.k} sites or actors, or hidden with related cells as on PostgreSQL, are listed "
+                              "with null values and suppressed = true.",
                       origin=self.origin)
 
 
@@ -307,7 +329,8 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
                            comment="Copies new events from the Supabase export view, exactly once."),
     ]
     kpis, ratios = [], []
-    for p in plan_kpis(taxonomy):
+    plans = plan_kpis(taxonomy)
+    for p in plans:
         if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi):
             kpis.append(ChKpi(p, taxonomy, n))
         elif isinstance(p, RatioPlan) and p.kpi.status == "active" and \
@@ -318,8 +341,13 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
         assert sel is not None
         out.append(ChRows(f"{n.priv}.kpi_event_sets", k.base, ("set_name", "event_id"),
                           tuple((quote(k.base), quote(e)) for e in sorted(sel.events)), origin=k.origin))
+    suppression = Suppression(plans, kpis, n)
     for k in kpis:
+        k.suppression = suppression
         out += k.objects()
+    # the network views after every aggregate: a family's flags view reads all of its members'
+    out += suppression.views()
+    out += [k.network_view() for k in kpis]
     for r in ratios:
         out += r.objects()
     return ChCatalog(tuple(out))
