@@ -41,3 +41,20 @@ def test_the_target_is_off_by_default_and_on_by_targets(tmp_path):
     assert not any(p.startswith("clickhouse/") for p in off.files)
     assert "supabase/schemas/70_clickhouse_export.sql" not in off.files
     assert "clickhouse" not in json.loads(off.files["trackgen.lock.json"])
+
+
+def test_a_family_member_clickhouse_does_not_lower_is_e923(tmp_path):
+    """ClickHouse lowers active KPIs only; a deprecated KPI still suppressed with an active one on
+    PostgreSQL would leave ClickHouse's family incomplete, so its network views could show a cell
+    PostgreSQL hides: refused, naming the family, rather than published weaker."""
+    tax = tmp_path / "taxonomy"
+    shutil.copytree(ROOT / "taxonomy", tax)
+    kpis = tax / "kpis" / "performance.yaml"
+    kpis.write_text(kpis.read_text(encoding="utf-8") + (
+        "\n  - name: errors_by_code_old\n    description: Errors per day by code, as first published.\n"
+        "    type: count\n    owner: platform-reliability\n    events: [system.error_occurred]\n"
+        "    by: [error_code]\n    grain: day\n    status: deprecated\n"
+        "    deprecation: {reason: replaced by errors_by_code, replaced_by: errors_by_code}\n"), encoding="utf-8")
+    result = compile_taxonomy(tax)
+    assert [d.code for d in result.errors] == ["E923"], [str(d) for d in result.errors]
+    assert "errors_by_code_old" in result.errors[0].message and "error_count" in result.errors[0].message

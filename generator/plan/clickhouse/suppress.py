@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import PlanError
 from ..kpi.families import Family, GroupKind
 from .catalog import ChView, quote
 
@@ -198,8 +199,9 @@ class Suppression:
                 continue
             missing = [p.name for p in family.members if p.name not in by_name]
             if missing:
-                raise ValueError(f"KPI family {', '.join(family.names)}: {', '.join(missing)} have no ClickHouse "
-                                 "aggregate, so ClickHouse cannot suppress the family as PostgreSQL does")
+                raise PlanError("E923", f"KPI family {', '.join(family.names)}: {', '.join(missing)} has no "
+                                "ClickHouse aggregate (not active), so ClickHouse cannot hide the family's network "
+                                "cells as PostgreSQL does", None)
             fam = ChFamily(family, by_name, n)
             self.families.append(fam)
             for p in family.members:
@@ -209,8 +211,8 @@ class Suppression:
         for covers in self.covers.values():
             for cv in covers:
                 if cv.finer.name not in by_name:
-                    raise ValueError(f"{cv.finer.name} has no ClickHouse aggregate; a KPI covering it cannot be "
-                                     "suppressed as on PostgreSQL")
+                    raise PlanError("E923", f"KPI {cv.finer.name} has no ClickHouse aggregate (not active), so "
+                                    "ClickHouse cannot hide the cells of the KPIs covering it as PostgreSQL does", None)
 
     def keeps_pairs(self, ck: ChKpi) -> bool:
         fam = self.family_of.get(ck.plan.name)
