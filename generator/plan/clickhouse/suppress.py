@@ -87,6 +87,21 @@ def _blk(var: str, positions: list[int]) -> str:
     return "[" + ", ".join(f"ck[{var}][{p}]" for p in positions) + "]"
 
 
+#: the fold's accumulator: the flags, whether the current pass hid a cell, whether a pass hid none
+FOLD_TYPE = "Tuple(Array(UInt8), UInt8, UInt8)"
+
+
+def fold_step(step: str, kinds: int) -> str:
+    """One fold step over ``acc``: group kind ``st % kinds`` applied to the flags (``step`` reads
+    them as ``h``), until a whole pass hid nothing; after that the step returns ``acc`` unchanged
+    without evaluating ``step`` (``if`` evaluates only the rows that take its branch), which is
+    where PostgreSQL's loop exits."""
+    first = f"st % {kinds} = 0"
+    moved = f"(if({first}, 0, tupleElement(acc, 2)) OR nh != h)"
+    body = let("h", "tupleElement(acc, 1)", let("nh", step, f"CAST((nh, {moved}, st % {kinds} = {kinds - 1} AND NOT {moved}), '{FOLD_TYPE}')"))
+    return f"if(tupleElement(acc, 3) = 1, acc, {body})"
+
+
 class ChFamily:
     """One PostgreSQL family whose members all have a ClickHouse aggregate, and its flags view."""
 
@@ -159,7 +174,7 @@ class ChFamily:
         if len(kinds) == 1:
             step = kinds[0]
         else:
-            step = "multiIf(" + ", ".join(f"st % {len(kinds)} = {j}, {s}" for j, s in enumerate(kinds[:-1])) \
+            step = "multiIf(" + ", ".join(f"st % {len(kinds)} = {j}, {x}" for j, x in enumerate(kinds[:-1])) \
                    + f", {kinds[-1]})"
         names = "[" + ", ".join(quote(ck.plan.name) for ck in self.members) + "]"
         query = (
@@ -169,9 +184,10 @@ class ChFamily:
             "FROM (\n"
             "  SELECT period, arrayMap(c -> c.1, cells) AS cm, arrayMap(c -> c.2, cells) AS ck,\n"
             "    arrayMap(c -> c.3, cells) AS ca, arrayMap(c -> c.4, cells) AS cs, arrayMap(c -> c.5, cells) AS cp,\n"
-            f"    arrayFold((h, st) -> {step},\n"
+            f"    tupleElement(arrayFold((acc, st) -> {fold_step(step, len(kinds))},\n"
             f"      range(length(cm) * {len(kinds)}),\n"
-            f"      arrayMap(i -> cs[i] < {k} OR ca[i] < {k}, arrayEnumerate(cm))) AS flags\n"
+            f"      CAST((arrayMap(i -> cs[i] < {k} OR ca[i] < {k}, arrayEnumerate(cm)), 0, 0), '{FOLD_TYPE}')), 1)"
+            " AS flags\n"
             "  FROM (\n  SELECT period, groupArray((m, key, actors, sites, pairs)) AS cells\n  FROM (\n"
             + "\n  UNION ALL\n".join(selects)
             + ")\n  GROUP BY period)))")
