@@ -10,9 +10,9 @@ KPI's name, dimensions, event selection and value columns; this module maps them
 - per event KPI (count, distinct_actors, percentile) an AggregatingMergeTree of states per
   (site, period, dimensions, network), kept by an incremental materialized view on the events;
 - ``analytics.kpi_<name>`` (the caller's sites) and ``analytics.network_<name>`` (the caller's
-  network, k-anonymous) read views, scoped by ``analytics_private.readers``: the ClickHouse
-  login user mapped server-side to its site, network and tier (what the JWT claims are on
-  Supabase).
+  network, hiding the cells PostgreSQL's network views hide: ``suppress.py``) read views,
+  scoped by ``analytics_private.readers``: the ClickHouse login user mapped server-side to its
+  site, network and tier (what the JWT claims are on Supabase).
 
 Every name, type and expression is decided here; ``templates/clickhouse/`` prints.
 """
