@@ -26,7 +26,7 @@ from ..kpi.percentile import PercentilePlan
 from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
 from .export import EXPORT_COLUMNS, EXPORT_VIEW
-from .suppress import Suppression, caller_network, cell_key, tail_hidden
+from .suppress import Suppression, caller_network, cell_key, needed, tail_hidden
 
 #: KPI types with a ClickHouse lowering; the others stay PostgreSQL-only (docs/clickhouse.md)
 STORED = ("count", "distinct_actors", "percentile")
@@ -133,8 +133,10 @@ class ChKpi:
     an unknown user or tier: no row), which ClickHouse folds to a constant before it reads, so the
     primary index selects the caller's site range: about 3x faster than an IN-subquery at 100k."""
 
-    def __init__(self, plan: EventKpi, taxonomy: Taxonomy, n: ChNames):
+    def __init__(self, plan: EventKpi, taxonomy: Taxonomy, n: ChNames, published: bool = True):
         self.plan = plan
+        #: False: only the aggregate, which the network rules of published KPIs read (suppress.needed)
+        self.published = published
         self.n = n
         kpi = plan.kpi
         self.base = plan.base_name
@@ -195,7 +197,7 @@ class ChKpi:
         mv = ChMaterializedView(n.priv, f"kpi_{self.base}_mv", table.qualified, query, source=n.events,
                                 comment=f"Folds every inserted block of events into KPI {self.plan.name}.",
                                 origin=self.origin)
-        return [table, mv, self.site_view()]
+        return [table, mv, self.site_view()] if self.published else [table, mv]
 
     def _values(self) -> tuple[list[str], list[tuple[str, str]]]:
         """Value expressions over the merged states of one cell, and the read columns (name, type)."""
@@ -330,11 +332,13 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
     ]
     kpis, ratios = [], []
     plans = plan_kpis(taxonomy)
+    lowered = {p.name for p in plans if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi)}
+    kept = needed(plans, lowered, n.k)
     for p in plans:
-        if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi):
-            kpis.append(ChKpi(p, taxonomy, n))
+        if p.type in STORED and (p.name in lowered or p.name in kept) and isinstance(p, EventKpi):
+            kpis.append(ChKpi(p, taxonomy, n, published=p.name in lowered))
         elif isinstance(p, RatioPlan) and p.kpi.status == "active" and \
-                {p.num.base_name, p.den.base_name} <= {k.base for k in kpis}:
+                {p.num.base_name, p.den.base_name} <= {k.base for k in kpis if k.published}:
             ratios.append(ChRatio(p, n))
     for k in kpis:
         sel = k.plan.kpi.selection
@@ -347,7 +351,7 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
         out += k.objects()
     # the network views after every aggregate: a family's flags view reads all of its members'
     out += suppression.views()
-    out += [k.network_view() for k in kpis]
+    out += [k.network_view() for k in kpis if k.published]
     for r in ratios:
         out += r.objects()
     return ChCatalog(tuple(out))

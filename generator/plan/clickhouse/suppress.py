@@ -198,6 +198,24 @@ class ChFamily:
                       origin=self.members[0].origin)
 
 
+def needed(plans: list, published: set[str], k_anon: int) -> set[str]:
+    """Stored KPIs whose aggregates the network rules of published KPIs read although they are not
+    published themselves (a deprecated version still suppressed with its successor on PostgreSQL):
+    every member of a family with group kinds that has a published member, and the finer KPI of
+    every cover of a published KPI."""
+    from ..kpi.families import plan_covers, plan_families
+
+    out: set[str] = set()
+    for family in plan_families(plans, k_anon):
+        if family.kinds and any(p.name in published for p in family.members):
+            out |= {p.name for p in family.members}
+    plan_covers(plans)
+    for p in plans:
+        if p.name in published:
+            out |= {cv.finer.name for cv in p.covers}
+    return out - published
+
+
 class Suppression:
     """Every ClickHouse KPI's secondary rules: its family's flags view, its covers, and which
     aggregates keep actor sets."""
@@ -211,23 +229,23 @@ class Suppression:
         self.families: list[ChFamily] = []
         self.family_of: dict[str, ChFamily] = {}
         for family in plan_families(plans, n.k):
-            if not family.kinds:
+            if not family.kinds or not any(p.name in by_name and by_name[p.name].published for p in family.members):
                 continue
             missing = [p.name for p in family.members if p.name not in by_name]
             if missing:
                 raise PlanError("E923", f"KPI family {', '.join(family.names)}: {', '.join(missing)} has no "
-                                "ClickHouse aggregate (not active), so ClickHouse cannot hide the family's network "
+                                "ClickHouse aggregate, so ClickHouse cannot hide the family's network "
                                 "cells as PostgreSQL does", None)
             fam = ChFamily(family, by_name, n)
             self.families.append(fam)
             for p in family.members:
                 self.family_of[p.name] = fam
         plan_covers(plans)
-        self.covers = {name: list(ck.plan.covers) for name, ck in by_name.items()}
+        self.covers = {name: list(ck.plan.covers) for name, ck in by_name.items() if ck.published}
         for covers in self.covers.values():
             for cv in covers:
                 if cv.finer.name not in by_name:
-                    raise PlanError("E923", f"KPI {cv.finer.name} has no ClickHouse aggregate (not active), so "
+                    raise PlanError("E923", f"KPI {cv.finer.name} has no ClickHouse aggregate, so "
                                     "ClickHouse cannot hide the cells of the KPIs covering it as PostgreSQL does", None)
 
     def keeps_pairs(self, ck: ChKpi) -> bool:
