@@ -46,7 +46,11 @@ def _family_statements(text: str) -> tuple[list[str], list[str]]:
     """The schema's core statements, and those of the family's KPIs (others are left out)."""
     core, family = [], []
     for stmt in chutil.statements(text):
-        kpi = next((k for k in FAMILY if re.search(rf"\b(kpi|network)_{k}\b|'{k}'", stmt)), None)
+        # the object a statement creates is named on its first line (a view reading another KPI's
+        # aggregate, as a week's view reads its days', belongs to its own KPI); event sets by name
+        head = stmt.split("\n", 1)[0]
+        kpi = next((k for k in FAMILY if re.search(rf"\b(kpi|network)_{k}\b", head)
+                    or (stmt.startswith("INSERT INTO") and f"'{k}'" in stmt)), None)
         if kpi:
             family.append(stmt)
         elif not re.search(r"analytics_private\.kpi_(?!event_sets)\w+|analytics\.(kpi|network)_|^INSERT INTO", stmt):

@@ -198,7 +198,11 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     project = taxonomy.project
     extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(result.built))
     if clickhouse_export.enabled(taxonomy):
-        ch_catalog = plan_clickhouse(taxonomy)
+        try:
+            ch_catalog = plan_clickhouse(taxonomy)
+        except PlanError as exc:  # e.g. E923: a network rule ClickHouse cannot apply as PostgreSQL does
+            result.diagnostics.append(Diagnostic(exc.code, exc.message, exc.span))
+            return result
         result.diagnostics.extend(chcheck.check(ch_catalog))
         if not accept_edited_history:
             result.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))

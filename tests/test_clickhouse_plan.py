@@ -41,3 +41,28 @@ def test_the_target_is_off_by_default_and_on_by_targets(tmp_path):
     assert not any(p.startswith("clickhouse/") for p in off.files)
     assert "supabase/schemas/70_clickhouse_export.sql" not in off.files
     assert "clickhouse" not in json.loads(off.files["trackgen.lock.json"])
+
+
+def test_a_deprecated_family_member_keeps_its_aggregate_for_the_familys_suppression(tmp_path):
+    """ClickHouse publishes active KPIs only; a deprecated KPI PostgreSQL still suppresses with an
+    active one keeps its ClickHouse aggregate (no views), so the family's flags are computed over the
+    same members as PostgreSQL's."""
+    tax = tmp_path / "taxonomy"
+    shutil.copytree(ROOT / "taxonomy", tax)
+    kpis = tax / "kpis" / "performance.yaml"
+    kpis.write_text(kpis.read_text(encoding="utf-8") + (
+        "\n  - name: errors_by_code_old\n    description: Errors per day by code, as first published.\n"
+        "    type: count\n    owner: platform-reliability\n    events: [system.error_occurred]\n"
+        "    by: [error_code]\n    grain: day\n    status: deprecated\n"
+        "    deprecation: {reason: replaced by errors_by_code, replaced_by: errors_by_code}\n"), encoding="utf-8")
+    result = compile_taxonomy(tax)
+    assert result.ok, [str(d) for d in result.errors]
+    from generator.plan.clickhouse import plan
+
+    objects = plan(result.taxonomy).by_key()
+    assert "table analytics_private.kpi_errors_by_code_old" in objects
+    assert "materialized view analytics_private.kpi_errors_by_code_old_mv" in objects
+    assert not any(key.endswith(("analytics.kpi_errors_by_code_old", "analytics.network_errors_by_code_old"))
+                   for key in objects)
+    family = objects["view analytics_private.kpi_error_count_family"]
+    assert "'errors_by_code_old'" in family.query and "FROM analytics_private.kpi_errors_by_code_old" in family.query

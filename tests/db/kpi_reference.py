@@ -415,8 +415,10 @@ class NetworkState:
 
     def _smallest(self, name: str, keys: list[tuple]) -> tuple:
         def order(key: tuple) -> tuple:
+            # PostgreSQL's caches hold a missing payload value as '' (MISSING) and order by it in
+            # byte order, so a missing value sorts first, as '' does (ClickHouse does the same)
             sites, actors = _spread(self.cells[name][key]["pairs"])
-            return (actors, sites, _none_last(key[1:]))
+            return (actors, sites, tuple("" if x is None else x for x in key[1:]))
         return min(keys, key=order)
 
     def _apply_kind(self, g, per: date) -> int:

@@ -12,9 +12,9 @@ KPI's name, dimensions, event selection and value columns; this module maps them
 - funnels, retention cohorts and rolling windows: ``sequences.py`` (per-actor sets evaluated at
   read time with the documented semantics; rolling windows merged from the base's daily states);
 - ``analytics.kpi_<name>`` (the caller's sites) and ``analytics.network_<name>`` (the caller's
-  network, k-anonymous) read views, scoped by ``analytics_private.readers``: the ClickHouse
-  login user mapped server-side to its site, network and tier (what the JWT claims are on
-  Supabase).
+  network, hiding the cells PostgreSQL's network views hide: ``suppress.py``) read views,
+  scoped by ``analytics_private.readers``: the ClickHouse login user mapped server-side to its
+  site, network and tier (what the JWT claims are on Supabase).
 
 Every name, type and expression is decided here; ``templates/clickhouse/`` prints.
 """
@@ -28,6 +28,7 @@ from ..kpi.percentile import PercentilePlan
 from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
 from .export import EXPORT_COLUMNS, EXPORT_VIEW
+from .suppress import Suppression, caller_network, cell_key, needed, tail_hidden
 
 #: KPI types with a ClickHouse lowering (funnel, retention and rolling: sequences.py)
 STORED = ("count", "distinct_actors", "percentile")
@@ -134,8 +135,10 @@ class ChKpi:
     an unknown user or tier: no row), which ClickHouse folds to a constant before it reads, so the
     primary index selects the caller's site range: about 3x faster than an IN-subquery at 100k."""
 
-    def __init__(self, plan: EventKpi, taxonomy: Taxonomy, n: ChNames):
+    def __init__(self, plan: EventKpi, taxonomy: Taxonomy, n: ChNames, published: bool = True):
         self.plan = plan
+        #: False: only the aggregate, which the network rules of published KPIs read (suppress.needed)
+        self.published = published
         self.n = n
         kpi = plan.kpi
         self.base = plan.base_name
@@ -154,6 +157,8 @@ class ChKpi:
         self.site_tiers = taxonomy.site_reader_tiers(kpi.sql_name)
         self.network_tiers = taxonomy.network_reader_tiers
         self.origin = f"kpi:{kpi.sql_name}"
+        #: the secondary suppression rules (suppress.py), set by ``plan`` before ``objects``
+        self.suppression: Suppression | None = None
 
     @staticmethod
     def _dim_expr(name: str, pg_expr: str) -> str:
@@ -170,8 +175,13 @@ class ChKpi:
                   ChColumn("actors", "AggregateFunction(uniqExact, String)")]
         state_exprs = ["countState() AS events", "uniqExactState(actor_hash) AS actors"]
         if self.percentiles:
-            states.append(ChColumn("measures", "AggregateFunction(groupArray, Float64)"))
-            state_exprs.append(f"groupArrayState({self.measure}) AS measures")
+            # each value with its actor: a percentile's thin tails count the actors on either side
+            states.append(ChColumn("measures", "AggregateFunction(groupArray, Tuple(Float64, String))"))
+            state_exprs.append(f"groupArrayState(({self.measure}, actor_hash)) AS measures")
+        if self.suppression is not None and self.suppression.keeps_pairs(self):
+            # the actors themselves: what a family's hidden parts protect (suppress.py)
+            states.append(ChColumn("actor_set", "AggregateFunction(groupUniqArray, String)"))
+            state_exprs.append("groupUniqArrayState(actor_hash) AS actor_set")
         key = ", ".join(["site_id", "period"] + self.dim_names + ["network_id"])
         table = ChTable(n.priv, f"kpi_{self.base}",
                         (ChColumn("site_id", "UUID"), ChColumn("period", "Date")) + dim_cols
@@ -189,7 +199,7 @@ class ChKpi:
         mv = ChMaterializedView(n.priv, f"kpi_{self.base}_mv", table.qualified, query, source=n.events,
                                 comment=f"Folds every inserted block of events into KPI {self.plan.name}.",
                                 origin=self.origin)
-        return [table, mv, self.site_view(), self.network_view()]
+        return [table, mv, self.site_view()] if self.published else [table, mv]
 
     def _values(self) -> tuple[list[str], list[tuple[str, str]]]:
         """Value expressions over the merged states of one cell, and the read columns (name, type)."""
@@ -202,7 +212,8 @@ class ChKpi:
         cols = [("n", "UInt64")]
         for name, p in self.percentiles:
             # PostgreSQL's percentile_disc: the first value whose cumulative share reaches p
-            exprs.append(f"arraySort(groupArrayMerge(measures))[toUInt64(greatest(1, ceil({p!r} * n)))] AS {name}")
+            exprs.append(f"arraySort(arrayMap(x -> x.1, groupArrayMerge(measures)))"
+                         f"[toUInt64(greatest(1, ceil({p!r} * n)))] AS {name}")
             cols.append((name, "Float64"))
         return exprs, cols
 
@@ -221,24 +232,37 @@ class ChKpi:
                       comment=f"KPI {self.plan.name} for the caller's own site.", origin=self.origin)
 
     def network_view(self) -> ChView:
+        """The caller's network, every cell listed; hidden ones with null values and suppressed = true:
+        behind fewer than k sites or actors, hidden with the KPI's family, or holding a hidden finer
+        cell (``suppress.py``); a percentile with a thin tail is null alone, as on PostgreSQL."""
         n = self.n
         values, cols = self._values()
         group = ", ".join(["period"] + self.dim_names)
-        tiers = ", ".join(quote(t) for t in self.network_tiers) or "NULL"
+        extra = [f"{cell_key(self.dim_names)} AS cell_key"]
+        if self.percentiles:
+            extra.append("groupArrayArray(arrayMap(x -> (x.1, site_id, x.2), finalizeAggregation(measures))) "
+                         "AS cell_values")
+            extra += [f"{tail_hidden(name, n.k)} AS {name}_thin" for name, _p in self.percentiles]
         inner = (f"SELECT {group},\n    " + ",\n    ".join(values)
-                 + ",\n    uniqExact(site_id) AS cell_sites,\n    uniqExactMerge(actors) AS cell_actors"
-                 + f"\n  FROM {self.table}\n  WHERE network_id = (\n"
-                 f"      SELECT anyOrNull(r.network_id) FROM {n.readers} AS r FINAL\n"
-                 f"      WHERE r.user_name = currentUser() AND r.tier IN ({tiers}))\n"
-                 f"  GROUP BY {group}")
-        hidden = f"(cell_sites < {n.k} OR cell_actors < {n.k})"
-        masked = ",\n  ".join(f"if({hidden}, NULL, {name}) AS {name}" for name, _t in cols)
-        query = (f"SELECT {group},\n  {masked},\n  {hidden} AS suppressed\nFROM (\n  {inner})")
+                 + ",\n    uniqExact(site_id) AS cell_sites,\n    uniqExactMerge(actors) AS cell_actors,\n    "
+                 + ",\n    ".join(extra)
+                 + f"\n  FROM {self.table}\n  WHERE network_id = {caller_network(n, self.network_tiers)}"
+                 f"\n  GROUP BY {group}")
+        joins, conds = self.suppression.joins(self) if self.suppression is not None else ([], [])
+        hidden = "(" + " OR ".join([f"c.cell_sites < {n.k} OR c.cell_actors < {n.k}"] + conds) + ")"
+        thin = {name: f"{name}_thin" for name, _p in self.percentiles}
+        carried = ["period"] + self.dim_names + [name for name, _t in cols] + list(thin.values())
+        cells = (", ".join(f"c.{c} AS {c}" for c in carried) + f",\n  {hidden} AS suppressed\n"
+                 f"FROM (\n  {inner}) AS c" + "".join(f"\n{j}" for j in joins))
+        masked = ",\n  ".join(
+            f"if(suppressed{' OR ' + thin[name] if name in thin else ''}, NULL, {name}) AS {name}" for name, _t in cols)
+        query = f"SELECT {group},\n  {masked},\n  suppressed\nFROM (\nSELECT {cells})"
         columns = (("period", "Date"),) + tuple((d, "Nullable(String)") for d in self.dim_names)
         return ChView(n.pub, f"network_{self.base}", query,
                       columns + tuple((c, f"Nullable({t})") for c, t in cols) + (("suppressed", "Bool"),),
                       comment=f"KPI {self.plan.name} across the caller's network; cells behind fewer than "
-                              f"{n.k} sites or actors are listed with null values and suppressed = true.",
+                              f"{n.k} sites or actors, or hidden with related cells as on PostgreSQL, are listed "
+                              "with null values and suppressed = true.",
                       origin=self.origin)
 
 
@@ -309,29 +333,37 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
                            comment="Copies new events from the Supabase export view, exactly once."),
     ]
     kpis, ratios = [], []
-    for p in plan_kpis(taxonomy):
-        if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi):
-            kpis.append(ChKpi(p, taxonomy, n))
+    plans = plan_kpis(taxonomy)
+    lowered = {p.name for p in plans if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi)}
+    kept = needed(plans, lowered, n.k)
+    for p in plans:
+        if p.type in STORED and (p.name in lowered or p.name in kept) and isinstance(p, EventKpi):
+            kpis.append(ChKpi(p, taxonomy, n, published=p.name in lowered))
         elif isinstance(p, RatioPlan) and p.kpi.status == "active" and \
-                {p.num.base_name, p.den.base_name} <= {k.base for k in kpis}:
+                {p.num.base_name, p.den.base_name} <= {k.base for k in kpis if k.published}:
             ratios.append(ChRatio(p, n))
     for k in kpis:
         sel = k.plan.kpi.selection
         assert sel is not None
         out.append(ChRows(f"{n.priv}.kpi_event_sets", k.base, ("set_name", "event_id"),
                           tuple((quote(k.base), quote(e)) for e in sorted(sel.events)), origin=k.origin))
+    suppression = Suppression(plans, kpis, n)
     for k in kpis:
+        k.suppression = suppression
         out += k.objects()
+    # the network views after every aggregate: a family's flags view reads all of its members'
+    out += suppression.views()
+    out += [k.network_view() for k in kpis if k.published]
     for r in ratios:
         out += r.objects()
-    out += _sequence_objects(taxonomy, n, kpis)
+    out += _sequence_objects(taxonomy, n, kpis, suppression)
     return ChCatalog(tuple(out))
 
 
 # -- funnels, retention and rolling windows (sequences.py) ----------------------------------------
 
 
-def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi]) -> list[ChObject]:
+def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi], suppression=None) -> list[ChObject]:
     """The objects of the KPIs that follow an actor over time, after the event KPIs they may read."""
     from ..kpi.funnel import FunnelPlan
     from ..kpi.retention import RetentionPlan
@@ -340,7 +372,11 @@ def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi]) -> list
 
     stored = {k.plan.name: k for k in kpis}
     lowered: list = []
-    for p in plan_kpis(taxonomy):
+    from ..kpi.families import plan_covers
+
+    plans = plan_kpis(taxonomy)
+    plan_covers(plans)  # a rolling window's covers: the days of its base's family it spans
+    for p in plans:
         if p.kpi.status != "active":
             continue
         if isinstance(p, FunnelPlan):
@@ -348,7 +384,7 @@ def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi]) -> list
         elif isinstance(p, RetentionPlan):
             lowered.append(ChRetention(p, taxonomy, n, _selection_filter, _grain))
         elif isinstance(p, RollingPlan) and p.kpi.base in stored:
-            lowered.append(ChRolling(p, taxonomy, n, stored[p.kpi.base]))
+            lowered.append(ChRolling(p, taxonomy, n, stored[p.kpi.base], suppression))
     out: list[ChObject] = []
     for s in lowered:
         if not isinstance(s, ChRolling):

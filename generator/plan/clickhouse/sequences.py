@@ -36,6 +36,7 @@ from ..kpi.funnel import FunnelPlan
 from ..kpi.retention import RetentionPlan
 from ..kpi.rolling import RollingPlan
 from .catalog import ChColumn, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
+from .suppress import cell_key
 
 #: type of one funnel event in the per-actor set (time, event key, step bits, network, dimensions...)
 _TIME = "DateTime64(6, 'UTC')"
@@ -405,9 +406,14 @@ class ChRetention(_Seq):
 class ChRolling(_Seq):
     """A rolling window over a stored count or distinct_actors KPI: its daily states merged per window."""
 
-    def __init__(self, plan: RollingPlan, taxonomy: Taxonomy, n, base):
+    own_rule = ", or holding a hidden day of the KPI it rolls up (as on PostgreSQL),"
+
+    def __init__(self, plan: RollingPlan, taxonomy: Taxonomy, n, base, suppression=None):
         super().__init__(plan, taxonomy, n)
         self.source = base  # the base's ChKpi
+        #: the network rules beyond the k rule: a window holding a hidden day of its base's family
+        #: (``plan.covers``, set by ``plan_covers``) is hidden too, as on PostgreSQL
+        self.suppression = suppression
         self.days = window_days(plan.kpi.window or "")
         self.dim_names = base.dim_names
         self.merge = "uniqExactMerge(actors)" if plan.base_type == "distinct_actors" else "countMerge(events)"
@@ -439,13 +445,19 @@ class ChRolling(_Seq):
     def network_view(self) -> ChView:
         n = self.n
         cell = ", ".join(["day"] + self.dim_names)
-        hidden = self.hidden("cell_sites", "cell_actors")
-        inner = (f"SELECT {cell},\n    {self.merge} AS value,\n    uniqExact(site_id) AS cell_sites,\n"
-                 "    uniqExactMerge(actors) AS cell_actors\n"
+        inner = (f"SELECT day AS period{''.join(f', {d}' for d in self.dim_names)},\n    {self.merge} AS value,\n"
+                 "    uniqExact(site_id) AS cell_sites,\n    uniqExactMerge(actors) AS cell_actors,\n"
+                 f"    {cell_key(self.dim_names)} AS cell_key\n"
                  f"  FROM (\n    {self._windows('site_id', _reader(n, 'network_id', self.network_tiers))})\n"
                  f"  WHERE day <= {self.today}\n  GROUP BY {cell}")
-        query = (f"SELECT day AS period{''.join(f', {d}' for d in self.dim_names)},\n"
-                 f"  if({hidden}, NULL, value) AS value,\n  {hidden} AS suppressed\nFROM (\n  {inner})")
+        joins, conds = ([], []) if self.suppression is None else \
+            self.suppression.cover_joins(list(self.plan.covers), self.dim_names)
+        hidden = "(" + " OR ".join([self.hidden("c.cell_sites", "c.cell_actors")] + conds) + ")"
+        carried = ", ".join(f"c.{c} AS {c}" for c in ["period"] + self.dim_names + ["value"])
+        query = (f"SELECT period{''.join(f', {d}' for d in self.dim_names)},\n"
+                 f"  if(suppressed, NULL, value) AS value,\n  suppressed\n"
+                 f"FROM (\nSELECT {carried},\n  {hidden} AS suppressed\nFROM (\n  {inner}) AS c"
+                 + "".join(f"\n{j}" for j in joins) + ")")
         dims = tuple((d, "Nullable(String)") for d in self.dim_names)
         return ChView(n.pub, f"network_{self.base}", query,
                       (("period", "Date"),) + dims + (("value", "Nullable(UInt64)"), ("suppressed", "Bool")),
