@@ -267,30 +267,15 @@ def test_site_views_of_every_funnel_mode_retention_and_rolling_equal_the_referen
 
 
 def _expected_network(tax, kpi, events, net, k, today) -> dict[tuple, tuple]:
-    """The network view: PostgreSQL's for funnels (their own suppression rule, ported), the k rule
-    alone on the reference's network cells for the others."""
-    if kpi.type in ("funnel", "retention"):
-        return {key: tuple(_norm(x) for x in v) for key, v in ref.network_values(tax, kpi, events, today, k, net).items()}
-    cells = ref.network_state(tax, events, today, k, net).cells[kpi.label]
-    actors = lambda pairs: len({a for _s, a in pairs})  # noqa: E731
-    out: dict[tuple, tuple] = {}
-    if kpi.type == "retention":
-        for key, c in cells.items():
-            size, kept = actors(c["members"]), actors(c["pairs"])
-            out[key] = (None, None, None, True) if ref._small(c["pairs"], k) else (size, kept, ref._rate(kept, size), False)
-    else:
-        distinct = tax.kpi(kpi.base).type == "distinct_actors"
-        for key, c in cells.items():
-            if key[0] <= today:
-                value = actors(c["pairs"]) if distinct else c["n"]
-                out[key] = (None, True) if ref._small(c["pairs"], k) else (value, False)
-    return {key: tuple(_norm(x) for x in v) for key, v in out.items()}
+    """The network view is PostgreSQL's: its own suppression rule for funnels and retention, and for
+    rolling windows the k rule plus the covers (a window holding a hidden day of its base is hidden)."""
+    return {key: tuple(_norm(x) for x in v) for key, v in ref.network_values(tax, kpi, events, today, k, net).items()}
 
 
-def test_network_views_apply_the_k_rule_with_the_reference_values(ch, compiled):
-    """Each network view cell: hidden (null values, suppressed) exactly when the reference's network
-    cell has fewer than k sites or actors, otherwise the reference's value; funnel conversions from
-    the shown steps only."""
+def test_network_views_apply_postgresqls_rules_with_the_reference_values(ch, compiled):
+    """Each network view cell equals the reference's (PostgreSQL's) network cell: hidden with null
+    values where PostgreSQL hides it (the k rule, the funnel and retention rules, a rolling window's
+    covers), otherwise the reference's value; funnel conversions from the shown steps only."""
     conn, events = ch
     tax = compiled.taxonomy
     k = tax.project.k_anonymity
