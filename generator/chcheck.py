@@ -12,9 +12,11 @@ from __future__ import annotations
 import sqlglot
 from sqlglot.errors import OptimizeError, ParseError, SchemaError
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
 
 from .diagnostics import Diagnostic
 from .plan.clickhouse.catalog import ChCatalog, ChMaterializedView, ChTable, ChView
+from .sqlcheck import Shapes
 
 
 def check(catalog: ChCatalog) -> list[Diagnostic]:
@@ -23,6 +25,9 @@ def check(catalog: ChCatalog) -> list[Diagnostic]:
         schema.setdefault(t.database, {})[t.name] = {c.name: "String" for c in t.columns}
     for v in catalog.of(ChView):
         schema.setdefault(v.database, {})[v.name] = {name: "String" for name, _t in v.columns}
+    mapping = MappingSchema(schema, dialect="clickhouse")  # normalised once, not per query
+    # KPIs of one kind differ only in their names: each shape is qualified once, as the PostgreSQL check does
+    shapes = Shapes(schema, {o.origin[4:] for o in catalog.objects if o.origin.startswith("kpi:")}, _problems)
     out = []
     for obj in catalog.of(ChMaterializedView) + catalog.of(ChView):
         if isinstance(obj, ChMaterializedView):
@@ -31,9 +36,16 @@ def check(catalog: ChCatalog) -> list[Diagnostic]:
             query = obj.query.replace("{source}", obj.source or "")
         else:
             query = obj.query
-        try:
-            qualify(sqlglot.parse_one(query, read="clickhouse"), schema=schema, dialect="clickhouse",
-                    validate_qualify_columns=True)
-        except (ParseError, OptimizeError, SchemaError) as exc:
-            out.append(Diagnostic("E922", f"ClickHouse {obj.key} ({obj.origin}): {str(exc).splitlines()[0]}"))
+        for problem in shapes.check(query, mapping):
+            out.append(Diagnostic("E922", f"ClickHouse {obj.key} ({obj.origin}): {problem}"))
     return out
+
+
+def _problems(query: str, schema: MappingSchema, _variables: dict[str, str] | None = None) -> list[str]:
+    """sqlglot's verdict on one query: its first line when it fails to parse or qualify."""
+    try:
+        qualify(sqlglot.parse_one(query, read="clickhouse"), schema=schema, dialect="clickhouse",
+                validate_qualify_columns=True)
+    except (ParseError, OptimizeError, SchemaError) as exc:
+        return [str(exc).splitlines()[0]]
+    return []

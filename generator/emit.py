@@ -13,7 +13,8 @@ import difflib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 
@@ -56,9 +57,23 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 @dataclass(frozen=True)
 class Difference:
+    """One file that differs; its unified diff is computed only when read (generate counts changes and
+    never shows them, and check shows only the first few)."""
     path: str
     status: str  # "changed", "missing" (should exist), "extra" (should not exist)
-    diff: str
+    want: str | None = field(default=None, repr=False)
+    have: str | None = field(default=None, repr=False)
+    context: int = field(default=3, repr=False)
+    max_lines: int = field(default=40, repr=False)
+
+    @cached_property
+    def diff(self) -> str:
+        lines = list(difflib.unified_diff(
+            (self.have or "").splitlines(keepends=True), (self.want or "").splitlines(keepends=True),
+            fromfile=f"a/{self.path}", tofile=f"b/{self.path}", n=self.context))
+        if len(lines) > self.max_lines:
+            lines = lines[:self.max_lines] + [f"... {len(lines) - self.max_lines} more diff lines\n"]
+        return "".join(lines)
 
 
 def compare(root: Path, files: dict[str, str], *, context: int = 3, max_lines: int = 40) -> list[Difference]:
@@ -70,10 +85,5 @@ def compare(root: Path, files: dict[str, str], *, context: int = 3, max_lines: i
         if want == have:
             continue
         status = "missing" if have is None else "extra" if want is None else "changed"
-        lines = list(difflib.unified_diff(
-            (have or "").splitlines(keepends=True), (want or "").splitlines(keepends=True),
-            fromfile=f"a/{rel}", tofile=f"b/{rel}", n=context))
-        if len(lines) > max_lines:
-            lines = lines[:max_lines] + [f"... {len(lines) - max_lines} more diff lines\n"]
-        out.append(Difference(rel, status, "".join(lines)))
+        out.append(Difference(rel, status, want, have, context, max_lines))
     return out

@@ -201,56 +201,77 @@ def _body_problems(stmt: ast.CreateFunctionStmt, language: str | None, tree: obj
 
 def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
              droppable: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """E920/E921 findings of every statement in ``text``.
+
+    The text is first split into statements by PostgreSQL's parser in C (cheap: no Python syntax tree),
+    and only statements not already known to pass are turned into pglast nodes and checked: building
+    the nodes is most of the cost, and generate sees every statement twice (declarative file, first
+    migration)."""
     owned = schemas or {artifact.context.get("pub_name", "analytics"), artifact.context.get("priv_name", "analytics_private")}
     try:
-        statements = parser.parse_sql(text)
+        slices = parser.split(text, with_parser=True, only_slices=True)
     except parser.ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
         span, template = _where(artifact, text, max(offset - 1, 0))
         return [Diagnostic("E920", f"{artifact.path}: {exc.args[0]} (from {template})", span)]
     out: list[Diagnostic] = []
-    data = text.encode()  # statement locations are byte offsets
     context = (frozenset(owned), droppable)
-    for raw in statements:
-        stmt = raw.stmt
-        start = raw.stmt_location or 0
-        end = start + (raw.stmt_len or len(data) - start)
-        # generate lints each statement twice (its declarative file and the first migration)
-        clean_key = (data[start:end], context)
-        if clean_key in _CLEAN:
+    chars = start = 0  # _where counts bytes, as PostgreSQL's locations do: the offset is kept up as we go
+    for piece in slices:
+        start += len(text[chars:piece.start].encode())
+        chars = piece.start
+        source = text[piece]
+        clean_key = (source, context)
+        if _known_clean(clean_key):
             continue
         found = len(out)
-        if isinstance(stmt, ast.CreateFunctionStmt):
-            language = next((o.arg.sval for o in stmt.options or () if o.defname == "language"), None)
-            source = data[start:end].decode()
-            fname = ".".join(n.sval for n in stmt.funcname)
-            tree = None
-            if language == "plpgsql":
-                try:
-                    tree = pglast.parse_plpgsql(source + ";")
-                except parser.ParseError as exc:
-                    span, template = _where(artifact, text, start)
-                    out.append(Diagnostic("E920", f"{artifact.path}: PL/pgSQL body of {fname}: "
-                                                  f"{exc.args[0]} (from {template})", span))
-            problems, dynamic = _body_problems(stmt, language, tree, frozenset(owned), droppable)
-            if dynamic and stmt.funcname[-1].sval not in DYNAMIC_SQL:
-                span, template = _where(artifact, text, start)
-                out.append(Diagnostic("E921", f"{artifact.path}: {fname} runs dynamic SQL (EXECUTE), which only "
-                                              f"{sorted(DYNAMIC_SQL)} may (from {template})", span))
-            for problem in problems:
-                span, template = _where(artifact, text, start)
-                out.append(Diagnostic("E921", f"{artifact.path}: in the body of {fname}: {problem} "
-                                              f"(from {template})", span))
-        problem = _safety(stmt, owned, droppable)
-        if problem:
-            span, template = _where(artifact, text, start)
-            out.append(Diagnostic("E921", f"{artifact.path}: {problem} (from {template})", span))
+        for raw in parser.parse_sql(source):
+            out.extend(_statement_problems(artifact, text, raw.stmt, source, start, owned, droppable))
         if len(out) == found:
             _CLEAN.add(clean_key)
+    return out
+
+
+def _statement_problems(artifact: Artifact, text: str, stmt: ast.Node, source: str, start: int,
+                        owned: set[str], droppable: frozenset[str]) -> list[Diagnostic]:
+    """The findings of one top-level statement (``source``, at byte ``start`` of ``text``)."""
+    out: list[Diagnostic] = []
+    if isinstance(stmt, ast.CreateFunctionStmt):
+        language = next((o.arg.sval for o in stmt.options or () if o.defname == "language"), None)
+        fname = ".".join(n.sval for n in stmt.funcname)
+        tree = None
+        if language == "plpgsql":
+            try:
+                tree = pglast.parse_plpgsql(source + ";")
+            except parser.ParseError as exc:
+                span, template = _where(artifact, text, start)
+                out.append(Diagnostic("E920", f"{artifact.path}: PL/pgSQL body of {fname}: "
+                                              f"{exc.args[0]} (from {template})", span))
+        problems, dynamic = _body_problems(stmt, language, tree, frozenset(owned), droppable)
+        if dynamic and stmt.funcname[-1].sval not in DYNAMIC_SQL:
+            span, template = _where(artifact, text, start)
+            out.append(Diagnostic("E921", f"{artifact.path}: {fname} runs dynamic SQL (EXECUTE), which only "
+                                          f"{sorted(DYNAMIC_SQL)} may (from {template})", span))
+        for problem in problems:
+            span, template = _where(artifact, text, start)
+            out.append(Diagnostic("E921", f"{artifact.path}: in the body of {fname}: {problem} "
+                                          f"(from {template})", span))
+    problem = _safety(stmt, owned, droppable)
+    if problem:
+        span, template = _where(artifact, text, start)
+        out.append(Diagnostic("E921", f"{artifact.path}: {problem} (from {template})", span))
     return out
 
 
 #: statements (their exact text, with the schemas and droppable tables they were checked against)
 #: that passed every rule: a statement's findings depend on nothing else, and only passes are
 #: remembered, so a finding is always reported with its own file and position
-_CLEAN: set[tuple[bytes, tuple[frozenset[str], frozenset[str]]]] = set()
+_CLEAN: set[tuple[str, tuple[frozenset[str], frozenset[str]]]] = set()
+
+
+def _known_clean(key: tuple[str, tuple[frozenset[str], frozenset[str]]]) -> bool:
+    """Whether the statement already passed with these schemas. ``droppable`` only ever permits (a DROP
+    of a listed cache), so a pass with no droppable tables holds for any: the declarative files are
+    linted with none, and the first migration then finds its statements already checked."""
+    statement, (owned, droppable) = key
+    return key in _CLEAN or (statement, (owned, frozenset())) in _CLEAN
