@@ -340,7 +340,7 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         f"(load average {run['load_before'][0]:.1f} at the start, {run['load_after'][0]:.1f} before B5, on "
         f"{run['machine'].get('cpus')} cores).")
     add("")
-    add("JSON: `reports/performance.json` (keys nested: `B1` → `ratio_to_copy`; `null` where not measured, "
+    add("JSON: `performance.json` beside this file (keys nested: `B1` → `ratio_to_copy`; `null` where not measured, "
         "reasons under `not_measured`).")
     add("")
     add("## Targets")
