@@ -279,6 +279,30 @@ def test_full_then_incremental_refresh_matches_reference(db, compiled):
     print(sizes)
 
 
+def test_day_rollover_fills_the_windows_since_the_last_refresh(db, compiled):
+    """A rolling window moves on with no new event: the first refresh of a new day stores the windows
+    ending on the days since the previous refresh (here: as if it ran three days ago), then adds the
+    new facts."""
+    tax = compiled[0]
+    gen = Generator(tax, seed=11)
+    events = gen.events(600)
+    insert(db, events)
+    refresh_all(db, tax)
+    since = today(db) - timedelta(days=3)
+    rolling = [k for k in supported(tax) if k.type == "rolling"]
+    assert rolling
+    for kpi in rolling:
+        for table in (short_name(f"kpi_{kpi.name}"), short_name(f"kpi_{kpi.name}_net")):
+            db.execute(f"delete from analytics_private.{table} where period > %s", (since,))
+        db.execute("update analytics_private.kpi_watermarks set refreshed_at = now() - interval '3 days'"
+                   " where kpi = %s", (kpi.name,))
+    batch = gen.events(200) + gen.events(40, days_back=10)
+    insert(db, batch)
+    events += batch
+    refresh_all(db, tax)
+    check_all(db, tax, events)
+
+
 def _net_rows(conn, tax) -> dict[str, dict[tuple, tuple]]:
     """kpi -> {(xmin, ctid): (network_id, period)} for every row of its private network table."""
     out = {}
