@@ -4,13 +4,15 @@ The refresh brings the base up to date first, in the same transaction, so it nev
 
 from __future__ import annotations
 
-from ...catalog import Index
+from ...catalog import Column, DbObject, Index
 from ...sqlquote import literal
 from .common import KpiPlan, window_days
 
 
 class RollingPlan(KpiPlan):
     type = "rolling"
+    #: 2: a distinct-actors window keeps its members' runs (rolling.sql.j2), built by a backfill
+    generation = 2
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
@@ -38,6 +40,29 @@ class RollingPlan(KpiPlan):
         self.group_by_short = ", ".join(str(i) for i in range(1, 2 + len(self.dims)))  # key and dimensions
         self.tz_literal = literal(self.tz)
         self.declare.append(("last_day", "date"))
+        #: a window over distinct actors is kept exactly incremental through its members' runs; a
+        #: summed count recounts its touched windows (a window of daily sums is a few rows)
+        self.runs = self.sql("kpi_{}_runs") if base.type == "distinct_actors" and not self.matview else None
+        if self.runs:
+            self.declare += [("rn_nets", "uuid[]"), ("rn_periods", "date[]")]
+
+    def cache_tables(self) -> list[DbObject]:
+        if not self.runs:
+            return []
+        return [
+            self.cache(self.runs, (Column("kind", "smallint", not_null=True), Column("key", "uuid", not_null=True))
+                       + self.dim_columns() + (Column("member", "bytea", not_null=True),
+                                               Column("run_from", "date", not_null=True),
+                                               Column("run_to", "date", not_null=True)),
+                       f"constraint {self.sql('kpi_{}_runs_key')} primary key "
+                       f"(kind, key{self.dim_cols}, member, run_from, run_to)",
+                       f"KPI {self.name}: per member (0: an actor of a site, 1: an actor of a network, 2: a site "
+                       f"of a network, as uuid_send) and dimensions, each run of active days less than "
+                       f"{self.days + 1} days apart; the member counts in the windows ending from run_from to "
+                       f"run_to + {self.span}."),
+            # the day rollover reads the runs still covering a window after the previous refresh's day
+            self.index("kpi_{}_runs_to_idx", self.runs, "(run_to)"),
+        ]
 
     def rollup_indexes(self) -> list[Index]:
         # the day rollover reads the windows of the previous refresh's day (rolling.sql.j2)

@@ -706,6 +706,8 @@ update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'li
 
 drop policy if exists kpi_active_actors_28d_service on analytics_private.kpi_active_actors_28d;
 
+drop policy if exists kpi_active_actors_28d_runs_service on analytics_private.kpi_active_actors_28d_runs;
+
 drop policy if exists kpi_api_latency_ms_service on analytics_private.kpi_api_latency_ms;
 
 drop policy if exists kpi_api_latency_ms_values_service on analytics_private.kpi_api_latency_ms_values;
@@ -719,6 +721,8 @@ drop policy if exists kpi_live_protocol_sessions_service on analytics_private.kp
 drop policy if exists kpi_live_protocol_sessions_facts_service on analytics_private.kpi_live_protocol_sessions_facts;
 
 drop index if exists analytics_private.kpi_active_actors_28d_period_idx;
+
+drop index if exists analytics_private.kpi_active_actors_28d_runs_to_idx;
 
 drop index if exists analytics_private.kpi_api_latency_ms_values_cell_idx;
 
@@ -743,6 +747,8 @@ drop index if exists analytics_private.kpi_live_protocol_sessions_rollup_net_idx
 drop index if exists analytics_private.kpi_live_protocol_sessions_xid_idx;
 
 drop table if exists analytics_private.kpi_active_actors_28d;
+
+drop table if exists analytics_private.kpi_active_actors_28d_runs;
 
 drop table if exists analytics_private.kpi_api_latency_ms;
 

@@ -1946,6 +1946,10 @@ create index if not exists kpi_weekly_retention_cohorts_xid_idx on analytics_pri
 
 create index if not exists kpi_weekly_retention_cohorts_net_idx on analytics_private.kpi_weekly_retention_cohorts (network_id, cohort);
 
+create index if not exists kpi_weekly_retention_cohorts_actor_idx on analytics_private.kpi_weekly_retention_cohorts (actor_hash);
+
+create index if not exists kpi_weekly_retention_cohorts_site_idx on analytics_private.kpi_weekly_retention_cohorts (site_id, cohort, network_id);
+
 create table if not exists analytics_private.kpi_weekly_retention_active (
   site_id uuid not null,
   actor_hash bytea not null,
@@ -1982,6 +1986,10 @@ create table if not exists analytics_private.kpi_weekly_retention_net (
   value bigint not null,
   sites bigint not null,
   actors bigint not null,
+  gone_actors bigint not null,
+  gone_sites bigint not null,
+  cohort_sites bigint not null,
+  but_one bigint not null,
   hidden boolean not null default true,
   constraint kpi_weekly_retention_net_key unique nulls not distinct (network_id, period, period_number)
 );
@@ -2020,8 +2028,13 @@ declare
   t_nets uuid[];
   t_periods date[];
   moved_sites uuid[];
+  moved_actors bytea[];
   moved_cohorts date[];
   moved_networks uuid[];
+  rt_nets uuid[];
+  rt_periods date[];
+  rm_nets uuid[];
+  rm_periods date[];
 begin
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_retention' for update;
@@ -2033,8 +2046,9 @@ begin
     return 0;
   end if;
   -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
-  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
-    into moved_sites, moved_cohorts, moved_networks
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.actor_hash), '{}'),
+         coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_actors, moved_cohorts, moved_networks
   from analytics_private.kpi_weekly_retention_cohorts as c
   join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
@@ -2063,26 +2077,55 @@ begin
     analyze analytics_private.kpi_weekly_retention_cohorts;
     analyze analytics_private.kpi_weekly_retention_active;
   end if;
-  delete from analytics_private.kpi_weekly_retention as r
-  using unnest(moved_sites, moved_cohorts) as m (site_id, cohort)
-  where r.site_id = m.site_id and r.period = m.cohort;
-  -- Recount every cohort that gained members or activity in this transaction, or lost a member.
-  insert into analytics_private.kpi_weekly_retention as r (site_id, period, period_number, cohort_actors, value)
-  select d.site_id, d.cohort, g.j::smallint, count(c.actor_hash), count(a.actor_hash)
-  from (select x.site_id, x.cohort from analytics_private.kpi_weekly_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
-        union
-        select x.site_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
-        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
-        where y.ingest_xid = pg_current_xact_id()
-        union
-        select m.site_id, m.cohort from unnest(moved_sites, moved_cohorts) as m (site_id, cohort)) as d
-  join analytics_private.kpi_weekly_retention_cohorts as c on c.site_id = d.site_id and c.cohort = d.cohort
-  cross join generate_series(0, 8) as g (j)
-  left join analytics_private.kpi_weekly_retention_active as a
-    on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-  group by 1, 2, 3
-  on conflict (site_id, period, period_number) do update
-    set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
+  if lo = '0'::xid8 then
+    -- A backfill: every cohort counted.
+    insert into analytics_private.kpi_weekly_retention as r (site_id, period, period_number, cohort_actors, value)
+    select c.site_id, c.cohort, g.j::smallint, count(c.actor_hash), count(a.actor_hash)
+    from analytics_private.kpi_weekly_retention_cohorts as c
+    cross join generate_series(0, 8) as g (j)
+    left join analytics_private.kpi_weekly_retention_active as a
+      on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+    group by 1, 2, 3
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- Each touched (site, actor): its contribution now added, before taken away (a new member had
+    -- none; a moved one had its old cohort; returning periods stored before this transaction).
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_weekly_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_weekly_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), states as (
+      select x.site_id, x.actor_hash, x.cohort, 1 as side
+      from p join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from p join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts) as m (site_id, actor_hash, cohort)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), diff as (
+      select c.site_id, c.cohort, g.j::smallint as j,
+             sum(case when c.side = 1 then 1 else -1 end) as dc,
+             count(a.xid) filter (where c.side = 1)
+               - count(a.xid) filter (where c.side = 0 and a.xid <> pg_current_xact_id()) as dv
+      from states as c
+      cross join generate_series(0, 8) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_weekly_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + 7 * g.j)) as xid) as a
+      where c.cohort is not null
+      group by 1, 2, 3
+    )
+    insert into analytics_private.kpi_weekly_retention as r (site_id, period, period_number, cohort_actors, value)
+    select d.site_id, d.cohort, d.j, d.dc, d.dv from diff as d where d.dc <> 0 or d.dv <> 0
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+          ingest_xid = pg_current_xact_id();
+    -- A cohort left by its last member has no cells.
+    delete from analytics_private.kpi_weekly_retention as r
+    using (select distinct m.site_id, m.cohort from unnest(moved_sites, moved_cohorts) as m (site_id, cohort)) as m
+    where r.site_id = m.site_id and r.period = m.cohort and r.cohort_actors = 0;
+  end if;
   get diagnostics changed = row_count;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_weekly_retention_cohorts;
@@ -2090,39 +2133,140 @@ begin
     analyze analytics_private.kpi_weekly_retention;
   end if;
   update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_retention';
+  if lo = '0'::xid8 then
+    select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into rt_nets, rt_periods
+    from (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as x;
   -- Network cells: delete and recompute only the cells this refresh touched (read through the
   -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
   delete from analytics_private.kpi_weekly_retention_net as nc
-  using (select x.network_id, x.cohort as period
+  using (select distinct x.network_id, x.cohort as period
         from analytics_private.kpi_weekly_retention_cohorts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
-        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
-        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
-        where m.network_id is not null) as t
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
   where nc.network_id = t.network_id and nc.period = t.period;
-  insert into analytics_private.kpi_weekly_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors)
-select c.network_id, c.cohort as period, g.j::smallint as period_number,
-         count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
-         count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors
-  from analytics_private.kpi_weekly_retention_cohorts as c
-  join (select x.network_id, x.cohort as period
+  insert into analytics_private.kpi_weekly_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors, gone_actors, gone_sites, cohort_sites, but_one)
+select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.sites, n.actors,
+         n.gone_actors, n.gone_sites, coh.sites, coh.but_one
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+               count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as gone_actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as gone_sites
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
         from analytics_private.kpi_weekly_retention_cohorts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
-        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
-        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
-        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
-  cross join generate_series(0, 8) as g (j)
-  left join analytics_private.kpi_weekly_retention_active as a
-    on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-  group by 1, 2, 3;
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_weekly_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as n
+  join (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    on coh.network_id = n.network_id and coh.period = n.period;
+  else
+    -- The network cells' difference, from every site of each touched actor, before and after.
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_weekly_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_weekly_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), who as (
+      select distinct p.actor_hash from p
+    ), states as (
+      select x.site_id, x.actor_hash, x.network_id, x.cohort, 1 as side
+      from who as w join analytics_private.kpi_weekly_retention_cohorts as x on x.actor_hash = w.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.network_id else x.network_id end,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from who as w join analytics_private.kpi_weekly_retention_cohorts as x on x.actor_hash = w.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts, moved_networks) as m (site_id, actor_hash, cohort, network_id)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), cells as (
+      select c.site_id, c.actor_hash, c.network_id, c.cohort, g.j::smallint as j, c.side,
+             (a.xid is not null and (c.side = 1 or a.xid <> pg_current_xact_id())) as kept
+      from states as c
+      cross join generate_series(0, 8) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_weekly_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + 7 * g.j)) as xid) as a
+      where c.cohort is not null and c.network_id is not null
+    ), acts as (
+      select c.network_id, c.cohort, c.j,
+             bool_or(c.side = 1)::int - bool_or(c.side = 0)::int as dc,
+             coalesce(bool_or(c.side = 1 and c.kept), false)::int - coalesce(bool_or(c.side = 0 and c.kept), false)::int as dv,
+             coalesce(bool_or(c.side = 1 and not c.kept), false)::int
+               - coalesce(bool_or(c.side = 0 and not c.kept), false)::int as dga
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.actor_hash
+    ), sits as (
+      select c.network_id, c.cohort, c.j, c.site_id,
+             coalesce(bool_or(c.side = 1 and c.kept), false) as a_kept,
+             coalesce(bool_or(c.side = 0 and c.kept), false) as b_kept,
+             coalesce(bool_or(c.side = 1 and not c.kept), false) as a_gone,
+             coalesce(bool_or(c.side = 0 and not c.kept), false) as b_gone
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.site_id
+    ), d as (
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, 0 as ds, a.dga, 0 as dgs from acts as a
+      union all
+      select s.network_id, s.cohort, s.j, 0, 0,
+             case when s.a_kept = s.b_kept or exists (select 1 from analytics_private.kpi_weekly_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_weekly_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + 7 * s.j)) > 0) then 0
+                  else s.a_kept::int - s.b_kept::int end,
+             0,
+             case when s.a_gone = s.b_gone or exists (select 1 from analytics_private.kpi_weekly_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_weekly_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + 7 * s.j)) = 0) then 0
+                  else s.a_gone::int - s.b_gone::int end
+      from sits as s
+      where s.a_kept <> s.b_kept or s.a_gone <> s.b_gone
+    ), agg as (
+      select d.network_id, d.cohort, d.j, sum(d.dc) as dc, sum(d.dv) as dv, sum(d.ds) as ds,
+             sum(d.dga) as dga, sum(d.dgs) as dgs
+      from d
+      group by d.network_id, d.cohort, d.j
+      having sum(d.dc) <> 0 or sum(d.dv) <> 0 or sum(d.ds) <> 0 or sum(d.dga) <> 0 or sum(d.dgs) <> 0
+    ), written as (
+      insert into analytics_private.kpi_weekly_retention_net as r (network_id, period, period_number, cohort_actors, value, sites, actors,
+                                               gone_actors, gone_sites, cohort_sites, but_one)
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, a.ds, a.dv, a.dga, a.dgs, 0, 0
+      from agg as a
+      on conflict (network_id, period, period_number) do update
+        set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+            sites = r.sites + excluded.sites, actors = r.actors + excluded.actors,
+            gone_actors = r.gone_actors + excluded.gone_actors, gone_sites = r.gone_sites + excluded.gone_sites
+    )
+    -- the touched cohorts (the suppression's), and those whose members changed
+    select coalesce(array_agg(t.network_id), '{}'), coalesce(array_agg(t.period), '{}'),
+           coalesce(array_agg(t.network_id) filter (where t.members), '{}'),
+           coalesce(array_agg(t.period) filter (where t.members), '{}')
+      into rt_nets, rt_periods, rm_nets, rm_periods
+    from (select a.network_id, a.cohort as period, bool_or(a.dc <> 0) as members
+          from agg as a group by 1, 2) as t;
+    -- A cohort's sites and actors-but-one change only with its members: recounted for those cohorts.
+    delete from analytics_private.kpi_weekly_retention_net as nc
+    using unnest(rm_nets, rm_periods) as t (network_id, period)
+    where nc.network_id = t.network_id and nc.period = t.period and nc.cohort_actors = 0;
+    update analytics_private.kpi_weekly_retention_net as nc set cohort_sites = coh.sites, but_one = coh.but_one
+    from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_retention_cohorts as c
+        join (select x.network_id, x.period from unnest(rm_nets, rm_periods) as x (network_id, period)) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    where nc.network_id = coh.network_id and nc.period = coh.period;
+  end if;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_weekly_retention_net;
   end if;
@@ -2131,57 +2275,18 @@ select c.network_id, c.cohort as period, g.j::smallint as period_number,
   -- retained is published by difference; none is no one's value). A cohort
   -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
   -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
-  -- the whole cohort is hidden.
-  update analytics_private.kpi_weekly_retention_net as nc set hidden = (nc.sites < 5 or nc.actors < 5)
-  from (select x.network_id, x.cohort as period
-        from analytics_private.kpi_weekly_retention_cohorts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
-        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
-        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
-        where m.network_id is not null) as t
-  where nc.network_id = t.network_id and nc.period = t.period and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5);
+  -- the whole cohort is hidden. The counts are stored on the cells (net_refresh).
+  update analytics_private.kpi_weekly_retention_net as nc
+  set hidden = (nc.sites < 5 or nc.actors < 5
+                or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)))
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period
+    and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5
+                                    or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)));
   update analytics_private.kpi_weekly_retention_net as nc set hidden = true
-  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
-               count(distinct c.actor_hash) filter (where a.actor_hash is null) as actors,
-               count(distinct c.site_id) filter (where a.actor_hash is null) as sites
-        from analytics_private.kpi_weekly_retention_cohorts as c
-        join (select x.network_id, x.cohort as period
-        from analytics_private.kpi_weekly_retention_cohorts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
-        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
-        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
-        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
-        cross join generate_series(0, 8) as g (j)
-        left join analytics_private.kpi_weekly_retention_active as a
-          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
-        group by 1, 2, 3) as gone
-  where nc.network_id = gone.network_id and nc.period = gone.period and nc.period_number = gone.period_number
-    and gone.actors > 0 and (gone.actors < 5 or gone.sites < 5);
-  update analytics_private.kpi_weekly_retention_net as nc set hidden = true
-  from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
-               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
-        from analytics_private.kpi_weekly_retention_cohorts as c
-        join (select x.network_id, x.cohort as period
-        from analytics_private.kpi_weekly_retention_cohorts as x
-        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select x.network_id, x.cohort from analytics_private.kpi_weekly_retention_active as y
-        join analytics_private.kpi_weekly_retention_cohorts as x on x.site_id = y.site_id and x.actor_hash = y.actor_hash
-        where y.ingest_xid = pg_current_xact_id() and x.network_id is not null
-        union
-        select m.network_id, m.cohort from unnest(moved_networks, moved_cohorts) as m (network_id, cohort)
-        where m.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
-        group by 1, 2) as coh
-  where nc.network_id = coh.network_id and nc.period = coh.period and not nc.hidden
-    and (coh.but_one < 5 or coh.sites <= 5)
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period and not nc.hidden
+    and (nc.but_one < 5 or nc.cohort_sites <= 5)
     and exists (select 1 from analytics_private.kpi_weekly_retention_net as h
                 where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
   return changed;

@@ -1,65 +1,69 @@
--- trackgen ClickHouse migration 20261201104040 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201104910 (cluster trackgen): the same difference, ON CLUSTER.
 -- Generated; do not edit.
 
-DROP VIEW IF EXISTS analytics_private.kpi_api_latency_ms_mv SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_api_latency_ms_mv ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.kpi_api_latency_ms SYNC;
+DROP VIEW IF EXISTS analytics.kpi_api_latency_ms ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics_private.kpi_errors_by_code_mv SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_errors_by_code_mv ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics_private.kpi_screen_load_ms_mv SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_screen_load_ms_mv ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.kpi_screen_load_ms SYNC;
+DROP VIEW IF EXISTS analytics.kpi_screen_load_ms ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_active_clinic_members SYNC;
+DROP VIEW IF EXISTS analytics.network_active_clinic_members ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_active_network_members SYNC;
+DROP VIEW IF EXISTS analytics.network_active_network_members ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_active_practitioners SYNC;
+DROP VIEW IF EXISTS analytics.network_active_practitioners ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_api_latency_ms SYNC;
+DROP VIEW IF EXISTS analytics.network_api_latency_ms ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_api_request_count SYNC;
+DROP VIEW IF EXISTS analytics.network_api_request_count ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_api_server_error_count SYNC;
+DROP VIEW IF EXISTS analytics.network_api_server_error_count ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_clinic_collaborators SYNC;
+DROP VIEW IF EXISTS analytics.network_clinic_collaborators ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_consumer_daily_actives SYNC;
+DROP VIEW IF EXISTS analytics.network_consumer_daily_actives ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_consumer_feature_users SYNC;
+DROP VIEW IF EXISTS analytics.network_consumer_feature_users ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_consumer_feature_users_by_feature SYNC;
+DROP VIEW IF EXISTS analytics.network_consumer_feature_users_by_feature ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_daily_active_actors SYNC;
+DROP VIEW IF EXISTS analytics.network_daily_active_actors ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_error_count SYNC;
+DROP VIEW IF EXISTS analytics.network_error_count ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_errors_by_code SYNC;
+DROP VIEW IF EXISTS analytics.network_errors_by_code ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_monthly_active_actors SYNC;
+DROP VIEW IF EXISTS analytics.network_monthly_active_actors ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_network_analytics_viewers SYNC;
+DROP VIEW IF EXISTS analytics.network_network_analytics_viewers ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_protocol_loggers SYNC;
+DROP VIEW IF EXISTS analytics.network_protocol_loggers ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_protocol_sessions_logged SYNC;
+DROP VIEW IF EXISTS analytics.network_protocol_sessions_logged ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_screen_load_ms SYNC;
+DROP VIEW IF EXISTS analytics.network_screen_load_ms ON CLUSTER 'trackgen' SYNC;
 
-DROP VIEW IF EXISTS analytics.network_weekly_active_actors SYNC;
+DROP VIEW IF EXISTS analytics.network_weekly_active_actors ON CLUSTER 'trackgen' SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_api_latency_ms SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_api_latency_ms ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_api_latency_ms_local ON CLUSTER 'trackgen' SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature_local ON CLUSTER 'trackgen' SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_errors_by_code SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_errors_by_code ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_errors_by_code_local ON CLUSTER 'trackgen' SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_screen_load_ms SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_screen_load_ms ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_screen_load_ms_local ON CLUSTER 'trackgen' SYNC;
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     period Date,
@@ -70,11 +74,14 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms
     measures AggregateFunction(groupArray, Tuple(Float64, String)),
     actor_set AggregateFunction(groupUniqArray, String)
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, endpoint, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI api_latency_ms: aggregate states per site, period, dimensions and network.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms ON CLUSTER 'trackgen' AS analytics_private.kpi_api_latency_ms_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_api_latency_ms_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -93,7 +100,7 @@ WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE s
   AND JSONType(payload, 'duration_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, endpoint, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_api_latency_ms_mv TO analytics_private.kpi_api_latency_ms
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_api_latency_ms_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_api_latency_ms_local
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -103,13 +110,13 @@ AS SELECT
   uniqExactState(actor_hash) AS actors,
   groupArrayState((JSONExtractFloat(payload, 'duration_ms'), actor_hash)) AS measures,
   groupUniqArrayState(actor_hash) AS actor_set
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'api_latency_ms')
   AND JSONType(payload, 'duration_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, endpoint, network_id
 COMMENT 'Folds every inserted block of events into KPI api_latency_ms.';
 
-CREATE OR REPLACE VIEW analytics.kpi_api_latency_ms
+CREATE OR REPLACE VIEW analytics.kpi_api_latency_ms ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, endpoint,
   length(groupArrayMerge(measures)) AS n,
@@ -123,7 +130,7 @@ WHERE site_id = (
 GROUP BY site_id, period, endpoint
 COMMENT 'KPI api_latency_ms for the caller\'s own site.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     period Date,
@@ -133,11 +140,14 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_featu
     actors AggregateFunction(uniqExact, String),
     actor_set AggregateFunction(groupUniqArray, String)
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, feature, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI consumer_feature_users_by_feature: aggregate states per site, period, dimensions and network.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature ON CLUSTER 'trackgen' AS analytics_private.kpi_consumer_feature_users_by_feature_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_consumer_feature_users_by_feature_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -155,7 +165,7 @@ WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE s
   AND actor_tier IN ('consumer')
 GROUP BY site_id, period, feature, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv TO analytics_private.kpi_consumer_feature_users_by_feature
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_consumer_feature_users_by_feature_local
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -164,13 +174,13 @@ AS SELECT
   countState() AS events,
   uniqExactState(actor_hash) AS actors,
   groupUniqArrayState(actor_hash) AS actor_set
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'consumer_feature_users_by_feature')
   AND actor_tier IN ('consumer')
 GROUP BY site_id, period, feature, network_id
 COMMENT 'Folds every inserted block of events into KPI consumer_feature_users_by_feature.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     period Date,
@@ -180,11 +190,14 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code
     actors AggregateFunction(uniqExact, String),
     actor_set AggregateFunction(groupUniqArray, String)
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, error_code, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI errors_by_code: aggregate states per site, period, dimensions and network.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code ON CLUSTER 'trackgen' AS analytics_private.kpi_errors_by_code_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_errors_by_code_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -201,7 +214,7 @@ FROM analytics_private.events
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'errors_by_code')
 GROUP BY site_id, period, error_code, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_errors_by_code_mv TO analytics_private.kpi_errors_by_code
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_errors_by_code_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_errors_by_code_local
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -210,12 +223,12 @@ AS SELECT
   countState() AS events,
   uniqExactState(actor_hash) AS actors,
   groupUniqArrayState(actor_hash) AS actor_set
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'errors_by_code')
 GROUP BY site_id, period, error_code, network_id
 COMMENT 'Folds every inserted block of events into KPI errors_by_code.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     period Date,
@@ -226,11 +239,14 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms
     actors AggregateFunction(uniqExact, String),
     measures AggregateFunction(groupArray, Tuple(Float64, String))
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, screen, platform, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI screen_load_ms: aggregate states per site, period, dimensions and network.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms ON CLUSTER 'trackgen' AS analytics_private.kpi_screen_load_ms_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_screen_load_ms_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -249,7 +265,7 @@ WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE s
   AND JSONType(payload, 'load_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, screen, platform, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_screen_load_ms_mv TO analytics_private.kpi_screen_load_ms
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_screen_load_ms_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_screen_load_ms_local
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -259,13 +275,13 @@ AS SELECT
   countState() AS events,
   uniqExactState(actor_hash) AS actors,
   groupArrayState((JSONExtractFloat(payload, 'load_ms'), actor_hash)) AS measures
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'screen_load_ms')
   AND JSONType(payload, 'load_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, screen, platform, network_id
 COMMENT 'Folds every inserted block of events into KPI screen_load_ms.';
 
-CREATE OR REPLACE VIEW analytics.kpi_screen_load_ms
+CREATE OR REPLACE VIEW analytics.kpi_screen_load_ms ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, screen, platform,
   length(groupArrayMerge(measures)) AS n,
@@ -278,7 +294,7 @@ WHERE site_id = (
 GROUP BY site_id, period, screen, platform
 COMMENT 'KPI screen_load_ms for the caller\'s own site.';
 
-CREATE OR REPLACE VIEW analytics_private.kpi_api_latency_ms_family
+CREATE OR REPLACE VIEW analytics_private.kpi_api_latency_ms_family ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT ['api_latency_ms', 'api_request_count'][tupleElement(z, 1)] AS kpi, period, tupleElement(z, 2) AS key, tupleElement(z, 3) AS hidden
 FROM (
@@ -310,7 +326,7 @@ FROM (
   GROUP BY period)))
 COMMENT 'Which network cells of KPIs api_latency_ms, api_request_count are hidden with their family, for the caller\'s network (PostgreSQL\'s suppression function, at read time).';
 
-CREATE OR REPLACE VIEW analytics_private.kpi_consumer_feature_users_family
+CREATE OR REPLACE VIEW analytics_private.kpi_consumer_feature_users_family ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT ['consumer_feature_users', 'consumer_feature_users_by_feature'][tupleElement(z, 1)] AS kpi, period, tupleElement(z, 2) AS key, tupleElement(z, 3) AS hidden
 FROM (
@@ -342,7 +358,7 @@ FROM (
   GROUP BY period)))
 COMMENT 'Which network cells of KPIs consumer_feature_users, consumer_feature_users_by_feature are hidden with their family, for the caller\'s network (PostgreSQL\'s suppression function, at read time).';
 
-CREATE OR REPLACE VIEW analytics_private.kpi_error_count_family
+CREATE OR REPLACE VIEW analytics_private.kpi_error_count_family ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT ['error_count', 'errors_by_code'][tupleElement(z, 1)] AS kpi, period, tupleElement(z, 2) AS key, tupleElement(z, 3) AS hidden
 FROM (
@@ -374,7 +390,7 @@ FROM (
   GROUP BY period)))
 COMMENT 'Which network cells of KPIs error_count, errors_by_code are hidden with their family, for the caller\'s network (PostgreSQL\'s suppression function, at read time).';
 
-CREATE OR REPLACE VIEW analytics.network_active_clinic_members
+CREATE OR REPLACE VIEW analytics.network_active_clinic_members ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -395,7 +411,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI active_clinic_members across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_active_network_members
+CREATE OR REPLACE VIEW analytics.network_active_network_members ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -416,7 +432,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI active_network_members across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_active_practitioners
+CREATE OR REPLACE VIEW analytics.network_active_practitioners ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -437,7 +453,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI active_practitioners across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_api_latency_ms
+CREATE OR REPLACE VIEW analytics.network_api_latency_ms ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, endpoint,
   if(suppressed, NULL, n) AS n,
@@ -469,7 +485,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_api_latency_ms_family WHERE kpi = 'api_latency_ms') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI api_latency_ms across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_api_request_count
+CREATE OR REPLACE VIEW analytics.network_api_request_count ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -491,7 +507,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_api_latency_ms_family WHERE kpi = 'api_request_count') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI api_request_count across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_api_server_error_count
+CREATE OR REPLACE VIEW analytics.network_api_server_error_count ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -512,7 +528,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI api_server_error_count across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_clinic_collaborators
+CREATE OR REPLACE VIEW analytics.network_clinic_collaborators ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -533,7 +549,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI clinic_collaborators across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_consumer_daily_actives
+CREATE OR REPLACE VIEW analytics.network_consumer_daily_actives ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -554,7 +570,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI consumer_daily_actives across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_consumer_feature_users
+CREATE OR REPLACE VIEW analytics.network_consumer_feature_users ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -576,7 +592,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_consumer_feature_users_family WHERE kpi = 'consumer_feature_users') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI consumer_feature_users across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_consumer_feature_users_by_feature
+CREATE OR REPLACE VIEW analytics.network_consumer_feature_users_by_feature ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, feature,
   if(suppressed, NULL, value) AS value,
@@ -598,7 +614,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_consumer_feature_users_family WHERE kpi = 'consumer_feature_users_by_feature') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI consumer_feature_users_by_feature across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_daily_active_actors
+CREATE OR REPLACE VIEW analytics.network_daily_active_actors ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -619,7 +635,7 @@ FROM (
   GROUP BY period, tier) AS c)
 COMMENT 'KPI daily_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_error_count
+CREATE OR REPLACE VIEW analytics.network_error_count ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -641,7 +657,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_error_count_family WHERE kpi = 'error_count') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI error_count across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_errors_by_code
+CREATE OR REPLACE VIEW analytics.network_errors_by_code ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, error_code,
   if(suppressed, NULL, value) AS value,
@@ -663,7 +679,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_error_count_family WHERE kpi = 'errors_by_code') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI errors_by_code across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_monthly_active_actors
+CREATE OR REPLACE VIEW analytics.network_monthly_active_actors ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -690,7 +706,7 @@ LEFT JOIN (SELECT DISTINCT toStartOfMonth(h.period) AS period, [h.key[1]] AS key
     GROUP BY period, tier HAVING uniqExact(site_id) < 5 OR uniqExactMerge(actors) < 5) AS h) AS cv1 ON cv1.period = c.period AND cv1.key = c.cell_key)
 COMMENT 'KPI monthly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_network_analytics_viewers
+CREATE OR REPLACE VIEW analytics.network_network_analytics_viewers ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -711,7 +727,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI network_analytics_viewers across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_loggers
+CREATE OR REPLACE VIEW analytics.network_protocol_loggers ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -732,7 +748,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI protocol_loggers across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_sessions_logged
+CREATE OR REPLACE VIEW analytics.network_protocol_sessions_logged ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, logging_mode,
   if(suppressed, NULL, value) AS value,
@@ -753,7 +769,7 @@ FROM (
   GROUP BY period, logging_mode) AS c)
 COMMENT 'KPI protocol_sessions_logged across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_screen_load_ms
+CREATE OR REPLACE VIEW analytics.network_screen_load_ms ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, screen, platform,
   if(suppressed, NULL, n) AS n,
@@ -781,7 +797,7 @@ FROM (
   GROUP BY period, screen, platform) AS c)
 COMMENT 'KPI screen_load_ms across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_weekly_active_actors
+CREATE OR REPLACE VIEW analytics.network_weekly_active_actors ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -931,15 +947,18 @@ INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
     ('weekly_signup_retention.returning', 'practitioner.trial_expired'),
     ('weekly_signup_retention.returning', 'practitioner.trial_started');
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI clinic_team_onboarding: every funnel event per site and actor.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding ON CLUSTER 'trackgen' AS analytics_private.kpi_clinic_team_onboarding_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_clinic_team_onboarding_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -954,19 +973,19 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_mv TO analytics_private.kpi_clinic_team_onboarding
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_clinic_team_onboarding_local
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'), 8, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'))
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI clinic_team_onboarding.';
 
-CREATE OR REPLACE VIEW analytics.kpi_clinic_team_onboarding
+CREATE OR REPLACE VIEW analytics.kpi_clinic_team_onboarding ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -998,7 +1017,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI clinic_team_onboarding for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_clinic_team_onboarding
+CREATE OR REPLACE VIEW analytics.network_clinic_team_onboarding ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1042,7 +1061,7 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
@@ -1050,9 +1069,12 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI monthly_signup_retention: each actor\'s first cohort event and active periods, per site.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_monthly_signup_retention_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_monthly_signup_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1068,20 +1090,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_mv TO analytics_private.kpi_monthly_signup_retention
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_monthly_signup_retention_local
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toStartOfMonth(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning')) AS active
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI monthly_signup_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_monthly_signup_retention
+CREATE OR REPLACE VIEW analytics.kpi_monthly_signup_retention ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -1102,7 +1124,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI monthly_signup_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention
+CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -1139,7 +1161,7 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
@@ -1147,9 +1169,12 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI protocol_logging_retention: each actor\'s first cohort event and active periods, per site.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_protocol_logging_retention_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_protocol_logging_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1165,20 +1190,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_mv TO analytics_private.kpi_protocol_logging_retention
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_protocol_logging_retention_local
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toMonday(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning')) AS active
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI protocol_logging_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_retention
+CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_retention ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -1199,7 +1224,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI protocol_logging_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention
+CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -1236,15 +1261,18 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI trial_activation_to_conversion: every funnel event per site and actor.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion ON CLUSTER 'trackgen' AS analytics_private.kpi_trial_activation_to_conversion_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_trial_activation_to_conversion_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1260,12 +1288,12 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step4'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_mv TO analytics_private.kpi_trial_activation_to_conversion
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_trial_activation_to_conversion_local
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step3'), 8, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step4'), 16, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step3'))
@@ -1273,7 +1301,7 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI trial_activation_to_conversion.';
 
-CREATE OR REPLACE VIEW analytics.kpi_trial_activation_to_conversion
+CREATE OR REPLACE VIEW analytics.kpi_trial_activation_to_conversion ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1305,7 +1333,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI trial_activation_to_conversion for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_trial_activation_to_conversion
+CREATE OR REPLACE VIEW analytics.network_trial_activation_to_conversion ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1349,15 +1377,18 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic: every funnel event per site and actor.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen' AS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_upgrade_funnel_consumer_to_clinic_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1373,12 +1404,12 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step4'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_mv TO analytics_private.kpi_upgrade_funnel_consumer_to_clinic
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step3'), 8, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step4'), 16, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step3'))
@@ -1386,7 +1417,7 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI upgrade_funnel_consumer_to_clinic.';
 
-CREATE OR REPLACE VIEW analytics.kpi_upgrade_funnel_consumer_to_clinic
+CREATE OR REPLACE VIEW analytics.kpi_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1418,7 +1449,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_upgrade_funnel_consumer_to_clinic
+CREATE OR REPLACE VIEW analytics.network_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1462,15 +1493,18 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI upgrade_prompt_to_trial: every funnel event per site and actor.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial ON CLUSTER 'trackgen' AS analytics_private.kpi_upgrade_prompt_to_trial_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_upgrade_prompt_to_trial_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1486,20 +1520,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_mv TO analytics_private.kpi_upgrade_prompt_to_trial
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_upgrade_prompt_to_trial_local
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step1')
   AND multiIf(JSONType(payload, 'offered_tier') = 'String', JSONExtractString(payload, 'offered_tier'), JSONType(payload, 'offered_tier') IN ('Null', 'None'), NULL, JSONExtractRaw(payload, 'offered_tier')) IN ('practitioner'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'), 4, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step1')
   AND multiIf(JSONType(payload, 'offered_tier') = 'String', JSONExtractString(payload, 'offered_tier'), JSONType(payload, 'offered_tier') IN ('Null', 'None'), NULL, JSONExtractRaw(payload, 'offered_tier')) IN ('practitioner'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'))
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI upgrade_prompt_to_trial.';
 
-CREATE OR REPLACE VIEW analytics.kpi_upgrade_prompt_to_trial
+CREATE OR REPLACE VIEW analytics.kpi_upgrade_prompt_to_trial ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1531,7 +1565,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI upgrade_prompt_to_trial for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_upgrade_prompt_to_trial
+CREATE OR REPLACE VIEW analytics.network_upgrade_prompt_to_trial ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1575,7 +1609,7 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local ON CLUSTER 'trackgen'
 (
     site_id UUID,
     actor_hash String,
@@ -1583,9 +1617,12 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = AggregatingMergeTree()
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI weekly_signup_retention: each actor\'s first cohort event and active periods, per site.';
+
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_weekly_signup_retention_local
+ENGINE = Distributed('trackgen', analytics_private, kpi_weekly_signup_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1601,20 +1638,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_mv TO analytics_private.kpi_weekly_signup_retention
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_weekly_signup_retention_local
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toMonday(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning')) AS active
-FROM analytics_private.events
+FROM analytics_private.events_local
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI weekly_signup_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_weekly_signup_retention
+CREATE OR REPLACE VIEW analytics.kpi_weekly_signup_retention ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -1635,7 +1672,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI weekly_signup_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention
+CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -1672,7 +1709,7 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d
+CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, day AS period, tier,
   uniqExactMerge(actors) AS value
@@ -1686,7 +1723,7 @@ WHERE day <= toDate(now(), 'UTC')
 GROUP BY site_id, day, tier
 COMMENT 'KPI active_actors_28d for the caller\'s own site: the base KPI over the 28 days ending each day.';
 
-CREATE OR REPLACE VIEW analytics.network_active_actors_28d
+CREATE OR REPLACE VIEW analytics.network_active_actors_28d ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -1716,7 +1753,7 @@ LEFT JOIN (SELECT DISTINCT addDays(h.period, arrayJoin(range(0, 28))) AS period,
     GROUP BY period, tier HAVING uniqExact(site_id) < 5 OR uniqExactMerge(actors) < 5) AS h) AS cv1 ON cv1.period = c.period AND cv1.key = c.cell_key)
 COMMENT 'KPI active_actors_28d across the caller\'s network; cells behind fewer than 5 sites or actors, or holding a hidden day of the KPI it rolls up (as on PostgreSQL), are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.kpi_active_actors_7d
+CREATE OR REPLACE VIEW analytics.kpi_active_actors_7d ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, day AS period, tier,
   uniqExactMerge(actors) AS value
@@ -1730,7 +1767,7 @@ WHERE day <= toDate(now(), 'UTC')
 GROUP BY site_id, day, tier
 COMMENT 'KPI active_actors_7d for the caller\'s own site: the base KPI over the 7 days ending each day.';
 
-CREATE OR REPLACE VIEW analytics.network_active_actors_7d
+CREATE OR REPLACE VIEW analytics.network_active_actors_7d ON CLUSTER 'trackgen'
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,

@@ -1,69 +1,65 @@
--- trackgen ClickHouse migration 20261201104040 (cluster trackgen): the same difference, ON CLUSTER.
+-- trackgen ClickHouse migration 20261201104910 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
-DROP VIEW IF EXISTS analytics_private.kpi_api_latency_ms_mv ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_api_latency_ms_mv SYNC;
 
-DROP VIEW IF EXISTS analytics.kpi_api_latency_ms ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.kpi_api_latency_ms SYNC;
 
-DROP VIEW IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv SYNC;
 
-DROP VIEW IF EXISTS analytics_private.kpi_errors_by_code_mv ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_errors_by_code_mv SYNC;
 
-DROP VIEW IF EXISTS analytics_private.kpi_screen_load_ms_mv ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics_private.kpi_screen_load_ms_mv SYNC;
 
-DROP VIEW IF EXISTS analytics.kpi_screen_load_ms ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.kpi_screen_load_ms SYNC;
 
-DROP VIEW IF EXISTS analytics.network_active_clinic_members ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_active_clinic_members SYNC;
 
-DROP VIEW IF EXISTS analytics.network_active_network_members ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_active_network_members SYNC;
 
-DROP VIEW IF EXISTS analytics.network_active_practitioners ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_active_practitioners SYNC;
 
-DROP VIEW IF EXISTS analytics.network_api_latency_ms ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_api_latency_ms SYNC;
 
-DROP VIEW IF EXISTS analytics.network_api_request_count ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_api_request_count SYNC;
 
-DROP VIEW IF EXISTS analytics.network_api_server_error_count ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_api_server_error_count SYNC;
 
-DROP VIEW IF EXISTS analytics.network_clinic_collaborators ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_clinic_collaborators SYNC;
 
-DROP VIEW IF EXISTS analytics.network_consumer_daily_actives ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_consumer_daily_actives SYNC;
 
-DROP VIEW IF EXISTS analytics.network_consumer_feature_users ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_consumer_feature_users SYNC;
 
-DROP VIEW IF EXISTS analytics.network_consumer_feature_users_by_feature ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_consumer_feature_users_by_feature SYNC;
 
-DROP VIEW IF EXISTS analytics.network_daily_active_actors ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_daily_active_actors SYNC;
 
-DROP VIEW IF EXISTS analytics.network_error_count ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_error_count SYNC;
 
-DROP VIEW IF EXISTS analytics.network_errors_by_code ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_errors_by_code SYNC;
 
-DROP VIEW IF EXISTS analytics.network_monthly_active_actors ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_monthly_active_actors SYNC;
 
-DROP VIEW IF EXISTS analytics.network_network_analytics_viewers ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_network_analytics_viewers SYNC;
 
-DROP VIEW IF EXISTS analytics.network_protocol_loggers ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_protocol_loggers SYNC;
 
-DROP VIEW IF EXISTS analytics.network_protocol_sessions_logged ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_protocol_sessions_logged SYNC;
 
-DROP VIEW IF EXISTS analytics.network_screen_load_ms ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_screen_load_ms SYNC;
 
-DROP VIEW IF EXISTS analytics.network_weekly_active_actors ON CLUSTER 'trackgen' SYNC;
+DROP VIEW IF EXISTS analytics.network_weekly_active_actors SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_api_latency_ms ON CLUSTER 'trackgen' SYNC;
-DROP TABLE IF EXISTS analytics_private.kpi_api_latency_ms_local ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_api_latency_ms SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature ON CLUSTER 'trackgen' SYNC;
-DROP TABLE IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature_local ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_consumer_feature_users_by_feature SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_errors_by_code ON CLUSTER 'trackgen' SYNC;
-DROP TABLE IF EXISTS analytics_private.kpi_errors_by_code_local ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_errors_by_code SYNC;
 
-DROP TABLE IF EXISTS analytics_private.kpi_screen_load_ms ON CLUSTER 'trackgen' SYNC;
-DROP TABLE IF EXISTS analytics_private.kpi_screen_load_ms_local ON CLUSTER 'trackgen' SYNC;
+DROP TABLE IF EXISTS analytics_private.kpi_screen_load_ms SYNC;
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms
 (
     site_id UUID,
     period Date,
@@ -74,14 +70,11 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms_local ON CLUSTER
     measures AggregateFunction(groupArray, Tuple(Float64, String)),
     actor_set AggregateFunction(groupUniqArray, String)
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, endpoint, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI api_latency_ms: aggregate states per site, period, dimensions and network.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_api_latency_ms ON CLUSTER 'trackgen' AS analytics_private.kpi_api_latency_ms_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_api_latency_ms_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -100,7 +93,7 @@ WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE s
   AND JSONType(payload, 'duration_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, endpoint, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_api_latency_ms_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_api_latency_ms_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_api_latency_ms_mv TO analytics_private.kpi_api_latency_ms
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -110,13 +103,13 @@ AS SELECT
   uniqExactState(actor_hash) AS actors,
   groupArrayState((JSONExtractFloat(payload, 'duration_ms'), actor_hash)) AS measures,
   groupUniqArrayState(actor_hash) AS actor_set
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'api_latency_ms')
   AND JSONType(payload, 'duration_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, endpoint, network_id
 COMMENT 'Folds every inserted block of events into KPI api_latency_ms.';
 
-CREATE OR REPLACE VIEW analytics.kpi_api_latency_ms ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_api_latency_ms
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, endpoint,
   length(groupArrayMerge(measures)) AS n,
@@ -130,7 +123,7 @@ WHERE site_id = (
 GROUP BY site_id, period, endpoint
 COMMENT 'KPI api_latency_ms for the caller\'s own site.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature
 (
     site_id UUID,
     period Date,
@@ -140,14 +133,11 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_featu
     actors AggregateFunction(uniqExact, String),
     actor_set AggregateFunction(groupUniqArray, String)
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, feature, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI consumer_feature_users_by_feature: aggregate states per site, period, dimensions and network.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature ON CLUSTER 'trackgen' AS analytics_private.kpi_consumer_feature_users_by_feature_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_consumer_feature_users_by_feature_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -165,7 +155,7 @@ WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE s
   AND actor_tier IN ('consumer')
 GROUP BY site_id, period, feature, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_consumer_feature_users_by_feature_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_consumer_feature_users_by_feature_mv TO analytics_private.kpi_consumer_feature_users_by_feature
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -174,13 +164,13 @@ AS SELECT
   countState() AS events,
   uniqExactState(actor_hash) AS actors,
   groupUniqArrayState(actor_hash) AS actor_set
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'consumer_feature_users_by_feature')
   AND actor_tier IN ('consumer')
 GROUP BY site_id, period, feature, network_id
 COMMENT 'Folds every inserted block of events into KPI consumer_feature_users_by_feature.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code
 (
     site_id UUID,
     period Date,
@@ -190,14 +180,11 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code_local ON CLUSTER
     actors AggregateFunction(uniqExact, String),
     actor_set AggregateFunction(groupUniqArray, String)
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, error_code, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI errors_by_code: aggregate states per site, period, dimensions and network.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_errors_by_code ON CLUSTER 'trackgen' AS analytics_private.kpi_errors_by_code_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_errors_by_code_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -214,7 +201,7 @@ FROM analytics_private.events
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'errors_by_code')
 GROUP BY site_id, period, error_code, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_errors_by_code_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_errors_by_code_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_errors_by_code_mv TO analytics_private.kpi_errors_by_code
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -223,12 +210,12 @@ AS SELECT
   countState() AS events,
   uniqExactState(actor_hash) AS actors,
   groupUniqArrayState(actor_hash) AS actor_set
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'errors_by_code')
 GROUP BY site_id, period, error_code, network_id
 COMMENT 'Folds every inserted block of events into KPI errors_by_code.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms
 (
     site_id UUID,
     period Date,
@@ -239,14 +226,11 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms_local ON CLUSTER
     actors AggregateFunction(uniqExact, String),
     measures AggregateFunction(groupArray, Tuple(Float64, String))
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(period)
 ORDER BY (site_id, period, screen, platform, network_id)
 SETTINGS allow_nullable_key = 1
 COMMENT 'KPI screen_load_ms: aggregate states per site, period, dimensions and network.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_screen_load_ms ON CLUSTER 'trackgen' AS analytics_private.kpi_screen_load_ms_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_screen_load_ms_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -265,7 +249,7 @@ WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE s
   AND JSONType(payload, 'load_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, screen, platform, network_id;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_screen_load_ms_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_screen_load_ms_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_screen_load_ms_mv TO analytics_private.kpi_screen_load_ms
 AS SELECT
   site_id,
   toDate(occurred_at, 'UTC') AS period,
@@ -275,13 +259,13 @@ AS SELECT
   countState() AS events,
   uniqExactState(actor_hash) AS actors,
   groupArrayState((JSONExtractFloat(payload, 'load_ms'), actor_hash)) AS measures
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'screen_load_ms')
   AND JSONType(payload, 'load_ms') IN ('Int64', 'UInt64', 'Double')
 GROUP BY site_id, period, screen, platform, network_id
 COMMENT 'Folds every inserted block of events into KPI screen_load_ms.';
 
-CREATE OR REPLACE VIEW analytics.kpi_screen_load_ms ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_screen_load_ms
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period, screen, platform,
   length(groupArrayMerge(measures)) AS n,
@@ -294,7 +278,7 @@ WHERE site_id = (
 GROUP BY site_id, period, screen, platform
 COMMENT 'KPI screen_load_ms for the caller\'s own site.';
 
-CREATE OR REPLACE VIEW analytics_private.kpi_api_latency_ms_family ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics_private.kpi_api_latency_ms_family
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT ['api_latency_ms', 'api_request_count'][tupleElement(z, 1)] AS kpi, period, tupleElement(z, 2) AS key, tupleElement(z, 3) AS hidden
 FROM (
@@ -326,7 +310,7 @@ FROM (
   GROUP BY period)))
 COMMENT 'Which network cells of KPIs api_latency_ms, api_request_count are hidden with their family, for the caller\'s network (PostgreSQL\'s suppression function, at read time).';
 
-CREATE OR REPLACE VIEW analytics_private.kpi_consumer_feature_users_family ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics_private.kpi_consumer_feature_users_family
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT ['consumer_feature_users', 'consumer_feature_users_by_feature'][tupleElement(z, 1)] AS kpi, period, tupleElement(z, 2) AS key, tupleElement(z, 3) AS hidden
 FROM (
@@ -358,7 +342,7 @@ FROM (
   GROUP BY period)))
 COMMENT 'Which network cells of KPIs consumer_feature_users, consumer_feature_users_by_feature are hidden with their family, for the caller\'s network (PostgreSQL\'s suppression function, at read time).';
 
-CREATE OR REPLACE VIEW analytics_private.kpi_error_count_family ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics_private.kpi_error_count_family
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT ['error_count', 'errors_by_code'][tupleElement(z, 1)] AS kpi, period, tupleElement(z, 2) AS key, tupleElement(z, 3) AS hidden
 FROM (
@@ -390,7 +374,7 @@ FROM (
   GROUP BY period)))
 COMMENT 'Which network cells of KPIs error_count, errors_by_code are hidden with their family, for the caller\'s network (PostgreSQL\'s suppression function, at read time).';
 
-CREATE OR REPLACE VIEW analytics.network_active_clinic_members ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_clinic_members
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -411,7 +395,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI active_clinic_members across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_active_network_members ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_network_members
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -432,7 +416,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI active_network_members across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_active_practitioners ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_practitioners
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -453,7 +437,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI active_practitioners across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_api_latency_ms ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_api_latency_ms
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, endpoint,
   if(suppressed, NULL, n) AS n,
@@ -485,7 +469,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_api_latency_ms_family WHERE kpi = 'api_latency_ms') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI api_latency_ms across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_api_request_count ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_api_request_count
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -507,7 +491,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_api_latency_ms_family WHERE kpi = 'api_request_count') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI api_request_count across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_api_server_error_count ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_api_server_error_count
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -528,7 +512,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI api_server_error_count across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_clinic_collaborators ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_clinic_collaborators
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -549,7 +533,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI clinic_collaborators across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_consumer_daily_actives ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_consumer_daily_actives
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -570,7 +554,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI consumer_daily_actives across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_consumer_feature_users ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_consumer_feature_users
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -592,7 +576,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_consumer_feature_users_family WHERE kpi = 'consumer_feature_users') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI consumer_feature_users across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_consumer_feature_users_by_feature ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_consumer_feature_users_by_feature
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, feature,
   if(suppressed, NULL, value) AS value,
@@ -614,7 +598,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_consumer_feature_users_family WHERE kpi = 'consumer_feature_users_by_feature') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI consumer_feature_users_by_feature across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_daily_active_actors ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_daily_active_actors
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -635,7 +619,7 @@ FROM (
   GROUP BY period, tier) AS c)
 COMMENT 'KPI daily_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_error_count ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_error_count
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -657,7 +641,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_error_count_family WHERE kpi = 'error_count') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI error_count across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_errors_by_code ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_errors_by_code
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, error_code,
   if(suppressed, NULL, value) AS value,
@@ -679,7 +663,7 @@ FROM (
 LEFT JOIN (SELECT period, key, hidden FROM analytics_private.kpi_error_count_family WHERE kpi = 'errors_by_code') AS f ON f.period = c.period AND f.key = c.cell_key)
 COMMENT 'KPI errors_by_code across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_monthly_active_actors ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_monthly_active_actors
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -706,7 +690,7 @@ LEFT JOIN (SELECT DISTINCT toStartOfMonth(h.period) AS period, [h.key[1]] AS key
     GROUP BY period, tier HAVING uniqExact(site_id) < 5 OR uniqExactMerge(actors) < 5) AS h) AS cv1 ON cv1.period = c.period AND cv1.key = c.cell_key)
 COMMENT 'KPI monthly_active_actors across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_network_analytics_viewers ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_network_analytics_viewers
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -727,7 +711,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI network_analytics_viewers across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_loggers ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_protocol_loggers
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   if(suppressed, NULL, value) AS value,
@@ -748,7 +732,7 @@ FROM (
   GROUP BY period) AS c)
 COMMENT 'KPI protocol_loggers across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_sessions_logged ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_protocol_sessions_logged
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, logging_mode,
   if(suppressed, NULL, value) AS value,
@@ -769,7 +753,7 @@ FROM (
   GROUP BY period, logging_mode) AS c)
 COMMENT 'KPI protocol_sessions_logged across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_screen_load_ms ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_screen_load_ms
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, screen, platform,
   if(suppressed, NULL, n) AS n,
@@ -797,7 +781,7 @@ FROM (
   GROUP BY period, screen, platform) AS c)
 COMMENT 'KPI screen_load_ms across the caller\'s network; cells behind fewer than 5 sites or actors, or hidden with related cells as on PostgreSQL, are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.network_weekly_active_actors ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_weekly_active_actors
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -947,18 +931,15 @@ INSERT INTO analytics_private.kpi_event_sets (set_name, event_id) VALUES
     ('weekly_signup_retention.returning', 'practitioner.trial_expired'),
     ('weekly_signup_retention.returning', 'practitioner.trial_started');
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI clinic_team_onboarding: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding ON CLUSTER 'trackgen' AS analytics_private.kpi_clinic_team_onboarding_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_clinic_team_onboarding_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -973,19 +954,19 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_clinic_team_onboarding_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_clinic_team_onboarding_mv TO analytics_private.kpi_clinic_team_onboarding
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'), 8, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'clinic_team_onboarding.step3'))
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI clinic_team_onboarding.';
 
-CREATE OR REPLACE VIEW analytics.kpi_clinic_team_onboarding ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_clinic_team_onboarding
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1017,7 +998,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI clinic_team_onboarding for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_clinic_team_onboarding ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_clinic_team_onboarding
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1061,7 +1042,7 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI clinic_team_onboarding across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention
 (
     site_id UUID,
     actor_hash String,
@@ -1069,12 +1050,9 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_local 
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI monthly_signup_retention: each actor\'s first cohort event and active periods, per site.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_monthly_signup_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_monthly_signup_retention_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_monthly_signup_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1090,20 +1068,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_monthly_signup_retention_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_monthly_signup_retention_mv TO analytics_private.kpi_monthly_signup_retention
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toStartOfMonth(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning')) AS active
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'monthly_signup_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI monthly_signup_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_monthly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_monthly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -1124,7 +1102,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI monthly_signup_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_monthly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -1161,7 +1139,7 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI monthly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention
 (
     site_id UUID,
     actor_hash String,
@@ -1169,12 +1147,9 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_loca
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI protocol_logging_retention: each actor\'s first cohort event and active periods, per site.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_protocol_logging_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_protocol_logging_retention_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_protocol_logging_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1190,20 +1165,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_protocol_logging_retention_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_protocol_logging_retention_mv TO analytics_private.kpi_protocol_logging_retention
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toMonday(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning')) AS active
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'protocol_logging_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI protocol_logging_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_protocol_logging_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -1224,7 +1199,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI protocol_logging_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_protocol_logging_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -1261,18 +1236,15 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI protocol_logging_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI trial_activation_to_conversion: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion ON CLUSTER 'trackgen' AS analytics_private.kpi_trial_activation_to_conversion_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_trial_activation_to_conversion_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1288,12 +1260,12 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step4'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_trial_activation_to_conversion_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_trial_activation_to_conversion_mv TO analytics_private.kpi_trial_activation_to_conversion
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step3'), 8, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step4'), 16, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'trial_activation_to_conversion.step3'))
@@ -1301,7 +1273,7 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI trial_activation_to_conversion.';
 
-CREATE OR REPLACE VIEW analytics.kpi_trial_activation_to_conversion ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_trial_activation_to_conversion
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1333,7 +1305,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI trial_activation_to_conversion for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_trial_activation_to_conversion ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_trial_activation_to_conversion
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1377,18 +1349,15 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI trial_activation_to_conversion across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen' AS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_upgrade_funnel_consumer_to_clinic_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1404,12 +1373,12 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step4'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_upgrade_funnel_consumer_to_clinic_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_funnel_consumer_to_clinic_mv TO analytics_private.kpi_upgrade_funnel_consumer_to_clinic
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step1'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step2'), 4, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step3'), 8, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step4'), 16, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step1'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step2'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_funnel_consumer_to_clinic.step3'))
@@ -1417,7 +1386,7 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI upgrade_funnel_consumer_to_clinic.';
 
-CREATE OR REPLACE VIEW analytics.kpi_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_upgrade_funnel_consumer_to_clinic
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1449,7 +1418,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_upgrade_funnel_consumer_to_clinic ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_upgrade_funnel_consumer_to_clinic
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1493,18 +1462,15 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI upgrade_funnel_consumer_to_clinic across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial
 (
     site_id UUID,
     actor_hash String,
     events AggregateFunction(groupUniqArray, Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID))) COMMENT 'the actor\'s funnel events: (time, event key, bit s set when it meets step s, network, step-1 dimensions)'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI upgrade_prompt_to_trial: every funnel event per site and actor.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial ON CLUSTER 'trackgen' AS analytics_private.kpi_upgrade_prompt_to_trial_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_upgrade_prompt_to_trial_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1520,20 +1486,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_upgrade_prompt_to_trial_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_upgrade_prompt_to_trial_mv TO analytics_private.kpi_upgrade_prompt_to_trial
 AS SELECT
   site_id,
   actor_hash,
   groupUniqArrayState(CAST(tuple(occurred_at, idempotency_key, if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step1')
   AND multiIf(JSONType(payload, 'offered_tier') = 'String', JSONExtractString(payload, 'offered_tier'), JSONType(payload, 'offered_tier') IN ('Null', 'None'), NULL, JSONExtractRaw(payload, 'offered_tier')) IN ('practitioner'), 2, 0) + if(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'), 4, 0), network_id) AS Tuple(DateTime64(6, 'UTC'), UUID, UInt16, Nullable(UUID)))) AS events
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step1')
   AND multiIf(JSONType(payload, 'offered_tier') = 'String', JSONExtractString(payload, 'offered_tier'), JSONType(payload, 'offered_tier') IN ('Null', 'None'), NULL, JSONExtractRaw(payload, 'offered_tier')) IN ('practitioner'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'upgrade_prompt_to_trial.step2'))
 GROUP BY site_id, actor_hash
 COMMENT 'Adds every inserted funnel event to KPI upgrade_prompt_to_trial.';
 
-CREATE OR REPLACE VIEW analytics.kpi_upgrade_prompt_to_trial ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_upgrade_prompt_to_trial
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, period,
   toInt16(j) AS step,
@@ -1565,7 +1531,7 @@ FROM (
     GROUP BY site_id, period))
 COMMENT 'KPI upgrade_prompt_to_trial for the caller\'s own site: actors reaching each step of attempts starting in the period.';
 
-CREATE OR REPLACE VIEW analytics.network_upgrade_prompt_to_trial ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_upgrade_prompt_to_trial
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period,
   toInt16(j) AS step,
@@ -1609,7 +1575,7 @@ FROM (
         GROUP BY period))))
 COMMENT 'KPI upgrade_prompt_to_trial across the caller\'s network; cells behind fewer than 5 sites or actors, or whose drop-outs from the previous shown step are too few, are listed with null values and suppressed = true.';
 
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local ON CLUSTER 'trackgen'
+CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention
 (
     site_id UUID,
     actor_hash String,
@@ -1617,12 +1583,9 @@ CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_local O
     cohort_events AggregateFunction(count) COMMENT 'cohort events seen (0: not a cohort member)',
     active AggregateFunction(groupUniqArray, Date) COMMENT 'the periods with a returning event'
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+ENGINE = AggregatingMergeTree()
 ORDER BY (site_id, actor_hash)
 COMMENT 'KPI weekly_signup_retention: each actor\'s first cohort event and active periods, per site.';
-
-CREATE TABLE IF NOT EXISTS analytics_private.kpi_weekly_signup_retention ON CLUSTER 'trackgen' AS analytics_private.kpi_weekly_signup_retention_local
-ENGINE = Distributed('trackgen', analytics_private, kpi_weekly_signup_retention_local, cityHash64(site_id));
 
 -- Rebuilt from the event table (a cache of it). Run while the ingestion is paused
 -- (SYSTEM STOP VIEW analytics_private.ingest_events), then SYSTEM START VIEW analytics_private.ingest_events.
@@ -1638,20 +1601,20 @@ WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE 
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning'))
 GROUP BY site_id, actor_hash;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_mv ON CLUSTER 'trackgen' TO analytics_private.kpi_weekly_signup_retention_local
+CREATE MATERIALIZED VIEW IF NOT EXISTS analytics_private.kpi_weekly_signup_retention_mv TO analytics_private.kpi_weekly_signup_retention
 AS SELECT
   site_id,
   actor_hash,
   minIfState(CAST(tuple(occurred_at, network_id) AS Tuple(DateTime64(6, 'UTC'), Nullable(UUID))), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort')) AS first_event,
   countIfState(event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort')) AS cohort_events,
   groupUniqArrayIfState(toMonday(occurred_at, 'UTC'), event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning')) AS active
-FROM analytics_private.events_local
+FROM analytics_private.events
 WHERE (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.cohort'))
    OR (event_id IN (SELECT event_id FROM analytics_private.kpi_event_sets WHERE set_name = 'weekly_signup_retention.returning'))
 GROUP BY site_id, actor_hash
 COMMENT 'Folds every inserted block of events into KPI weekly_signup_retention.';
 
-CREATE OR REPLACE VIEW analytics.kpi_weekly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_weekly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, cohort AS period, toInt16(j) AS period_number,
   count() AS cohort_actors,
@@ -1672,7 +1635,7 @@ FROM (
 GROUP BY site_id, cohort, j
 COMMENT 'KPI weekly_signup_retention for the caller\'s own site: per cohort and period number, the cohort\'s size and the members retained.';
 
-CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_weekly_signup_retention
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT cohort AS period, toInt16(i - 1) AS period_number,
   if(hidden[i] = 1, NULL, size) AS cohort_actors,
@@ -1709,7 +1672,7 @@ FROM (
           GROUP BY cohort)))))
 COMMENT 'KPI weekly_signup_retention across the caller\'s network; cells behind fewer than 5 sites or actors, or whose lapsed members are too few (or all periods of a thin cohort), are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_active_actors_28d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, day AS period, tier,
   uniqExactMerge(actors) AS value
@@ -1723,7 +1686,7 @@ WHERE day <= toDate(now(), 'UTC')
 GROUP BY site_id, day, tier
 COMMENT 'KPI active_actors_28d for the caller\'s own site: the base KPI over the 28 days ending each day.';
 
-CREATE OR REPLACE VIEW analytics.network_active_actors_28d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_actors_28d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
@@ -1753,7 +1716,7 @@ LEFT JOIN (SELECT DISTINCT addDays(h.period, arrayJoin(range(0, 28))) AS period,
     GROUP BY period, tier HAVING uniqExact(site_id) < 5 OR uniqExactMerge(actors) < 5) AS h) AS cv1 ON cv1.period = c.period AND cv1.key = c.cell_key)
 COMMENT 'KPI active_actors_28d across the caller\'s network; cells behind fewer than 5 sites or actors, or holding a hidden day of the KPI it rolls up (as on PostgreSQL), are listed with null values and suppressed = true.';
 
-CREATE OR REPLACE VIEW analytics.kpi_active_actors_7d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.kpi_active_actors_7d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT site_id, day AS period, tier,
   uniqExactMerge(actors) AS value
@@ -1767,7 +1730,7 @@ WHERE day <= toDate(now(), 'UTC')
 GROUP BY site_id, day, tier
 COMMENT 'KPI active_actors_7d for the caller\'s own site: the base KPI over the 7 days ending each day.';
 
-CREATE OR REPLACE VIEW analytics.network_active_actors_7d ON CLUSTER 'trackgen'
+CREATE OR REPLACE VIEW analytics.network_active_actors_7d
 DEFINER = CURRENT_USER SQL SECURITY DEFINER
 AS SELECT period, tier,
   if(suppressed, NULL, value) AS value,
