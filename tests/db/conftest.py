@@ -43,6 +43,15 @@ REPO = Path(__file__).resolve().parents[2]
 TAXONOMY = REPO / "taxonomy"
 
 
+def _private_suffixes(tax: Taxonomy, kpi) -> tuple[str, ...]:
+    """A rolling window over distinct actors, stored incrementally, keeps its members' runs of
+    active days (``kpi_<name>_runs``); other types keep what ``_PRIVATE_TABLES_BY_TYPE`` says."""
+    if kpi.type == "rolling" and tax.kpi(kpi.base).type == "distinct_actors" \
+            and getattr(kpi, "storage", "incremental") != "materialized_view":
+        return ("runs",)
+    return _PRIVATE_TABLES_BY_TYPE[kpi.type]
+
+
 @dataclass(frozen=True)
 class SqlFiles:
     migrations: tuple[Path, ...]
@@ -256,7 +265,7 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
         freshness=(f"{pub}.kpi_freshness()", f"{priv}.kpi_freshness()"),
         private_tables={
             k.sql_name: (n("kpi_{}", k.sql_name),)
-            + tuple(n("kpi_{}_" + suffix, k.sql_name) for suffix in _PRIVATE_TABLES_BY_TYPE[k.type])
+            + tuple(n("kpi_{}_" + suffix, k.sql_name) for suffix in _private_suffixes(tax, k))
             for k in stored_kpis
         },
         net={k: n("kpi_{}_net", k) for k in stored},

@@ -11,8 +11,10 @@ from .common import XID, Dim, KpiPlan, dims_of, join_on
 
 class FunnelPlan(KpiPlan):
     type = "funnel"
-    #: 2: every step is met by a different, later event (one event no longer meets two steps)
-    generation = 2
+    #: 2: every step is met by a different, later event (one event no longer meets two steps);
+    #: 3: the caches' indexes serve the windowed re-read and the suppression's per-actor probe (rebuilt
+    #: rather than re-indexed in place: a plain CREATE INDEX on a live cache blocks its refresh's writes)
+    generation = 3
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)

@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201104910 (cluster trackgen): the same difference, ON CLUSTER.
+-- trackgen ClickHouse migration 20261201105104 (cluster trackgen): the same difference, ON CLUSTER.
 -- Generated; do not edit.
 
 DROP VIEW IF EXISTS analytics_private.kpi_api_latency_ms_mv ON CLUSTER 'trackgen' SYNC;

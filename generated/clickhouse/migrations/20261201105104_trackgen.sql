@@ -1,4 +1,4 @@
--- trackgen ClickHouse migration 20261201104910 (single node): the difference from the released ClickHouse catalog.
+-- trackgen ClickHouse migration 20261201105104 (single node): the difference from the released ClickHouse catalog.
 -- Generated; do not edit.
 
 DROP VIEW IF EXISTS analytics_private.kpi_api_latency_ms_mv SYNC;
