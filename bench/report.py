@@ -794,10 +794,11 @@ def fixes(res: dict[str, Any], fig: dict[str, Any]) -> list[str]:
                        f"The three slowest jobs take {share:.0%} of it: "
                        + ", ".join(f"`{k}` {t:.2f} s" for t, k in top) + "."
                        + (" Their main statements' plans show " + " — ".join(why) + "." if why else "")
-                       + " What is left (docs/storage.md): a rolling window's touched cells are still recounted "
-                       "over the whole window (an exact delta from each actor's previous and next active day "
-                       "would make it follow new facts only), and funnels and retention re-evaluate every "
-                       "attempt or cohort of an actor with new events.")
+                       + " What is left (docs/storage.md): retention recounts the sites and "
+                       "actors-but-one-site of each cohort whose members changed (the current cohort on every "
+                       "refresh), funnels re-read one window and period of each actor with new step events, "
+                       "and every job pays a fixed cost per run (its statements, the network cells' "
+                       "suppression) that 10k events do not amortise.")
     if fig["b2_growth"] is not None and fig["b2_growth"] > TARGETS["B2_growth"]:
         first = res["B2"]["steps"][0]
 
