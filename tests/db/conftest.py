@@ -47,7 +47,7 @@ def _private_suffixes(tax: Taxonomy, kpi) -> tuple[str, ...]:
     """A rolling window over distinct actors, stored incrementally, keeps its members' runs of
     active days (``kpi_<name>_runs``); other types keep what ``_PRIVATE_TABLES_BY_TYPE`` says."""
     if kpi.type == "rolling" and tax.kpi(kpi.base).type == "distinct_actors" \
-            and getattr(kpi, "storage", "incremental") != "materialized_view":
+            and kpi.storage != "materialized_view":
         return ("runs",)
     return _PRIVATE_TABLES_BY_TYPE[kpi.type]
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from ...model import Selection, Taxonomy
 from ..kpi import plan_kpis
 from ..kpi.common import EventKpi, filter_texts
+from ..kpi.families import plan_covers
 from ..kpi.percentile import PercentilePlan
 from ..kpi.ratio import RatioPlan
 from .catalog import ChCatalog, ChColumn, ChDatabase, ChMaterializedView, ChObject, ChRows, ChTable, ChView, quote
@@ -334,6 +335,7 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
     ]
     kpis, ratios = [], []
     plans = plan_kpis(taxonomy)
+    plan_covers(plans)  # once: the network rules (suppress.py) and the rolling windows read them
     lowered = {p.name for p in plans if p.type in STORED and p.kpi.status == "active" and isinstance(p, EventKpi)}
     kept = needed(plans, lowered, n.k)
     for p in plans:
@@ -356,15 +358,17 @@ def plan(taxonomy: Taxonomy) -> ChCatalog:
     out += [k.network_view() for k in kpis if k.published]
     for r in ratios:
         out += r.objects()
-    out += _sequence_objects(taxonomy, n, kpis, suppression)
+    out += _sequence_objects(taxonomy, n, plans, kpis, suppression)
     return ChCatalog(tuple(out))
 
 
 # -- funnels, retention and rolling windows (sequences.py) ----------------------------------------
 
 
-def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi], suppression=None) -> list[ChObject]:
-    """The objects of the KPIs that follow an actor over time, after the event KPIs they may read."""
+def _sequence_objects(taxonomy: Taxonomy, n: ChNames, plans: list, kpis: list[ChKpi],
+                      suppression: Suppression) -> list[ChObject]:
+    """The objects of the KPIs that follow an actor over time, after the event KPIs they may read
+    (``plans`` with their covers set, as ``plan`` makes them)."""
     from ..kpi.funnel import FunnelPlan
     from ..kpi.retention import RetentionPlan
     from ..kpi.rolling import RollingPlan
@@ -372,10 +376,6 @@ def _sequence_objects(taxonomy: Taxonomy, n: ChNames, kpis: list[ChKpi], suppres
 
     stored = {k.plan.name: k for k in kpis}
     lowered: list = []
-    from ..kpi.families import plan_covers
-
-    plans = plan_kpis(taxonomy)
-    plan_covers(plans)  # a rolling window's covers: the days of its base's family it spans
     for p in plans:
         if p.kpi.status != "active":
             continue

@@ -202,14 +202,13 @@ def needed(plans: list, published: set[str], k_anon: int) -> set[str]:
     """Stored KPIs whose aggregates the network rules of published KPIs read although they are not
     published themselves (a deprecated version still suppressed with its successor on PostgreSQL):
     every member of a family with group kinds that has a published member, and the finer KPI of
-    every cover of a published KPI."""
-    from ..kpi.families import plan_covers, plan_families
+    every cover of a published KPI (``plans`` with their covers set, ``plan_covers``)."""
+    from ..kpi.families import plan_families
 
     out: set[str] = set()
     for family in plan_families(plans, k_anon):
         if family.kinds and any(p.name in published for p in family.members):
             out |= {p.name for p in family.members}
-    plan_covers(plans)
     for p in plans:
         if p.name in published:
             out |= {cv.finer.name for cv in p.covers}
@@ -218,10 +217,10 @@ def needed(plans: list, published: set[str], k_anon: int) -> set[str]:
 
 class Suppression:
     """Every ClickHouse KPI's secondary rules: its family's flags view, its covers, and which
-    aggregates keep actor sets."""
+    aggregates keep actor sets (``plans`` with their covers set, ``plan_covers``)."""
 
     def __init__(self, plans: list, kpis: list[ChKpi], n: ChNames):
-        from ..kpi.families import plan_covers, plan_families
+        from ..kpi.families import plan_families
 
         self.n = n
         by_name = {ck.plan.name: ck for ck in kpis}
@@ -240,7 +239,6 @@ class Suppression:
             self.families.append(fam)
             for p in family.members:
                 self.family_of[p.name] = fam
-        plan_covers(plans)
         self.covers = {name: list(ck.plan.covers) for name, ck in by_name.items() if ck.published}
         for covers in self.covers.values():
             for cv in covers:
