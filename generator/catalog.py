@@ -26,6 +26,11 @@ from .diagnostics import Span
 #: roles the exposed API uses; revoked from every object before explicit grants
 API_ROLES = ("anon", "authenticated")
 
+#: advisory lock key shared by migrations and KPI refreshes: a migration takes it exclusively for its
+#: whole transaction, every refresh takes it shared first, so a refresh never runs beside a migration
+#: that rebuilds the caches it reads (which could deadlock on the watermark rows and the dropped tables)
+MIGRATION_LOCK = "trackgen.migrations"
+
 
 @dataclass(frozen=True)
 class Origin:

@@ -164,9 +164,11 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
         body += [s for s in steps if s.action != "index_concurrently"]
         if steps:
             delta.entities.add(obj.origin.entity)
-    for qualified in sorted(rebuilt):
+    seen_rebuild: set[str] = set()
+    for qualified in sorted(rebuilt):  # a KPI's caches share one statement (reset its watermark): run it once
         table = tables[qualified]
-        if table.on_rebuild:
+        if table.on_rebuild and table.on_rebuild not in seen_rebuild:
+            seen_rebuild.add(table.on_rebuild)
             body.append(Step("rebuilt", table))
 
     last: list[Step] = []

@@ -129,7 +129,8 @@ def plan(previous: Previous, catalog: Catalog, env: jinja2.Environment, *, plan_
                       "-- Generated from taxonomy/ as the difference from the released catalog. Do not edit."
                       + ("" if in_transaction else
                          "\n-- Runs outside a transaction: create index concurrently does not block writes."))
-            body = print_steps(env, steps, header=header, timeouts=True) if steps else header + "\n"
+            body = (print_steps(env, steps, header=header, timeouts=True, exclusive=in_transaction) if steps
+                    else header + "\n")
             out[f"{MIGRATIONS_DIR}/{file_name}"] = body
             recorded[file_name] = {"sha256": sha256(body), "summary": text}
         for key in catalog.by_key():

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 
 import jinja2
 
-from .catalog import API_ROLES, Column, DbObject, Row
+from .catalog import API_ROLES, MIGRATION_LOCK, Column, DbObject, Row
+from .sqlquote import literal
 
 TEMPLATE = "sql/catalog.sql.j2"
 TIMEOUTS = {"lock": "'5s'", "statement": "'5min'"}
+#: how long a migration waits for the KPI refreshes running when it starts (they hold the migration lock)
+REFRESH_WAIT = "'5min'"
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,13 @@ def with_headings(steps: list[Step]) -> list[Step]:
     return out
 
 
-def print_steps(env: jinja2.Environment, steps: list[Step], *, header: str = "", timeouts: bool = True) -> str:
+def print_steps(env: jinja2.Environment, steps: list[Step], *, header: str = "", timeouts: bool = True,
+                exclusive: bool = False) -> str:
+    """``exclusive``: the file runs in one transaction and first takes the migration lock (catalog.MIGRATION_LOCK)
+    that every KPI refresh takes shared, waiting up to the statement timeout for running refreshes."""
     text = env.get_template(TEMPLATE).render(
         steps=batch_rows(with_headings(steps)), header=header, timeouts=TIMEOUTS if timeouts else None,
+        migration_lock=literal(MIGRATION_LOCK) if exclusive else None, refresh_wait=REFRESH_WAIT,
         revoke_from=", ".join(("public",) + API_ROLES))
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")  # one blank line between statements
     return text + "\n"

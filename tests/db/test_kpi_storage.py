@@ -15,6 +15,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,6 +33,7 @@ from generator.catalog import MaterializedView  # noqa: E402
 from generator.compiler import compile_taxonomy  # noqa: E402
 from generator.migrations import Previous  # noqa: E402
 from generator.plan.kpi.matview import TYPES  # noqa: E402
+from generator.sqlquote import short_name  # noqa: E402
 
 pytestmark = pytest.mark.db
 
@@ -120,6 +122,44 @@ def test_storage_switch_keeps_every_cell(cron_db, variants, tmp_path):
     assert len(jobs) == 1
     body = cron_db.execute("select prosrc from pg_proc where proname = 'refresh_kpi_errors_by_code'").fetchone()[0]
     assert "refresh materialized view concurrently" in body
+
+
+def _watermarks(conn) -> dict[str, str]:
+    return dict(conn.execute("select kpi, next_xid::text from analytics_private.kpi_watermarks").fetchall())
+
+
+def test_refreshes_and_migrations_exclude_each_other(cron_db, pg_cluster, variants, tmp_path):
+    """A migration takes the migration lock first (waiting for running refreshes); a refresh that meets
+    a migration in progress skips its run, so it neither deadlocks with the migration's DDL nor runs a
+    body the migration replaced. pg_cron's own jobs run beside this test, as they would in production."""
+    first, second, switch = variants
+    lock_sql = next(line for line in switch[0].splitlines() if line.startswith("select pg_advisory_xact_lock("))
+    assert switch[0].index(lock_sql) < switch[0].index("create ")  # before the first DDL
+    tax = second.taxonomy  # incremental and materialized-view KPIs side by side
+    apply_schema(cron_db, _schema(second), tmp_path)
+    gen = Generator(tax, seed=29)
+    events = gen.events(300)
+    insert(cron_db, events)
+    before = _watermarks(cron_db)
+    with pg_cluster.connect(autocommit=False) as migration:
+        migration.execute(lock_sql)  # a migration in progress, not yet committed
+        for kpi in (k for k in tax.kpis if k.type != "ratio"):  # a ratio has no refresh of its own
+            fn = short_name(f"refresh_kpi_{kpi.name}")
+            assert cron_db.execute(f"select analytics_private.{fn}()").fetchone()[0] == 0, kpi.name
+        assert _watermarks(cron_db) == before  # nothing folded in, nothing half-done
+        migration.rollback()
+    refresh_all(cron_db, tax)
+    check_all(cron_db, tax, events)  # the skipped runs lost nothing
+
+    with pg_cluster.connect(autocommit=False) as refresher:
+        refresher.execute("select analytics_private.refresh_kpi_errors_by_code()")  # running: holds the lock shared
+        cron_db.execute("set lock_timeout = '200ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            cron_db.execute(lock_sql)  # the migration waits for it
+        cron_db.execute("reset lock_timeout")
+        refresher.commit()
+    with cron_db.transaction():
+        cron_db.execute(lock_sql)  # and proceeds once it has ended
 
 
 # --------------------------------------------------------------------------- #

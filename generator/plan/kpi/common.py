@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ...catalog import Arg, Column, CronJob, DbObject, Function, Grant, Index, Origin, Row, Table, View
+from ...catalog import MIGRATION_LOCK, Arg, Column, CronJob, DbObject, Function, Grant, Index, Origin, Row, Table, View
 from ...model import Kpi, Selection, Taxonomy
 from ...sqlquote import ident, literal, short_name, text_array
 from ..bodies import macro, render
@@ -156,6 +156,7 @@ class KpiPlan:
         self.tz = taxonomy.project.timezone
         self.name_literal = literal(self.base_name)
         self.lock_key = literal("trackgen.kpi." + self.base_name)
+        self.migration_lock_key = literal(MIGRATION_LOCK)
         #: docs/storage.md; the materialized views have names of their own, so a storage switch builds
         #: the new caches next to the old ones, switches the reads and drops the old ones last
         self.matview = kpi.storage == "materialized_view"

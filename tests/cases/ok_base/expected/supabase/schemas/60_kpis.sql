@@ -414,6 +414,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
@@ -733,6 +738,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
@@ -1033,6 +1043,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.live_protocol_sessions', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.live_protocol_sessions', 0));
@@ -1360,6 +1375,11 @@ declare
   fs_moved bigint;
   fs_total bigint;
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel' for update;
   if not found then
@@ -1700,6 +1720,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_practitioners', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_practitioners', 0));
@@ -1996,6 +2021,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_protocol_loggers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_protocol_loggers', 0));
@@ -2328,6 +2358,11 @@ declare
   rm_nets uuid[];
   rm_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_retention' for update;
   if not found then
@@ -2773,6 +2808,11 @@ declare
   rn_nets uuid[];
   rn_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.

@@ -1,7 +1,10 @@
 -- trackgen migration 20260101000000: events consumer.app_opened; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
-set lock_timeout = '5s';
 set statement_timeout = '5min';
+-- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
+set lock_timeout = '5min';
+select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
+set lock_timeout = '5s';
 create extension if not exists pgcrypto with schema extensions;
 
 create extension if not exists pg_cron;

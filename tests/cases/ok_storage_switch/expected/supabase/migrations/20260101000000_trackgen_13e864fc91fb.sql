@@ -1,7 +1,10 @@
 -- trackgen migration 20260101000000: events clinic.protocol_shared, consumer.feature_used, consumer.goal_completed, practitioner.protocol_logged, practitioner.trial_started, system.api_request_completed, system.session_pinged, system.signup_completed; KPIs active_actors_28d, api_latency_ms, daily_active_actors, live_protocol_sessions, protocol_logging_adoption, upgrade_funnel, weekly_active_practitioners, weekly_protocol_loggers, weekly_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
-set lock_timeout = '5s';
 set statement_timeout = '5min';
+-- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
+set lock_timeout = '5min';
+select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
+set lock_timeout = '5s';
 create extension if not exists pgcrypto with schema extensions;
 
 create extension if not exists pg_cron;
@@ -1302,6 +1305,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
@@ -1621,6 +1629,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
@@ -1921,6 +1934,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.live_protocol_sessions', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.live_protocol_sessions', 0));
@@ -2248,6 +2266,11 @@ declare
   fs_moved bigint;
   fs_total bigint;
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel' for update;
   if not found then
@@ -2588,6 +2611,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_practitioners', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_practitioners', 0));
@@ -2884,6 +2912,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_protocol_loggers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_protocol_loggers', 0));
@@ -3216,6 +3249,11 @@ declare
   rm_nets uuid[];
   rm_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_retention' for update;
   if not found then
@@ -3661,6 +3699,11 @@ declare
   rn_nets uuid[];
   rn_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.

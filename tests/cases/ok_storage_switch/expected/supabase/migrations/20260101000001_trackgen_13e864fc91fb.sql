@@ -1,7 +1,10 @@
 -- trackgen migration 20260101000001: KPIs active_actors_28d, api_latency_ms, daily_active_actors, live_protocol_sessions; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
-set lock_timeout = '5s';
 set statement_timeout = '5min';
+-- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
+set lock_timeout = '5min';
+select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
+set lock_timeout = '5s';
 
 -- KPI active_actors_28d
 drop table if exists analytics_private.kpi_active_actors_28d_net;
@@ -100,6 +103,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
@@ -258,6 +266,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
@@ -402,6 +415,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.live_protocol_sessions', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.live_protocol_sessions', 0));
@@ -564,6 +582,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.

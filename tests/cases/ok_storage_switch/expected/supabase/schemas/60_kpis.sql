@@ -390,6 +390,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
@@ -610,6 +615,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
@@ -816,6 +826,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.live_protocol_sessions', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.live_protocol_sessions', 0));
@@ -1068,6 +1083,11 @@ declare
   fs_moved bigint;
   fs_total bigint;
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel' for update;
   if not found then
@@ -1408,6 +1428,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_practitioners', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_practitioners', 0));
@@ -1704,6 +1729,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_protocol_loggers', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_protocol_loggers', 0));
@@ -2036,6 +2066,11 @@ declare
   rm_nets uuid[];
   rm_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_retention', 0));
   select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_retention' for update;
   if not found then
@@ -2476,6 +2511,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
   perform analytics_private.refresh_kpi_daily_active_actors();
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.

@@ -1,7 +1,10 @@
 -- trackgen migration 20260101000000: events consumer.consent_answered, system.page_loaded; KPIs consent_refusals; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
-set lock_timeout = '5s';
 set statement_timeout = '5min';
+-- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
+set lock_timeout = '5min';
+select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
+set lock_timeout = '5s';
 create extension if not exists pgcrypto with schema extensions;
 
 create extension if not exists pg_cron;
@@ -1014,6 +1017,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consent_refusals', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consent_refusals', 0));

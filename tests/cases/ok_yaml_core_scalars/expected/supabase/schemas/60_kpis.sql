@@ -378,6 +378,11 @@ declare
   t_nets uuid[];
   t_periods date[];
 begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
   -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consent_refusals', 0));
   perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consent_refusals', 0));

@@ -1,0 +1,3818 @@
+-- trackgen migration 20261201113607: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
+-- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
+set statement_timeout = '5min';
+-- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
+set lock_timeout = '5min';
+select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
+set lock_timeout = '5s';
+
+-- KPI active_clinic_members
+create or replace function analytics_private.refresh_kpi_active_clinic_members()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_clinic_members', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_clinic_members', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'active_clinic_members';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_active_clinic_members_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
+      and e.actor_tier = any (array['clinic']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_active_clinic_members as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_clinic_members_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_clinic_members_facts;
+    analyze analytics_private.kpi_active_clinic_members;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_clinic_members';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_clinic_members_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_clinic_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_active_clinic_members_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_active_clinic_members_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_clinic_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_clinic_members_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_clinic_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_clinic_members_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI active_network_members
+create or replace function analytics_private.refresh_kpi_active_network_members()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_network_members', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_network_members', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'active_network_members';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_active_network_members_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
+      and e.actor_tier = any (array['network']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_active_network_members as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_network_members_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_network_members_facts;
+    analyze analytics_private.kpi_active_network_members;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_network_members';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_network_members_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_network_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_active_network_members_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_active_network_members_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_network_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_network_members_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_network_members_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_network_members_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI active_practitioners
+create or replace function analytics_private.refresh_kpi_active_practitioners()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_practitioners', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_practitioners', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'active_practitioners';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_active_practitioners_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
+      and e.actor_tier = any (array['practitioner']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_active_practitioners as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_active_practitioners_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_practitioners_facts;
+    analyze analytics_private.kpi_active_practitioners;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_practitioners';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_active_practitioners_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_active_practitioners_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_active_practitioners_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_practitioners_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_active_practitioners_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_active_practitioners_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI api_latency_ms
+create or replace function analytics_private.refresh_kpi_api_latency_ms()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_latency_ms', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'api_latency_ms';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
+    and jsonb_typeof(e.payload -> 'duration_ms') = 'number'
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_values;
+  end if;
+  insert into analytics_private.kpi_api_latency_ms as r (site_id, period, endpoint, n, p50, p95, p99)
+  select f.site_id, f.period, f.endpoint, count(*), (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99
+  from analytics_private.kpi_api_latency_ms_values as f
+  join (select distinct t.site_id, t.period, t.endpoint
+        from analytics_private.kpi_api_latency_ms_values as t where t.ingest_xid = pg_current_xact_id()) as a
+    on f.site_id = a.site_id and f.period = a.period and f.endpoint = a.endpoint
+  group by 1, 2, 3
+  on conflict (site_id, period, endpoint) do update
+    set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, p99 = excluded.p99, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_values;
+    analyze analytics_private.kpi_api_latency_ms;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_latency_ms';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_latency_ms_net as nc
+  using (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.endpoint = t.endpoint;
+  insert into analytics_private.kpi_api_latency_ms_net (network_id, period, endpoint, n, p50, p95, p99, sites, actors)
+select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[2] as p95, (percentile_disc(array[0.5, 0.95, 0.99]::double precision[]) within group (order by f.measure))[3] as p99,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_api_latency_ms_values as f
+  join (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.endpoint = t.endpoint
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_latency_ms_net;
+  end if;
+  -- A percentile is always one measured value, so it is shown only when at least 5 actors
+  -- have values at or above it and 5 at or below it, counted after removing any one site
+  -- (a caller knows its own site's values): otherwise that column is null in the network view.
+  update analytics_private.kpi_api_latency_ms_net as c set
+    p50_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p50)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint = c.endpoint),
+    p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint = c.endpoint),
+    p99_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p99),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p99)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p99),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p99))) < 5
+                  from analytics_private.kpi_api_latency_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.endpoint = c.endpoint)
+  from (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.endpoint = t.endpoint;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.endpoint
+        from analytics_private.kpi_api_latency_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI api_request_count
+create or replace function analytics_private.refresh_kpi_api_request_count()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_latency_ms', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_request_count', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'api_request_count';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_api_request_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')
+  on conflict do nothing;
+  insert into analytics_private.kpi_api_request_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_request_count_facts;
+    analyze analytics_private.kpi_api_request_count;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_request_count';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_request_count_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_api_request_count_net (network_id, period, value, sites, actors)
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
+        from analytics_private.kpi_api_request_count as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
+        from analytics_private.kpi_api_request_count_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_request_count_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_request_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI api_server_error_count
+create or replace function analytics_private.refresh_kpi_api_server_error_count()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.api_server_error_count', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.api_server_error_count', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'api_server_error_count';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_api_server_error_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
+      and (e.payload ->> 'status_class') = any (array['server_error']::text[])
+  on conflict do nothing;
+  insert into analytics_private.kpi_api_server_error_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
+      and (e.payload ->> 'status_class') = any (array['server_error']::text[])
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_server_error_count_facts;
+    analyze analytics_private.kpi_api_server_error_count;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'api_server_error_count';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_api_server_error_count_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_api_server_error_count_net (network_id, period, value, sites, actors)
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
+        from analytics_private.kpi_api_server_error_count as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
+        from analytics_private.kpi_api_server_error_count_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_api_server_error_count_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_api_server_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_api_server_error_count_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI clinic_collaborators
+create or replace function analytics_private.refresh_kpi_clinic_collaborators()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.clinic_collaborators', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.clinic_collaborators', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'clinic_collaborators';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_clinic_collaborators_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
+      and e.actor_tier = any (array['clinic']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_clinic_collaborators as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_clinic_collaborators_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_collaborators_facts;
+    analyze analytics_private.kpi_clinic_collaborators;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'clinic_collaborators';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_clinic_collaborators_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_collaborators_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_clinic_collaborators_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_clinic_collaborators_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_collaborators_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_collaborators_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_collaborators_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_clinic_collaborators_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI clinic_team_onboarding
+create or replace function analytics_private.refresh_kpi_clinic_team_onboarding()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.clinic_team_onboarding', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_team_onboarding' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'clinic_team_onboarding';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step1')
+union all
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step2')
+union all
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step3')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_steps;
+  end if;
+  insert into analytics_private.kpi_clinic_team_onboarding_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
+         max(u.depth)
+  from (select s.site_id, s.actor_hash,
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
+        from analytics_private.kpi_clinic_team_onboarding_steps as s
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '14 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_clinic_team_onboarding_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
+        group by 1, 2) as seq
+  cross join lateral unnest(seq.steps, seq.times,
+                            analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 3, interval '14 days', 'ordered'), seq.network_id)
+    as u (step, t, depth, network_id)
+  where u.step = 1
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
+    set depth = excluded.depth, ingest_xid = pg_current_xact_id()
+    where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_actors;
+  end if;
+  insert into analytics_private.kpi_clinic_team_onboarding as r (site_id, period, step, value)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
+  from analytics_private.kpi_clinic_team_onboarding_actors as a
+  join (select distinct x.site_id, x.period from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id()) as c
+    on a.site_id = c.site_id and a.period = c.period
+  cross join generate_series(1, 3) as g (step)
+  group by 1, 2, 3
+  on conflict (site_id, period, step) do update
+    set value = excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_steps;
+    analyze analytics_private.kpi_clinic_team_onboarding_actors;
+    analyze analytics_private.kpi_clinic_team_onboarding;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'clinic_team_onboarding';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_clinic_team_onboarding_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_clinic_team_onboarding_net (network_id, period, step, value, sites, actors)
+select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_clinic_team_onboarding_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 3) as g (step)
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_clinic_team_onboarding_net;
+  end if;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_clinic_team_onboarding_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 3 loop
+      update analytics_private.kpi_clinic_team_onboarding_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_clinic_team_onboarding_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_clinic_team_onboarding_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_clinic_team_onboarding_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_clinic_team_onboarding_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_clinic_team_onboarding_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_clinic_team_onboarding_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_clinic_team_onboarding_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_clinic_team_onboarding_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 3
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
+  return changed;
+end
+$fn$;
+
+-- KPI consumer_daily_actives
+create or replace function analytics_private.refresh_kpi_consumer_daily_actives()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consumer_daily_actives', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consumer_daily_actives', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'consumer_daily_actives';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_consumer_daily_actives_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
+      and e.actor_tier = any (array['consumer']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_consumer_daily_actives as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_daily_actives_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_daily_actives_facts;
+    analyze analytics_private.kpi_consumer_daily_actives;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consumer_daily_actives';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consumer_daily_actives_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_daily_actives_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_consumer_daily_actives_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_consumer_daily_actives_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_daily_actives_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_daily_actives_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_daily_actives_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consumer_daily_actives_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI consumer_feature_users
+create or replace function analytics_private.refresh_kpi_consumer_feature_users()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consumer_feature_users', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consumer_feature_users', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'consumer_feature_users';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_consumer_feature_users_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
+      and e.actor_tier = any (array['consumer']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_consumer_feature_users as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_feature_users_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_facts;
+    analyze analytics_private.kpi_consumer_feature_users;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consumer_feature_users';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consumer_feature_users_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_feature_users_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_consumer_feature_users_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_consumer_feature_users_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_feature_users_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_consumer_feature_users_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consumer_feature_users_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI consumer_feature_users_by_feature
+create or replace function analytics_private.refresh_kpi_consumer_feature_users_by_feature()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.consumer_feature_users', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.consumer_feature_users_by_feature', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'consumer_feature_users_by_feature';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'feature', ''), e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
+      and e.actor_tier = any (array['consumer']::text[])
+    on conflict do nothing
+    returning site_id, period, feature, actor_hash
+  )
+  insert into analytics_private.kpi_consumer_feature_users_by_feature as r (site_id, period, feature, value)
+  select fresh.site_id, fresh.period, fresh.feature, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_consumer_feature_users_by_feature_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.feature = fresh.feature)
+  group by 1, 2, 3
+  on conflict (site_id, period, feature) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_by_feature_facts;
+    analyze analytics_private.kpi_consumer_feature_users_by_feature;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'consumer_feature_users_by_feature';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_consumer_feature_users_by_feature_net as nc
+  using (select distinct x.network_id, x.period, x.feature
+        from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.feature = t.feature;
+  insert into analytics_private.kpi_consumer_feature_users_by_feature_net (network_id, period, feature, value, sites, actors)
+select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_consumer_feature_users_by_feature_facts as f
+  join (select distinct x.network_id, x.period, x.feature
+        from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.feature = t.feature
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_consumer_feature_users_by_feature_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.feature
+        from analytics_private.kpi_consumer_feature_users_by_feature_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_consumer_feature_users_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI daily_active_actors
+create or replace function analytics_private.refresh_kpi_daily_active_actors()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.daily_active_actors', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.daily_active_actors', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'daily_active_actors';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')
+    on conflict do nothing
+    returning site_id, period, tier, actor_hash
+  )
+  insert into analytics_private.kpi_daily_active_actors as r (site_id, period, tier, value)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_daily_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
+  group by 1, 2, 3
+  on conflict (site_id, period, tier) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_daily_active_actors_facts;
+    analyze analytics_private.kpi_daily_active_actors;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'daily_active_actors';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_daily_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
+  insert into analytics_private.kpi_daily_active_actors_net (network_id, period, tier, value, sites, actors)
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_daily_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_daily_active_actors_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_daily_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_daily_active_actors_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI error_count
+create or replace function analytics_private.refresh_kpi_error_count()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.error_count', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.error_count', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'error_count' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'error_count';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_error_count_facts (site_id, period, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')
+  on conflict do nothing;
+  insert into analytics_private.kpi_error_count as r (site_id, period, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')
+  group by 1, 2, 3
+  on conflict (site_id, period, network_id) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_error_count_facts;
+    analyze analytics_private.kpi_error_count;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'error_count';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_error_count_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_error_count_net (network_id, period, value, sites, actors)
+select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, sum(f.value) as value, 0 as sites, 0 as actors
+        from analytics_private.kpi_error_count as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2
+        union all
+        select f.network_id, f.period, 0, count(distinct f.site_id), count(distinct f.actor_hash)
+        from analytics_private.kpi_error_count_facts as f
+        join (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+        group by 1, 2) as u
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_error_count_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_error_count as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_error_count_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI errors_by_code
+create or replace function analytics_private.refresh_kpi_errors_by_code()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.error_count', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.errors_by_code', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'errors_by_code';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.actor_hash, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
+  on conflict do nothing;
+  insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.network_id, count(*)
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, error_code, network_id) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_errors_by_code_facts;
+    analyze analytics_private.kpi_errors_by_code;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'errors_by_code';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_errors_by_code_net as nc
+  using (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.error_code = t.error_code;
+  insert into analytics_private.kpi_errors_by_code_net (network_id, period, error_code, value, sites, actors)
+select u.network_id, u.period, u.error_code, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, f.error_code, sum(f.value) as value, 0 as sites, 0 as actors
+        from analytics_private.kpi_errors_by_code as f
+        join (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code = t.error_code
+        group by 1, 2, 3
+        union all
+        select f.network_id, f.period, f.error_code, 0, count(distinct f.site_id), count(distinct f.actor_hash)
+        from analytics_private.kpi_errors_by_code_facts as f
+        join (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.error_code = t.error_code
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_errors_by_code_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.error_code
+        from analytics_private.kpi_errors_by_code as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_error_count_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI monthly_active_actors
+create or replace function analytics_private.refresh_kpi_monthly_active_actors()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.monthly_active_actors', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.monthly_active_actors', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'monthly_active_actors';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_monthly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')
+    on conflict do nothing
+    returning site_id, period, tier, actor_hash
+  )
+  insert into analytics_private.kpi_monthly_active_actors as r (site_id, period, tier, value)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_monthly_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
+  group by 1, 2, 3
+  on conflict (site_id, period, tier) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_active_actors_facts;
+    analyze analytics_private.kpi_monthly_active_actors;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'monthly_active_actors';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_monthly_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_monthly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
+  insert into analytics_private.kpi_monthly_active_actors_net (network_id, period, tier, value, sites, actors)
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_monthly_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_monthly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_active_actors_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_monthly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_monthly_active_actors_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI monthly_signup_retention
+create or replace function analytics_private.refresh_kpi_monthly_signup_retention()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  moved_sites uuid[];
+  moved_actors bytea[];
+  moved_cohorts date[];
+  moved_networks uuid[];
+  rt_nets uuid[];
+  rt_periods date[];
+  rm_nets uuid[];
+  rm_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.monthly_signup_retention', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_signup_retention' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'monthly_signup_retention';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.actor_hash), '{}'),
+         coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_actors, moved_cohorts, moved_networks
+  from analytics_private.kpi_monthly_signup_retention_cohorts as c
+  join (select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date) as cohort
+        from analytics_private.events as e
+        where e.ingest_xid >= lo and e.ingest_xid < hi
+          and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.cohort')
+        group by 1, 2) as f
+    on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_monthly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.cohort')
+  group by 1, 2
+  on conflict (site_id, actor_hash) do update
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
+    where excluded.cohort < r.cohort;
+  insert into analytics_private.kpi_monthly_signup_retention_active (site_id, actor_hash, period)
+  select distinct e.site_id, e.actor_hash, date_trunc('month', e.occurred_at at time zone 'UTC')::date
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.returning')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_signup_retention_cohorts;
+    analyze analytics_private.kpi_monthly_signup_retention_active;
+  end if;
+  if lo = '0'::xid8 then
+    -- A backfill: every cohort counted.
+    insert into analytics_private.kpi_monthly_signup_retention as r (site_id, period, period_number, cohort_actors, value)
+    select c.site_id, c.cohort, g.j::smallint, count(c.actor_hash), count(a.actor_hash)
+    from analytics_private.kpi_monthly_signup_retention_cohorts as c
+    cross join generate_series(0, 12) as g (j)
+    left join analytics_private.kpi_monthly_signup_retention_active as a
+      on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
+    group by 1, 2, 3
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- Each touched (site, actor): its contribution now added, before taken away (a new member had
+    -- none; a moved one had its old cohort; returning periods stored before this transaction).
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_monthly_signup_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_monthly_signup_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), states as (
+      select x.site_id, x.actor_hash, x.cohort, 1 as side
+      from p join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from p join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts) as m (site_id, actor_hash, cohort)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), diff as (
+      select c.site_id, c.cohort, g.j::smallint as j,
+             sum(case when c.side = 1 then 1 else -1 end) as dc,
+             count(a.xid) filter (where c.side = 1)
+               - count(a.xid) filter (where c.side = 0 and a.xid <> pg_current_xact_id()) as dv
+      from states as c
+      cross join generate_series(0, 12) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_monthly_signup_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + make_interval(months => g.j))::date) as xid) as a
+      where c.cohort is not null
+      group by 1, 2, 3
+    )
+    insert into analytics_private.kpi_monthly_signup_retention as r (site_id, period, period_number, cohort_actors, value)
+    select d.site_id, d.cohort, d.j, d.dc, d.dv from diff as d where d.dc <> 0 or d.dv <> 0
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+          ingest_xid = pg_current_xact_id();
+    -- A cohort left by its last member has no cells.
+    delete from analytics_private.kpi_monthly_signup_retention as r
+    using (select distinct m.site_id, m.cohort from unnest(moved_sites, moved_cohorts) as m (site_id, cohort)) as m
+    where r.site_id = m.site_id and r.period = m.cohort and r.cohort_actors = 0;
+  end if;
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_signup_retention_cohorts;
+    analyze analytics_private.kpi_monthly_signup_retention_active;
+    analyze analytics_private.kpi_monthly_signup_retention;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'monthly_signup_retention';
+  if lo = '0'::xid8 then
+    select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into rt_nets, rt_periods
+    from (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as x;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_monthly_signup_retention_net as nc
+  using (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_monthly_signup_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors, gone_actors, gone_sites, cohort_sites, but_one)
+select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.sites, n.actors,
+         n.gone_actors, n.gone_sites, coh.sites, coh.but_one
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+               count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as gone_actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as gone_sites
+        from analytics_private.kpi_monthly_signup_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 12) as g (j)
+        left join analytics_private.kpi_monthly_signup_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + make_interval(months => g.j))::date
+        group by 1, 2, 3) as n
+  join (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_monthly_signup_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_monthly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    on coh.network_id = n.network_id and coh.period = n.period;
+  else
+    -- The network cells' difference, from every site of each touched actor, before and after.
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_monthly_signup_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_monthly_signup_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), who as (
+      select distinct p.actor_hash from p
+    ), states as (
+      select x.site_id, x.actor_hash, x.network_id, x.cohort, 1 as side
+      from who as w join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.actor_hash = w.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.network_id else x.network_id end,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from who as w join analytics_private.kpi_monthly_signup_retention_cohorts as x on x.actor_hash = w.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts, moved_networks) as m (site_id, actor_hash, cohort, network_id)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), cells as (
+      select c.site_id, c.actor_hash, c.network_id, c.cohort, g.j::smallint as j, c.side,
+             (a.xid is not null and (c.side = 1 or a.xid <> pg_current_xact_id())) as kept
+      from states as c
+      cross join generate_series(0, 12) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_monthly_signup_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + make_interval(months => g.j))::date) as xid) as a
+      where c.cohort is not null and c.network_id is not null
+    ), acts as (
+      select c.network_id, c.cohort, c.j,
+             bool_or(c.side = 1)::int - bool_or(c.side = 0)::int as dc,
+             coalesce(bool_or(c.side = 1 and c.kept), false)::int - coalesce(bool_or(c.side = 0 and c.kept), false)::int as dv,
+             coalesce(bool_or(c.side = 1 and not c.kept), false)::int
+               - coalesce(bool_or(c.side = 0 and not c.kept), false)::int as dga
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.actor_hash
+    ), sits as (
+      select c.network_id, c.cohort, c.j, c.site_id,
+             coalesce(bool_or(c.side = 1 and c.kept), false) as a_kept,
+             coalesce(bool_or(c.side = 0 and c.kept), false) as b_kept,
+             coalesce(bool_or(c.side = 1 and not c.kept), false) as a_gone,
+             coalesce(bool_or(c.side = 0 and not c.kept), false) as b_gone
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.site_id
+    ), d as (
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, 0 as ds, a.dga, 0 as dgs from acts as a
+      union all
+      select s.network_id, s.cohort, s.j, 0, 0,
+             case when s.a_kept = s.b_kept or exists (select 1 from analytics_private.kpi_monthly_signup_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_monthly_signup_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + make_interval(months => s.j))::date) > 0) then 0
+                  else s.a_kept::int - s.b_kept::int end,
+             0,
+             case when s.a_gone = s.b_gone or exists (select 1 from analytics_private.kpi_monthly_signup_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_monthly_signup_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + make_interval(months => s.j))::date) = 0) then 0
+                  else s.a_gone::int - s.b_gone::int end
+      from sits as s
+      where s.a_kept <> s.b_kept or s.a_gone <> s.b_gone
+    ), agg as (
+      select d.network_id, d.cohort, d.j, sum(d.dc) as dc, sum(d.dv) as dv, sum(d.ds) as ds,
+             sum(d.dga) as dga, sum(d.dgs) as dgs
+      from d
+      group by d.network_id, d.cohort, d.j
+      having sum(d.dc) <> 0 or sum(d.dv) <> 0 or sum(d.ds) <> 0 or sum(d.dga) <> 0 or sum(d.dgs) <> 0
+    ), written as (
+      insert into analytics_private.kpi_monthly_signup_retention_net as r (network_id, period, period_number, cohort_actors, value, sites, actors,
+                                               gone_actors, gone_sites, cohort_sites, but_one)
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, a.ds, a.dv, a.dga, a.dgs, 0, 0
+      from agg as a
+      on conflict (network_id, period, period_number) do update
+        set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+            sites = r.sites + excluded.sites, actors = r.actors + excluded.actors,
+            gone_actors = r.gone_actors + excluded.gone_actors, gone_sites = r.gone_sites + excluded.gone_sites
+    )
+    -- the touched cohorts (the suppression's), and those whose members changed
+    select coalesce(array_agg(t.network_id), '{}'), coalesce(array_agg(t.period), '{}'),
+           coalesce(array_agg(t.network_id) filter (where t.members), '{}'),
+           coalesce(array_agg(t.period) filter (where t.members), '{}')
+      into rt_nets, rt_periods, rm_nets, rm_periods
+    from (select a.network_id, a.cohort as period, bool_or(a.dc <> 0) as members
+          from agg as a group by 1, 2) as t;
+    -- A cohort's sites and actors-but-one change only with its members: recounted for those cohorts.
+    delete from analytics_private.kpi_monthly_signup_retention_net as nc
+    using unnest(rm_nets, rm_periods) as t (network_id, period)
+    where nc.network_id = t.network_id and nc.period = t.period and nc.cohort_actors = 0;
+    update analytics_private.kpi_monthly_signup_retention_net as nc set cohort_sites = coh.sites, but_one = coh.but_one
+    from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_monthly_signup_retention_cohorts as c
+        join (select x.network_id, x.period from unnest(rm_nets, rm_periods) as x (network_id, period)) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    where nc.network_id = coh.network_id and nc.period = coh.period;
+  end if;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_monthly_signup_retention_net;
+  end if;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden. The counts are stored on the cells (net_refresh).
+  update analytics_private.kpi_monthly_signup_retention_net as nc
+  set hidden = (nc.sites < 5 or nc.actors < 5
+                or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)))
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period
+    and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5
+                                    or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)));
+  update analytics_private.kpi_monthly_signup_retention_net as nc set hidden = true
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period and not nc.hidden
+    and (nc.but_one < 5 or nc.cohort_sites <= 5)
+    and exists (select 1 from analytics_private.kpi_monthly_signup_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
+  return changed;
+end
+$fn$;
+
+-- KPI network_analytics_viewers
+create or replace function analytics_private.refresh_kpi_network_analytics_viewers()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.network_analytics_viewers', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.network_analytics_viewers', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'network_analytics_viewers';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_network_analytics_viewers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
+      and e.actor_tier = any (array['network']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_network_analytics_viewers as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_network_analytics_viewers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_network_analytics_viewers_facts;
+    analyze analytics_private.kpi_network_analytics_viewers;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'network_analytics_viewers';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_network_analytics_viewers_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_network_analytics_viewers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_network_analytics_viewers_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_network_analytics_viewers_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_network_analytics_viewers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_network_analytics_viewers_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_network_analytics_viewers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_network_analytics_viewers_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI protocol_loggers
+create or replace function analytics_private.refresh_kpi_protocol_loggers()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.protocol_loggers', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.protocol_loggers', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'protocol_loggers';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_protocol_loggers_facts (site_id, period, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
+      and e.actor_tier = any (array['practitioner']::text[])
+    on conflict do nothing
+    returning site_id, period, actor_hash
+  )
+  insert into analytics_private.kpi_protocol_loggers as r (site_id, period, value)
+  select fresh.site_id, fresh.period, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_protocol_loggers_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash)
+  group by 1, 2
+  on conflict (site_id, period) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_loggers_facts;
+    analyze analytics_private.kpi_protocol_loggers;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'protocol_loggers';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_protocol_loggers_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_protocol_loggers_net (network_id, period, value, sites, actors)
+select f.network_id, f.period, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_protocol_loggers_facts as f
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period
+  group by 1, 2;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_loggers_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period
+        from analytics_private.kpi_protocol_loggers_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_protocol_loggers_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI protocol_logging_retention
+create or replace function analytics_private.refresh_kpi_protocol_logging_retention()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  moved_sites uuid[];
+  moved_actors bytea[];
+  moved_cohorts date[];
+  moved_networks uuid[];
+  rt_nets uuid[];
+  rt_periods date[];
+  rm_nets uuid[];
+  rm_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.protocol_logging_retention', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_logging_retention' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'protocol_logging_retention';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.actor_hash), '{}'),
+         coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_actors, moved_cohorts, moved_networks
+  from analytics_private.kpi_protocol_logging_retention_cohorts as c
+  join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
+        from analytics_private.events as e
+        where e.ingest_xid >= lo and e.ingest_xid < hi
+          and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.cohort')
+        group by 1, 2) as f
+    on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_protocol_logging_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.cohort')
+  group by 1, 2
+  on conflict (site_id, actor_hash) do update
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
+    where excluded.cohort < r.cohort;
+  insert into analytics_private.kpi_protocol_logging_retention_active (site_id, actor_hash, period)
+  select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.returning')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_logging_retention_cohorts;
+    analyze analytics_private.kpi_protocol_logging_retention_active;
+  end if;
+  if lo = '0'::xid8 then
+    -- A backfill: every cohort counted.
+    insert into analytics_private.kpi_protocol_logging_retention as r (site_id, period, period_number, cohort_actors, value)
+    select c.site_id, c.cohort, g.j::smallint, count(c.actor_hash), count(a.actor_hash)
+    from analytics_private.kpi_protocol_logging_retention_cohorts as c
+    cross join generate_series(0, 8) as g (j)
+    left join analytics_private.kpi_protocol_logging_retention_active as a
+      on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+    group by 1, 2, 3
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- Each touched (site, actor): its contribution now added, before taken away (a new member had
+    -- none; a moved one had its old cohort; returning periods stored before this transaction).
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_protocol_logging_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_protocol_logging_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), states as (
+      select x.site_id, x.actor_hash, x.cohort, 1 as side
+      from p join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from p join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts) as m (site_id, actor_hash, cohort)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), diff as (
+      select c.site_id, c.cohort, g.j::smallint as j,
+             sum(case when c.side = 1 then 1 else -1 end) as dc,
+             count(a.xid) filter (where c.side = 1)
+               - count(a.xid) filter (where c.side = 0 and a.xid <> pg_current_xact_id()) as dv
+      from states as c
+      cross join generate_series(0, 8) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_protocol_logging_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + 7 * g.j)) as xid) as a
+      where c.cohort is not null
+      group by 1, 2, 3
+    )
+    insert into analytics_private.kpi_protocol_logging_retention as r (site_id, period, period_number, cohort_actors, value)
+    select d.site_id, d.cohort, d.j, d.dc, d.dv from diff as d where d.dc <> 0 or d.dv <> 0
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+          ingest_xid = pg_current_xact_id();
+    -- A cohort left by its last member has no cells.
+    delete from analytics_private.kpi_protocol_logging_retention as r
+    using (select distinct m.site_id, m.cohort from unnest(moved_sites, moved_cohorts) as m (site_id, cohort)) as m
+    where r.site_id = m.site_id and r.period = m.cohort and r.cohort_actors = 0;
+  end if;
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_logging_retention_cohorts;
+    analyze analytics_private.kpi_protocol_logging_retention_active;
+    analyze analytics_private.kpi_protocol_logging_retention;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'protocol_logging_retention';
+  if lo = '0'::xid8 then
+    select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into rt_nets, rt_periods
+    from (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as x;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_protocol_logging_retention_net as nc
+  using (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_protocol_logging_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors, gone_actors, gone_sites, cohort_sites, but_one)
+select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.sites, n.actors,
+         n.gone_actors, n.gone_sites, coh.sites, coh.but_one
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+               count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as gone_actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as gone_sites
+        from analytics_private.kpi_protocol_logging_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_protocol_logging_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as n
+  join (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_protocol_logging_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_protocol_logging_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    on coh.network_id = n.network_id and coh.period = n.period;
+  else
+    -- The network cells' difference, from every site of each touched actor, before and after.
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_protocol_logging_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_protocol_logging_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), who as (
+      select distinct p.actor_hash from p
+    ), states as (
+      select x.site_id, x.actor_hash, x.network_id, x.cohort, 1 as side
+      from who as w join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.actor_hash = w.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.network_id else x.network_id end,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from who as w join analytics_private.kpi_protocol_logging_retention_cohorts as x on x.actor_hash = w.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts, moved_networks) as m (site_id, actor_hash, cohort, network_id)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), cells as (
+      select c.site_id, c.actor_hash, c.network_id, c.cohort, g.j::smallint as j, c.side,
+             (a.xid is not null and (c.side = 1 or a.xid <> pg_current_xact_id())) as kept
+      from states as c
+      cross join generate_series(0, 8) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_protocol_logging_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + 7 * g.j)) as xid) as a
+      where c.cohort is not null and c.network_id is not null
+    ), acts as (
+      select c.network_id, c.cohort, c.j,
+             bool_or(c.side = 1)::int - bool_or(c.side = 0)::int as dc,
+             coalesce(bool_or(c.side = 1 and c.kept), false)::int - coalesce(bool_or(c.side = 0 and c.kept), false)::int as dv,
+             coalesce(bool_or(c.side = 1 and not c.kept), false)::int
+               - coalesce(bool_or(c.side = 0 and not c.kept), false)::int as dga
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.actor_hash
+    ), sits as (
+      select c.network_id, c.cohort, c.j, c.site_id,
+             coalesce(bool_or(c.side = 1 and c.kept), false) as a_kept,
+             coalesce(bool_or(c.side = 0 and c.kept), false) as b_kept,
+             coalesce(bool_or(c.side = 1 and not c.kept), false) as a_gone,
+             coalesce(bool_or(c.side = 0 and not c.kept), false) as b_gone
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.site_id
+    ), d as (
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, 0 as ds, a.dga, 0 as dgs from acts as a
+      union all
+      select s.network_id, s.cohort, s.j, 0, 0,
+             case when s.a_kept = s.b_kept or exists (select 1 from analytics_private.kpi_protocol_logging_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_protocol_logging_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + 7 * s.j)) > 0) then 0
+                  else s.a_kept::int - s.b_kept::int end,
+             0,
+             case when s.a_gone = s.b_gone or exists (select 1 from analytics_private.kpi_protocol_logging_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_protocol_logging_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + 7 * s.j)) = 0) then 0
+                  else s.a_gone::int - s.b_gone::int end
+      from sits as s
+      where s.a_kept <> s.b_kept or s.a_gone <> s.b_gone
+    ), agg as (
+      select d.network_id, d.cohort, d.j, sum(d.dc) as dc, sum(d.dv) as dv, sum(d.ds) as ds,
+             sum(d.dga) as dga, sum(d.dgs) as dgs
+      from d
+      group by d.network_id, d.cohort, d.j
+      having sum(d.dc) <> 0 or sum(d.dv) <> 0 or sum(d.ds) <> 0 or sum(d.dga) <> 0 or sum(d.dgs) <> 0
+    ), written as (
+      insert into analytics_private.kpi_protocol_logging_retention_net as r (network_id, period, period_number, cohort_actors, value, sites, actors,
+                                               gone_actors, gone_sites, cohort_sites, but_one)
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, a.ds, a.dv, a.dga, a.dgs, 0, 0
+      from agg as a
+      on conflict (network_id, period, period_number) do update
+        set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+            sites = r.sites + excluded.sites, actors = r.actors + excluded.actors,
+            gone_actors = r.gone_actors + excluded.gone_actors, gone_sites = r.gone_sites + excluded.gone_sites
+    )
+    -- the touched cohorts (the suppression's), and those whose members changed
+    select coalesce(array_agg(t.network_id), '{}'), coalesce(array_agg(t.period), '{}'),
+           coalesce(array_agg(t.network_id) filter (where t.members), '{}'),
+           coalesce(array_agg(t.period) filter (where t.members), '{}')
+      into rt_nets, rt_periods, rm_nets, rm_periods
+    from (select a.network_id, a.cohort as period, bool_or(a.dc <> 0) as members
+          from agg as a group by 1, 2) as t;
+    -- A cohort's sites and actors-but-one change only with its members: recounted for those cohorts.
+    delete from analytics_private.kpi_protocol_logging_retention_net as nc
+    using unnest(rm_nets, rm_periods) as t (network_id, period)
+    where nc.network_id = t.network_id and nc.period = t.period and nc.cohort_actors = 0;
+    update analytics_private.kpi_protocol_logging_retention_net as nc set cohort_sites = coh.sites, but_one = coh.but_one
+    from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_protocol_logging_retention_cohorts as c
+        join (select x.network_id, x.period from unnest(rm_nets, rm_periods) as x (network_id, period)) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    where nc.network_id = coh.network_id and nc.period = coh.period;
+  end if;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_logging_retention_net;
+  end if;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden. The counts are stored on the cells (net_refresh).
+  update analytics_private.kpi_protocol_logging_retention_net as nc
+  set hidden = (nc.sites < 5 or nc.actors < 5
+                or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)))
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period
+    and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5
+                                    or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)));
+  update analytics_private.kpi_protocol_logging_retention_net as nc set hidden = true
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period and not nc.hidden
+    and (nc.but_one < 5 or nc.cohort_sites <= 5)
+    and exists (select 1 from analytics_private.kpi_protocol_logging_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
+  return changed;
+end
+$fn$;
+
+-- KPI protocol_sessions_logged
+create or replace function analytics_private.refresh_kpi_protocol_sessions_logged()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.protocol_sessions_logged', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.protocol_sessions_logged', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'protocol_sessions_logged';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash, network_id)
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.actor_hash, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
+  on conflict do nothing;
+  insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, network_id, value)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.network_id, count(*)
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, logging_mode, network_id) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_sessions_logged_facts;
+    analyze analytics_private.kpi_protocol_sessions_logged;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'protocol_sessions_logged';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_protocol_sessions_logged_net as nc
+  using (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.logging_mode = t.logging_mode;
+  insert into analytics_private.kpi_protocol_sessions_logged_net (network_id, period, logging_mode, value, sites, actors)
+select u.network_id, u.period, u.logging_mode, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.actors)::bigint
+  from (select f.network_id, f.period, f.logging_mode, sum(f.value) as value, 0 as sites, 0 as actors
+        from analytics_private.kpi_protocol_sessions_logged as f
+        join (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode = t.logging_mode
+        group by 1, 2, 3
+        union all
+        select f.network_id, f.period, f.logging_mode, 0, count(distinct f.site_id), count(distinct f.actor_hash)
+        from analytics_private.kpi_protocol_sessions_logged_facts as f
+        join (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.logging_mode = t.logging_mode
+        group by 1, 2, 3) as u
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_protocol_sessions_logged_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.logging_mode
+        from analytics_private.kpi_protocol_sessions_logged as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_protocol_sessions_logged_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI screen_load_ms
+create or replace function analytics_private.refresh_kpi_screen_load_ms()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.screen_load_ms', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.screen_load_ms', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'screen_load_ms';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure, network_id)
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'screen', ''), coalesce(e.payload ->> 'platform', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')
+    and jsonb_typeof(e.payload -> 'load_ms') = 'number'
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_screen_load_ms_values;
+  end if;
+  insert into analytics_private.kpi_screen_load_ms as r (site_id, period, screen, platform, n, p50, p95)
+  select f.site_id, f.period, f.screen, f.platform, count(*), (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95
+  from analytics_private.kpi_screen_load_ms_values as f
+  join (select distinct t.site_id, t.period, t.screen, t.platform
+        from analytics_private.kpi_screen_load_ms_values as t where t.ingest_xid = pg_current_xact_id()) as a
+    on f.site_id = a.site_id and f.period = a.period and f.screen = a.screen and f.platform = a.platform
+  group by 1, 2, 3, 4
+  on conflict (site_id, period, screen, platform) do update
+    set n = excluded.n, p50 = excluded.p50, p95 = excluded.p95, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_screen_load_ms_values;
+    analyze analytics_private.kpi_screen_load_ms;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'screen_load_ms';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_screen_load_ms_net as nc
+  using (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.screen = t.screen and nc.platform = t.platform;
+  insert into analytics_private.kpi_screen_load_ms_net (network_id, period, screen, platform, n, p50, p95, sites, actors)
+select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[1] as p50, (percentile_disc(array[0.5, 0.95]::double precision[]) within group (order by f.measure))[2] as p95,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_screen_load_ms_values as f
+  join (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.screen = t.screen and f.platform = t.platform
+  group by 1, 2, 3, 4;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_screen_load_ms_net;
+  end if;
+  -- A percentile is always one measured value, so it is shown only when at least 5 actors
+  -- have values at or above it and 5 at or below it, counted after removing any one site
+  -- (a caller knows its own site's values): otherwise that column is null in the network view.
+  update analytics_private.kpi_screen_load_ms_net as c set
+    p50_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p50)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p50),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p50))) < 5
+                  from analytics_private.kpi_screen_load_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.screen = c.screen and v.platform = c.platform),
+    p95_hidden = (select least(analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure >= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure >= c.p95)),
+                               analytics_private.kpi_actors_but_one(array_agg(v.site_id) filter (where v.measure <= c.p95),
+                                                       array_agg(v.actor_hash) filter (where v.measure <= c.p95))) < 5
+                  from analytics_private.kpi_screen_load_ms_values as v
+                  where v.network_id = c.network_id and v.period = c.period and v.screen = c.screen and v.platform = c.platform)
+  from (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.screen = t.screen and c.platform = t.platform;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.screen, x.platform
+        from analytics_private.kpi_screen_load_ms_values as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_screen_load_ms_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI trial_activation_to_conversion
+create or replace function analytics_private.refresh_kpi_trial_activation_to_conversion()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.trial_activation_to_conversion', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'trial_activation_to_conversion' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'trial_activation_to_conversion';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step1')
+union all
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step2')
+union all
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step3')
+union all
+select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step4')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_steps;
+  end if;
+  insert into analytics_private.kpi_trial_activation_to_conversion_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
+         max(u.depth)
+  from (select s.site_id, s.actor_hash,
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
+        from analytics_private.kpi_trial_activation_to_conversion_steps as s
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '30 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_trial_activation_to_conversion_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
+        group by 1, 2) as seq
+  cross join lateral unnest(seq.steps, seq.times,
+                            analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 4, interval '30 days', 'ordered'), seq.network_id)
+    as u (step, t, depth, network_id)
+  where u.step = 1
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
+    set depth = excluded.depth, ingest_xid = pg_current_xact_id()
+    where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_actors;
+  end if;
+  insert into analytics_private.kpi_trial_activation_to_conversion as r (site_id, period, step, value)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
+  from analytics_private.kpi_trial_activation_to_conversion_actors as a
+  join (select distinct x.site_id, x.period from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id()) as c
+    on a.site_id = c.site_id and a.period = c.period
+  cross join generate_series(1, 4) as g (step)
+  group by 1, 2, 3
+  on conflict (site_id, period, step) do update
+    set value = excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_steps;
+    analyze analytics_private.kpi_trial_activation_to_conversion_actors;
+    analyze analytics_private.kpi_trial_activation_to_conversion;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'trial_activation_to_conversion';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_trial_activation_to_conversion_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_trial_activation_to_conversion_net (network_id, period, step, value, sites, actors)
+select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_trial_activation_to_conversion_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 4) as g (step)
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_trial_activation_to_conversion_net;
+  end if;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_trial_activation_to_conversion_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 4 loop
+      update analytics_private.kpi_trial_activation_to_conversion_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_trial_activation_to_conversion_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_trial_activation_to_conversion_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_trial_activation_to_conversion_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_trial_activation_to_conversion_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_trial_activation_to_conversion_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_trial_activation_to_conversion_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_trial_activation_to_conversion_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_trial_activation_to_conversion_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 4
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
+  return changed;
+end
+$fn$;
+
+-- KPI upgrade_funnel_consumer_to_clinic
+create or replace function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_funnel_consumer_to_clinic', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_funnel_consumer_to_clinic' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'upgrade_funnel_consumer_to_clinic';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step1')
+union all
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step2')
+union all
+select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step3')
+union all
+select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step4')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
+  end if;
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
+         max(u.depth)
+  from (select s.site_id, s.actor_hash,
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as s
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '30 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
+        group by 1, 2) as seq
+  cross join lateral unnest(seq.steps, seq.times,
+                            analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 4, interval '30 days', 'ordered'), seq.network_id)
+    as u (step, t, depth, network_id)
+  where u.step = 1
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
+    set depth = excluded.depth, ingest_xid = pg_current_xact_id()
+    where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
+  end if;
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r (site_id, period, step, value)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
+  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a
+  join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id()) as c
+    on a.site_id = c.site_id and a.period = c.period
+  cross join generate_series(1, 4) as g (step)
+  group by 1, 2, 3
+  on conflict (site_id, period, step) do update
+    set value = excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'upgrade_funnel_consumer_to_clinic';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (network_id, period, step, value, sites, actors)
+select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 4) as g (step)
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
+  end if;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 4 loop
+      update analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 4
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
+  return changed;
+end
+$fn$;
+
+-- KPI upgrade_prompt_to_trial
+create or replace function analytics_private.refresh_kpi_upgrade_prompt_to_trial()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  fs_step integer;
+  fs_moved bigint;
+  fs_total bigint;
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.upgrade_prompt_to_trial', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'upgrade_prompt_to_trial' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'upgrade_prompt_to_trial';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
+select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_prompt_to_trial.step1')
+      and (e.payload ->> 'offered_tier') = any (array['practitioner']::text[])
+union all
+select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_prompt_to_trial.step2')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_steps;
+  end if;
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_actors as r (site_id, actor_hash, period, network_id, depth)
+  select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::date, u.network_id,
+         max(u.depth)
+  from (select s.site_id, s.actor_hash,
+               array_agg(s.step order by s.occurred_at, s.event_key, s.step) as steps,
+               array_agg(s.occurred_at order by s.occurred_at, s.event_key, s.step) as times,
+               array_agg(s.event_key order by s.occurred_at, s.event_key, s.step) as keys, array_agg(s.network_id order by s.occurred_at, s.event_key, s.step) as network_id
+        from analytics_private.kpi_upgrade_prompt_to_trial_steps as s
+        join (select x.site_id, x.actor_hash, date_trunc('day', (min(x.occurred_at) - interval '7 days') at time zone 'UTC') at time zone 'UTC' as since
+              from analytics_private.kpi_upgrade_prompt_to_trial_steps as x
+              where x.ingest_xid = pg_current_xact_id()
+              group by 1, 2) as n
+          on n.site_id = s.site_id and n.actor_hash = s.actor_hash and s.occurred_at >= n.since
+        group by 1, 2) as seq
+  cross join lateral unnest(seq.steps, seq.times,
+                            analytics_private.kpi_funnel_depths(seq.steps, seq.times, seq.keys, 2, interval '7 days', 'ordered'), seq.network_id)
+    as u (step, t, depth, network_id)
+  where u.step = 1
+  group by 1, 2, 3, 4
+  on conflict (site_id, actor_hash, period, network_id) do update
+    set depth = excluded.depth, ingest_xid = pg_current_xact_id()
+    where r.depth is distinct from excluded.depth;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_actors;
+  end if;
+  insert into analytics_private.kpi_upgrade_prompt_to_trial as r (site_id, period, step, value)
+  select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)
+  from analytics_private.kpi_upgrade_prompt_to_trial_actors as a
+  join (select distinct x.site_id, x.period from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id()) as c
+    on a.site_id = c.site_id and a.period = c.period
+  cross join generate_series(1, 2) as g (step)
+  group by 1, 2, 3
+  on conflict (site_id, period, step) do update
+    set value = excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_steps;
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_actors;
+    analyze analytics_private.kpi_upgrade_prompt_to_trial;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'upgrade_prompt_to_trial';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_upgrade_prompt_to_trial_net as nc
+  using (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_upgrade_prompt_to_trial_net (network_id, period, step, value, sites, actors)
+select a.network_id, a.period, g.step::smallint as step,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as value,
+         count(distinct a.site_id) filter (where a.depth >= g.step) as sites,
+         count(distinct a.actor_hash) filter (where a.depth >= g.step) as actors
+  from analytics_private.kpi_upgrade_prompt_to_trial_actors as a
+  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on a.network_id = t.network_id and a.period = t.period
+  cross join generate_series(1, 2) as g (step)
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_upgrade_prompt_to_trial_net;
+  end if;
+  -- Which steps of each touched network entry cell (network, period, dimensions) the view hides.
+  -- A step with fewer than 5 sites or actors (steps only shrink, so these are the last ones).
+  -- Between two shown steps a < b the actors who stopped in [a, b) are published by difference: they
+  -- must be none or 5 actors at 5 sites and, when steps between a and b are hidden (which they
+  -- bound), 5 actors and 5 sites after removing any one site; so must the actors who
+  -- reached the last shown step when a later one is hidden. Otherwise b (or the last shown step) is
+  -- hidden too, until nothing changes.
+  update analytics_private.kpi_upgrade_prompt_to_trial_net as c set hidden = (c.sites < 5 or c.actors < 5)
+  from (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  loop
+    fs_total := 0;
+    for fs_step in 2 .. 2 loop
+      update analytics_private.kpi_upgrade_prompt_to_trial_net as c set hidden = true
+      from (select x.network_id, x.period, x.prev,
+                   count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
+                   analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+            from (select c2.network_id, c2.period, max(pv.step) as prev
+                  from analytics_private.kpi_upgrade_prompt_to_trial_net as c2
+                  join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                  join analytics_private.kpi_upgrade_prompt_to_trial_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
+                  where c2.step = fs_step and not c2.hidden
+                  group by 1, 2) as x
+            left join analytics_private.kpi_upgrade_prompt_to_trial_actors as m
+              on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
+             and not exists (select 1 from analytics_private.kpi_upgrade_prompt_to_trial_actors as o
+                             where o.network_id = m.network_id and o.period = m.period and o.actor_hash = m.actor_hash and o.depth >= fs_step)
+            group by 1, 2, x.prev) as band
+      where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
+        and case when band.prev = fs_step - 1
+                   then band.actors > 0 and (band.actors < 5 or band.sites < 5)
+                 else band.but_one < 5 or band.sites <= 5 end;
+      get diagnostics fs_moved = row_count;
+      fs_total := fs_total + fs_moved;
+    end loop;
+    update analytics_private.kpi_upgrade_prompt_to_trial_net as c set hidden = true
+    from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
+                 analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
+          from (select c2.network_id, c2.period, max(c2.step) filter (where not c2.hidden) as last
+                from analytics_private.kpi_upgrade_prompt_to_trial_net as c2
+                join (select distinct x.network_id, x.period
+        from analytics_private.kpi_upgrade_prompt_to_trial_actors as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                group by 1, 2) as x
+          join analytics_private.kpi_upgrade_prompt_to_trial_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
+          where x.last < 2
+          group by 1, 2, x.last) as tail
+    where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
+      and (tail.but_one < 5 or tail.sites <= 5);
+    get diagnostics fs_moved = row_count;
+    fs_total := fs_total + fs_moved;
+    exit when fs_total = 0;
+  end loop;
+  return changed;
+end
+$fn$;
+
+-- KPI weekly_active_actors
+create or replace function analytics_private.refresh_kpi_weekly_active_actors()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.weekly_active_actors', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_active_actors', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'weekly_active_actors';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  with fresh as (
+    insert into analytics_private.kpi_weekly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    from analytics_private.events as e
+    where e.ingest_xid >= lo and e.ingest_xid < hi
+      and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')
+    on conflict do nothing
+    returning site_id, period, tier, actor_hash
+  )
+  insert into analytics_private.kpi_weekly_active_actors as r (site_id, period, tier, value)
+  select fresh.site_id, fresh.period, fresh.tier, count(distinct fresh.actor_hash)
+  from fresh
+  where not exists (
+    select 1 from analytics_private.kpi_weekly_active_actors_facts as o
+    where o.site_id = fresh.site_id and o.period = fresh.period and o.actor_hash = fresh.actor_hash      and o.tier = fresh.tier)
+  group by 1, 2, 3
+  on conflict (site_id, period, tier) do update
+    set value = r.value + excluded.value, ingest_xid = pg_current_xact_id();
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_active_actors_facts;
+    analyze analytics_private.kpi_weekly_active_actors;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_active_actors';
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_active_actors_net as nc
+  using (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_weekly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period and nc.tier = t.tier;
+  insert into analytics_private.kpi_weekly_active_actors_net (network_id, period, tier, value, sites, actors)
+select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
+         count(distinct f.site_id) as sites, count(distinct f.actor_hash) as actors
+  from analytics_private.kpi_weekly_active_actors_facts as f
+  join (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_weekly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on f.network_id = t.network_id and f.period = t.period and f.tier = t.tier
+  group by 1, 2, 3;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_active_actors_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select distinct x.network_id, x.period, x.tier
+        from analytics_private.kpi_weekly_active_actors_facts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
+  perform analytics_private.kpi_weekly_active_actors_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI weekly_signup_retention
+create or replace function analytics_private.refresh_kpi_weekly_signup_retention()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  moved_sites uuid[];
+  moved_actors bytea[];
+  moved_cohorts date[];
+  moved_networks uuid[];
+  rt_nets uuid[];
+  rt_periods date[];
+  rm_nets uuid[];
+  rm_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.weekly_signup_retention', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_signup_retention' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'weekly_signup_retention';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo >= hi then
+    return 0;
+  end if;
+  -- A late, earlier cohort event moves an actor to an earlier cohort: remember the cohort it leaves.
+  select coalesce(array_agg(c.site_id), '{}'), coalesce(array_agg(c.actor_hash), '{}'),
+         coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
+    into moved_sites, moved_actors, moved_cohorts, moved_networks
+  from analytics_private.kpi_weekly_signup_retention_cohorts as c
+  join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
+        from analytics_private.events as e
+        where e.ingest_xid >= lo and e.ingest_xid < hi
+          and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.cohort')
+        group by 1, 2) as f
+    on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
+  -- A cohort member belongs to the network of its first cohort event.
+  insert into analytics_private.kpi_weekly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
+  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+         (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.cohort')
+  group by 1, 2
+  on conflict (site_id, actor_hash) do update
+    set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
+    where excluded.cohort < r.cohort;
+  insert into analytics_private.kpi_weekly_signup_retention_active (site_id, actor_hash, period)
+  select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
+  from analytics_private.events as e
+  where e.ingest_xid >= lo and e.ingest_xid < hi
+    and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.returning')
+  on conflict do nothing;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_signup_retention_cohorts;
+    analyze analytics_private.kpi_weekly_signup_retention_active;
+  end if;
+  if lo = '0'::xid8 then
+    -- A backfill: every cohort counted.
+    insert into analytics_private.kpi_weekly_signup_retention as r (site_id, period, period_number, cohort_actors, value)
+    select c.site_id, c.cohort, g.j::smallint, count(c.actor_hash), count(a.actor_hash)
+    from analytics_private.kpi_weekly_signup_retention_cohorts as c
+    cross join generate_series(0, 8) as g (j)
+    left join analytics_private.kpi_weekly_signup_retention_active as a
+      on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+    group by 1, 2, 3
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = excluded.cohort_actors, value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- Each touched (site, actor): its contribution now added, before taken away (a new member had
+    -- none; a moved one had its old cohort; returning periods stored before this transaction).
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_weekly_signup_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_weekly_signup_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), states as (
+      select x.site_id, x.actor_hash, x.cohort, 1 as side
+      from p join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from p join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.site_id = p.site_id and x.actor_hash = p.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts) as m (site_id, actor_hash, cohort)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), diff as (
+      select c.site_id, c.cohort, g.j::smallint as j,
+             sum(case when c.side = 1 then 1 else -1 end) as dc,
+             count(a.xid) filter (where c.side = 1)
+               - count(a.xid) filter (where c.side = 0 and a.xid <> pg_current_xact_id()) as dv
+      from states as c
+      cross join generate_series(0, 8) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_weekly_signup_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + 7 * g.j)) as xid) as a
+      where c.cohort is not null
+      group by 1, 2, 3
+    )
+    insert into analytics_private.kpi_weekly_signup_retention as r (site_id, period, period_number, cohort_actors, value)
+    select d.site_id, d.cohort, d.j, d.dc, d.dv from diff as d where d.dc <> 0 or d.dv <> 0
+    on conflict (site_id, period, period_number) do update
+      set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+          ingest_xid = pg_current_xact_id();
+    -- A cohort left by its last member has no cells.
+    delete from analytics_private.kpi_weekly_signup_retention as r
+    using (select distinct m.site_id, m.cohort from unnest(moved_sites, moved_cohorts) as m (site_id, cohort)) as m
+    where r.site_id = m.site_id and r.period = m.cohort and r.cohort_actors = 0;
+  end if;
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_signup_retention_cohorts;
+    analyze analytics_private.kpi_weekly_signup_retention_active;
+    analyze analytics_private.kpi_weekly_signup_retention;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'weekly_signup_retention';
+  if lo = '0'::xid8 then
+    select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into rt_nets, rt_periods
+    from (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as x;
+  -- Network cells: delete and recompute only the cells this refresh touched (read through the
+  -- (network_id, period, ...) indexes), so the cost grows with new events, not with history.
+  delete from analytics_private.kpi_weekly_signup_retention_net as nc
+  using (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
+  where nc.network_id = t.network_id and nc.period = t.period;
+  insert into analytics_private.kpi_weekly_signup_retention_net (network_id, period, period_number, cohort_actors, value, sites, actors, gone_actors, gone_sites, cohort_sites, but_one)
+select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.sites, n.actors,
+         n.gone_actors, n.gone_sites, coh.sites, coh.but_one
+  from (select c.network_id, c.cohort as period, g.j::smallint as period_number,
+               count(distinct c.actor_hash) as cohort_actors, count(distinct a.actor_hash) as value,
+               count(distinct a.site_id) as sites, count(distinct a.actor_hash) as actors,
+               count(distinct c.actor_hash) filter (where a.actor_hash is null) as gone_actors,
+               count(distinct c.site_id) filter (where a.actor_hash is null) as gone_sites
+        from analytics_private.kpi_weekly_signup_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        cross join generate_series(0, 8) as g (j)
+        left join analytics_private.kpi_weekly_signup_retention_active as a
+          on a.site_id = c.site_id and a.actor_hash = c.actor_hash and a.period = (c.cohort + 7 * g.j)
+        group by 1, 2, 3) as n
+  join (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_signup_retention_cohorts as c
+        join (select distinct x.network_id, x.cohort as period
+        from analytics_private.kpi_weekly_signup_retention_cohorts as x
+        where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    on coh.network_id = n.network_id and coh.period = n.period;
+  else
+    -- The network cells' difference, from every site of each touched actor, before and after.
+    with p as (
+      select x.site_id, x.actor_hash from analytics_private.kpi_weekly_signup_retention_cohorts as x where x.ingest_xid = pg_current_xact_id()
+      union
+      select y.site_id, y.actor_hash from analytics_private.kpi_weekly_signup_retention_active as y where y.ingest_xid = pg_current_xact_id()
+    ), who as (
+      select distinct p.actor_hash from p
+    ), states as (
+      select x.site_id, x.actor_hash, x.network_id, x.cohort, 1 as side
+      from who as w join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.actor_hash = w.actor_hash
+      union all
+      select x.site_id, x.actor_hash,
+             case when x.ingest_xid = pg_current_xact_id() then m.network_id else x.network_id end,
+             case when x.ingest_xid = pg_current_xact_id() then m.cohort else x.cohort end, 0
+      from who as w join analytics_private.kpi_weekly_signup_retention_cohorts as x on x.actor_hash = w.actor_hash
+      left join unnest(moved_sites, moved_actors, moved_cohorts, moved_networks) as m (site_id, actor_hash, cohort, network_id)
+        on m.site_id = x.site_id and m.actor_hash = x.actor_hash
+    ), cells as (
+      select c.site_id, c.actor_hash, c.network_id, c.cohort, g.j::smallint as j, c.side,
+             (a.xid is not null and (c.side = 1 or a.xid <> pg_current_xact_id())) as kept
+      from states as c
+      cross join generate_series(0, 8) as g (j)
+      cross join lateral (select (select y.ingest_xid from analytics_private.kpi_weekly_signup_retention_active as y
+                where y.site_id = c.site_id and y.actor_hash = c.actor_hash and y.period = (c.cohort + 7 * g.j)) as xid) as a
+      where c.cohort is not null and c.network_id is not null
+    ), acts as (
+      select c.network_id, c.cohort, c.j,
+             bool_or(c.side = 1)::int - bool_or(c.side = 0)::int as dc,
+             coalesce(bool_or(c.side = 1 and c.kept), false)::int - coalesce(bool_or(c.side = 0 and c.kept), false)::int as dv,
+             coalesce(bool_or(c.side = 1 and not c.kept), false)::int
+               - coalesce(bool_or(c.side = 0 and not c.kept), false)::int as dga
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.actor_hash
+    ), sits as (
+      select c.network_id, c.cohort, c.j, c.site_id,
+             coalesce(bool_or(c.side = 1 and c.kept), false) as a_kept,
+             coalesce(bool_or(c.side = 0 and c.kept), false) as b_kept,
+             coalesce(bool_or(c.side = 1 and not c.kept), false) as a_gone,
+             coalesce(bool_or(c.side = 0 and not c.kept), false) as b_gone
+      from cells as c
+      group by c.network_id, c.cohort, c.j, c.site_id
+    ), d as (
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, 0 as ds, a.dga, 0 as dgs from acts as a
+      union all
+      select s.network_id, s.cohort, s.j, 0, 0,
+             case when s.a_kept = s.b_kept or exists (select 1 from analytics_private.kpi_weekly_signup_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_weekly_signup_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + 7 * s.j)) > 0) then 0
+                  else s.a_kept::int - s.b_kept::int end,
+             0,
+             case when s.a_gone = s.b_gone or exists (select 1 from analytics_private.kpi_weekly_signup_retention_cohorts as x
+                  where x.site_id = s.site_id and x.cohort = s.cohort and x.network_id = s.network_id
+                    and not exists (select 1 from who as w where w.actor_hash = x.actor_hash)
+                    and (select count(*) from analytics_private.kpi_weekly_signup_retention_active as y
+                         where y.site_id = x.site_id and y.actor_hash = x.actor_hash
+                           and y.period = (s.cohort + 7 * s.j)) = 0) then 0
+                  else s.a_gone::int - s.b_gone::int end
+      from sits as s
+      where s.a_kept <> s.b_kept or s.a_gone <> s.b_gone
+    ), agg as (
+      select d.network_id, d.cohort, d.j, sum(d.dc) as dc, sum(d.dv) as dv, sum(d.ds) as ds,
+             sum(d.dga) as dga, sum(d.dgs) as dgs
+      from d
+      group by d.network_id, d.cohort, d.j
+      having sum(d.dc) <> 0 or sum(d.dv) <> 0 or sum(d.ds) <> 0 or sum(d.dga) <> 0 or sum(d.dgs) <> 0
+    ), written as (
+      insert into analytics_private.kpi_weekly_signup_retention_net as r (network_id, period, period_number, cohort_actors, value, sites, actors,
+                                               gone_actors, gone_sites, cohort_sites, but_one)
+      select a.network_id, a.cohort, a.j, a.dc, a.dv, a.ds, a.dv, a.dga, a.dgs, 0, 0
+      from agg as a
+      on conflict (network_id, period, period_number) do update
+        set cohort_actors = r.cohort_actors + excluded.cohort_actors, value = r.value + excluded.value,
+            sites = r.sites + excluded.sites, actors = r.actors + excluded.actors,
+            gone_actors = r.gone_actors + excluded.gone_actors, gone_sites = r.gone_sites + excluded.gone_sites
+    )
+    -- the touched cohorts (the suppression's), and those whose members changed
+    select coalesce(array_agg(t.network_id), '{}'), coalesce(array_agg(t.period), '{}'),
+           coalesce(array_agg(t.network_id) filter (where t.members), '{}'),
+           coalesce(array_agg(t.period) filter (where t.members), '{}')
+      into rt_nets, rt_periods, rm_nets, rm_periods
+    from (select a.network_id, a.cohort as period, bool_or(a.dc <> 0) as members
+          from agg as a group by 1, 2) as t;
+    -- A cohort's sites and actors-but-one change only with its members: recounted for those cohorts.
+    delete from analytics_private.kpi_weekly_signup_retention_net as nc
+    using unnest(rm_nets, rm_periods) as t (network_id, period)
+    where nc.network_id = t.network_id and nc.period = t.period and nc.cohort_actors = 0;
+    update analytics_private.kpi_weekly_signup_retention_net as nc set cohort_sites = coh.sites, but_one = coh.but_one
+    from (select c.network_id, c.cohort as period, count(distinct c.site_id) as sites,
+               analytics_private.kpi_actors_but_one(array_agg(c.site_id), array_agg(c.actor_hash)) as but_one
+        from analytics_private.kpi_weekly_signup_retention_cohorts as c
+        join (select x.network_id, x.period from unnest(rm_nets, rm_periods) as x (network_id, period)) as t on c.network_id = t.network_id and c.cohort = t.period
+        group by 1, 2) as coh
+    where nc.network_id = coh.network_id and nc.period = coh.period;
+  end if;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_weekly_signup_retention_net;
+  end if;
+  -- Which periods of each touched network cohort the view hides: those with fewer than 5 sites or
+  -- actors retained, or with some but fewer than 5 actors or sites not retained (cohort size minus
+  -- retained is published by difference; none is no one's value). A cohort
+  -- hiding any period keeps the others only when its members are 5 actors and 5 sites after
+  -- removing any one site (a hidden period lies between 0 and the published cohort size); otherwise
+  -- the whole cohort is hidden. The counts are stored on the cells (net_refresh).
+  update analytics_private.kpi_weekly_signup_retention_net as nc
+  set hidden = (nc.sites < 5 or nc.actors < 5
+                or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)))
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period
+    and nc.hidden is distinct from (nc.sites < 5 or nc.actors < 5
+                                    or (nc.gone_actors > 0 and (nc.gone_actors < 5 or nc.gone_sites < 5)));
+  update analytics_private.kpi_weekly_signup_retention_net as nc set hidden = true
+  from (select x.network_id, x.period from unnest(rt_nets, rt_periods) as x (network_id, period)) as t
+  where nc.network_id = t.network_id and nc.period = t.period and not nc.hidden
+    and (nc.but_one < 5 or nc.cohort_sites <= 5)
+    and exists (select 1 from analytics_private.kpi_weekly_signup_retention_net as h
+                where h.network_id = nc.network_id and h.period = nc.period and h.hidden);
+  return changed;
+end
+$fn$;
+
+-- KPI active_actors_28d
+create or replace function analytics_private.refresh_kpi_active_actors_28d()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  last_day date;
+  rn_nets uuid[];
+  rn_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
+  perform analytics_private.refresh_kpi_daily_active_actors();
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_actors_28d', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_actors_28d', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'active_actors_28d';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo = '0'::xid8 then
+    -- A backfill: every member's runs in one sorted pass over the base's facts (a day more than
+    -- 28 days after the member's previous one starts a run), then the cells from the runs.
+    delete from analytics_private.kpi_active_actors_28d_runs;
+    insert into analytics_private.kpi_active_actors_28d_runs (kind, key, tier, member, run_from, run_to)
+    select y.kind, y.key, y.tier, y.member, min(y.day), max(y.day)
+    from (select a.*, sum(a.brk) over (partition by a.kind, a.key, a.tier, a.member order by a.day) as grp
+          from (select m.*,
+                       case when m.day - lag(m.day) over (partition by m.kind, m.key, m.tier, m.member
+                                                          order by m.day) <= 28 then 0 else 1 end as brk
+                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+          from analytics_private.kpi_daily_active_actors_facts as f where true
+          union all
+          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null
+          union all
+          select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
+    group by y.kind, y.key, y.tier, y.member, y.grp;
+    analyze analytics_private.kpi_active_actors_28d_runs;
+    insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+with marks as (
+    select r.key, r.tier, r.run_from as day, 1 as delta
+    from analytics_private.kpi_active_actors_28d_runs as r where r.kind = 0
+    union all
+    select r.key, r.tier, r.run_to + 28, -1
+    from analytics_private.kpi_active_actors_28d_runs as r where r.kind = 0
+  ), deltas as (
+    select m.key, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.key, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.key as site_id, s.period, s.tier, s.value
+  from (select c.key, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.key, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.key = c.key and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- The day of the previous refresh: the cells of the days since are counted from the runs as they
+    -- were (a window moves on with no new event), before this refresh's facts are merged in.
+    select (w.refreshed_at at time zone 'UTC')::date into last_day
+    from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_28d';
+    if last_day < (now() at time zone 'UTC')::date then
+      with cover as (
+        select r.kind, r.key, r.tier, g.day::date as period, count(*) as n
+        from analytics_private.kpi_active_actors_28d_runs as r
+        cross join generate_series(greatest(r.run_from, last_day + 1), least(r.run_to + 27, (now() at time zone 'UTC')::date),
+                                   interval '1 day') as g (day)
+        where r.run_to >= last_day + 1 - 27 and r.run_from <= (now() at time zone 'UTC')::date
+        group by 1, 2, 3, 4
+      ), site as (
+        insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+        select c.key, c.period, c.tier, c.n from cover as c where c.kind = 0
+        on conflict (site_id, period, tier) do update
+          set value = excluded.value, ingest_xid = pg_current_xact_id()
+      ), cells as (
+        insert into analytics_private.kpi_active_actors_28d_net as r (network_id, period, tier, value, sites, actors)
+        select c.key, c.period, c.tier, coalesce(sum(c.n) filter (where c.kind = 1), 0),
+               coalesce(sum(c.n) filter (where c.kind = 2), 0), coalesce(sum(c.n) filter (where c.kind = 1), 0)
+        from cover as c where c.kind > 0
+        group by c.key, c.period, c.tier
+        on conflict (network_id, period, tier) do update
+          set value = excluded.value, sites = excluded.sites, actors = excluded.actors
+        returning r.network_id, r.period
+      )
+      select coalesce(array_agg(c.network_id), '{}'), coalesce(array_agg(c.period), '{}') into rn_nets, rn_periods
+      from cells as c;
+    end if;
+    -- Merge the new facts' days into the runs they can reach; add the difference in coverage.
+    with fresh as (
+      select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+          from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id())
+          union all
+          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
+          union all
+          select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
+    ), who as (
+      select w.kind, w.key, w.tier, w.member, min(w.day) as d0, max(w.day) as d1
+      from fresh as w
+      group by w.kind, w.key, w.tier, w.member
+    ), old as (
+      select r.kind, r.key, r.tier, r.member, r.run_from, r.run_to
+      from who as w
+      join analytics_private.kpi_active_actors_28d_runs as r
+        on r.kind = w.kind and r.key = w.key and r.tier = w.tier and r.member = w.member
+       and r.run_to >= w.d0 - 28 and r.run_from <= w.d1 + 28
+    ), items as (
+      select o.kind, o.key, o.tier, o.member, o.run_from as d_from, o.run_to as d_to from old as o
+      union all
+      select w.kind, w.key, w.tier, w.member, w.day, w.day from fresh as w
+    ), flagged as (
+      select i.*,
+             case when i.d_from - max(i.d_to) over (partition by i.kind, i.key, i.tier, i.member
+                                                   order by i.d_from, i.d_to
+                                                   rows between unbounded preceding and 1 preceding) <= 28
+                  then 0 else 1 end as brk
+      from items as i
+    ), grouped as (
+      select g.*, sum(g.brk) over (partition by g.kind, g.key, g.tier, g.member order by g.d_from, g.d_to
+                                   rows unbounded preceding) as grp
+      from flagged as g
+    ), merged as (
+      select g.kind, g.key, g.tier, g.member, min(g.d_from) as run_from, max(g.d_to) as run_to
+      from grouped as g
+      group by g.kind, g.key, g.tier, g.member, g.grp
+    ), dropped as (  -- EXCEPT hashes both sides; no probe of one CTE per row of the other
+      select o.kind, o.key, o.tier, o.member, o.run_from, o.run_to from old as o
+      except
+      select n.kind, n.key, n.tier, n.member, n.run_from, n.run_to from merged as n
+    ), gone as (
+      delete from analytics_private.kpi_active_actors_28d_runs as r
+      using dropped as o
+      where r.kind = o.kind and r.key = o.key and r.tier = o.tier and r.member = o.member
+        and r.run_from = o.run_from and r.run_to = o.run_to
+    ), added as (
+      insert into analytics_private.kpi_active_actors_28d_runs (kind, key, tier, member, run_from, run_to)
+      select n.kind, n.key, n.tier, n.member, n.run_from, n.run_to from merged as n
+      except
+      select o.kind, o.key, o.tier, o.member, o.run_from, o.run_to from old as o
+    ), marks as (
+      select m.kind, m.key, m.tier, m.day, sum(m.delta) as delta
+      from (select o.kind, o.key, o.tier, o.run_from as day, -1 as delta from old as o
+            union all
+            select o.kind, o.key, o.tier, o.run_to + 28, 1 from old as o
+            union all
+            select n.kind, n.key, n.tier, n.run_from, 1 from merged as n
+            union all
+            select n.kind, n.key, n.tier, n.run_to + 28, -1 from merged as n) as m
+      group by m.kind, m.key, m.tier, m.day
+      having sum(m.delta) <> 0
+    ), steps as (
+      select m.kind, m.key, m.tier, m.day,
+             lead(m.day) over w as next, sum(m.delta) over (w rows unbounded preceding) as delta
+      from marks as m
+      window w as (partition by m.kind, m.key, m.tier order by m.day)
+    ), diff as (
+      select s.kind, s.key, s.tier, g.day::date as period, s.delta
+      from steps as s
+      cross join generate_series(s.day, least(s.next - 1, (now() at time zone 'UTC')::date), interval '1 day') as g (day)
+      where s.delta <> 0 and s.day <= (now() at time zone 'UTC')::date
+    ), site as (
+      insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
+      select d.key, d.period, d.tier, d.delta from diff as d where d.kind = 0
+      on conflict (site_id, period, tier) do update
+        set value = r.value + excluded.value, ingest_xid = pg_current_xact_id()
+    ), cells as (
+      insert into analytics_private.kpi_active_actors_28d_net as r (network_id, period, tier, value, sites, actors)
+      select d.key, d.period, d.tier, coalesce(sum(d.delta) filter (where d.kind = 1), 0),
+             coalesce(sum(d.delta) filter (where d.kind = 2), 0), coalesce(sum(d.delta) filter (where d.kind = 1), 0)
+      from diff as d where d.kind > 0
+      group by d.key, d.period, d.tier
+      on conflict (network_id, period, tier) do update
+        set value = r.value + excluded.value, sites = r.sites + excluded.sites, actors = r.actors + excluded.actors
+      returning r.network_id, r.period
+    )
+    select coalesce(rn_nets, '{}') || coalesce(array_agg(c.network_id), '{}'),
+           coalesce(rn_periods, '{}') || coalesce(array_agg(c.period), '{}')
+      into rn_nets, rn_periods
+    from cells as c;
+  end if;
+
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_28d_runs;
+    analyze analytics_private.kpi_active_actors_28d;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_actors_28d';
+  if lo = '0'::xid8 then
+    delete from analytics_private.kpi_active_actors_28d_net;
+    with cells as (
+      insert into analytics_private.kpi_active_actors_28d_net (network_id, period, tier, value, sites, actors)
+      select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.value)::bigint
+      from (select v.network_id, v.period, v.tier, v.value, 0 as sites
+            from (with marks as (
+    select r.key, r.tier, r.run_from as day, 1 as delta
+    from analytics_private.kpi_active_actors_28d_runs as r where r.kind = 1
+    union all
+    select r.key, r.tier, r.run_to + 28, -1
+    from analytics_private.kpi_active_actors_28d_runs as r where r.kind = 1
+  ), deltas as (
+    select m.key, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.key, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.key as network_id, s.period, s.tier, s.value
+  from (select c.key, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.key, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.key = c.key and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
+            union all
+            select v.network_id, v.period, v.tier, 0, v.value
+            from (with marks as (
+    select r.key, r.tier, r.run_from as day, 1 as delta
+    from analytics_private.kpi_active_actors_28d_runs as r where r.kind = 2
+    union all
+    select r.key, r.tier, r.run_to + 28, -1
+    from analytics_private.kpi_active_actors_28d_runs as r where r.kind = 2
+  ), deltas as (
+    select m.key, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.key, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.key as network_id, s.period, s.tier, s.value
+  from (select c.key, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.key, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.key = c.key and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
+      group by 1, 2, 3
+      returning network_id, period
+    )
+    select coalesce(array_agg(c.network_id), '{}'), coalesce(array_agg(c.period), '{}') into rn_nets, rn_periods
+    from cells as c;
+  end if;
+
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_28d_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select x.network_id, x.period from unnest(rn_nets, rn_periods) as x (network_id, period)) as y) as x;
+  perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
+
+-- KPI active_actors_7d
+create or replace function analytics_private.refresh_kpi_active_actors_7d()
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $fn$
+declare
+  lo xid8;
+  hi xid8;
+  changed bigint := 0;
+  t_nets uuid[];
+  t_periods date[];
+  last_day date;
+  rn_nets uuid[];
+  rn_periods date[];
+begin
+  -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
+  -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
+  if not pg_try_advisory_xact_lock_shared(hashtextextended('trackgen.migrations', 0)) then
+    return 0;
+  end if;
+  -- An input KPI is brought up to date first, in this transaction, so this one never lags it.
+  perform analytics_private.refresh_kpi_daily_active_actors();
+  -- The KPIs suppressed together with this one recompute their hidden cells one at a time.
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi_family.active_actors_7d', 0));
+  perform pg_advisory_xact_lock(hashtextextended('trackgen.kpi.active_actors_7d', 0));
+  select w.next_xid into lo from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_7d' for update;
+  if not found then
+    raise exception 'no watermark for KPI %', 'active_actors_7d';
+  end if;
+  hi := pg_snapshot_xmin(pg_current_snapshot());
+  if lo = '0'::xid8 then
+    -- A backfill: every member's runs in one sorted pass over the base's facts (a day more than
+    -- 7 days after the member's previous one starts a run), then the cells from the runs.
+    delete from analytics_private.kpi_active_actors_7d_runs;
+    insert into analytics_private.kpi_active_actors_7d_runs (kind, key, tier, member, run_from, run_to)
+    select y.kind, y.key, y.tier, y.member, min(y.day), max(y.day)
+    from (select a.*, sum(a.brk) over (partition by a.kind, a.key, a.tier, a.member order by a.day) as grp
+          from (select m.*,
+                       case when m.day - lag(m.day) over (partition by m.kind, m.key, m.tier, m.member
+                                                          order by m.day) <= 7 then 0 else 1 end as brk
+                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+          from analytics_private.kpi_daily_active_actors_facts as f where true
+          union all
+          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null
+          union all
+          select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
+    group by y.kind, y.key, y.tier, y.member, y.grp;
+    analyze analytics_private.kpi_active_actors_7d_runs;
+    insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
+with marks as (
+    select r.key, r.tier, r.run_from as day, 1 as delta
+    from analytics_private.kpi_active_actors_7d_runs as r where r.kind = 0
+    union all
+    select r.key, r.tier, r.run_to + 7, -1
+    from analytics_private.kpi_active_actors_7d_runs as r where r.kind = 0
+  ), deltas as (
+    select m.key, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.key, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.key as site_id, s.period, s.tier, s.value
+  from (select c.key, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.key, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.key = c.key and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0
+    on conflict (site_id, period, tier) do update
+      set value = excluded.value, ingest_xid = pg_current_xact_id();
+  else
+    -- The day of the previous refresh: the cells of the days since are counted from the runs as they
+    -- were (a window moves on with no new event), before this refresh's facts are merged in.
+    select (w.refreshed_at at time zone 'UTC')::date into last_day
+    from analytics_private.kpi_watermarks as w where w.kpi = 'active_actors_7d';
+    if last_day < (now() at time zone 'UTC')::date then
+      with cover as (
+        select r.kind, r.key, r.tier, g.day::date as period, count(*) as n
+        from analytics_private.kpi_active_actors_7d_runs as r
+        cross join generate_series(greatest(r.run_from, last_day + 1), least(r.run_to + 6, (now() at time zone 'UTC')::date),
+                                   interval '1 day') as g (day)
+        where r.run_to >= last_day + 1 - 6 and r.run_from <= (now() at time zone 'UTC')::date
+        group by 1, 2, 3, 4
+      ), site as (
+        insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
+        select c.key, c.period, c.tier, c.n from cover as c where c.kind = 0
+        on conflict (site_id, period, tier) do update
+          set value = excluded.value, ingest_xid = pg_current_xact_id()
+      ), cells as (
+        insert into analytics_private.kpi_active_actors_7d_net as r (network_id, period, tier, value, sites, actors)
+        select c.key, c.period, c.tier, coalesce(sum(c.n) filter (where c.kind = 1), 0),
+               coalesce(sum(c.n) filter (where c.kind = 2), 0), coalesce(sum(c.n) filter (where c.kind = 1), 0)
+        from cover as c where c.kind > 0
+        group by c.key, c.period, c.tier
+        on conflict (network_id, period, tier) do update
+          set value = excluded.value, sites = excluded.sites, actors = excluded.actors
+        returning r.network_id, r.period
+      )
+      select coalesce(array_agg(c.network_id), '{}'), coalesce(array_agg(c.period), '{}') into rn_nets, rn_periods
+      from cells as c;
+    end if;
+    -- Merge the new facts' days into the runs they can reach; add the difference in coverage.
+    with fresh as (
+      select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+          from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id())
+          union all
+          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
+          union all
+          select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
+          from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
+    ), who as (
+      select w.kind, w.key, w.tier, w.member, min(w.day) as d0, max(w.day) as d1
+      from fresh as w
+      group by w.kind, w.key, w.tier, w.member
+    ), old as (
+      select r.kind, r.key, r.tier, r.member, r.run_from, r.run_to
+      from who as w
+      join analytics_private.kpi_active_actors_7d_runs as r
+        on r.kind = w.kind and r.key = w.key and r.tier = w.tier and r.member = w.member
+       and r.run_to >= w.d0 - 7 and r.run_from <= w.d1 + 7
+    ), items as (
+      select o.kind, o.key, o.tier, o.member, o.run_from as d_from, o.run_to as d_to from old as o
+      union all
+      select w.kind, w.key, w.tier, w.member, w.day, w.day from fresh as w
+    ), flagged as (
+      select i.*,
+             case when i.d_from - max(i.d_to) over (partition by i.kind, i.key, i.tier, i.member
+                                                   order by i.d_from, i.d_to
+                                                   rows between unbounded preceding and 1 preceding) <= 7
+                  then 0 else 1 end as brk
+      from items as i
+    ), grouped as (
+      select g.*, sum(g.brk) over (partition by g.kind, g.key, g.tier, g.member order by g.d_from, g.d_to
+                                   rows unbounded preceding) as grp
+      from flagged as g
+    ), merged as (
+      select g.kind, g.key, g.tier, g.member, min(g.d_from) as run_from, max(g.d_to) as run_to
+      from grouped as g
+      group by g.kind, g.key, g.tier, g.member, g.grp
+    ), dropped as (  -- EXCEPT hashes both sides; no probe of one CTE per row of the other
+      select o.kind, o.key, o.tier, o.member, o.run_from, o.run_to from old as o
+      except
+      select n.kind, n.key, n.tier, n.member, n.run_from, n.run_to from merged as n
+    ), gone as (
+      delete from analytics_private.kpi_active_actors_7d_runs as r
+      using dropped as o
+      where r.kind = o.kind and r.key = o.key and r.tier = o.tier and r.member = o.member
+        and r.run_from = o.run_from and r.run_to = o.run_to
+    ), added as (
+      insert into analytics_private.kpi_active_actors_7d_runs (kind, key, tier, member, run_from, run_to)
+      select n.kind, n.key, n.tier, n.member, n.run_from, n.run_to from merged as n
+      except
+      select o.kind, o.key, o.tier, o.member, o.run_from, o.run_to from old as o
+    ), marks as (
+      select m.kind, m.key, m.tier, m.day, sum(m.delta) as delta
+      from (select o.kind, o.key, o.tier, o.run_from as day, -1 as delta from old as o
+            union all
+            select o.kind, o.key, o.tier, o.run_to + 7, 1 from old as o
+            union all
+            select n.kind, n.key, n.tier, n.run_from, 1 from merged as n
+            union all
+            select n.kind, n.key, n.tier, n.run_to + 7, -1 from merged as n) as m
+      group by m.kind, m.key, m.tier, m.day
+      having sum(m.delta) <> 0
+    ), steps as (
+      select m.kind, m.key, m.tier, m.day,
+             lead(m.day) over w as next, sum(m.delta) over (w rows unbounded preceding) as delta
+      from marks as m
+      window w as (partition by m.kind, m.key, m.tier order by m.day)
+    ), diff as (
+      select s.kind, s.key, s.tier, g.day::date as period, s.delta
+      from steps as s
+      cross join generate_series(s.day, least(s.next - 1, (now() at time zone 'UTC')::date), interval '1 day') as g (day)
+      where s.delta <> 0 and s.day <= (now() at time zone 'UTC')::date
+    ), site as (
+      insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
+      select d.key, d.period, d.tier, d.delta from diff as d where d.kind = 0
+      on conflict (site_id, period, tier) do update
+        set value = r.value + excluded.value, ingest_xid = pg_current_xact_id()
+    ), cells as (
+      insert into analytics_private.kpi_active_actors_7d_net as r (network_id, period, tier, value, sites, actors)
+      select d.key, d.period, d.tier, coalesce(sum(d.delta) filter (where d.kind = 1), 0),
+             coalesce(sum(d.delta) filter (where d.kind = 2), 0), coalesce(sum(d.delta) filter (where d.kind = 1), 0)
+      from diff as d where d.kind > 0
+      group by d.key, d.period, d.tier
+      on conflict (network_id, period, tier) do update
+        set value = r.value + excluded.value, sites = r.sites + excluded.sites, actors = r.actors + excluded.actors
+      returning r.network_id, r.period
+    )
+    select coalesce(rn_nets, '{}') || coalesce(array_agg(c.network_id), '{}'),
+           coalesce(rn_periods, '{}') || coalesce(array_agg(c.period), '{}')
+      into rn_nets, rn_periods
+    from cells as c;
+  end if;
+
+  get diagnostics changed = row_count;
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_7d_runs;
+    analyze analytics_private.kpi_active_actors_7d;
+  end if;
+  update analytics_private.kpi_watermarks set next_xid = greatest(lo, hi), refreshed_at = now() where kpi = 'active_actors_7d';
+  if lo = '0'::xid8 then
+    delete from analytics_private.kpi_active_actors_7d_net;
+    with cells as (
+      insert into analytics_private.kpi_active_actors_7d_net (network_id, period, tier, value, sites, actors)
+      select u.network_id, u.period, u.tier, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u.value)::bigint
+      from (select v.network_id, v.period, v.tier, v.value, 0 as sites
+            from (with marks as (
+    select r.key, r.tier, r.run_from as day, 1 as delta
+    from analytics_private.kpi_active_actors_7d_runs as r where r.kind = 1
+    union all
+    select r.key, r.tier, r.run_to + 7, -1
+    from analytics_private.kpi_active_actors_7d_runs as r where r.kind = 1
+  ), deltas as (
+    select m.key, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.key, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.key as network_id, s.period, s.tier, s.value
+  from (select c.key, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.key, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.key = c.key and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v
+            union all
+            select v.network_id, v.period, v.tier, 0, v.value
+            from (with marks as (
+    select r.key, r.tier, r.run_from as day, 1 as delta
+    from analytics_private.kpi_active_actors_7d_runs as r where r.kind = 2
+    union all
+    select r.key, r.tier, r.run_to + 7, -1
+    from analytics_private.kpi_active_actors_7d_runs as r where r.kind = 2
+  ), deltas as (
+    select m.key, m.tier, m.day, sum(m.delta) as delta
+    from marks as m
+    group by 1, 2, 3
+  ), cells as (
+    select m.key, m.tier, min(m.day) as first
+    from marks as m
+    group by 1, 2
+  )
+  select s.key as network_id, s.period, s.tier, s.value
+  from (select c.key, g.day::date as period, c.tier,
+               sum(coalesce(x.delta, 0)) over (partition by c.key, c.tier order by g.day) as value
+        from cells as c
+        cross join generate_series(c.first, (now() at time zone 'UTC')::date, interval '1 day') as g (day)
+        left join deltas as x on x.key = c.key and x.day = g.day::date and x.tier = c.tier) as s
+  where s.value > 0) as v) as u
+      group by 1, 2, 3
+      returning network_id, period
+    )
+    select coalesce(array_agg(c.network_id), '{}'), coalesce(array_agg(c.period), '{}') into rn_nets, rn_periods
+    from cells as c;
+  end if;
+
+  if lo = '0'::xid8 then
+    analyze analytics_private.kpi_active_actors_7d_net;
+  end if;
+  -- Which network cells the view hides, recomputed for the touched (network, period)s of the
+  -- whole family (templates/sql/kpi/suppress.sql.j2).
+  select coalesce(array_agg(x.network_id), '{}'), coalesce(array_agg(x.period), '{}') into t_nets, t_periods
+  from (select distinct y.network_id, y.period from (select x.network_id, x.period from unnest(rn_nets, rn_periods) as x (network_id, period)) as y) as x;
+  perform analytics_private.kpi_active_actors_7d_suppress(t_nets, t_periods);
+  return changed;
+end
+$fn$;
