@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     results = run.run(opts)
     if only is not None:
         measured = {k: v for k, v in results.items() if k in only}
+        if "B3" in measured:  # the site reads' own latencies, per history step (the report's B3 table)
+            measured["B3"] = measured["B3"] | {"reads_by_step": [
+                {"events": st.get("events"), "reads": st.get("reads")} for st in results.get("B2", {}).get("steps", [])]}
         print(json.dumps(measured | {"run": {k: results["run"].get(k) for k in ("scale", "wall_s", "load_before",
                                                                                   "load_after")}},
                          indent=2, default=str))

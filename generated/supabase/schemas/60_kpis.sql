@@ -857,7 +857,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -872,25 +872,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
       and e.actor_tier = any (array['clinic']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -1158,7 +1157,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -1173,25 +1172,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
       and e.actor_tier = any (array['network']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -1459,7 +1457,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -1474,25 +1472,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -1803,7 +1800,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -1818,25 +1815,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint', '') as endpoint, (e.payload ->> 'duration_ms')::double precision as measure
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms') and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -2112,7 +2108,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -2127,25 +2123,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -2419,7 +2414,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -2434,25 +2429,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -2717,7 +2711,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -2732,25 +2726,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
       and e.actor_tier = any (array['clinic']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -3389,7 +3382,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -3404,25 +3397,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -3690,7 +3682,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -3705,25 +3697,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -3994,7 +3985,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -4009,25 +4000,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'feature', '') as feature, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
       and e.actor_tier = any (array['consumer']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -4297,7 +4287,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -4312,25 +4302,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -4605,7 +4594,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -4620,25 +4609,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -4913,7 +4901,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -4928,25 +4916,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'error_code', '') as error_code
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.error_code, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -5212,7 +5199,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -5227,25 +5214,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -5994,7 +5980,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -6009,25 +5995,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
       and e.actor_tier = any (array['network']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -6295,7 +6280,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -6310,25 +6295,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -7089,7 +7073,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -7104,25 +7088,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.logging_mode, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -7423,7 +7406,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -7438,25 +7421,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'screen', '') as screen, coalesce(e.payload ->> 'platform', '') as platform, (e.payload ->> 'load_ms')::double precision as measure
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms') and jsonb_typeof(e.payload -> 'load_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -8846,7 +8828,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -8861,25 +8843,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end

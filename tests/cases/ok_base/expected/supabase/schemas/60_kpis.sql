@@ -546,7 +546,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -561,25 +561,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint_group', '') as endpoint_group, (e.payload ->> 'duration_ms')::double precision as measure
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms') and jsonb_typeof(e.payload -> 'duration_ms') = 'number') as m
     where m.period >= "from" and m.period <= "to")
   select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -849,7 +848,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -864,25 +863,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')) as m
     where m.period >= "from" and m.period <= "to")
   select c.site_id, c.period, c.tier, sum(c.value)::bigint, case when (select b.ok from bound as b) then statement_timestamp() else refreshed end
@@ -1162,7 +1160,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -1177,25 +1175,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
       and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -1832,7 +1829,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -1847,25 +1844,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])) as m
     where m.period >= "from" and m.period <= "to")
@@ -2133,7 +2129,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set plan_cache_mode = force_custom_plan
+set plan_cache_mode = force_generic_plan
 as $fn$
 #variable_conflict use_column
 declare
@@ -2148,25 +2144,24 @@ begin
   -- watermark, the rollup and the tail agree.
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers';
   return query
-  with bound as (
-    -- at most 10000 events past the watermark (every site's, in the requested periods)
-    select count(*) <= 10000 as ok
-    from (select 1 from analytics_private.events as e
-          where e.ingest_xid >= wm
-            and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-            and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
-          order by e.ingest_xid
-          limit 10001) as t),
+  with tail as materialized (
+    -- at most 10000 events past the watermark (every site's, in the requested periods), in
+    -- ingest order: the limit keeps even the generic plan on the ingest_xid indexes
+    select e.*
+    from analytics_private.events as e
+    where e.ingest_xid >= wm
+      and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+      and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+    order by e.ingest_xid
+    limit 10001),
+  bound as (select count(*) <= 10000 as ok from tail),
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
       select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
-      from analytics_private.events as e
+      from tail as e
       where (select b.ok from bound as b)
-        and e.ingest_xid >= wm
         and e.site_id = caller_site
-        and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-        and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
         and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])) as m
     where m.period >= "from" and m.period <= "to")
