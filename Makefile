@@ -65,7 +65,7 @@ client-size: $(NPM_STAMP)
 SCALE ?= 1M
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(ONLY),--only $(ONLY)) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(if $(filter 0,$(MATVIEW)),--no-matview)
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(ONLY),--only $(ONLY)) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(if $(filter 0,$(MATVIEW)),--no-matview) $(if $(filter 0,$(SIZE_STUDY)),--no-size-study)
 
 # The live KPI dashboard (tools/demo.py): a throwaway PostgreSQL with pg_cron, the migrations, seeded history,
 # a traffic simulator and the page on http://127.0.0.1:8000/ (prints what to try). Ctrl-C stops everything.
