@@ -793,7 +793,8 @@ def size_study_section(st: dict[str, Any] | None, h: str) -> list[str]:
     if dd:
         out.append(f"| (d) `{dd['table']}`'s `ingest_xid`: btree {_mb(dd['btree_bytes'])} MB vs BRIN on int8 "
                    f"{dd['brin_bytes'] / 1024:,.0f} kB | | | {dd['build_s']:.1f} | every `ingest_xid` btree "
-                   f"({_mb(dd['all_ingest_xid_btrees_bytes'])} MB) | {_f(pr.get('d_no_ingest_xid_btrees'))} |")
+                   f"({dd['ingest_xid_btrees']}, {_mb(dd['all_ingest_xid_btrees_bytes'])} MB) | "
+                   f"{_f(pr.get('d_brin_for_every_ingest_xid_btree'))} |")
     if a:
         ok = a["rows"] == a.get("direct_distinct")
         out += ["", f"The base holds {a['rows']:,} rows; a direct count of distinct (site, network, day, event, tier, "

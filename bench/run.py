@@ -5,9 +5,9 @@ history with COPY, rebuild every rollup from scratch (B2's backfill: the refresh
 jobs' own commands in pg_cron's job order, after the derived tables are put back
 as the schema left them), then fold 10k new events a few times (B2's incremental
 refresh) and time the site reads (B3). At the last step: B3's raw-events
-baseline, sizes, EXPLAIN of every read and refresh statement, B4 and B6 (which
-need the rollups up to date), then B1 (its events are not refreshed afterwards)
-and B5 (no database).
+baseline, sizes and the size study (sizestudy.py), EXPLAIN of every read and
+refresh statement, B4 and B6 (which need the rollups up to date), then B1 (its
+events are not refreshed afterwards) and B5 (no database).
 
 A refresh job whose backfill is cut off by its cap keeps no rows (its transaction
 rolls back), so later phases leave it out and the report lists it with its

@@ -425,8 +425,11 @@ def study(conn: psycopg.Connection, tax, schema: str, store_tables: list[str], d
             if xid:
                 res["d"] = brin_xid(conn, schema, t, xid[0]["bytes"])
                 all_xid = res["derived_totals"]["ingest_xid"]
-                res["d"]["all_ingest_xid_btrees_bytes"] = all_xid
-                res["projections"]["d_no_ingest_xid_btrees"] = proj(all_xid, 0)
+                n_xid = sum(i["kind"] == "ingest_xid" for v in d.values() for i in v["indexes"])
+                res["d"] |= {"all_ingest_xid_btrees_bytes": all_xid, "ingest_xid_btrees": n_xid}
+                # every ingest_xid btree replaced by a BRIN as big as the measured one (a BRIN's size
+                # follows the table's pages, so this is an upper bound for the smaller tables)
+                res["projections"]["d_brin_for_every_ingest_xid_btree"] = proj(all_xid, n_xid * res["d"]["brin_bytes"])
                 break
 
         # the recount a shared base moves to refresh time: one busy site, the rolling windows' base KPI
