@@ -789,6 +789,10 @@ def size_study_section(st: dict[str, Any] | None, h: str) -> list[str]:
         out.append(f"| (c) extrapolated: all {cs['per_actor_tables']} per-actor tables shrink by "
                    f"{_f(cs['interned_over_copy'])}× (measured interned / copy) | | | | "
                    f"{_mb(cs['per_actor_bytes'])} MB | {_f(pr.get('c_all_per_actor_extrapolated'))} |")
+    if pr.get("b_compact_and_c_for_the_rest") is not None:
+        out.append(f"| (b) compact + (c) for the per-actor tables it cannot stand for "
+                   f"({_mb(cs['per_actor_bytes_not_replaced'])} MB) | | | | facts, runs/retention; the rest shrunk | "
+                   f"{_f(pr['b_compact_and_c_for_the_rest'])} |")
     dd = st.get("d")
     if dd:
         out.append(f"| (d) `{dd['table']}`'s `ingest_xid`: btree {_mb(dd['btree_bytes'])} MB vs BRIN on int8 "

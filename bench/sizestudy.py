@@ -418,6 +418,14 @@ def study(conn: psycopg.Connection, tax, schema: str, store_tables: list[str], d
             # an extrapolation: every per-actor table shrinks as the measured ones did against their copies
             res["projections"]["c_all_per_actor_extrapolated"] = proj(
                 all_actor_b, all_actor_b * c_int / c_copy + dict_now)
+            # the levers together: the compact base for what it stands for, and the other per-actor
+            # tables (funnels, payload dimensions and filters) interned at the measured ratio
+            gone = set(replaced) | set(cand["recounted"])
+            rest = sum(d[t]["total"] for t in per_actor if t not in gone)
+            res["c_summary"]["per_actor_bytes_not_replaced"] = rest
+            res["projections"]["b_compact_and_c_for_the_rest"] = proj(
+                rep_b + rec_b + rest * (1 - c_int / c_copy),
+                res["b_compact"]["total"] + max(dict_now, dict_b) + all_dict_b - dict_b)
 
         # (d) BRIN on ingest_xid for the largest table that has an ingest_xid btree
         for t in sorted(d, key=lambda t: -d[t]["total"]):
