@@ -827,13 +827,17 @@ def size_study_conclusion(st: dict[str, Any]) -> list[str]:
     best = min(named, key=named.get)
     rep = st.get("replaces", {})
     a = st.get("a") or {}
-    lines = [f"**What it shows.** Today {_f(pr.get('today'))}×; the best single variant measured is `{best}` at "
+    lines = [f"**What it shows.** Today {_f(pr.get('today'))}×; the lowest projection is `{best}` at "
              f"{_f(named[best])}× ({'meets' if named[best] <= TARGETS['size'] else 'misses'} the ≤ "
-             f"{TARGETS['size']}× target on its own)."]
+             f"{TARGETS['size']}× target at this size). Unique keys hold {_mb(st['derived_totals']['key'])} MB of "
+             f"the derived tables' {_mb(st['derived_totals']['total'])} MB (a facts row is stored twice: heap and "
+             f"key), `ingest_xid` indexes {_mb(st['derived_totals']['ingest_xid'])} MB."]
     if a and rep.get("facts_bytes"):
         lines.append(f"The shared base is {_mb(a['total'])} MB against {_mb(rep['facts_bytes'])} MB of the facts "
                      f"tables it can stand for ({a['total'] / rep['facts_bytes']:.2f}×); what it cannot stand for "
-                     f"(funnels, payload dimensions and filters, percentile values, rollups and network cells) stays.")
+                     f"(funnels, payload dimensions and filters, percentile values, rollups and network cells) stays. "
+                     "Standing for the runs and retention tables too means recounting their windows from the base at "
+                     "refresh time (the recount table above), which those tables exist to avoid.")
     return [" ".join(lines)]
 
 
