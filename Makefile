@@ -62,6 +62,7 @@ client-size: $(NPM_STAMP)
 # 14-minute budget); BUDGET=<seconds> overrides the scale's time budget (0: none, nothing is cut off).
 # ONLY=B1,B5 measures just those targets and prints JSON (no report written). BENCH_OUT=<dir> writes the
 # report there: the 10M run is committed under reports/10M/, and the 1M report (reports/) shows its targets.
+# SIZE_STUDY=0 skips the size study (bench/sizestudy.py; about 100 s per million events).
 SCALE ?= 1M
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
