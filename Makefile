@@ -62,10 +62,11 @@ client-size: $(NPM_STAMP)
 # 14-minute budget); BUDGET=<seconds> overrides the scale's time budget (0: none, nothing is cut off).
 # ONLY=B1,B5 measures just those targets and prints JSON (no report written). BENCH_OUT=<dir> writes the
 # report there: the 10M run is committed under reports/10M/, and the 1M report (reports/) shows its targets.
+# SIZE_STUDY=0 skips the size study (bench/sizestudy.py; about 100 s per million events).
 SCALE ?= 1M
 bench: $(STAMP)
 	bash scripts/ensure-postgres.sh
-	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(ONLY),--only $(ONLY)) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(if $(filter 0,$(MATVIEW)),--no-matview)
+	$(BIN)/python -m bench --scale $(SCALE) $(if $(BUDGET),--budget $(BUDGET)) $(if $(ONLY),--only $(ONLY)) $(if $(BENCH_OUT),--out $(BENCH_OUT)) $(if $(filter 0,$(MATVIEW)),--no-matview) $(if $(filter 0,$(SIZE_STUDY)),--no-size-study)
 
 # The live KPI dashboard (tools/demo.py): a throwaway PostgreSQL with pg_cron, the migrations, seeded history,
 # a traffic simulator and the page on http://127.0.0.1:8000/ (prints what to try). Ctrl-C stops everything.

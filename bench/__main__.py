@@ -1,4 +1,4 @@
-"""``python -m bench [--scale 1M] [--seed 42] [--out reports] [--budget SECONDS] [--only B1,B5] [--no-matview]`` (``make bench``).
+"""``python -m bench [--scale 1M] [--seed 42] [--out reports] [--budget SECONDS] [--only B1,B5] [--no-matview] [--no-size-study]`` (``make bench``).
 
 ``--only`` measures some targets and prints their figures as JSON instead of writing the report
 (the committed report is always a whole run): B1 and B5 need no history, so a focused run takes
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-matview", action="store_true", default=os.environ.get("MATVIEW") == "0",
                    help="skip B2's materialized-view side (a second cluster: the history loaded again, every job "
                         "refreshed in full twice; about 8 minutes of a 1M run on 2 busy cores); MATVIEW=0 in make")
+    p.add_argument("--no-size-study", action="store_true", default=os.environ.get("SIZE_STUDY") == "0",
+                   help="skip the size study (bench/sizestudy.py: where the derived tables' bytes are, and a shared "
+                        "actor base and interned actors built in a scratch schema); SIZE_STUDY=0 in make")
     args = p.parse_args(argv)
     only = None
     if args.only:
@@ -42,9 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     budget = scale.budget_s if args.budget is None else (args.budget or None)
     command = f"make bench SCALE={scale.name}" + ("" if args.budget is None else f" BUDGET={args.budget:g}") \
-        + (" MATVIEW=0" if args.no_matview else "")
+        + (" MATVIEW=0" if args.no_matview else "") + (" SIZE_STUDY=0" if args.no_size_study else "")
     opts = run.Options(scale=scale, seed=args.seed, out=args.out, refresh_jobs=args.refresh_jobs, budget_s=budget,
-                       command=command, only=only, matview=not args.no_matview)
+                       command=command, only=only, matview=not args.no_matview,
+                       size_study=not args.no_size_study)
     results = run.run(opts)
     if only is not None:
         measured = {k: v for k, v in results.items() if k in only}

@@ -649,6 +649,8 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         rest = sorted(sz["rollup_tables"].values(), reverse=True)[15:]
         add(f"| {len(rest)} more derived tables | {sum(rest) / 2**20:,.1f} |")
     add("")
+    for line in size_study_section(sz.get("study"), h):
+        add(line)
     out_ch = clickhouse_section(res.get("clickhouse"), h)
     for line in out_ch:
         add(line)
@@ -721,6 +723,122 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         add("</details>")
         add("")
     return "\n".join(L) + "\n"
+
+
+def _mb(b: float | None) -> str:
+    return "n/a" if b is None else f"{b / 2**20:,.1f}"
+
+
+def size_study_section(st: dict[str, Any] | None, h: str) -> list[str]:
+    """``size.study`` (bench/sizestudy.py): where the derived tables' bytes are, the variants built in a
+    scratch schema, and what each would make of the size ratio."""
+    if not st:
+        return []
+    out = ["## Size study", ""]
+    if "error" in st:
+        return out + [f"The size study failed: `{st['error']}`.", ""]
+    dt, stt = st["derived_totals"], st["store_totals"]
+    idx = dt["key"] + dt["ingest_xid"] + dt["other"]
+    out.append(f"`bench/sizestudy.py`, at {h} events, after the backfill and the incremental refreshes, in "
+               f"{st['study_s']:.0f} s. Derived tables: {_mb(dt['total'])} MB for about {dt['rows']:,} rows "
+               f"(`reltuples`), of which heap {_mb(dt['heap'])} MB, TOAST {_mb(dt['toast'])} MB, free-space and "
+               f"visibility maps {_mb(dt['maps'])} MB, indexes {_mb(idx)} MB: unique keys {_mb(dt['key'])}, "
+               f"`ingest_xid` indexes {_mb(dt['ingest_xid'])}, others {_mb(dt['other'])}. The store: "
+               f"{_mb(stt['total'])} MB (heap {_mb(stt['heap'])}, TOAST {_mb(stt['toast'])}, indexes "
+               f"{_mb(stt['key'] + stt['ingest_xid'] + stt['other'])}).")
+    out += ["", "| derived table | rows | heap MB | unique key MB | `ingest_xid` index MB | other indexes MB | "
+            "bytes/row (all) | heap bytes/row |", "|---|---|---|---|---|---|---|---|"]
+    d = st["derived"]
+    for name in sorted(d, key=lambda t: -d[t]["total"])[:12]:
+        v = d[name]
+        k = {kind: sum(i["bytes"] for i in v["indexes"] if i["kind"] == kind) for kind in ("key", "ingest_xid", "other")}
+        out.append(f"| `{name}` | {v['rows']:,} | {_mb(v['heap'])} | {_mb(k['key'])} | {_mb(k['ingest_xid'])} | "
+                   f"{_mb(k['other'])} | {_f(v['bytes_per_row'], 0)} | {_f(v['heap_bytes_per_row'], 0)} |")
+    rep = st.get("replaces", {})
+    pr = st.get("projections", {})
+    out += ["", f"Variants (scratch schema `{st['scratch_schema']}`, dropped afterwards). The projected ratio is "
+            "(all derived tables − the tables the variant replaces + the variant, dictionaries included) / the "
+            f"store, with today's {_f(pr.get('today'))}× as the reference.", "",
+            "| variant | rows | MB | build s | replaces | projected ratio |", "|---|---|---|---|---|---|"]
+    nf, nr = len(rep.get("facts", [])), len(rep.get("recounted", {}))
+    a, b, bc = st.get("a"), st.get("b"), st.get("b_compact")
+    dic = st.get("dictionary", {})
+    if a:
+        out.append(f"| (a) shared base (site, day, tier, event, actor, network) | {a['rows']:,} | {_mb(a['total'])} | "
+                   f"{a['build_s']:.1f} | {nf} facts tables ({_mb(rep.get('facts_bytes'))} MB) | "
+                   f"{_f(pr.get('a_replaces_facts'))} |")
+        out.append(f"| (a) the same, also standing for {nr} runs/retention tables | | | | + "
+                   f"{_mb(rep.get('recounted_bytes'))} MB | {_f(pr.get('a_replaces_facts_and_recounted'))} |")
+    if b:
+        out.append(f"| (b) base with int4 actors + dictionary ({dic['actors']:,} actors, "
+                   f"{_mb(dic['actor_dictionary_bytes'])} MB) | {b['rows']:,} | {_mb(b['total'])} | "
+                   f"{b['build_s'] + dic['build_s']:.1f} | as (a) | {_f(pr.get('b_replaces_facts'))} / "
+                   f"{_f(pr.get('b_replaces_facts_and_recounted'))} |")
+        out.append(f"| (b) compact: int4 actors, smallint event and tier | {bc['rows']:,} | {_mb(bc['total'])} | "
+                   f"{bc['build_s']:.1f} | facts and runs/retention | "
+                   f"{_f(pr.get('b_compact_replaces_facts_and_recounted'))} |")
+    cs = st.get("c_summary")
+    if cs:
+        for t, v in st["c"].items():
+            out.append(f"| (c) `{t}`: as is / rebuilt copy / int4 actors | {v['interned']['rows']:,} | "
+                       f"{_mb(v['original'])} / {_mb(v['copy']['total'])} / {_mb(v['interned']['total'])} | "
+                       f"{v['copy']['build_s']:.1f} / {v['interned']['build_s']:.1f} | itself | |")
+        out.append(f"| (c) the {len(cs['tables'])} tables above, interned, + dictionary | | "
+                   f"{_mb(cs['interned_bytes'] + cs['dictionary_bytes'])} | | {_mb(cs['original_bytes'])} MB | "
+                   f"{_f(pr.get('c_measured_tables'))} |")
+        out.append(f"| (c) extrapolated: all {cs['per_actor_tables']} per-actor tables shrink by "
+                   f"{_f(cs['interned_over_copy'])}× (measured interned / copy) | | | | "
+                   f"{_mb(cs['per_actor_bytes'])} MB | {_f(pr.get('c_all_per_actor_extrapolated'))} |")
+    if pr.get("b_compact_and_c_for_the_rest") is not None:
+        out.append(f"| (b) compact + (c) for the per-actor tables it cannot stand for "
+                   f"({_mb(cs['per_actor_bytes_not_replaced'])} MB) | | | | facts, runs/retention; the rest shrunk | "
+                   f"{_f(pr['b_compact_and_c_for_the_rest'])} |")
+    dd = st.get("d")
+    if dd:
+        out.append(f"| (d) `{dd['table']}`'s `ingest_xid`: btree {_mb(dd['btree_bytes'])} MB vs BRIN on int8 "
+                   f"{dd['brin_bytes'] / 1024:,.0f} kB | | | {dd['build_s']:.1f} | every `ingest_xid` btree "
+                   f"({dd['ingest_xid_btrees']}, {_mb(dd['all_ingest_xid_btrees_bytes'])} MB) | "
+                   f"{_f(pr.get('d_brin_for_every_ingest_xid_btree'))} |")
+    if a:
+        ok = a["rows"] == a.get("direct_distinct")
+        out += ["", f"The base holds {a['rows']:,} rows; a direct count of distinct (site, network, day, event, tier, "
+                f"actor) in the store gives {a.get('direct_distinct', 0):,} ({'equal' if ok else 'NOT equal'}). "
+                f"It stands for a facts table only when it recounts exactly that table's rows ({nf} do: "
+                f"{', '.join(f'`{t}`' for t in rep.get('facts', []))}). Kept: "
+                + "; ".join(f"`{t}` ({why})" for t, why in sorted(rep.get("kept", {}).items())) + "."]
+    rc = st.get("recount")
+    if rc:
+        out += ["", f"Recounting one busy site's distinct actors by tier for KPI `{rc['kpi']}` (ms, median of 3), "
+                "the work a shared base moves to refresh time:", "",
+                "| window | " + " | ".join(rc["ms"]["28d"]) + " |", "|---|" + "---|" * len(rc["ms"]["28d"])]
+        for w, v in rc["ms"].items():
+            out.append(f"| {w} ({rc['windows'][w][0]} … {rc['windows'][w][1]}) | "
+                       + " | ".join(f"{x['ms']:.1f} ({x['actors']:,} actors)" for x in v.values()) + " |")
+    out += ["", *size_study_conclusion(st), ""]
+    return out
+
+
+def size_study_conclusion(st: dict[str, Any]) -> list[str]:
+    """What the study's own figures say about the ≤ 0.5× target."""
+    pr = st.get("projections") or {}
+    named = {k: v for k, v in pr.items() if k != "today" and v is not None}
+    if not named:
+        return []
+    best = min(named, key=named.get)
+    rep = st.get("replaces", {})
+    a = st.get("a") or {}
+    lines = [f"**What it shows.** Today {_f(pr.get('today'))}×; the lowest projection is `{best}` at "
+             f"{_f(named[best])}× ({'meets' if named[best] <= TARGETS['size'] else 'misses'} the ≤ "
+             f"{TARGETS['size']}× target at this size). Unique keys hold {_mb(st['derived_totals']['key'])} MB of "
+             f"the derived tables' {_mb(st['derived_totals']['total'])} MB (a facts row is stored twice: heap and "
+             f"key), `ingest_xid` indexes {_mb(st['derived_totals']['ingest_xid'])} MB."]
+    if a and rep.get("facts_bytes"):
+        lines.append(f"The shared base is {_mb(a['total'])} MB against {_mb(rep['facts_bytes'])} MB of the facts "
+                     f"tables it can stand for ({a['total'] / rep['facts_bytes']:.2f}×); what it cannot stand for "
+                     f"(funnels, payload dimensions and filters, percentile values, rollups and network cells) stays. "
+                     "Standing for the runs and retention tables too means recounting their windows from the base at "
+                     "refresh time (the recount table above), which those tables exist to avoid.")
+    return [" ".join(lines)]
 
 
 def clickhouse_section(ch: dict[str, Any] | None, h: str) -> list[str]:

@@ -5,9 +5,9 @@ history with COPY, rebuild every rollup from scratch (B2's backfill: the refresh
 jobs' own commands in pg_cron's job order, after the derived tables are put back
 as the schema left them), then fold 10k new events a few times (B2's incremental
 refresh) and time the site reads (B3). At the last step: B3's raw-events
-baseline, sizes, EXPLAIN of every read and refresh statement, B4 and B6 (which
-need the rollups up to date), then B1 (its events are not refreshed afterwards)
-and B5 (no database).
+baseline, sizes and the size study (sizestudy.py), EXPLAIN of every read and
+refresh statement, B4 and B6 (which need the rollups up to date), then B1 (its
+events are not refreshed afterwards) and B5 (no database).
 
 A refresh job whose backfill is cut off by its cap keeps no rows (its transaction
 rolls back), so later phases leave it out and the report lists it with its
@@ -48,6 +48,10 @@ HISTORY_TARGETS = frozenset({"B2", "B3", "B4", "B6"})
 #: seconds kept at the last history step for B2's materialized-view side (a second cluster: load the
 #: history again, refresh every job from scratch, then once more after new events; about 150 s at 1M)
 MATVIEW_RESERVE_S = 150.0
+#: seconds kept per million events for the size study (bench/sizestudy.py: the shared base and its
+#: variants built from the store, the largest per-actor tables rebuilt twice): 11 s at 100k, 103-106 s at 1M
+#: with a load average of 4-6 on the 2 cores (a 10M bench beside it)
+SIZE_STUDY_RESERVE_S = 100.0
 
 
 @dataclass
@@ -75,6 +79,7 @@ class Options:
     command: str = ""
     only: frozenset[str] | None = None  # measure only these targets (``--only B1,B5``); None: all
     matview: bool = True  # B2's materialized-view side (a second cluster)
+    size_study: bool = True  # bench/sizestudy.py after the sizes (skipped with --only)
 
     def wants(self, target: str) -> bool:
         return self.only is None or target in self.only
@@ -169,6 +174,8 @@ def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: An
             site_reads = [r for r in cat.reads if r.scope == "site"]
             reserve = RESERVE_S + 1.2 * (s.b4_period_s or min(j.period_s for j in cat.refresh_jobs)) + 2 * s.b6_seconds
             reserve += MATVIEW_RESERVE_S * s.events / 1_000_000 if opt.matview else 0.0
+            study = opt.size_study and opt.only is None
+            reserve += SIZE_STUDY_RESERVE_S * s.events / 1_000_000 if study else 0.0
 
             steps: list[dict[str, Any]] = []
             res["B2"] = {"steps": steps}
@@ -275,6 +282,8 @@ def _database_phases(opt: Options, res: dict[str, Any], w: Workload, history: An
             res["sizes"] = measure.sizes(conn, sorted(store_tables), counted, cluster.PRIVATE)
             res["sizes"]["jobs_counted"] = len(populated)
             res["sizes"]["jobs"] = len(cat.refresh_jobs)
+            if study:
+                res["sizes"]["study"] = size_study(conn, w, sorted(store_tables), counted, w.site_ids[busy], day_to)
 
             fresh = w.fresh(s.new_events, "explain", datetime.now(UTC), timedelta(minutes=5))
             measure.progress_copy(bench, w, fresh, "new events (EXPLAIN pass)", keys_since, chunk=len(fresh))
@@ -327,6 +336,21 @@ def b2_matview(opt: Options, w: Workload, history, s: Scale, keys_since: datetim
                     "backfill": _runs(backfill_runs), "refresh": _runs(refresh_runs)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def size_study(conn, w: Workload, store_tables: list[str], derived: list[str], busy_site: str,
+               day_to) -> dict[str, Any]:
+    """bench/sizestudy.py on the derived tables counted in the sizes; a failure is reported in its place
+    (the scratch schema is dropped either way) instead of losing the run's other figures."""
+    from . import sizestudy
+
+    try:
+        out = sizestudy.study(conn, w.tax, cluster.PRIVATE, store_tables, derived, busy_site, day_to)
+        log(f"size study done in {out['study_s']:.0f} s")
+        return out
+    except Exception as exc:
+        log(f"size study failed: {exc!r}")
+        return {"error": repr(exc)[:500]}
 
 
 def clickhouse_phase(bench, w, cat, step: dict[str, Any], reader: dict, day_from, day_to, s: Scale,

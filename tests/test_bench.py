@@ -138,3 +138,41 @@ def test_clickhouse_phase_ingests_exactly_once_and_reads_the_same_rows(data):
     assert ch["ingest"]["events"] == ch["ingest"]["postgres_events"] > 0
     assert ch["incremental"]["exactly_once"] is True
     assert ch["reads"] and all(r["clickhouse"]["rows"] == r["postgres"]["rows"] > 0 for r in ch["reads"].values())
+
+
+def test_size_study_is_consistent(report: Path, data):
+    """The size study (bench/sizestudy.py) ran on the bench's database and its figures agree with each
+    other and with the store: the shared base holds one row per distinct (site, network, day, event,
+    tier, actor) of the store, the interned variants hold as many, every facts table it is said to
+    replace recounts exactly from it, rebuilt copies keep their rows, and the scratch schema is gone."""
+    st = data["size"]["study"]
+    assert "error" not in st, st.get("error")
+    assert st["scratch_left"] is False
+    sizes = data["size"]
+    assert st["derived_totals"]["total"] == sizes["rollup_bytes"]
+    assert st["store_totals"]["total"] == sizes["store_bytes"]
+    for table in st["derived"].values():
+        parts = table["heap"] + table["maps"] + table["toast"] + sum(i["bytes"] for i in table["indexes"])
+        assert parts == table["total"]
+        assert sum(i["kind"] == "key" for i in table["indexes"]) <= 1
+    assert any(i["kind"] == "ingest_xid" for t in st["derived"].values() for i in t["indexes"])
+    a = st["a"]
+    assert a["rows"] == a["direct_distinct"] > 0
+    assert st["b"]["rows"] == st["b_compact"]["rows"] == a["rows"]
+    assert st["dictionary"]["actors"] > 0
+    replaced = st["replaces"]["facts"]
+    assert replaced and set(replaced) <= set(st["replace_checks"])
+    for t in replaced:
+        assert st["replace_checks"][t]["from_base"] == st["replace_checks"][t]["rows"] > 0, t
+    assert not set(replaced) & set(st["replaces"]["kept"])
+    assert st["c"]
+    for t, v in st["c"].items():
+        assert v["copy"]["rows"] == v["interned"]["rows"] > 0, t
+        assert v["interned"]["changed_columns"], t
+    assert st["d"]["brin_bytes"] > 0
+    for key, value in st["projections"].items():
+        assert value is None or value > 0, key
+    # the recount from each base finds the same actors as the KPI's own facts
+    for window in st["recount"]["ms"].values():
+        assert len({x["actors"] for x in window.values()}) == 1, window
+    assert "## Size study" in (report / "performance.md").read_text(encoding="utf-8")
