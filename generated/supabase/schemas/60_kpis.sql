@@ -2854,7 +2854,7 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
+  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_clinic_team_onboarding_actors enable row level security;
@@ -2981,7 +2981,7 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -7549,7 +7549,7 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
+  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_trial_activation_to_conversion_actors enable row level security;
@@ -7682,7 +7682,7 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -7926,7 +7926,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors enable row level security;
@@ -8059,7 +8059,7 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -8303,7 +8303,7 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
+  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_prompt_to_trial_actors enable row level security;
@@ -8425,7 +8425,7 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then

@@ -1011,7 +1011,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, actor_hash, period, network_id)
+  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
 );
 comment on table analytics_private.kpi_upgrade_funnel_actors is 'KPI upgrade_funnel: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_funnel_actors enable row level security;
@@ -1139,7 +1139,7 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then

@@ -1,10 +1,46 @@
--- trackgen migration 20261202013101: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
+-- trackgen migration 20261202015732: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
 set lock_timeout = '5min';
 select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
 set lock_timeout = '5s';
+
+-- KPI clinic_team_onboarding
+drop table if exists analytics_private.kpi_clinic_team_onboarding;
+
+drop table if exists analytics_private.kpi_clinic_team_onboarding_actors;
+
+drop table if exists analytics_private.kpi_clinic_team_onboarding_net;
+
+drop table if exists analytics_private.kpi_clinic_team_onboarding_steps;
+
+-- KPI trial_activation_to_conversion
+drop table if exists analytics_private.kpi_trial_activation_to_conversion;
+
+drop table if exists analytics_private.kpi_trial_activation_to_conversion_actors;
+
+drop table if exists analytics_private.kpi_trial_activation_to_conversion_net;
+
+drop table if exists analytics_private.kpi_trial_activation_to_conversion_steps;
+
+-- KPI upgrade_funnel_consumer_to_clinic
+drop table if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic;
+
+drop table if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
+
+drop table if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
+
+drop table if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
+
+-- KPI upgrade_prompt_to_trial
+drop table if exists analytics_private.kpi_upgrade_prompt_to_trial;
+
+drop table if exists analytics_private.kpi_upgrade_prompt_to_trial_actors;
+
+drop table if exists analytics_private.kpi_upgrade_prompt_to_trial_net;
+
+drop table if exists analytics_private.kpi_upgrade_prompt_to_trial_steps;
 
 -- KPI active_clinic_members
 create or replace function analytics_private.refresh_kpi_active_clinic_members()
@@ -1028,6 +1064,87 @@ end
 $fn$;
 
 -- KPI clinic_team_onboarding
+create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  step smallint not null,
+  occurred_at timestamptz not null,
+  event_key uuid not null,
+  network_id uuid,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
+);
+comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
+alter table analytics_private.kpi_clinic_team_onboarding_steps enable row level security;
+revoke all on analytics_private.kpi_clinic_team_onboarding_steps from public, anon, authenticated;
+grant all on analytics_private.kpi_clinic_team_onboarding_steps to service_role;
+
+create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, occurred_at);
+
+create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
+
+create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  period date not null,
+  network_id uuid,
+  depth smallint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+);
+comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
+alter table analytics_private.kpi_clinic_team_onboarding_actors enable row level security;
+revoke all on analytics_private.kpi_clinic_team_onboarding_actors from public, anon, authenticated;
+grant all on analytics_private.kpi_clinic_team_onboarding_actors to service_role;
+
+create index if not exists kpi_clinic_team_onboarding_actors_xid_idx on analytics_private.kpi_clinic_team_onboarding_actors (ingest_xid);
+
+create index if not exists kpi_clinic_team_onboarding_actors_net_idx on analytics_private.kpi_clinic_team_onboarding_actors (network_id, period, actor_hash);
+
+create table if not exists analytics_private.kpi_clinic_team_onboarding (
+  site_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_clinic_team_onboarding_key unique nulls not distinct (site_id, period, step)
+);
+comment on table analytics_private.kpi_clinic_team_onboarding is 'Actors who move their site onto the clinic plan and then, within 14 days, invite a colleague and share a protocol with the team.';
+alter table analytics_private.kpi_clinic_team_onboarding enable row level security;
+revoke all on analytics_private.kpi_clinic_team_onboarding from public, anon, authenticated;
+grant all on analytics_private.kpi_clinic_team_onboarding to service_role;
+
+create table if not exists analytics_private.kpi_clinic_team_onboarding_net (
+  network_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  hidden boolean not null default true,
+  constraint kpi_clinic_team_onboarding_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_clinic_team_onboarding_net is 'KPI clinic_team_onboarding: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
+alter table analytics_private.kpi_clinic_team_onboarding_net enable row level security;
+revoke all on analytics_private.kpi_clinic_team_onboarding_net from public, anon, authenticated;
+grant all on analytics_private.kpi_clinic_team_onboarding_net to service_role;
+
+drop policy if exists kpi_clinic_team_onboarding_steps_service on analytics_private.kpi_clinic_team_onboarding_steps;
+create policy kpi_clinic_team_onboarding_steps_service on analytics_private.kpi_clinic_team_onboarding_steps for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_clinic_team_onboarding_actors_service on analytics_private.kpi_clinic_team_onboarding_actors;
+create policy kpi_clinic_team_onboarding_actors_service on analytics_private.kpi_clinic_team_onboarding_actors for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_clinic_team_onboarding_service on analytics_private.kpi_clinic_team_onboarding;
+create policy kpi_clinic_team_onboarding_service on analytics_private.kpi_clinic_team_onboarding for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_clinic_team_onboarding_net_service on analytics_private.kpi_clinic_team_onboarding_net;
+create policy kpi_clinic_team_onboarding_net_service on analytics_private.kpi_clinic_team_onboarding_net for all to service_role
+  using (true) with check (true);
+
 create or replace function analytics_private.refresh_kpi_clinic_team_onboarding()
 returns bigint
 language plpgsql
@@ -1100,7 +1217,7 @@ select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -3351,6 +3468,87 @@ end
 $fn$;
 
 -- KPI trial_activation_to_conversion
+create table if not exists analytics_private.kpi_trial_activation_to_conversion_steps (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  step smallint not null,
+  occurred_at timestamptz not null,
+  event_key uuid not null,
+  network_id uuid,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
+);
+comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
+alter table analytics_private.kpi_trial_activation_to_conversion_steps enable row level security;
+revoke all on analytics_private.kpi_trial_activation_to_conversion_steps from public, anon, authenticated;
+grant all on analytics_private.kpi_trial_activation_to_conversion_steps to service_role;
+
+create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, occurred_at);
+
+create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
+
+create table if not exists analytics_private.kpi_trial_activation_to_conversion_actors (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  period date not null,
+  network_id uuid,
+  depth smallint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+);
+comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
+alter table analytics_private.kpi_trial_activation_to_conversion_actors enable row level security;
+revoke all on analytics_private.kpi_trial_activation_to_conversion_actors from public, anon, authenticated;
+grant all on analytics_private.kpi_trial_activation_to_conversion_actors to service_role;
+
+create index if not exists kpi_trial_activation_to_conversion_actors_xid_idx on analytics_private.kpi_trial_activation_to_conversion_actors (ingest_xid);
+
+create index if not exists kpi_trial_activation_to_conversion_actors_net_idx on analytics_private.kpi_trial_activation_to_conversion_actors (network_id, period, actor_hash);
+
+create table if not exists analytics_private.kpi_trial_activation_to_conversion (
+  site_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_trial_activation_to_conversion_key unique nulls not distinct (site_id, period, step)
+);
+comment on table analytics_private.kpi_trial_activation_to_conversion is 'Pro trials that are activated (protocol created, then a session logged) and convert to a paid subscription within 30 days of the trial start.';
+alter table analytics_private.kpi_trial_activation_to_conversion enable row level security;
+revoke all on analytics_private.kpi_trial_activation_to_conversion from public, anon, authenticated;
+grant all on analytics_private.kpi_trial_activation_to_conversion to service_role;
+
+create table if not exists analytics_private.kpi_trial_activation_to_conversion_net (
+  network_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  hidden boolean not null default true,
+  constraint kpi_trial_activation_to_conversion_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_trial_activation_to_conversion_net is 'KPI trial_activation_to_conversion: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
+alter table analytics_private.kpi_trial_activation_to_conversion_net enable row level security;
+revoke all on analytics_private.kpi_trial_activation_to_conversion_net from public, anon, authenticated;
+grant all on analytics_private.kpi_trial_activation_to_conversion_net to service_role;
+
+drop policy if exists kpi_trial_activation_to_conversion_steps_service on analytics_private.kpi_trial_activation_to_conversion_steps;
+create policy kpi_trial_activation_to_conversion_steps_service on analytics_private.kpi_trial_activation_to_conversion_steps for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_trial_activation_to_conversion_actors_service on analytics_private.kpi_trial_activation_to_conversion_actors;
+create policy kpi_trial_activation_to_conversion_actors_service on analytics_private.kpi_trial_activation_to_conversion_actors for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_trial_activation_to_conversion_service on analytics_private.kpi_trial_activation_to_conversion;
+create policy kpi_trial_activation_to_conversion_service on analytics_private.kpi_trial_activation_to_conversion for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_trial_activation_to_conversion_net_service on analytics_private.kpi_trial_activation_to_conversion_net;
+create policy kpi_trial_activation_to_conversion_net_service on analytics_private.kpi_trial_activation_to_conversion_net for all to service_role
+  using (true) with check (true);
+
 create or replace function analytics_private.refresh_kpi_trial_activation_to_conversion()
 returns bigint
 language plpgsql
@@ -3429,7 +3627,7 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -3535,6 +3733,87 @@ end
 $fn$;
 
 -- KPI upgrade_funnel_consumer_to_clinic
+create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  step smallint not null,
+  occurred_at timestamptz not null,
+  event_key uuid not null,
+  network_id uuid,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
+);
+comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps enable row level security;
+revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps to service_role;
+
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, occurred_at);
+
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
+
+create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  period date not null,
+  network_id uuid,
+  depth smallint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+);
+comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors enable row level security;
+revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors to service_role;
+
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (ingest_xid);
+
+create index if not exists kpi_upgrade_funnel_consumer_to_clinic_actors_net_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (network_id, period, actor_hash);
+
+create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic (
+  site_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_upgrade_funnel_consumer_to_clinic_key unique nulls not distinct (site_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic is 'Free-plan actors who go on to start a pro trial, log a protocol session and move their site onto the clinic plan within 30 days.';
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic enable row level security;
+revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic to service_role;
+
+create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net (
+  network_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  hidden boolean not null default true,
+  constraint kpi_upgrade_funnel_consumer_to_clinic_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net is 'KPI upgrade_funnel_consumer_to_clinic: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
+alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net enable row level security;
+revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net to service_role;
+
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_steps_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
+create policy kpi_upgrade_funnel_consumer_to_clinic_steps_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_actors_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors;
+create policy kpi_upgrade_funnel_consumer_to_clinic_actors_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic;
+create policy kpi_upgrade_funnel_consumer_to_clinic_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_upgrade_funnel_consumer_to_clinic_net_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net;
+create policy kpi_upgrade_funnel_consumer_to_clinic_net_service on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net for all to service_role
+  using (true) with check (true);
+
 create or replace function analytics_private.refresh_kpi_upgrade_funnel_consumer_to_clinic()
 returns bigint
 language plpgsql
@@ -3613,7 +3892,7 @@ select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -3719,6 +3998,87 @@ end
 $fn$;
 
 -- KPI upgrade_prompt_to_trial
+create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  step smallint not null,
+  occurred_at timestamptz not null,
+  event_key uuid not null,
+  network_id uuid,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
+);
+comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
+alter table analytics_private.kpi_upgrade_prompt_to_trial_steps enable row level security;
+revoke all on analytics_private.kpi_upgrade_prompt_to_trial_steps from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_prompt_to_trial_steps to service_role;
+
+create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, occurred_at);
+
+create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
+
+create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors (
+  site_id uuid not null,
+  actor_hash bytea not null,
+  period date not null,
+  network_id uuid,
+  depth smallint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+);
+comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
+alter table analytics_private.kpi_upgrade_prompt_to_trial_actors enable row level security;
+revoke all on analytics_private.kpi_upgrade_prompt_to_trial_actors from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_prompt_to_trial_actors to service_role;
+
+create index if not exists kpi_upgrade_prompt_to_trial_actors_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (ingest_xid);
+
+create index if not exists kpi_upgrade_prompt_to_trial_actors_net_idx on analytics_private.kpi_upgrade_prompt_to_trial_actors (network_id, period, actor_hash);
+
+create table if not exists analytics_private.kpi_upgrade_prompt_to_trial (
+  site_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  ingest_xid xid8 not null default pg_current_xact_id(),
+  constraint kpi_upgrade_prompt_to_trial_key unique nulls not distinct (site_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_prompt_to_trial is 'Free-plan actors shown a pro upgrade prompt who start a pro trial within 7 days.';
+alter table analytics_private.kpi_upgrade_prompt_to_trial enable row level security;
+revoke all on analytics_private.kpi_upgrade_prompt_to_trial from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_prompt_to_trial to service_role;
+
+create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_net (
+  network_id uuid not null,
+  period date not null,
+  step smallint not null,
+  value bigint not null,
+  sites bigint not null,
+  actors bigint not null,
+  hidden boolean not null default true,
+  constraint kpi_upgrade_prompt_to_trial_net_key unique nulls not distinct (network_id, period, step)
+);
+comment on table analytics_private.kpi_upgrade_prompt_to_trial_net is 'KPI upgrade_prompt_to_trial: per network cell, the value across its sites, the distinct sites and actors behind it, and whether the network view hides it (k-anonymity, suppressed with its family).';
+alter table analytics_private.kpi_upgrade_prompt_to_trial_net enable row level security;
+revoke all on analytics_private.kpi_upgrade_prompt_to_trial_net from public, anon, authenticated;
+grant all on analytics_private.kpi_upgrade_prompt_to_trial_net to service_role;
+
+drop policy if exists kpi_upgrade_prompt_to_trial_steps_service on analytics_private.kpi_upgrade_prompt_to_trial_steps;
+create policy kpi_upgrade_prompt_to_trial_steps_service on analytics_private.kpi_upgrade_prompt_to_trial_steps for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_upgrade_prompt_to_trial_actors_service on analytics_private.kpi_upgrade_prompt_to_trial_actors;
+create policy kpi_upgrade_prompt_to_trial_actors_service on analytics_private.kpi_upgrade_prompt_to_trial_actors for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_upgrade_prompt_to_trial_service on analytics_private.kpi_upgrade_prompt_to_trial;
+create policy kpi_upgrade_prompt_to_trial_service on analytics_private.kpi_upgrade_prompt_to_trial for all to service_role
+  using (true) with check (true);
+
+drop policy if exists kpi_upgrade_prompt_to_trial_net_service on analytics_private.kpi_upgrade_prompt_to_trial_net;
+create policy kpi_upgrade_prompt_to_trial_net_service on analytics_private.kpi_upgrade_prompt_to_trial_net for all to service_role
+  using (true) with check (true);
+
 create or replace function analytics_private.refresh_kpi_upgrade_prompt_to_trial()
 returns bigint
 language plpgsql
@@ -3786,7 +4146,7 @@ select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e
     as u (step, t, depth, network_id)
   where u.step = 1
   group by 1, 2, 3, 4
-  on conflict (site_id, actor_hash, period, network_id) do update
+  on conflict (site_id, period, actor_hash, network_id) do update
     set depth = excluded.depth, ingest_xid = pg_current_xact_id()
     where r.depth is distinct from excluded.depth;
   if lo = '0'::xid8 then
@@ -4877,3 +5237,15 @@ with marks as (
   return changed;
 end
 $fn$;
+
+-- KPI clinic_team_onboarding
+update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'clinic_team_onboarding';
+
+-- KPI trial_activation_to_conversion
+update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'trial_activation_to_conversion';
+
+-- KPI upgrade_funnel_consumer_to_clinic
+update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'upgrade_funnel_consumer_to_clinic';
+
+-- KPI upgrade_prompt_to_trial
+update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'upgrade_prompt_to_trial';
