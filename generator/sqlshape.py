@@ -32,6 +32,8 @@ from pglast import keywords
 
 #: a word (identifier or keyword); a run starting with a digit is a number and always kept
 _WORD = re.compile(r"[^\W\d]\w*|\d\w*")
+#: the same, captured: ``split`` gives the text between words and the words in one pass
+_SPLIT = re.compile(r"([^\W\d]\w*|\d\w*)")
 #: quoted identifiers; a double quote inside a string literal or comment can shift the pairing, so a
 #: long name can go unseen there: harmless unless two names longer than 63 bytes that agree in their
 #: first 63 are compared, and trackgen's names are at most 63 bytes
@@ -75,7 +77,8 @@ def shape(statement: str, kept: frozenset[str]) -> tuple | None:
     """The statement's shape (hashable), or None when it must be checked on its own."""
     if '"' in statement and any(len(q.encode()) > 65 for q in _QUOTED.findall(statement)):
         return None  # longer than PostgreSQL's 63 bytes: truncation could make two names one
-    words = _WORD.findall(statement)
+    parts = _SPLIT.split(statement)
+    words = parts[1::2]
     numbers: dict[str, int] = {}
     unusual = []  # capitals or other scripts: kept as they are
     for word in dict.fromkeys(words):
@@ -98,4 +101,4 @@ def shape(statement: str, kept: frozenset[str]) -> tuple | None:
             mapping[word] = ("upper", number)
         else:
             return None
-    return tuple(_WORD.split(statement)), tuple(map(mapping.get, words, words))
+    return tuple(parts[0::2]), tuple(map(mapping.get, words, words))
