@@ -301,3 +301,16 @@ def _shape_clean(key: tuple[tuple, tuple[frozenset[str], frozenset[str]]], sourc
         return False
     plain = sqlshape.shape(source, sqlshape.kept_words(owned | _ALLOWED_EXTENSIONS | DYNAMIC_SQL))
     return plain is not None and (plain, (owned, frozenset())) in _CLEAN_SHAPES
+
+
+def clean_state() -> tuple[set, set]:
+    """What the lint knows passed (statements, shapes), to hand from a forked lint to its parent."""
+    return _CLEAN, _CLEAN_SHAPES
+
+
+def remember_clean(state: tuple[set, set]) -> None:
+    """Take what a lint (perhaps in another process) found clean: the first migration repeats it."""
+    statements, shapes = state
+    if statements is not _CLEAN:
+        _CLEAN.update(statements)
+        _CLEAN_SHAPES.update(shapes)
