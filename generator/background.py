@@ -5,10 +5,10 @@ The checks of a large taxonomy's SQL (pglast, sqlglot) take about as long as pla
 starts the checks here, plans the rest meanwhile, then waits. The function's result comes back
 pickled; it must not depend on anything the caller does after the fork.
 
-Nothing changes but the wall time: where ``fork`` is unavailable, with one core, for small inputs
-or with ``TRACKGEN_JOBS=1``, the function simply runs inline, before ``start`` returns. If the
-child fails in any way, the function runs again inline, so its exception is raised in the caller
-exactly as without the fork.
+Nothing changes but the wall time: where ``fork`` is unavailable, with one core or other threads,
+for small inputs or with ``TRACKGEN_JOBS=1``, the function simply runs inline, before ``start``
+returns. If the child fails in any way, the function runs again inline, so its exception is
+raised in the caller exactly as without the fork.
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Callable
 from typing import Any
 
 
 def parallel_allowed() -> bool:
-    """Whether a second process can help: several cores, ``fork``, and not switched off."""
-    if os.environ.get("TRACKGEN_JOBS") == "1":
+    """Whether a second process can help: several cores, ``fork``, not switched off, and no other
+    thread in this process (a fork copies only the calling thread: a lock another one holds, say
+    on a stream, would stay held in the child)."""
+    if os.environ.get("TRACKGEN_JOBS") == "1" or threading.active_count() > 1:
         return False
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
