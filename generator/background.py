@@ -13,6 +13,7 @@ raised in the caller exactly as without the fork.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -40,6 +41,7 @@ class Job:
         if not fork:
             self.value = fn(*args)
             return
+        gc.freeze()  # the collector in either process would otherwise write to every shared object's page
         context = multiprocessing.get_context("fork")
         self.receive, send = context.Pipe(duplex=False)
         self.process = context.Process(target=_run, args=(send, fn, args), daemon=True)
@@ -57,6 +59,7 @@ class Job:
             self.receive.close()
             self.process.join()
             self.process = None
+            gc.unfreeze()
         if status != "ok":
             return self.fn(*self.args)  # raises here as it would have without the fork
         self.value = payload
