@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import chcheck, chmigrate, evolution, lineage, migrations, rules, sqlcheck
+from . import background, chcheck, chmigrate, evolution, lineage, migrations, rules, sqlcheck
 from .build import Built, build
 from .catalog import Catalog, Table
 from .delta import DeltaError
@@ -160,6 +160,87 @@ def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
     return tuple(out)
 
 
+
+#: declarative SQL beyond which the checks run in a second process (a fork costs tens of milliseconds;
+#: the repository's own taxonomy, about 1 MB, stays in one process, as the tests that compile it do)
+PARALLEL_SQL_CHARS = 2_000_000
+
+
+def _check_sql(artifacts: list[Artifact], files: dict[str, str], catalog: Catalog,
+               released: dict | None) -> tuple[list[Diagnostic], object]:
+    """The lint's and sqlcheck's findings, and the statements the lint found clean (the migration lint
+    then skips them)."""
+    from . import sqllint
+
+    found = lint(artifacts, files) + sqlcheck.check(catalog, released)
+    return found, sqllint.clean_state()
+
+
+@dataclass
+class _Ahead:
+    """Everything after the SQL checks but the migration lint: diagnostics, files, docs."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stopped: bool = False  # an error where the sequence returns early
+    files: dict[str, str] = field(default_factory=dict)
+    docs: dict[str, str] = field(default_factory=dict)
+    doc_problems: list[Diagnostic] = field(default_factory=list)
+    docs_error: Exception | None = None  # planned ahead, raised only where the docs would have been planned
+
+    def stop_if_errors(self) -> bool:
+        self.stopped = any(d.severity == "error" for d in self.diagnostics)
+        return self.stopped
+
+
+def _plan_ahead(taxonomy: Taxonomy, catalog: Catalog, env, previous: Previous, release: datetime,
+                accept_edited_history: bool, built: Built | None) -> _Ahead:
+    """ClickHouse, then the migrations and the lock, stopping where the compiler would."""
+    out = _Ahead()
+    project = taxonomy.project
+    extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(built))
+    if clickhouse_export.enabled(taxonomy):
+        try:
+            ch_catalog = plan_clickhouse(taxonomy)
+        except PlanError as exc:  # e.g. E923: a network rule ClickHouse cannot apply as PostgreSQL does
+            out.diagnostics.append(Diagnostic(exc.code, exc.message, exc.span))
+            out.stopped = True
+            return out
+        out.diagnostics.extend(chcheck.check(ch_catalog))
+        if not accept_edited_history:
+            out.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))
+        if out.stop_if_errors():
+            return out
+        try:
+            ch_files, ch_lock = chmigrate.plan(
+                ch_catalog, env, previous.clickhouse, (previous.lock or {}).get("clickhouse"),
+                release.astimezone(UTC).strftime(migrations.VERSION_FORMAT), project.clickhouse_cluster)
+        except DeltaError as exc:
+            out.diagnostics.append(Diagnostic("E930", f"the ClickHouse migration would break the additive rule: {exc}"))
+            out.stopped = True
+            return out
+        out.files.update(ch_files)
+        extra_lock["clickhouse"] = ch_lock
+    try:
+        out.files.update(migrations.plan(
+            previous, catalog, env, plan_version=plan_database.plan_version(taxonomy), release=release,
+            public_schema=project.public_schema, private_schema=project.private_schema,
+            extra_lock=extra_lock,
+            accept_edits=accept_edited_history))
+    except DeltaError as exc:
+        out.diagnostics.append(Diagnostic("E930", f"the migration would break the additive rule: {exc}"))
+        out.stopped = True
+        return out
+    return out
+
+
+def _plan_docs(ahead: _Ahead, taxonomy: Taxonomy, catalog: Catalog, built: Built | None, taxonomy_dir: Path,
+               templates: Path) -> None:
+    """The docs come last: they print each object's ``since``, known only once the lock is planned."""
+    lock = json.loads(ahead.files[migrations.LOCK_FILE])
+    ahead.docs, ahead.doc_problems = render(
+        plan_docs.plan(taxonomy, catalog, lock, hand_pages(taxonomy_dir),
+                       tuple(plan_dashboard.panels(taxonomy, catalog, kpi_files(built)))), templates)
+
+
 def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                      release: datetime = DEFAULT_RELEASE, display_base: Path | None = None,
                      templates: Path = TEMPLATES, accept_edited_history: bool = False) -> Compilation:
@@ -191,52 +272,48 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     result.diagnostics.extend(problems)
     schema_files = print_schemas(catalog, env)
     files.update(schema_files)
-    result.diagnostics.extend(lint(artifacts + schema_artifacts(catalog, taxonomy), files))
-    result.diagnostics.extend(sqlcheck.check(catalog, (previous.lock or {}).get("catalog")))
+    from . import sqllint  # local import: libpg_query is loaded only when SQL is checked
+
+    # The SQL checks (about half of what is left for a large taxonomy) run in a second process while
+    # the rest is planned ahead; the rest counts only if the checks pass, as when run one after the other.
+    released = (previous.lock or {}).get("catalog")
+    fork = background.parallel_allowed() and sum(map(len, schema_files.values())) > PARALLEL_SQL_CHARS
+    checks = background.start(_check_sql, artifacts + schema_artifacts(catalog, taxonomy), files, catalog, released,
+                              fork=fork)
+    ahead: _Ahead | BaseException | None = None
+    if fork:
+        try:
+            ahead = _plan_ahead(taxonomy, catalog, env, previous, release, accept_edited_history, result.built)
+        except Exception as exc:  # raised below, only where the checks passed (where it would have been met)
+            ahead = exc
+        if isinstance(ahead, _Ahead) and not ahead.stopped:
+            try:
+                _plan_docs(ahead, taxonomy, catalog, result.built, taxonomy_dir, templates)
+            except Exception as exc:  # raised below, only where the migration lint passed
+                ahead.docs_error = exc
+    diagnostics, clean = checks.result()
+    sqllint.remember_clean(clean)
+    result.diagnostics.extend(diagnostics)
     if not result.ok:
         return result
-    project = taxonomy.project
-    extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(result.built))
-    if clickhouse_export.enabled(taxonomy):
-        try:
-            ch_catalog = plan_clickhouse(taxonomy)
-        except PlanError as exc:  # e.g. E923: a network rule ClickHouse cannot apply as PostgreSQL does
-            result.diagnostics.append(Diagnostic(exc.code, exc.message, exc.span))
-            return result
-        result.diagnostics.extend(chcheck.check(ch_catalog))
-        if not accept_edited_history:
-            result.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))
-        if not result.ok:
-            return result
-        try:
-            ch_files, ch_lock = chmigrate.plan(
-                ch_catalog, env, previous.clickhouse, (previous.lock or {}).get("clickhouse"),
-                release.astimezone(UTC).strftime(migrations.VERSION_FORMAT), project.clickhouse_cluster)
-        except DeltaError as exc:
-            result.diagnostics.append(Diagnostic("E930", f"the ClickHouse migration would break the additive rule: {exc}"))
-            return result
-        files.update(ch_files)
-        extra_lock["clickhouse"] = ch_lock
-    try:
-        files.update(migrations.plan(
-            previous, catalog, env, plan_version=plan_database.plan_version(taxonomy), release=release,
-            public_schema=project.public_schema, private_schema=project.private_schema,
-            extra_lock=extra_lock,
-            accept_edits=accept_edited_history))
-    except DeltaError as exc:
-        result.diagnostics.append(Diagnostic("E930", f"the migration would break the additive rule: {exc}"))
+    if ahead is None:
+        ahead = _plan_ahead(taxonomy, catalog, env, previous, release, accept_edited_history, result.built)
+    elif isinstance(ahead, BaseException):
+        raise ahead
+    result.diagnostics.extend(ahead.diagnostics)
+    if ahead.stopped:
         return result
+    files.update(ahead.files)
     result.diagnostics.extend(_lint_migrations(files, previous, catalog, taxonomy))
     if not result.ok:
         return result
-    # the docs come last: they print each object's ``since``, known only once the lock is planned
-    lock = json.loads(files[migrations.LOCK_FILE])
-    docs, problems = render(plan_docs.plan(taxonomy, catalog, lock, hand_pages(taxonomy_dir),
-                                          tuple(plan_dashboard.panels(taxonomy, catalog, kpi_files(result.built)))),
-                           templates)
-    result.diagnostics.extend(problems)
+    if not fork:
+        _plan_docs(ahead, taxonomy, catalog, result.built, taxonomy_dir, templates)
+    elif ahead.docs_error is not None:
+        raise ahead.docs_error
+    result.diagnostics.extend(ahead.doc_problems)
     if not result.ok:
         return result
-    files.update(docs)
+    files.update(ahead.docs)
     result.files = dict(sorted(files.items()))
     return result

@@ -19,7 +19,6 @@ Supabase CLI runs each file in one transaction.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +27,7 @@ import jinja2
 from . import delta as delta_mod
 from .catalog import Catalog
 from .diagnostics import Diagnostic, Span
+from .jsonout import dumps_sorted_indented
 from .legacy import legacy_snapshot
 from .sqlprint import Step, print_steps
 
@@ -145,7 +145,7 @@ def plan(previous: Previous, catalog: Catalog, env: jinja2.Environment, *, plan_
     lock["migrations"] = dict(sorted(recorded.items()))
     lock["plan_version"] = plan_version
     lock.update(extra_lock or {})
-    out[LOCK_FILE] = json.dumps(dict(sorted(lock.items())), indent=2, sort_keys=True) + "\n"
+    out[LOCK_FILE] = dumps_sorted_indented(dict(sorted(lock.items()))) + "\n"
     return out
 
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 import pglast
 from pglast import ast, enums, parser
 
+from . import sqlshape
 from .diagnostics import Diagnostic, Span
 from .plan import Artifact
 
@@ -204,9 +205,10 @@ def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
     """E920/E921 findings of every statement in ``text``.
 
     The text is first split into statements by PostgreSQL's parser in C (cheap: no Python syntax tree),
-    and only statements not already known to pass are turned into pglast nodes and checked: building
-    the nodes is most of the cost, and generate sees every statement twice (declarative file, first
-    migration)."""
+    and only statements not already known to pass, by their text or their shape (``sqlshape``), are
+    turned into pglast nodes and checked: building the nodes is most of the cost, most statements
+    share their shape with another (the same template for another KPI or event), and generate sees
+    every statement twice (declarative file, first migration)."""
     owned = schemas or {artifact.context.get("pub_name", "analytics"), artifact.context.get("priv_name", "analytics_private")}
     try:
         slices = parser.split(text, with_parser=True, only_slices=True)
@@ -216,6 +218,7 @@ def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
         return [Diagnostic("E920", f"{artifact.path}: {exc.args[0]} (from {template})", span)]
     out: list[Diagnostic] = []
     context = (frozenset(owned), droppable)
+    kept = sqlshape.kept_words(context[0] | _ALLOWED_EXTENSIONS | DYNAMIC_SQL | droppable)
     chars = start = 0  # _where counts bytes, as PostgreSQL's locations do: the offset is kept up as we go
     for piece in slices:
         start += len(text[chars:piece.start].encode())
@@ -224,11 +227,17 @@ def lint_sql(artifact: Artifact, text: str, schemas: set[str] | None = None,
         clean_key = (source, context)
         if _known_clean(clean_key):
             continue
+        shape_key = (sqlshape.shape(source, kept), context)
+        if shape_key[0] is not None and _shape_clean(shape_key, source):
+            _CLEAN.add(clean_key)  # the first migration repeats the statement: found by its text there
+            continue
         found = len(out)
         for raw in parser.parse_sql(source):
             out.extend(_statement_problems(artifact, text, raw.stmt, source, start, owned, droppable))
         if len(out) == found:
             _CLEAN.add(clean_key)
+            if shape_key[0] is not None:
+                _CLEAN_SHAPES.add(shape_key)
     return out
 
 
@@ -275,3 +284,33 @@ def _known_clean(key: tuple[str, tuple[frozenset[str], frozenset[str]]]) -> bool
     linted with none, and the first migration then finds its statements already checked."""
     statement, (owned, droppable) = key
     return key in _CLEAN or (statement, (owned, frozenset())) in _CLEAN
+
+
+#: shapes (``sqlshape``) of statements that passed, with the schemas and droppable tables they were
+#: checked against: a statement of the same shape is the same statement with other ordinary names
+_CLEAN_SHAPES: set[tuple[tuple, tuple[frozenset[str], frozenset[str]]]] = set()
+
+
+def _shape_clean(key: tuple[tuple, tuple[frozenset[str], frozenset[str]]], source: str) -> bool:
+    """Whether a statement of this shape passed; as for the text, a pass with no droppable tables holds
+    for any (its shape is then taken with fewer words kept)."""
+    if key in _CLEAN_SHAPES:
+        return True
+    owned, droppable = key[1]
+    if not droppable:
+        return False
+    plain = sqlshape.shape(source, sqlshape.kept_words(owned | _ALLOWED_EXTENSIONS | DYNAMIC_SQL))
+    return plain is not None and (plain, (owned, frozenset())) in _CLEAN_SHAPES
+
+
+def clean_state() -> tuple[set, set]:
+    """What the lint knows passed (statements, shapes), to hand from a forked lint to its parent."""
+    return _CLEAN, _CLEAN_SHAPES
+
+
+def remember_clean(state: tuple[set, set]) -> None:
+    """Take what a lint (perhaps in another process) found clean: the first migration repeats it."""
+    statements, shapes = state
+    if statements is not _CLEAN:
+        _CLEAN.update(statements)
+        _CLEAN_SHAPES.update(shapes)

@@ -19,7 +19,10 @@ from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema._keywords import additionalProperties as _additional_properties
+from jsonschema._utils import find_additional_properties
 from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
 
 from .diagnostics import Diagnostic
 from .load import Document
@@ -190,13 +193,54 @@ def _pattern_hint(error: ValidationError) -> str | None:
     return f"must match {error.validator_value}"
 
 
+#: (id of a subschema, the value as canonical JSON) of values that passed it: see ``_additional``
+_PASSED: set[tuple[int, str]] = set()
+
+
+def _additional(validator, aP, instance, schema):
+    """jsonschema's ``additionalProperties``, remembering which values passed their subschema.
+
+    A tier's events and an event's properties are maps whose every value is checked against one
+    subschema (``#/$defs/event``, ``#/$defs/property``), and most properties are written alike
+    (the same name, type and description in many events): jsonschema's ``unevaluatedProperties``
+    and ``if``/``then`` make each such check cost about a millisecond. A value's verdict depends
+    on nothing but the subschema and the value, so a value equal to one that passed passes; only
+    passes are remembered, so every error is still found, on its own path."""
+    if not (validator.is_type(instance, "object") and validator.is_type(aP, "object")):
+        yield from _additional_properties(validator, aP, instance, schema)
+        return
+    for extra in set(find_additional_properties(instance, schema)):
+        value = instance[extra]
+        try:
+            key = (id(aP), json.dumps(value, sort_keys=True))
+        except (TypeError, ValueError):  # a value JSON cannot spell (a YAML date): checked every time
+            key = None
+        if key is not None and key in _PASSED:
+            continue
+        errors = list(validator.descend(value, aP, path=extra))
+        if key is not None and not errors:
+            _PASSED.add(key)
+        yield from errors
+
+
+#: the 2020-12 validator with ``_additional``; the taxonomy schemas live as long as the process, so
+#: the ids in ``_PASSED`` stay theirs
+_Validator = extend(Draft202012Validator, {"additionalProperties": _additional})
+
+
+@cache
+def _validator(kind: str):
+    """One validator per file kind (its schema's references resolved once)."""
+    return _Validator(taxonomy_schema(kind))
+
+
 def check_structure(documents: list[Document]) -> StructureReport:
     """Validate every document against its JSON Schema; collect every error, never stop early."""
     report = StructureReport()
     for doc in documents:
         kind = schema_kind(doc.rel)
         root = taxonomy_schema(kind)
-        validator = Draft202012Validator(root)
+        validator = _validator(kind)
         broken = report.broken.setdefault(doc.file, set())
         if doc.data is None:
             report.diagnostics.append(Diagnostic("E103", f"{doc.rel} is empty; expected a mapping", doc.span(())))

@@ -13,10 +13,12 @@ import json
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+#: what ``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)`` builds on every call
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
 
 def _digest(value: object) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(_DIGEST_JSON(value).encode()).hexdigest()[:16]
 
 
 def quote(text: str) -> str:

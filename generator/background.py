@@ -1,0 +1,80 @@
+"""Run one pure function in a forked process while the caller goes on, on a machine with 2+ cores.
+
+The checks of a large taxonomy's SQL (pglast, sqlglot) take about as long as planning the rest
+(ClickHouse, migrations, docs), and neither needs the other's result until the end: the compiler
+starts the checks here, plans the rest meanwhile, then waits. The function's result comes back
+pickled; it must not depend on anything the caller does after the fork.
+
+Nothing changes but the wall time: where ``fork`` is unavailable, with one core or other threads,
+for small inputs or with ``TRACKGEN_JOBS=1``, the function simply runs inline, before ``start``
+returns. If the child fails in any way, the function runs again inline, so its exception is
+raised in the caller exactly as without the fork.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+def parallel_allowed() -> bool:
+    """Whether a second process can help: several cores, ``fork``, not switched off, and no other
+    thread in this process (a fork copies only the calling thread: a lock another one holds, say
+    on a stream, would stay held in the child)."""
+    if os.environ.get("TRACKGEN_JOBS") == "1" or threading.active_count() > 1:
+        return False
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+class Job:
+    """A started function; ``result()`` waits for it."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, fork: bool):
+        self.fn, self.args = fn, args
+        self.value: Any = None
+        self.process = None
+        if not fork:
+            self.value = fn(*args)
+            return
+        gc.freeze()  # the collector in either process would otherwise write to every shared object's page
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_run, args=(send, fn, args), daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self) -> Any:
+        if self.process is None:
+            return self.value
+        try:
+            status, payload = pickle.loads(self.receive.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            status, payload = "failed", None
+        finally:
+            self.receive.close()
+            self.process.join()
+            self.process = None
+            gc.unfreeze()
+        if status != "ok":
+            return self.fn(*self.args)  # raises here as it would have without the fork
+        self.value = payload
+        return payload
+
+
+def _run(send, fn: Callable[..., Any], args: tuple) -> None:
+    try:
+        message = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # noqa: BLE001 - the parent runs it again and raises there
+        message = pickle.dumps(("failed", None))
+    send.send_bytes(message)
+    send.close()
+
+
+def start(fn: Callable[..., Any], *args: Any, fork: bool | None = None) -> Job:
+    """Start ``fn(*args)``: in a forked process when ``fork`` (default: ``parallel_allowed()``)."""
+    return Job(fn, args, parallel_allowed() if fork is None else fork)

@@ -1,0 +1,17 @@
+"""The lock file's fast JSON text is exactly the standard library's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from generator.jsonout import dumps_sorted_indented
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], "s", 3, [[[]]], {1: 2}, {"x": float("nan"), "k": 1e300, "m": -0.0},
+    {"b": [1, 2.5, True, None, "é\n\"\u2028", {"z": {}, "a": []}], "a": (1,)},
+])
+def test_same_text_as_json_dumps(value):
+    assert dumps_sorted_indented(value) == json.dumps(value, indent=2, sort_keys=True)
