@@ -40,7 +40,10 @@ LIVE_TAIL_CAP = 10_000
 #: tail over every monthly partition cost about 1 ms per call, 20 times its execution at 10M). The
 #: tail's ``order by ingest_xid limit`` keeps the generic plan on the ingest_xid indexes although it
 #: cannot know the watermark.
-LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_generic_plan"))
+#: No parallel workers: a one-site read launched two for the tail at 1M (a generic plan's guess), about
+#: 13 ms of worker start-up for a read of a few rows.
+LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_generic_plan"),
+                 ("max_parallel_workers_per_gather", "0"))
 
 
 #: what a cache stores for a payload dimension the event does not carry: never null, so every join on a

@@ -547,6 +547,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -849,6 +850,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1161,6 +1163,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1830,6 +1833,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2130,6 +2134,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare

@@ -1438,6 +1438,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1740,6 +1741,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2052,6 +2054,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2721,6 +2724,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -3021,6 +3025,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare

@@ -1541,6 +1541,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1841,6 +1842,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare

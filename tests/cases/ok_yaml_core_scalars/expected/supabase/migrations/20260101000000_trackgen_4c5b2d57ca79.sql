@@ -1137,6 +1137,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare

@@ -1,4 +1,4 @@
--- trackgen migration 20261202023835: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
+-- trackgen migration 20261202032433: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
@@ -134,6 +134,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -276,6 +277,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -418,6 +420,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -586,6 +589,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -731,6 +735,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -874,6 +879,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1013,6 +1019,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1414,6 +1421,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1556,6 +1564,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1698,6 +1707,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1839,6 +1849,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -1983,6 +1994,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2124,6 +2136,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2261,6 +2274,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2687,6 +2701,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -2829,6 +2844,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -3259,6 +3275,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -3417,6 +3434,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
@@ -4342,6 +4360,7 @@ stable
 security definer
 set search_path = ''
 set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
 #variable_conflict use_column
 declare
