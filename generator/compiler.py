@@ -160,7 +160,6 @@ def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
     return tuple(out)
 
 
-
 #: declarative SQL beyond which the checks run in a second process (a fork costs tens of milliseconds;
 #: the repository's own taxonomy, about 1 MB, stays in one process, as the tests that compile it do)
 PARALLEL_SQL_CHARS = 2_000_000
