@@ -81,7 +81,7 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bigint[])
 returns bigint
 language sql
 immutable
@@ -101,9 +101,9 @@ as $fn$
                                                     where a.n_sites = 1 group by a.one_site) as e), 0)
   from a;
 $fn$;
-comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
-revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) to service_role;
 
 create or replace function analytics_private.kpi_funnel_depths(steps smallint[], times timestamptz[], keys uuid[], n_steps integer, win interval, mode text)
 returns smallint[]
@@ -677,7 +677,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_active_clinic_members_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -763,7 +763,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_active_clinic_members_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
@@ -887,7 +887,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -978,7 +978,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_active_network_members_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -1064,7 +1064,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_active_network_members_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
@@ -1188,7 +1188,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -1279,7 +1279,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_active_practitioners_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -1365,7 +1365,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_active_practitioners_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
@@ -1489,7 +1489,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -1581,7 +1581,7 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   site_id uuid not null,
   period date not null,
   endpoint text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
@@ -1682,7 +1682,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint, actor_hash, event_key, occurred_at, measure, network_id)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
@@ -1924,7 +1924,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_api_request_count_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -2012,7 +2012,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_api_request_count_facts (site_id, period, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')
@@ -2229,7 +2229,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_api_server_error_count_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -2317,7 +2317,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_api_server_error_count_facts (site_id, period, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
@@ -2537,7 +2537,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -2623,7 +2623,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_clinic_collaborators_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
@@ -2747,7 +2747,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -2837,7 +2837,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
@@ -2856,7 +2856,7 @@ create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics
 
 create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   network_id uuid,
   depth smallint not null,
@@ -2948,19 +2948,19 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step1')
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step2')
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -3209,7 +3209,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -3295,7 +3295,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_consumer_daily_actives_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
@@ -3419,7 +3419,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -3510,7 +3510,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -3596,7 +3596,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_consumer_feature_users_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
@@ -3720,7 +3720,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -3812,7 +3812,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   site_id uuid not null,
   period date not null,
   feature text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
@@ -3900,7 +3900,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_consumer_feature_users_by_feature_facts (site_id, period, feature, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'feature', ''), e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'feature', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
@@ -4024,7 +4024,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'feature', '') as feature, e.actor_hash
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'feature', '') as feature, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -4116,7 +4116,7 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null,
   tier text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
@@ -4204,7 +4204,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')
@@ -4327,7 +4327,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -4417,7 +4417,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_error_count_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -4505,7 +4505,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_error_count_facts (site_id, period, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')
@@ -4723,7 +4723,7 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   site_id uuid not null,
   period date not null,
   error_code text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
@@ -4813,7 +4813,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_errors_by_code_facts (site_id, period, error_code, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
@@ -5031,7 +5031,7 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   site_id uuid not null,
   period date not null,
   tier text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
@@ -5119,7 +5119,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_monthly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')
@@ -5242,7 +5242,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -5331,7 +5331,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_monthly_signup_retention_cohorts (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   cohort date not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -5352,7 +5352,7 @@ create index if not exists kpi_monthly_signup_retention_cohorts_site_idx on anal
 
 create table if not exists analytics_private.kpi_monthly_signup_retention_active (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_monthly_signup_retention_active_key primary key (site_id, actor_hash, period)
@@ -5428,7 +5428,7 @@ declare
   t_nets uuid[];
   t_periods date[];
   moved_sites uuid[];
-  moved_actors bytea[];
+  moved_actors bigint[];
   moved_cohorts date[];
   moved_networks uuid[];
   rt_nets uuid[];
@@ -5455,7 +5455,7 @@ begin
          coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
     into moved_sites, moved_actors, moved_cohorts, moved_networks
   from analytics_private.kpi_monthly_signup_retention_cohorts as c
-  join (select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date) as cohort
+  join (select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
         where e.ingest_xid >= lo and e.ingest_xid < hi
           and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.cohort')
@@ -5463,7 +5463,7 @@ begin
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
   -- A cohort member belongs to the network of its first cohort event.
   insert into analytics_private.kpi_monthly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
-  select e.site_id, e.actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date),
+  select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('month', e.occurred_at at time zone 'UTC')::date),
          (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -5473,7 +5473,7 @@ begin
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_monthly_signup_retention_active (site_id, actor_hash, period)
-  select distinct e.site_id, e.actor_hash, date_trunc('month', e.occurred_at at time zone 'UTC')::date
+  select distinct e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, date_trunc('month', e.occurred_at at time zone 'UTC')::date
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.returning')
@@ -5814,7 +5814,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_network_analytics_viewers_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -5900,7 +5900,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_network_analytics_viewers_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
@@ -6024,7 +6024,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('month', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -6115,7 +6115,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_protocol_loggers_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -6201,7 +6201,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_protocol_loggers_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
@@ -6325,7 +6325,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -6415,7 +6415,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_protocol_logging_retention_cohorts (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   cohort date not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -6436,7 +6436,7 @@ create index if not exists kpi_protocol_logging_retention_cohorts_site_idx on an
 
 create table if not exists analytics_private.kpi_protocol_logging_retention_active (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_logging_retention_active_key primary key (site_id, actor_hash, period)
@@ -6512,7 +6512,7 @@ declare
   t_nets uuid[];
   t_periods date[];
   moved_sites uuid[];
-  moved_actors bytea[];
+  moved_actors bigint[];
   moved_cohorts date[];
   moved_networks uuid[];
   rt_nets uuid[];
@@ -6539,7 +6539,7 @@ begin
          coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
     into moved_sites, moved_actors, moved_cohorts, moved_networks
   from analytics_private.kpi_protocol_logging_retention_cohorts as c
-  join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
+  join (select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
         where e.ingest_xid >= lo and e.ingest_xid < hi
           and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.cohort')
@@ -6547,7 +6547,7 @@ begin
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
   -- A cohort member belongs to the network of its first cohort event.
   insert into analytics_private.kpi_protocol_logging_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+  select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
          (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -6557,7 +6557,7 @@ begin
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_protocol_logging_retention_active (site_id, actor_hash, period)
-  select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
+  select distinct e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, date_trunc('week', e.occurred_at at time zone 'UTC')::date
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.returning')
@@ -6899,7 +6899,7 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   site_id uuid not null,
   period date not null,
   logging_mode text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
@@ -6989,7 +6989,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_protocol_sessions_logged_facts (site_id, period, logging_mode, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
@@ -7208,7 +7208,7 @@ create table if not exists analytics_private.kpi_screen_load_ms_values (
   period date not null,
   screen text not null,
   platform text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
@@ -7308,7 +7308,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_screen_load_ms_values (site_id, period, screen, platform, actor_hash, event_key, occurred_at, measure, network_id)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'screen', ''), coalesce(e.payload ->> 'platform', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'screen', ''), coalesce(e.payload ->> 'platform', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.idempotency_key, e.occurred_at, (e.payload ->> 'load_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')
@@ -7543,7 +7543,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_trial_activation_to_conversion_steps (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
@@ -7562,7 +7562,7 @@ create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on a
 
 create table if not exists analytics_private.kpi_trial_activation_to_conversion_actors (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   network_id uuid,
   depth smallint not null,
@@ -7654,25 +7654,25 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step1')
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step2')
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step3')
 union all
-select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -7920,7 +7920,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
@@ -7939,7 +7939,7 @@ create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx o
 
 create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   network_id uuid,
   depth smallint not null,
@@ -8031,25 +8031,25 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step1')
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step2')
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step3')
 union all
-select e.site_id, e.actor_hash, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 4::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -8297,7 +8297,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
@@ -8316,7 +8316,7 @@ create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytic
 
 create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   network_id uuid,
   depth smallint not null,
@@ -8408,14 +8408,14 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_prompt_to_trial.step1')
       and (e.payload ->> 'offered_tier') = any (array['practitioner']::text[])
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -8665,7 +8665,7 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   site_id uuid not null,
   period date not null,
   tier text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
@@ -8753,7 +8753,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_weekly_active_actors_facts (site_id, period, tier, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')
@@ -8876,7 +8876,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -8965,7 +8965,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_weekly_signup_retention_cohorts (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   cohort date not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -8986,7 +8986,7 @@ create index if not exists kpi_weekly_signup_retention_cohorts_site_idx on analy
 
 create table if not exists analytics_private.kpi_weekly_signup_retention_active (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_signup_retention_active_key primary key (site_id, actor_hash, period)
@@ -9062,7 +9062,7 @@ declare
   t_nets uuid[];
   t_periods date[];
   moved_sites uuid[];
-  moved_actors bytea[];
+  moved_actors bigint[];
   moved_cohorts date[];
   moved_networks uuid[];
   rt_nets uuid[];
@@ -9089,7 +9089,7 @@ begin
          coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
     into moved_sites, moved_actors, moved_cohorts, moved_networks
   from analytics_private.kpi_weekly_signup_retention_cohorts as c
-  join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
+  join (select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
         where e.ingest_xid >= lo and e.ingest_xid < hi
           and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.cohort')
@@ -9097,7 +9097,7 @@ begin
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
   -- A cohort member belongs to the network of its first cohort event.
   insert into analytics_private.kpi_weekly_signup_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+  select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
          (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -9107,7 +9107,7 @@ begin
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_weekly_signup_retention_active (site_id, actor_hash, period)
-  select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
+  select distinct e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, date_trunc('week', e.occurred_at at time zone 'UTC')::date
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.returning')
@@ -9454,7 +9454,7 @@ create table if not exists analytics_private.kpi_active_actors_28d_runs (
   run_to date not null,
   constraint kpi_active_actors_28d_runs_key primary key (kind, key, tier, member, run_from, run_to)
 );
-comment on table analytics_private.kpi_active_actors_28d_runs is 'KPI active_actors_28d: per member (0: an actor of a site, 1: an actor of a network, 2: a site of a network, as uuid_send) and dimensions, each run of active days less than 29 days apart; the member counts in the windows ending from run_from to run_to + 27.';
+comment on table analytics_private.kpi_active_actors_28d_runs is 'KPI active_actors_28d: per member (0: an actor of a site, 1: an actor of a network, as int8send; 2: a site of a network, as uuid_send) and dimensions, each run of active days less than 29 days apart; the member counts in the windows ending from run_from to run_to + 27.';
 alter table analytics_private.kpi_active_actors_28d_runs enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d_runs from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_runs to service_role;
@@ -9545,10 +9545,10 @@ begin
           from (select m.*,
                        case when m.day - lag(m.day) over (partition by m.kind, m.key, m.tier, m.member
                                                           order by m.day) <= 28 then 0 else 1 end as brk
-                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, int8send(f.actor_hash) as member, f.period as day
           from analytics_private.kpi_daily_active_actors_facts as f where true
           union all
-          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          select distinct 1::smallint, f.network_id, f.tier, int8send(f.actor_hash), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
@@ -9613,10 +9613,10 @@ with marks as (
     end if;
     -- Merge the new facts' days into the runs they can reach; add the difference in coverage.
     with fresh as (
-      select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+      select distinct 0::smallint as kind, f.site_id as key, f.tier, int8send(f.actor_hash) as member, f.period as day
           from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id())
           union all
-          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          select distinct 1::smallint, f.network_id, f.tier, int8send(f.actor_hash), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
@@ -9905,7 +9905,7 @@ create table if not exists analytics_private.kpi_active_actors_7d_runs (
   run_to date not null,
   constraint kpi_active_actors_7d_runs_key primary key (kind, key, tier, member, run_from, run_to)
 );
-comment on table analytics_private.kpi_active_actors_7d_runs is 'KPI active_actors_7d: per member (0: an actor of a site, 1: an actor of a network, 2: a site of a network, as uuid_send) and dimensions, each run of active days less than 8 days apart; the member counts in the windows ending from run_from to run_to + 6.';
+comment on table analytics_private.kpi_active_actors_7d_runs is 'KPI active_actors_7d: per member (0: an actor of a site, 1: an actor of a network, as int8send; 2: a site of a network, as uuid_send) and dimensions, each run of active days less than 8 days apart; the member counts in the windows ending from run_from to run_to + 6.';
 alter table analytics_private.kpi_active_actors_7d_runs enable row level security;
 revoke all on analytics_private.kpi_active_actors_7d_runs from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_7d_runs to service_role;
@@ -9996,10 +9996,10 @@ begin
           from (select m.*,
                        case when m.day - lag(m.day) over (partition by m.kind, m.key, m.tier, m.member
                                                           order by m.day) <= 7 then 0 else 1 end as brk
-                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, int8send(f.actor_hash) as member, f.period as day
           from analytics_private.kpi_daily_active_actors_facts as f where true
           union all
-          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          select distinct 1::smallint, f.network_id, f.tier, int8send(f.actor_hash), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
@@ -10064,10 +10064,10 @@ with marks as (
     end if;
     -- Merge the new facts' days into the runs they can reach; add the difference in coverage.
     with fresh as (
-      select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+      select distinct 0::smallint as kind, f.site_id as key, f.tier, int8send(f.actor_hash) as member, f.period as day
           from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id())
           union all
-          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          select distinct 1::smallint, f.network_id, f.tier, int8send(f.actor_hash), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period

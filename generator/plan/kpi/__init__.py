@@ -12,7 +12,7 @@ from ...sqlquote import literal, text_array
 from .. import PlanError
 from ..bodies import body
 from ..database import Names, service_policy
-from .common import GROUP, EventSets, KpiPlan, window_days
+from .common import ACTOR_TYPE, GROUP, EventSets, KpiPlan, window_days
 from .count import CountPlan
 from .distinct_actors import DistinctActorsPlan
 from .families import family_function, plan_covers, plan_families
@@ -80,7 +80,7 @@ def _shared(taxonomy: Taxonomy, n: Names) -> list[DbObject]:
         Function(p, "kpi_caller_reads_network", (), "boolean", body("kpi_caller_reads_network", **ctx),
                  comment=literal("Network views are for the network tier and service_role, for their own network."),
                  **helper),
-        Function(p, "kpi_actors_but_one", (Arg("sites", "uuid[]"), Arg("actors", "bytea[]")), "bigint",
+        Function(p, "kpi_actors_but_one", (Arg("sites", "uuid[]"), Arg("actors", f"{ACTOR_TYPE}[]")), "bigint",
                  body("kpi_actors_but_one", **ctx), volatility="immutable",
                  comment=literal("Distinct actors of (site, actor) pairs left after removing the site that holds "
                                  "the most actors seen at no other site: what any one site's caller cannot know."),

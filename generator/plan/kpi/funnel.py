@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import literal
-from .common import XID, Dim, KpiPlan, dims_of, join_on
+from .common import ACTOR_TYPE, XID, Dim, KpiPlan, dims_of, join_on
 
 
 class FunnelPlan(KpiPlan):
@@ -79,7 +79,7 @@ class FunnelPlan(KpiPlan):
         by_cols = tuple(Column(d.column, "text") for d in self.by)
         return [
             self.cache(self.step_rows, (Column("site_id", "uuid", not_null=True),
-                                        Column("actor_hash", "bytea", not_null=True),
+                                        Column("actor_hash", ACTOR_TYPE, not_null=True),
                                         Column("step", "smallint", not_null=True),
                                         Column("occurred_at", "timestamptz", not_null=True),
                                         Column("event_key", "uuid", not_null=True)) + by_cols
@@ -89,7 +89,7 @@ class FunnelPlan(KpiPlan):
             self.index("kpi_{}_steps_actor_idx", self.step_rows, "(site_id, actor_hash, occurred_at)"),
             self.index("kpi_{}_steps_xid_idx", self.step_rows, "(ingest_xid)"),
             self.cache(self.actors, (Column("site_id", "uuid", not_null=True),
-                                     Column("actor_hash", "bytea", not_null=True),
+                                     Column("actor_hash", ACTOR_TYPE, not_null=True),
                                      Column("period", "date", not_null=True)) + by_cols
                        + (Column("network_id", "uuid"), Column("depth", "smallint", not_null=True), XID),
                        f"constraint {self.sql('kpi_{}_actors_key')} unique nulls not distinct "

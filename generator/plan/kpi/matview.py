@@ -17,7 +17,7 @@ from ...catalog import Column, DbObject, Function, Grant, Index, MaterializedVie
 from ...sqlquote import literal
 from ..bodies import macro
 from ..database import service_policy
-from .common import GROUP
+from .common import ACTOR_TYPE, GROUP
 
 if TYPE_CHECKING:
     from .common import KpiPlan
@@ -45,14 +45,14 @@ def objects(k: KpiPlan) -> list[DbObject]:
     views: list[str] = []
     if k.type in ("count", "distinct_actors"):
         out.append(_view(k, k.facts, macro(TEMPLATE, "facts", k, p),
-                         key + (Column("actor_hash", "bytea"), Column("network_id", "uuid")),
+                         key + (Column("actor_hash", ACTOR_TYPE), Column("network_id", "uuid")),
                          f"KPI {k.name} (materialized view): the distinct actors of each cell."))
         out.append(_unique(k, "kpi_{}_mv_facts_key", k.facts, f"(site_id, period{k.dim_cols}, actor_hash, network_id)"))
         out.append(k.index("kpi_{}_mv_facts_net_idx", k.facts, f"(network_id, period{k.dim_cols})"))
         views.append(k.facts)
     if k.type == "percentile":
         out.append(_view(k, k.values_table, macro(TEMPLATE, "values", k, p),
-                         key + (Column("actor_hash", "bytea"), Column("event_key", "uuid"),
+                         key + (Column("actor_hash", ACTOR_TYPE), Column("event_key", "uuid"),
                                 Column("occurred_at", "timestamptz"), Column("measure", "double precision"),
                                 Column("network_id", "uuid")),
                          f"KPI {k.name} (materialized view): one measured value per event."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import ident, literal
-from .common import XID, EventKpi
+from .common import ACTOR_TYPE, XID, EventKpi
 
 
 def pct_name(p: float) -> str:
@@ -58,7 +58,7 @@ class PercentilePlan(EventKpi):
         return [
             self.cache(self.values_table, (Column("site_id", "uuid", not_null=True),
                                            Column("period", "date", not_null=True)) + self.dim_columns()
-                       + (Column("actor_hash", "bytea", not_null=True), Column("event_key", "uuid", not_null=True),
+                       + (Column("actor_hash", ACTOR_TYPE, not_null=True), Column("event_key", "uuid", not_null=True),
                           Column("occurred_at", "timestamptz", not_null=True),
                           Column("measure", "double precision", not_null=True), Column("network_id", "uuid"), XID),
                        f"constraint {self.sql('kpi_{}_values_key')} unique (site_id, event_key, occurred_at)",

@@ -4,7 +4,7 @@ members with a returning event N periods later (period 0 is the cohort period it
 from __future__ import annotations
 
 from ...catalog import Column, DbObject
-from .common import XID, Dim, KpiPlan, period_expr
+from .common import ACTOR_TYPE, XID, Dim, KpiPlan, period_expr
 
 
 class RetentionPlan(KpiPlan):
@@ -23,7 +23,7 @@ class RetentionPlan(KpiPlan):
         self.offset = self.offset_of("c.cohort", "g.j")
         self.cohorts = self.sql("kpi_{}_cohorts")
         self.active = self.sql("kpi_{}_active")
-        self.declare += [("moved_sites", "uuid[]"), ("moved_actors", "bytea[]"), ("moved_cohorts", "date[]"),
+        self.declare += [("moved_sites", "uuid[]"), ("moved_actors", f"{ACTOR_TYPE}[]"), ("moved_cohorts", "date[]"),
                          ("moved_networks", "uuid[]"), ("rt_nets", "uuid[]"), ("rt_periods", "date[]"),
                          ("rm_nets", "uuid[]"), ("rm_periods", "date[]")]
         vals = ", {c} as cohort_actors, {v} as retained, round({v}::numeric / nullif({c}, 0), 6) as rate"
@@ -55,7 +55,7 @@ class RetentionPlan(KpiPlan):
     def cache_tables(self) -> list[DbObject]:
         return [
             self.cache(self.cohorts, (Column("site_id", "uuid", not_null=True),
-                                      Column("actor_hash", "bytea", not_null=True),
+                                      Column("actor_hash", ACTOR_TYPE, not_null=True),
                                       Column("cohort", "date", not_null=True), Column("network_id", "uuid"), XID),
                        f"constraint {self.sql('kpi_{}_cohorts_key')} primary key (site_id, actor_hash)",
                        f"KPI {self.name}: each actor's cohort, the {self.grain} of its first cohort event at the site."),
@@ -65,7 +65,7 @@ class RetentionPlan(KpiPlan):
             self.index("kpi_{}_cohorts_actor_idx", self.cohorts, "(actor_hash)"),
             self.index("kpi_{}_cohorts_site_idx", self.cohorts, "(site_id, cohort, network_id)"),
             self.cache(self.active, (Column("site_id", "uuid", not_null=True),
-                                     Column("actor_hash", "bytea", not_null=True),
+                                     Column("actor_hash", ACTOR_TYPE, not_null=True),
                                      Column("period", "date", not_null=True), XID),
                        f"constraint {self.sql('kpi_{}_active_key')} primary key (site_id, actor_hash, period)",
                        f"KPI {self.name}: the {self.grain}s in which each actor had a returning event."),

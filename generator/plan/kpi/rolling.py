@@ -11,8 +11,9 @@ from .common import KpiPlan, window_days
 
 class RollingPlan(KpiPlan):
     type = "rolling"
-    #: 2: a distinct-actors window keeps its members' runs (rolling.sql.j2), built by a backfill
-    generation = 2
+    #: 2: a distinct-actors window keeps its members' runs (rolling.sql.j2), built by a backfill;
+    #: 3: an actor member is its cache key's 8 bytes (int8send of ACTOR_TYPE), not the 32-byte hash
+    generation = 3
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
@@ -56,8 +57,8 @@ class RollingPlan(KpiPlan):
                                                Column("run_to", "date", not_null=True)),
                        f"constraint {self.sql('kpi_{}_runs_key')} primary key "
                        f"(kind, key{self.dim_cols}, member, run_from, run_to)",
-                       f"KPI {self.name}: per member (0: an actor of a site, 1: an actor of a network, 2: a site "
-                       f"of a network, as uuid_send) and dimensions, each run of active days less than "
+                       f"KPI {self.name}: per member (0: an actor of a site, 1: an actor of a network, as "
+                       f"int8send; 2: a site of a network, as uuid_send) and dimensions, each run of active days less than "
                        f"{self.days + 1} days apart; the member counts in the windows ending from run_from to "
                        f"run_to + {self.span}."),
             # the day rollover reads the runs still covering a window after the previous refresh's day

@@ -81,7 +81,7 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bigint[])
 returns bigint
 language sql
 immutable
@@ -101,9 +101,9 @@ as $fn$
                                                     where a.n_sites = 1 group by a.one_site) as e), 0)
   from a;
 $fn$;
-comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
-revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) to service_role;
 
 create or replace function analytics_private.kpi_funnel_depths(steps smallint[], times timestamptz[], keys uuid[], n_steps integer, win interval, mode text)
 returns smallint[]
@@ -333,7 +333,7 @@ create table if not exists analytics_private.kpi_api_latency_ms_values (
   site_id uuid not null,
   period date not null,
   endpoint_group text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   event_key uuid not null,
   occurred_at timestamptz not null,
   measure double precision not null,
@@ -431,7 +431,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_api_latency_ms_values (site_id, period, endpoint_group, actor_hash, event_key, occurred_at, measure, network_id)
-  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint_group', ''), e.actor_hash, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
+  select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'endpoint_group', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.idempotency_key, e.occurred_at, (e.payload ->> 'duration_ms')::double precision, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
@@ -668,7 +668,7 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   site_id uuid not null,
   period date not null,
   tier text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
@@ -756,7 +756,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_daily_active_actors_facts (site_id, period, tier, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')
@@ -879,7 +879,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash
+      select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -970,7 +970,7 @@ create table if not exists analytics_private.kpi_live_protocol_sessions_facts (
   site_id uuid not null,
   period date not null,
   logging_mode text not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_live_protocol_sessions_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
@@ -1060,7 +1060,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_live_protocol_sessions_facts (site_id, period, logging_mode, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
@@ -1279,7 +1279,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_upgrade_funnel_steps (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
@@ -1298,7 +1298,7 @@ create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private
 
 create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   network_id uuid,
   depth smallint not null,
@@ -1390,19 +1390,19 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step1')
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step2')
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -1652,7 +1652,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_weekly_active_practitioners_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -1738,7 +1738,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_weekly_active_practitioners_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
@@ -1862,7 +1862,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -1953,7 +1953,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_weekly_protocol_loggers_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -2039,7 +2039,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_weekly_protocol_loggers_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
@@ -2163,7 +2163,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -2253,7 +2253,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_weekly_retention_cohorts (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   cohort date not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -2274,7 +2274,7 @@ create index if not exists kpi_weekly_retention_cohorts_site_idx on analytics_pr
 
 create table if not exists analytics_private.kpi_weekly_retention_active (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_retention_active_key primary key (site_id, actor_hash, period)
@@ -2350,7 +2350,7 @@ declare
   t_nets uuid[];
   t_periods date[];
   moved_sites uuid[];
-  moved_actors bytea[];
+  moved_actors bigint[];
   moved_cohorts date[];
   moved_networks uuid[];
   rt_nets uuid[];
@@ -2377,7 +2377,7 @@ begin
          coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
     into moved_sites, moved_actors, moved_cohorts, moved_networks
   from analytics_private.kpi_weekly_retention_cohorts as c
-  join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
+  join (select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
         where e.ingest_xid >= lo and e.ingest_xid < hi
           and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.cohort')
@@ -2385,7 +2385,7 @@ begin
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
   -- A cohort member belongs to the network of its first cohort event.
   insert into analytics_private.kpi_weekly_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+  select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
          (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -2395,7 +2395,7 @@ begin
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_weekly_retention_active (site_id, actor_hash, period)
-  select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
+  select distinct e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, date_trunc('week', e.occurred_at at time zone 'UTC')::date
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.returning')
@@ -2742,7 +2742,7 @@ create table if not exists analytics_private.kpi_active_actors_28d_runs (
   run_to date not null,
   constraint kpi_active_actors_28d_runs_key primary key (kind, key, tier, member, run_from, run_to)
 );
-comment on table analytics_private.kpi_active_actors_28d_runs is 'KPI active_actors_28d: per member (0: an actor of a site, 1: an actor of a network, 2: a site of a network, as uuid_send) and dimensions, each run of active days less than 29 days apart; the member counts in the windows ending from run_from to run_to + 27.';
+comment on table analytics_private.kpi_active_actors_28d_runs is 'KPI active_actors_28d: per member (0: an actor of a site, 1: an actor of a network, as int8send; 2: a site of a network, as uuid_send) and dimensions, each run of active days less than 29 days apart; the member counts in the windows ending from run_from to run_to + 27.';
 alter table analytics_private.kpi_active_actors_28d_runs enable row level security;
 revoke all on analytics_private.kpi_active_actors_28d_runs from public, anon, authenticated;
 grant all on analytics_private.kpi_active_actors_28d_runs to service_role;
@@ -2833,10 +2833,10 @@ begin
           from (select m.*,
                        case when m.day - lag(m.day) over (partition by m.kind, m.key, m.tier, m.member
                                                           order by m.day) <= 28 then 0 else 1 end as brk
-                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+                from (select distinct 0::smallint as kind, f.site_id as key, f.tier, int8send(f.actor_hash) as member, f.period as day
           from analytics_private.kpi_daily_active_actors_facts as f where true
           union all
-          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          select distinct 1::smallint, f.network_id, f.tier, int8send(f.actor_hash), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
@@ -2901,10 +2901,10 @@ with marks as (
     end if;
     -- Merge the new facts' days into the runs they can reach; add the difference in coverage.
     with fresh as (
-      select distinct 0::smallint as kind, f.site_id as key, f.tier, f.actor_hash as member, f.period as day
+      select distinct 0::smallint as kind, f.site_id as key, f.tier, int8send(f.actor_hash) as member, f.period as day
           from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id())
           union all
-          select distinct 1::smallint, f.network_id, f.tier, f.actor_hash, f.period
+          select distinct 1::smallint, f.network_id, f.tier, int8send(f.actor_hash), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where ((f.ingest_xid >= lo and f.ingest_xid < hi) or f.ingest_xid = pg_current_xact_id()) and f.network_id is not null
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period

@@ -665,7 +665,7 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bigint[])
 returns bigint
 language sql
 immutable
@@ -685,9 +685,9 @@ as $fn$
                                                     where a.n_sites = 1 group by a.one_site) as e), 0)
   from a;
 $fn$;
-comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
-revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) to service_role;
 
 create or replace function analytics_private.kpi_funnel_depths(steps smallint[], times timestamptz[], keys uuid[], n_steps integer, win interval, mode text)
 returns smallint[]

@@ -43,7 +43,7 @@ $fn$;
 
 -- KPI api_latency_ms
 create materialized view if not exists analytics_private.kpi_api_latency_ms_mv_values as
-select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint_group', '') as endpoint_group, e.actor_hash, e.idempotency_key as event_key,
+select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint_group', '') as endpoint_group, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, e.idempotency_key as event_key,
          e.occurred_at, (e.payload ->> 'duration_ms')::double precision as measure, e.network_id
   from analytics_private.events as e
   where e.ingest_xid < (select w.next_xid from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms')
@@ -212,7 +212,7 @@ grant execute on function analytics.kpi_api_latency_ms_live(date, date) to authe
 
 -- KPI daily_active_actors
 create materialized view if not exists analytics_private.kpi_daily_active_actors_mv_facts as
-select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash, e.network_id
+select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid < (select w.next_xid from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors')
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors');
@@ -357,7 +357,7 @@ grant execute on function analytics.kpi_daily_active_actors_live(date, date) to 
 
 -- KPI live_protocol_sessions
 create materialized view if not exists analytics_private.kpi_live_protocol_sessions_mv_facts as
-select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode, e.actor_hash, e.network_id
+select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid < (select w.next_xid from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions')
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')

@@ -81,7 +81,7 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bigint[])
 returns bigint
 language sql
 immutable
@@ -101,9 +101,9 @@ as $fn$
                                                     where a.n_sites = 1 group by a.one_site) as e), 0)
   from a;
 $fn$;
-comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
-revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) to service_role;
 
 create or replace function analytics_private.kpi_funnel_depths(steps smallint[], times timestamptz[], keys uuid[], n_steps integer, win interval, mode text)
 returns smallint[]
@@ -330,7 +330,7 @@ insert into analytics_private.kpi_watermarks (kpi) values
 on conflict (kpi) do nothing;
 
 create materialized view if not exists analytics_private.kpi_api_latency_ms_mv_values as
-select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint_group', '') as endpoint_group, e.actor_hash, e.idempotency_key as event_key,
+select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'endpoint_group', '') as endpoint_group, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, e.idempotency_key as event_key,
          e.occurred_at, (e.payload ->> 'duration_ms')::double precision as measure, e.network_id
   from analytics_private.events as e
   where e.ingest_xid < (select w.next_xid from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms')
@@ -561,7 +561,7 @@ insert into analytics_private.kpi_watermarks (kpi) values
 on conflict (kpi) do nothing;
 
 create materialized view if not exists analytics_private.kpi_daily_active_actors_mv_facts as
-select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, e.actor_hash, e.network_id
+select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, e.actor_tier as tier, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid < (select w.next_xid from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors')
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors');
@@ -768,7 +768,7 @@ insert into analytics_private.kpi_watermarks (kpi) values
 on conflict (kpi) do nothing;
 
 create materialized view if not exists analytics_private.kpi_live_protocol_sessions_mv_facts as
-select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode, e.actor_hash, e.network_id
+select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date as period, coalesce(e.payload ->> 'logging_mode', '') as logging_mode, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, e.network_id
   from analytics_private.events as e
   where e.ingest_xid < (select w.next_xid from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions')
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
@@ -987,7 +987,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_upgrade_funnel_steps (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   step smallint not null,
   occurred_at timestamptz not null,
   event_key uuid not null,
@@ -1006,7 +1006,7 @@ create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private
 
 create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   network_id uuid,
   depth smallint not null,
@@ -1098,19 +1098,19 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, step, occurred_at, event_key, network_id)
-select e.site_id, e.actor_hash, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 1::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step1')
 union all
-select e.site_id, e.actor_hash, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 2::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step2')
 union all
-select e.site_id, e.actor_hash, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
+select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, 3::smallint, e.occurred_at, e.idempotency_key, e.network_id
 
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -1360,7 +1360,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_weekly_active_practitioners_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -1446,7 +1446,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_weekly_active_practitioners_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
@@ -1570,7 +1570,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -1661,7 +1661,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_weekly_protocol_loggers_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -1747,7 +1747,7 @@ begin
   end if;
   with fresh as (
     insert into analytics_private.kpi_weekly_protocol_loggers_facts (site_id, period, actor_hash, network_id)
-    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+    select distinct e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
@@ -1871,7 +1871,7 @@ begin
   fresh as (
     -- the caller's site's events past the watermark that this KPI reads, as cells of [from, to]
     select m.* from (
-      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, e.actor_hash
+      select e.site_id, date_trunc('week', e.occurred_at at time zone 'UTC')::date as period, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash
       from tail as e
       where (select b.ok from bound as b)
         and e.site_id = caller_site
@@ -1961,7 +1961,7 @@ on conflict (kpi) do nothing;
 
 create table if not exists analytics_private.kpi_weekly_retention_cohorts (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   cohort date not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
@@ -1982,7 +1982,7 @@ create index if not exists kpi_weekly_retention_cohorts_site_idx on analytics_pr
 
 create table if not exists analytics_private.kpi_weekly_retention_active (
   site_id uuid not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   period date not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_weekly_retention_active_key primary key (site_id, actor_hash, period)
@@ -2058,7 +2058,7 @@ declare
   t_nets uuid[];
   t_periods date[];
   moved_sites uuid[];
-  moved_actors bytea[];
+  moved_actors bigint[];
   moved_cohorts date[];
   moved_networks uuid[];
   rt_nets uuid[];
@@ -2085,7 +2085,7 @@ begin
          coalesce(array_agg(c.cohort), '{}'), coalesce(array_agg(c.network_id), '{}')
     into moved_sites, moved_actors, moved_cohorts, moved_networks
   from analytics_private.kpi_weekly_retention_cohorts as c
-  join (select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
+  join (select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date) as cohort
         from analytics_private.events as e
         where e.ingest_xid >= lo and e.ingest_xid < hi
           and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.cohort')
@@ -2093,7 +2093,7 @@ begin
     on f.site_id = c.site_id and f.actor_hash = c.actor_hash and f.cohort < c.cohort;
   -- A cohort member belongs to the network of its first cohort event.
   insert into analytics_private.kpi_weekly_retention_cohorts as r (site_id, actor_hash, cohort, network_id)
-  select e.site_id, e.actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
+  select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint as actor_hash, min(date_trunc('week', e.occurred_at at time zone 'UTC')::date),
          (array_agg(e.network_id order by e.occurred_at, e.idempotency_key))[1]
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
@@ -2103,7 +2103,7 @@ begin
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
   insert into analytics_private.kpi_weekly_retention_active (site_id, actor_hash, period)
-  select distinct e.site_id, e.actor_hash, date_trunc('week', e.occurred_at at time zone 'UTC')::date
+  select distinct e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, date_trunc('week', e.occurred_at at time zone 'UTC')::date
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.returning')

@@ -720,7 +720,7 @@ comment on function analytics_private.kpi_caller_reads_network() is 'Network vie
 revoke all on function analytics_private.kpi_caller_reads_network() from public, anon, authenticated;
 grant execute on function analytics_private.kpi_caller_reads_network() to service_role;
 
-create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bytea[])
+create or replace function analytics_private.kpi_actors_but_one(sites uuid[], actors bigint[])
 returns bigint
 language sql
 immutable
@@ -740,9 +740,9 @@ as $fn$
                                                     where a.n_sites = 1 group by a.one_site) as e), 0)
   from a;
 $fn$;
-comment on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
-revoke all on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) from public, anon, authenticated;
-grant execute on function analytics_private.kpi_actors_but_one(uuid[], bytea[]) to service_role;
+comment on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) is 'Distinct actors of (site, actor) pairs left after removing the site that holds the most actors seen at no other site: what any one site''s caller cannot know.';
+revoke all on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) from public, anon, authenticated;
+grant execute on function analytics_private.kpi_actors_but_one(uuid[], bigint[]) to service_role;
 
 create or replace function analytics_private.kpi_funnel_depths(steps smallint[], times timestamptz[], keys uuid[], n_steps integer, win interval, mode text)
 returns smallint[]
@@ -946,7 +946,7 @@ on conflict (kpi) do nothing;
 create table if not exists analytics_private.kpi_consent_refusals_facts (
   site_id uuid not null,
   period date not null,
-  actor_hash bytea not null,
+  actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
   constraint kpi_consent_refusals_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
@@ -1034,7 +1034,7 @@ begin
     return 0;
   end if;
   insert into analytics_private.kpi_consent_refusals_facts (site_id, period, actor_hash, network_id)
-  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.actor_hash, e.network_id
+  select distinct e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::bigint, e.network_id
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consent_refusals')
