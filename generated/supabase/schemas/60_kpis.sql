@@ -768,6 +768,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
       and e.actor_tier = any (array['clinic']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -1069,6 +1070,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
       and e.actor_tier = any (array['network']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -1370,6 +1372,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -1687,6 +1690,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
     and jsonb_typeof(e.payload -> 'duration_ms') = 'number'
+  order by 1, 5, 6
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_api_latency_ms_values;
@@ -2016,6 +2020,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_api_request_count as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
@@ -2322,6 +2327,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_api_server_error_count as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
@@ -2628,6 +2634,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
       and e.actor_tier = any (array['clinic']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -2843,14 +2850,12 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_clinic_team_onboarding_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
 alter table analytics_private.kpi_clinic_team_onboarding_steps enable row level security;
 revoke all on analytics_private.kpi_clinic_team_onboarding_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_clinic_team_onboarding_steps to service_role;
-
-create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
 
@@ -2965,6 +2970,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step3')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_clinic_team_onboarding_steps;
@@ -3300,6 +3306,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
       and e.actor_tier = any (array['consumer']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -3601,6 +3608,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
       and e.actor_tier = any (array['consumer']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -3905,6 +3913,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
       and e.actor_tier = any (array['consumer']::text[])
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, feature, actor_hash
   )
@@ -4208,6 +4217,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -4509,6 +4519,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_error_count as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
@@ -4817,6 +4828,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
+  order by 1, 2, 3, 4, 5
   on conflict do nothing;
   insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.network_id, count(*)
@@ -5123,6 +5135,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -5469,6 +5482,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -5477,6 +5491,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_monthly_signup_retention_cohorts;
@@ -5905,6 +5920,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
       and e.actor_tier = any (array['network']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -6206,6 +6222,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -6553,6 +6570,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -6561,6 +6579,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_protocol_logging_retention_cohorts;
@@ -6993,6 +7012,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
+  order by 1, 2, 3, 4, 5
   on conflict do nothing;
   insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.network_id, count(*)
@@ -7313,6 +7333,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')
     and jsonb_typeof(e.payload -> 'load_ms') = 'number'
+  order by 1, 6, 7
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_screen_load_ms_values;
@@ -7549,14 +7570,12 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
 alter table analytics_private.kpi_trial_activation_to_conversion_steps enable row level security;
 revoke all on analytics_private.kpi_trial_activation_to_conversion_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_trial_activation_to_conversion_steps to service_role;
-
-create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
 
@@ -7677,6 +7696,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step4')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_trial_activation_to_conversion_steps;
@@ -7926,14 +7946,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps to service_role;
-
-create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
 
@@ -8054,6 +8072,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step4')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
@@ -8303,14 +8322,12 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
 alter table analytics_private.kpi_upgrade_prompt_to_trial_steps enable row level security;
 revoke all on analytics_private.kpi_upgrade_prompt_to_trial_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_prompt_to_trial_steps to service_role;
-
-create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
 
@@ -8420,6 +8437,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_prompt_to_trial.step2')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_upgrade_prompt_to_trial_steps;
@@ -8757,6 +8775,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -9103,6 +9122,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -9111,6 +9131,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_weekly_signup_retention_cohorts;
@@ -9553,7 +9574,8 @@ begin
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
-    group by y.kind, y.key, y.tier, y.member, y.grp;
+    group by y.kind, y.key, y.tier, y.member, y.grp
+    order by 1, 2, 3, 4, 5, 6;
     analyze analytics_private.kpi_active_actors_28d_runs;
     insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
 with marks as (
@@ -10004,7 +10026,8 @@ begin
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
-    group by y.kind, y.key, y.tier, y.member, y.grp;
+    group by y.kind, y.key, y.tier, y.member, y.grp
+    order by 1, 2, 3, 4, 5, 6;
     analyze analytics_private.kpi_active_actors_7d_runs;
     insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
 with marks as (

@@ -54,6 +54,16 @@ LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_generic_plan"
 ACTOR_TYPE = "bigint"
 
 
+def key_order(*positions: int) -> str:
+    """``order by`` for an insert into a cache: its rows in the order of the table's unique key.
+
+    A btree filled in key order packs its leaves (each split at the rightmost page leaves it 90%
+    full); filled in hash order it splits mid-page and ends about 70% full.  A backfill writes
+    millions of rows in one insert, so this sets the keys' size for good, and the sorted insert is
+    also the faster one (fewer pages touched per row)."""
+    return "order by " + ", ".join(str(p) for p in positions)
+
+
 def actor_key(alias: str) -> str:
     """The cache's actor (ACTOR_TYPE) of an event row ``alias``: its hash's first 8 bytes, big-endian."""
     return f"('x' || encode(substr({alias}.actor_hash, 1, 8), 'hex'))::bit(64)::bigint"
@@ -441,6 +451,8 @@ class EventKpi(KpiPlan):
         self.filter = self.sets.filter(self.base_name, kpi.selection, self.origin)
         self.dim_exprs = "".join(f", {d.expr}" for d in self.dims)
         self.dim_exprs_as = "".join(f", {d.expr} as {d.column}" for d in self.dims)
+        #: facts rows (site_id, period, dimensions, actor_hash, network_id) in their unique key's order
+        self.facts_order = key_order(*range(1, len(self.dims) + 5))
         self.read_vals = ", r.value"
         self.net_vals = f", {self.masked('r.value')} as value"
         #: the events behind a network cell, one row per (site, actor): what a hidden remainder protects

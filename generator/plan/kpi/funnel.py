@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import literal
-from .common import ACTOR_TYPE, XID, Dim, KpiPlan, dims_of, join_on
+from .common import ACTOR_TYPE, XID, Dim, KpiPlan, dims_of, join_on, key_order
 
 
 class FunnelPlan(KpiPlan):
@@ -58,6 +58,8 @@ class FunnelPlan(KpiPlan):
                        "filter": self.sets.filter(f"{self.base_name}.step{i}", st.selection, self.origin)}
                       for i, st in enumerate(kpi.steps, start=1)]
         self.step_rows = self.sql("kpi_{}_steps")
+        #: steps rows (site_id, actor_hash, step, occurred_at, event_key, ...) in their unique key's order
+        self.steps_order = key_order(1, 2, 4, 5, 3)
         self.actors = self.sql("kpi_{}_actors")
         self.read_vals = vals.format(names=names, w=w_site, v="r.value")
         # conversions from the shown steps only: a hidden step's value never enters a rate
@@ -84,9 +86,10 @@ class FunnelPlan(KpiPlan):
                                         Column("occurred_at", "timestamptz", not_null=True),
                                         Column("event_key", "uuid", not_null=True)) + by_cols
                        + (Column("network_id", "uuid"), XID),
-                       f"constraint {self.sql('kpi_{}_steps_key')} unique (site_id, event_key, occurred_at, step)",
+                       # one key both dedups (an event has one actor) and reads an actor's events in time order
+                       f"constraint {self.sql('kpi_{}_steps_key')} unique "
+                       f"(site_id, actor_hash, occurred_at, event_key, step)",
                        f"KPI {self.name}: every event that matches a step, per actor."),
-            self.index("kpi_{}_steps_actor_idx", self.step_rows, "(site_id, actor_hash, occurred_at)"),
             self.index("kpi_{}_steps_xid_idx", self.step_rows, "(ingest_xid)"),
             self.cache(self.actors, (Column("site_id", "uuid", not_null=True),
                                      Column("actor_hash", ACTOR_TYPE, not_null=True),

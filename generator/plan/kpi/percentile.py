@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import ident, literal
-from .common import ACTOR_TYPE, XID, EventKpi
+from .common import ACTOR_TYPE, XID, EventKpi, key_order
 
 
 def pct_name(p: float) -> str:
@@ -27,6 +27,9 @@ class PercentilePlan(EventKpi):
         arr = "array[" + ", ".join(repr(float(p)) for p in kpi.percentiles) + "]::double precision[]"
         self.values_table = self.sql("kpi_{}_mv_values" if self.matview else "kpi_{}_values")
         self.field_expr = f"(e.payload ->> {literal(kpi.field)})::double precision"
+        #: values rows (site_id, period, dimensions, actor_hash, event_key, occurred_at, ...) in the
+        #: order of their unique key (site_id, event_key, occurred_at)
+        self.values_order = key_order(1, len(self.dims) + 4, len(self.dims) + 5)
         self.field_present = f"jsonb_typeof(e.payload -> {literal(kpi.field)}) = 'number'"
         self.pct_set = ", ".join(f"{c} = excluded.{c}" for c in self.pcts)
         self.pct_exprs = "".join(f", (percentile_disc({arr}) within group (order by f.measure))[{i}] as {c}"

@@ -4,7 +4,7 @@ members with a returning event N periods later (period 0 is the cohort period it
 from __future__ import annotations
 
 from ...catalog import Column, DbObject
-from .common import ACTOR_TYPE, XID, Dim, KpiPlan, period_expr
+from .common import ACTOR_TYPE, XID, Dim, KpiPlan, key_order, period_expr
 
 
 class RetentionPlan(KpiPlan):
@@ -17,6 +17,9 @@ class RetentionPlan(KpiPlan):
         self.set_dims([Dim("period_number", "", "smallint")], kdims=[])
         self.grain = kpi.cohort_grain
         self.period = period_expr(kpi.cohort_grain, self.tz)
+        #: cohorts (site_id, actor_hash, ...) and actives (site_id, actor_hash, period) in key order
+        self.cohorts_order = key_order(1, 2)
+        self.active_order = key_order(1, 2, 3)
         self.cohort_filter = self.sets.filter(f"{self.base_name}.cohort", kpi.cohort, self.origin)
         self.returning_filter = self.sets.filter(f"{self.base_name}.returning", kpi.returning, self.origin)
         self.periods = kpi.periods

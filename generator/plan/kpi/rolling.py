@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject, Index
 from ...sqlquote import literal
-from .common import KpiPlan, window_days
+from .common import KpiPlan, key_order, window_days
 
 
 class RollingPlan(KpiPlan):
@@ -45,6 +45,8 @@ class RollingPlan(KpiPlan):
         #: summed count recounts its touched windows (a window of daily sums is a few rows)
         self.runs = self.sql("kpi_{}_runs") if base.type == "distinct_actors" and not self.matview else None
         if self.runs:
+            #: runs rows (kind, key, dimensions, member, run_from, run_to) in their primary key's order
+            self.runs_order = key_order(*range(1, len(self.dims) + 6))
             self.declare += [("rn_nets", "uuid[]"), ("rn_periods", "date[]")]
 
     def cache_tables(self) -> list[DbObject]:

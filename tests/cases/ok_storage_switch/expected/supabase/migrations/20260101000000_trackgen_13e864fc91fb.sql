@@ -1327,6 +1327,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
     and jsonb_typeof(e.payload -> 'duration_ms') = 'number'
+  order by 1, 5, 6
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_api_latency_ms_values;
@@ -1651,6 +1652,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -1956,6 +1958,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'live_protocol_sessions')
       and (e.payload ->> 'logging_mode') = any (array['after_session', 'live']::text[])
+  order by 1, 2, 3, 4, 5
   on conflict do nothing;
   insert into analytics_private.kpi_live_protocol_sessions as r (site_id, period, logging_mode, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.network_id, count(*)
@@ -2176,14 +2179,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_steps (
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_upgrade_funnel_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_upgrade_funnel_steps is 'KPI upgrade_funnel: every event that matches a step, per actor.';
 alter table analytics_private.kpi_upgrade_funnel_steps enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_steps to service_role;
-
-create index if not exists kpi_upgrade_funnel_steps_actor_idx on analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private.kpi_upgrade_funnel_steps (ingest_xid);
 
@@ -2299,6 +2300,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step3')
       and (e.payload ->> 'logging_mode') = any (array['live']::text[])
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_upgrade_funnel_steps;
@@ -2634,6 +2636,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -2935,6 +2938,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -3282,6 +3286,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -3290,6 +3295,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_weekly_retention_cohorts;
@@ -3732,7 +3738,8 @@ begin
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
-    group by y.kind, y.key, y.tier, y.member, y.grp;
+    group by y.kind, y.key, y.tier, y.member, y.grp
+    order by 1, 2, 3, 4, 5, 6;
     analyze analytics_private.kpi_active_actors_28d_runs;
     insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
 with marks as (

@@ -993,14 +993,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_steps (
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_upgrade_funnel_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_upgrade_funnel_steps is 'KPI upgrade_funnel: every event that matches a step, per actor.';
 alter table analytics_private.kpi_upgrade_funnel_steps enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_steps to service_role;
-
-create index if not exists kpi_upgrade_funnel_steps_actor_idx on analytics_private.kpi_upgrade_funnel_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_funnel_steps_xid_idx on analytics_private.kpi_upgrade_funnel_steps (ingest_xid);
 
@@ -1116,6 +1114,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel.step3')
       and (e.payload ->> 'logging_mode') = any (array['live']::text[])
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_upgrade_funnel_steps;
@@ -1451,6 +1450,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -1752,6 +1752,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -2099,6 +2100,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -2107,6 +2109,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_weekly_retention_cohorts;

@@ -400,6 +400,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consent_refusals')
       and (e.payload ->> 'answer') = any (array['no']::text[])
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_consent_refusals as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)

@@ -1,4 +1,4 @@
--- trackgen migration 20261202035229: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261202044339: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
@@ -337,6 +337,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_clinic_members')
       and e.actor_tier = any (array['clinic']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -537,6 +538,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_network_members')
       and e.actor_tier = any (array['network']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -737,6 +739,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'active_practitioners')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -953,6 +956,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_latency_ms')
     and jsonb_typeof(e.payload -> 'duration_ms') = 'number'
+  order by 1, 5, 6
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_api_latency_ms_values;
@@ -1123,6 +1127,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_request_count')
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_api_request_count as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
@@ -1272,6 +1277,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'api_server_error_count')
       and (e.payload ->> 'status_class') = any (array['server_error']::text[])
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_api_server_error_count as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
@@ -1420,6 +1426,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_collaborators')
       and e.actor_tier = any (array['clinic']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -1534,14 +1541,12 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_steps (
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_clinic_team_onboarding_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_clinic_team_onboarding_steps is 'KPI clinic_team_onboarding: every event that matches a step, per actor.';
 alter table analytics_private.kpi_clinic_team_onboarding_steps enable row level security;
 revoke all on analytics_private.kpi_clinic_team_onboarding_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_clinic_team_onboarding_steps to service_role;
-
-create index if not exists kpi_clinic_team_onboarding_steps_actor_idx on analytics_private.kpi_clinic_team_onboarding_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_clinic_team_onboarding_steps_xid_idx on analytics_private.kpi_clinic_team_onboarding_steps (ingest_xid);
 
@@ -1656,6 +1661,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'clinic_team_onboarding.step3')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_clinic_team_onboarding_steps;
@@ -1879,6 +1885,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_daily_actives')
       and e.actor_tier = any (array['consumer']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -2079,6 +2086,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users')
       and e.actor_tier = any (array['consumer']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -2282,6 +2290,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'consumer_feature_users_by_feature')
       and e.actor_tier = any (array['consumer']::text[])
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, feature, actor_hash
   )
@@ -2484,6 +2493,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'daily_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -2684,6 +2694,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'error_count')
+  order by 1, 2, 3, 4
   on conflict do nothing;
   insert into analytics_private.kpi_error_count as r (site_id, period, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, e.network_id, count(*)
@@ -2835,6 +2846,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'errors_by_code')
+  order by 1, 2, 3, 4, 5
   on conflict do nothing;
   insert into analytics_private.kpi_errors_by_code as r (site_id, period, error_code, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'error_code', ''), e.network_id, count(*)
@@ -2984,6 +2996,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -3229,6 +3242,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -3237,6 +3251,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'monthly_signup_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_monthly_signup_retention_cohorts;
@@ -3553,6 +3568,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'network_analytics_viewers')
       and e.actor_tier = any (array['network']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -3753,6 +3769,7 @@ begin
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_loggers')
       and e.actor_tier = any (array['practitioner']::text[])
+    order by 1, 2, 3, 4
     on conflict do nothing
     returning site_id, period, actor_hash
   )
@@ -3999,6 +4016,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -4007,6 +4025,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_logging_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_protocol_logging_retention_cohorts;
@@ -4327,6 +4346,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'protocol_sessions_logged')
+  order by 1, 2, 3, 4, 5
   on conflict do nothing;
   insert into analytics_private.kpi_protocol_sessions_logged as r (site_id, period, logging_mode, network_id, value)
   select e.site_id, date_trunc('day', e.occurred_at at time zone 'UTC')::date, coalesce(e.payload ->> 'logging_mode', ''), e.network_id, count(*)
@@ -4490,6 +4510,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'screen_load_ms')
     and jsonb_typeof(e.payload -> 'load_ms') = 'number'
+  order by 1, 6, 7
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_screen_load_ms_values;
@@ -4567,14 +4588,12 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_trial_activation_to_conversion_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion_steps is 'KPI trial_activation_to_conversion: every event that matches a step, per actor.';
 alter table analytics_private.kpi_trial_activation_to_conversion_steps enable row level security;
 revoke all on analytics_private.kpi_trial_activation_to_conversion_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_trial_activation_to_conversion_steps to service_role;
-
-create index if not exists kpi_trial_activation_to_conversion_steps_actor_idx on analytics_private.kpi_trial_activation_to_conversion_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_trial_activation_to_conversion_steps_xid_idx on analytics_private.kpi_trial_activation_to_conversion_steps (ingest_xid);
 
@@ -4695,6 +4714,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'trial_activation_to_conversion.step4')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_trial_activation_to_conversion_steps;
@@ -4832,14 +4852,12 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps is 'KPI upgrade_funnel_consumer_to_clinic: every event that matches a step, per actor.';
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps enable row level security;
 revoke all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps to service_role;
-
-create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_funnel_consumer_to_clinic_steps_xid_idx on analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (ingest_xid);
 
@@ -4960,6 +4978,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_funnel_consumer_to_clinic.step4')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps;
@@ -5097,14 +5116,12 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   event_key uuid not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, event_key, occurred_at, step)
+  constraint kpi_upgrade_prompt_to_trial_steps_key unique (site_id, actor_hash, occurred_at, event_key, step)
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_steps is 'KPI upgrade_prompt_to_trial: every event that matches a step, per actor.';
 alter table analytics_private.kpi_upgrade_prompt_to_trial_steps enable row level security;
 revoke all on analytics_private.kpi_upgrade_prompt_to_trial_steps from public, anon, authenticated;
 grant all on analytics_private.kpi_upgrade_prompt_to_trial_steps to service_role;
-
-create index if not exists kpi_upgrade_prompt_to_trial_steps_actor_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (site_id, actor_hash, occurred_at);
 
 create index if not exists kpi_upgrade_prompt_to_trial_steps_xid_idx on analytics_private.kpi_upgrade_prompt_to_trial_steps (ingest_xid);
 
@@ -5214,6 +5231,7 @@ select e.site_id, ('x' || encode(substr(e.actor_hash, 1, 8), 'hex'))::bit(64)::b
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'upgrade_prompt_to_trial.step2')
+  order by 1, 2, 4, 5, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_upgrade_prompt_to_trial_steps;
@@ -5439,6 +5457,7 @@ begin
     from analytics_private.events as e
     where e.ingest_xid >= lo and e.ingest_xid < hi
       and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_active_actors')
+    order by 1, 2, 3, 4, 5
     on conflict do nothing
     returning site_id, period, tier, actor_hash
   )
@@ -5684,6 +5703,7 @@ begin
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.cohort')
   group by 1, 2
+  order by 1, 2
   on conflict (site_id, actor_hash) do update
     set cohort = excluded.cohort, network_id = excluded.network_id, ingest_xid = pg_current_xact_id()
     where excluded.cohort < r.cohort;
@@ -5692,6 +5712,7 @@ begin
   from analytics_private.events as e
   where e.ingest_xid >= lo and e.ingest_xid < hi
     and e.event_id in (select s.event_id from analytics_private.kpi_event_sets as s where s.set_name = 'weekly_signup_retention.returning')
+  order by 1, 2, 3
   on conflict do nothing;
   if lo = '0'::xid8 then
     analyze analytics_private.kpi_weekly_signup_retention_cohorts;
@@ -6022,7 +6043,8 @@ begin
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
-    group by y.kind, y.key, y.tier, y.member, y.grp;
+    group by y.kind, y.key, y.tier, y.member, y.grp
+    order by 1, 2, 3, 4, 5, 6;
     analyze analytics_private.kpi_active_actors_28d_runs;
     insert into analytics_private.kpi_active_actors_28d as r (site_id, period, tier, value)
 with marks as (
@@ -6361,7 +6383,8 @@ begin
           union all
           select distinct 2::smallint, f.network_id, f.tier, uuid_send(f.site_id), f.period
           from analytics_private.kpi_daily_active_actors_facts as f where true and f.network_id is not null) as m) as a) as y
-    group by y.kind, y.key, y.tier, y.member, y.grp;
+    group by y.kind, y.key, y.tier, y.member, y.grp
+    order by 1, 2, 3, 4, 5, 6;
     analyze analytics_private.kpi_active_actors_7d_runs;
     insert into analytics_private.kpi_active_actors_7d as r (site_id, period, tier, value)
 with marks as (
@@ -6674,3 +6697,11 @@ update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'we
 
 -- KPI weekly_signup_retention
 update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'weekly_signup_retention';
+
+drop index if exists analytics_private.kpi_clinic_team_onboarding_steps_actor_idx;
+
+drop index if exists analytics_private.kpi_trial_activation_to_conversion_steps_actor_idx;
+
+drop index if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx;
+
+drop index if exists analytics_private.kpi_upgrade_prompt_to_trial_steps_actor_idx;
