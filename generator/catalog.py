@@ -412,6 +412,8 @@ class Catalog:
             if isinstance(obj, Table):
                 entry["columns"] = {c.name: c.definition() for c in obj.columns}
                 entry["role"] = obj.role
+            elif isinstance(obj, Index):
+                entry["table"] = obj.table  # a removed index goes with its table when that is dropped
             elif isinstance(obj, View):
                 entry["reads"] = list(obj.reads)
             elif isinstance(obj, Row):

@@ -179,6 +179,8 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
         if kind == "row":
             last.append(_delete_row(key, previous[key]))
             continue
+        if kind == "index" and _dropped_with_table(previous[key], rebuilt, removed, rebuild_entities):
+            continue
         stub = _stub(key)
         if stub is not None:
             last.append(Step("drop", stub))
@@ -187,6 +189,18 @@ def plan(previous: dict[str, dict], catalog: Catalog, private_schema: str, publi
     for key in dropped_functions + sorted(recreate_views):
         delta.entities.add((new[key].origin.entity if key in new else previous.get(key, {}).get("origin")) or "core")
     return delta
+
+
+def _dropped_with_table(entry: dict, rebuilt: set[str], removed: list[str], rebuild_entities: set[str]) -> bool:
+    """Whether a removed index is already gone: its table was dropped (removed, or rebuilt first).
+
+    Printing ``drop index`` for it would be noise in the reviewed diff (and a non-concurrent index
+    drop, which squawk rightly flags).  Locks written before indexes recorded their table: a KPI's
+    indexes are on its caches, which a rebuild of the KPI drops."""
+    table = entry.get("table")
+    if table is None:
+        return entry.get("origin") in rebuild_entities
+    return table in rebuilt or f"table {table}" in removed
 
 
 _DROP_ORDER = {"cron": 0, "policy": 1, "index": 2, "matview": 3, "table": 4, "row": 5}

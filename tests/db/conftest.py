@@ -281,7 +281,7 @@ def kpi_catalog_of(tax: Taxonomy) -> KpiCatalog:
             f"{priv}.kpi_caller_network()",
             f"{priv}.kpi_caller_site()",
             f"{priv}.kpi_funnel_depths(smallint[],timestamp with time zone[],uuid[],integer,interval,text)",
-            f"{priv}.kpi_actors_but_one(uuid[],bytea[])",
+            f"{priv}.kpi_actors_but_one(uuid[],bigint[])",
         ),
         watermarks="kpi_watermarks",
         network_reader_tiers=tuple(tax.network_reader_tiers),

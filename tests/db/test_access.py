@@ -307,7 +307,7 @@ def test_kpi_reads_and_rpc_calls(any_db, login, kpi_catalog, caller):
         check(f"select {priv}.kpi_funnel_depths('{{1}}', array[now()], array[gen_random_uuid()], 2, "
               "interval '1 day', 'ordered')",
               role == "service_role")
-        check(f"select {priv}.kpi_actors_but_one(array[gen_random_uuid()], array['\\x00'::bytea])",
+        check(f"select {priv}.kpi_actors_but_one(array[gen_random_uuid()], array[0::bigint])",
               role == "service_role")
         assert kpi_catalog.suppressors
         for fn in kpi_catalog.suppressors:  # with no (network, period): changes nothing

@@ -821,15 +821,22 @@ grant execute on function analytics_private.refresh_kpi_active_clinic_members() 
 
 create or replace function analytics_private.kpi_active_clinic_members_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_for_caller() is 'KPI active_clinic_members for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_clinic_members_for_caller() from public, anon, authenticated;
@@ -837,16 +844,23 @@ grant execute on function analytics_private.kpi_active_clinic_members_for_caller
 
 create or replace function analytics_private.kpi_active_clinic_members_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_active_clinic_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_clinic_members_between(date, date) is 'KPI active_clinic_members for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_active_clinic_members_between(date, date) from public, anon, authenticated;
@@ -915,19 +929,26 @@ grant execute on function analytics_private.kpi_active_clinic_members_live(date,
 
 create or replace function analytics_private.network_active_clinic_members_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_active_clinic_members_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_active_clinic_members_cells() is 'KPI active_clinic_members across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_clinic_members_cells() from public, anon, authenticated;
@@ -1123,15 +1144,22 @@ grant execute on function analytics_private.refresh_kpi_active_network_members()
 
 create or replace function analytics_private.kpi_active_network_members_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_network_members_for_caller() is 'KPI active_network_members for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_network_members_for_caller() from public, anon, authenticated;
@@ -1139,16 +1167,23 @@ grant execute on function analytics_private.kpi_active_network_members_for_calle
 
 create or replace function analytics_private.kpi_active_network_members_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_active_network_members as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_network_members_between(date, date) is 'KPI active_network_members for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_active_network_members_between(date, date) from public, anon, authenticated;
@@ -1217,19 +1252,26 @@ grant execute on function analytics_private.kpi_active_network_members_live(date
 
 create or replace function analytics_private.network_active_network_members_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_active_network_members_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_active_network_members_cells() is 'KPI active_network_members across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_network_members_cells() from public, anon, authenticated;
@@ -1425,15 +1467,22 @@ grant execute on function analytics_private.refresh_kpi_active_practitioners() t
 
 create or replace function analytics_private.kpi_active_practitioners_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_for_caller() is 'KPI active_practitioners for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_practitioners_for_caller() from public, anon, authenticated;
@@ -1441,16 +1490,23 @@ grant execute on function analytics_private.kpi_active_practitioners_for_caller(
 
 create or replace function analytics_private.kpi_active_practitioners_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_practitioners_between(date, date) is 'KPI active_practitioners for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_active_practitioners_between(date, date) from public, anon, authenticated;
@@ -1519,19 +1575,26 @@ grant execute on function analytics_private.kpi_active_practitioners_live(date, 
 
 create or replace function analytics_private.network_active_practitioners_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_active_practitioners_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_active_practitioners_cells() is 'KPI active_practitioners across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_practitioners_cells() from public, anon, authenticated;
@@ -1770,15 +1833,22 @@ grant execute on function analytics_private.refresh_kpi_api_latency_ms() to serv
 
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.p99::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, endpoint, n, p50, p95, p99);
+end
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_for_caller() is 'KPI api_latency_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -1786,16 +1856,23 @@ grant execute on function analytics_private.kpi_api_latency_ms_for_caller() to a
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.p99::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, endpoint, n, p50, p95, p99);
+end
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_api_latency_ms_between(date, date) from public, anon, authenticated;
@@ -1864,19 +1941,26 @@ grant execute on function analytics_private.kpi_api_latency_ms_live(date, date) 
 
 create or replace function analytics_private.network_api_latency_ms_cells()
 returns table (period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.endpoint::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.p99::double precision, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.endpoint, '') as endpoint, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, case when r.suppressed or r.p99_hidden then null else r.p99 end as p99, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_api_latency_ms_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, endpoint, n, p50, p95, p99, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_latency_ms_cells() from public, anon, authenticated;
@@ -2078,16 +2162,23 @@ grant execute on function analytics_private.refresh_kpi_api_request_count() to s
 
 create or replace function analytics_private.kpi_api_request_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_api_request_count_for_caller() is 'KPI api_request_count for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_request_count_for_caller() from public, anon, authenticated;
@@ -2095,17 +2186,24 @@ grant execute on function analytics_private.kpi_api_request_count_for_caller() t
 
 create or replace function analytics_private.kpi_api_request_count_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_request_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_api_request_count_between(date, date) is 'KPI api_request_count for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_api_request_count_between(date, date) from public, anon, authenticated;
@@ -2170,19 +2268,26 @@ grant execute on function analytics_private.kpi_api_request_count_live(date, dat
 
 create or replace function analytics_private.network_api_request_count_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_api_request_count_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_api_request_count_cells() is 'KPI api_request_count across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_request_count_cells() from public, anon, authenticated;
@@ -2386,16 +2491,23 @@ grant execute on function analytics_private.refresh_kpi_api_server_error_count()
 
 create or replace function analytics_private.kpi_api_server_error_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_api_server_error_count_for_caller() is 'KPI api_server_error_count for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_server_error_count_for_caller() from public, anon, authenticated;
@@ -2403,17 +2515,24 @@ grant execute on function analytics_private.kpi_api_server_error_count_for_calle
 
 create or replace function analytics_private.kpi_api_server_error_count_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_api_server_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_api_server_error_count_between(date, date) is 'KPI api_server_error_count for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_api_server_error_count_between(date, date) from public, anon, authenticated;
@@ -2479,19 +2598,26 @@ grant execute on function analytics_private.kpi_api_server_error_count_live(date
 
 create or replace function analytics_private.network_api_server_error_count_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_api_server_error_count_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_api_server_error_count_cells() is 'KPI api_server_error_count across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_server_error_count_cells() from public, anon, authenticated;
@@ -2687,15 +2813,22 @@ grant execute on function analytics_private.refresh_kpi_clinic_collaborators() t
 
 create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_for_caller() is 'KPI clinic_collaborators for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_clinic_collaborators_for_caller() from public, anon, authenticated;
@@ -2703,16 +2836,23 @@ grant execute on function analytics_private.kpi_clinic_collaborators_for_caller(
 
 create or replace function analytics_private.kpi_clinic_collaborators_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_clinic_collaborators as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_clinic_collaborators_between(date, date) is 'KPI clinic_collaborators for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_clinic_collaborators_between(date, date) from public, anon, authenticated;
@@ -2781,19 +2921,26 @@ grant execute on function analytics_private.kpi_clinic_collaborators_live(date, 
 
 create or replace function analytics_private.network_clinic_collaborators_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_clinic_collaborators_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_clinic_collaborators_cells() is 'KPI clinic_collaborators across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_clinic_collaborators_cells() from public, anon, authenticated;
@@ -3104,15 +3251,22 @@ grant execute on function analytics_private.refresh_kpi_clinic_team_onboarding()
 
 create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_clinic_team_onboarding_for_caller() is 'KPI clinic_team_onboarding for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_clinic_team_onboarding_for_caller() from public, anon, authenticated;
@@ -3120,16 +3274,23 @@ grant execute on function analytics_private.kpi_clinic_team_onboarding_for_calle
 
 create or replace function analytics_private.kpi_clinic_team_onboarding_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_clinic_team_onboarding as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_clinic_team_onboarding_between(date, date) is 'KPI clinic_team_onboarding for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_clinic_team_onboarding_between(date, date) from public, anon, authenticated;
@@ -3151,19 +3312,26 @@ grant execute on function analytics_private.kpi_clinic_team_onboarding_live(date
 
 create or replace function analytics_private.network_clinic_team_onboarding_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_clinic_team_onboarding_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_clinic_team_onboarding_cells() is 'KPI clinic_team_onboarding across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_clinic_team_onboarding_cells() from public, anon, authenticated;
@@ -3359,15 +3527,22 @@ grant execute on function analytics_private.refresh_kpi_consumer_daily_actives()
 
 create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_for_caller() is 'KPI consumer_daily_actives for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_daily_actives_for_caller() from public, anon, authenticated;
@@ -3375,16 +3550,23 @@ grant execute on function analytics_private.kpi_consumer_daily_actives_for_calle
 
 create or replace function analytics_private.kpi_consumer_daily_actives_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_daily_actives as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consumer_daily_actives_between(date, date) is 'KPI consumer_daily_actives for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_consumer_daily_actives_between(date, date) from public, anon, authenticated;
@@ -3453,19 +3635,26 @@ grant execute on function analytics_private.kpi_consumer_daily_actives_live(date
 
 create or replace function analytics_private.network_consumer_daily_actives_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_consumer_daily_actives_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_consumer_daily_actives_cells() is 'KPI consumer_daily_actives across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consumer_daily_actives_cells() from public, anon, authenticated;
@@ -3661,15 +3850,22 @@ grant execute on function analytics_private.refresh_kpi_consumer_feature_users()
 
 create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_for_caller() is 'KPI consumer_feature_users for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_feature_users_for_caller() from public, anon, authenticated;
@@ -3677,16 +3873,23 @@ grant execute on function analytics_private.kpi_consumer_feature_users_for_calle
 
 create or replace function analytics_private.kpi_consumer_feature_users_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_consumer_feature_users as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_between(date, date) is 'KPI consumer_feature_users for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_consumer_feature_users_between(date, date) from public, anon, authenticated;
@@ -3755,19 +3958,26 @@ grant execute on function analytics_private.kpi_consumer_feature_users_live(date
 
 create or replace function analytics_private.network_consumer_feature_users_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_consumer_feature_users_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_consumer_feature_users_cells() is 'KPI consumer_feature_users across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consumer_feature_users_cells() from public, anon, authenticated;
@@ -3966,15 +4176,22 @@ grant execute on function analytics_private.refresh_kpi_consumer_feature_users_b
 
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
 returns table (site_id uuid, period date, feature text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.feature::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, feature, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() is 'KPI consumer_feature_users_by_feature for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consumer_feature_users_by_feature_for_caller() from public, anon, authenticated;
@@ -3982,16 +4199,23 @@ grant execute on function analytics_private.kpi_consumer_feature_users_by_featur
 
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_between("from" date, "to" date)
 returns table (site_id uuid, period date, feature text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.feature::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
   from analytics_private.kpi_consumer_feature_users_by_feature as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, feature, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consumer_feature_users_by_feature_between(date, date) is 'KPI consumer_feature_users_by_feature for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_consumer_feature_users_by_feature_between(date, date) from public, anon, authenticated;
@@ -4060,19 +4284,26 @@ grant execute on function analytics_private.kpi_consumer_feature_users_by_featur
 
 create or replace function analytics_private.network_consumer_feature_users_by_feature_cells()
 returns table (period date, feature text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.feature::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.feature, '') as feature, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_consumer_feature_users_by_feature_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, feature, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_consumer_feature_users_by_feature_cells() is 'KPI consumer_feature_users_by_feature across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consumer_feature_users_by_feature_cells() from public, anon, authenticated;
@@ -4270,15 +4501,22 @@ grant execute on function analytics_private.refresh_kpi_daily_active_actors() to
 
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_for_caller() is 'KPI daily_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -4286,16 +4524,23 @@ grant execute on function analytics_private.kpi_daily_active_actors_for_caller()
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_daily_active_actors_between(date, date) from public, anon, authenticated;
@@ -4363,19 +4608,26 @@ grant execute on function analytics_private.kpi_daily_active_actors_live(date, d
 
 create or replace function analytics_private.network_daily_active_actors_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_daily_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_daily_active_actors_cells() from public, anon, authenticated;
@@ -4577,16 +4829,23 @@ grant execute on function analytics_private.refresh_kpi_error_count() to service
 
 create or replace function analytics_private.kpi_error_count_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_error_count_for_caller() is 'KPI error_count for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_error_count_for_caller() from public, anon, authenticated;
@@ -4594,17 +4853,24 @@ grant execute on function analytics_private.kpi_error_count_for_caller() to auth
 
 create or replace function analytics_private.kpi_error_count_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_error_count as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_error_count_between(date, date) is 'KPI error_count for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_error_count_between(date, date) from public, anon, authenticated;
@@ -4669,19 +4935,26 @@ grant execute on function analytics_private.kpi_error_count_live(date, date) to 
 
 create or replace function analytics_private.network_error_count_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_error_count_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_error_count_cells() is 'KPI error_count across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_error_count_cells() from public, anon, authenticated;
@@ -4886,16 +5159,23 @@ grant execute on function analytics_private.refresh_kpi_errors_by_code() to serv
 
 create or replace function analytics_private.kpi_errors_by_code_for_caller()
 returns table (site_id uuid, period date, error_code text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.error_code::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, error_code, value);
+end
 $fn$;
 comment on function analytics_private.kpi_errors_by_code_for_caller() is 'KPI errors_by_code for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_errors_by_code_for_caller() from public, anon, authenticated;
@@ -4903,17 +5183,24 @@ grant execute on function analytics_private.kpi_errors_by_code_for_caller() to a
 
 create or replace function analytics_private.kpi_errors_by_code_between("from" date, "to" date)
 returns table (site_id uuid, period date, error_code text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.error_code::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
   from analytics_private.kpi_errors_by_code as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, error_code, value);
+end
 $fn$;
 comment on function analytics_private.kpi_errors_by_code_between(date, date) is 'KPI errors_by_code for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_errors_by_code_between(date, date) from public, anon, authenticated;
@@ -4978,19 +5265,26 @@ grant execute on function analytics_private.kpi_errors_by_code_live(date, date) 
 
 create or replace function analytics_private.network_errors_by_code_cells()
 returns table (period date, error_code text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.error_code::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.error_code, '') as error_code, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_errors_by_code_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, error_code, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_errors_by_code_cells() is 'KPI errors_by_code across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_errors_by_code_cells() from public, anon, authenticated;
@@ -5188,15 +5482,22 @@ grant execute on function analytics_private.refresh_kpi_monthly_active_actors() 
 
 create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_for_caller() is 'KPI monthly_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_monthly_active_actors_for_caller() from public, anon, authenticated;
@@ -5204,16 +5505,23 @@ grant execute on function analytics_private.kpi_monthly_active_actors_for_caller
 
 create or replace function analytics_private.kpi_monthly_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_monthly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_monthly_active_actors_between(date, date) is 'KPI monthly_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_monthly_active_actors_between(date, date) from public, anon, authenticated;
@@ -5281,19 +5589,26 @@ grant execute on function analytics_private.kpi_monthly_active_actors_live(date,
 
 create or replace function analytics_private.network_monthly_active_actors_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and (m.period + interval '1 month')::date - 1 and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_monthly_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_monthly_active_actors_cells() is 'KPI monthly_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_monthly_active_actors_cells() from public, anon, authenticated;
@@ -5718,15 +6033,22 @@ grant execute on function analytics_private.refresh_kpi_monthly_signup_retention
 
 create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_monthly_signup_retention_for_caller() is 'KPI monthly_signup_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_monthly_signup_retention_for_caller() from public, anon, authenticated;
@@ -5734,16 +6056,23 @@ grant execute on function analytics_private.kpi_monthly_signup_retention_for_cal
 
 create or replace function analytics_private.kpi_monthly_signup_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_monthly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_monthly_signup_retention_between(date, date) is 'KPI monthly_signup_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_monthly_signup_retention_between(date, date) from public, anon, authenticated;
@@ -5765,19 +6094,26 @@ grant execute on function analytics_private.kpi_monthly_signup_retention_live(da
 
 create or replace function analytics_private.network_monthly_signup_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_monthly_signup_retention_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_monthly_signup_retention_cells() is 'KPI monthly_signup_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_monthly_signup_retention_cells() from public, anon, authenticated;
@@ -5973,15 +6309,22 @@ grant execute on function analytics_private.refresh_kpi_network_analytics_viewer
 
 create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_for_caller() is 'KPI network_analytics_viewers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_network_analytics_viewers_for_caller() from public, anon, authenticated;
@@ -5989,16 +6332,23 @@ grant execute on function analytics_private.kpi_network_analytics_viewers_for_ca
 
 create or replace function analytics_private.kpi_network_analytics_viewers_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_network_analytics_viewers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_network_analytics_viewers_between(date, date) is 'KPI network_analytics_viewers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_network_analytics_viewers_between(date, date) from public, anon, authenticated;
@@ -6067,19 +6417,26 @@ grant execute on function analytics_private.kpi_network_analytics_viewers_live(d
 
 create or replace function analytics_private.network_network_analytics_viewers_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_network_analytics_viewers_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_network_analytics_viewers_cells() is 'KPI network_analytics_viewers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_network_analytics_viewers_cells() from public, anon, authenticated;
@@ -6275,15 +6632,22 @@ grant execute on function analytics_private.refresh_kpi_protocol_loggers() to se
 
 create or replace function analytics_private.kpi_protocol_loggers_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_for_caller() is 'KPI protocol_loggers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -6291,16 +6655,23 @@ grant execute on function analytics_private.kpi_protocol_loggers_for_caller() to
 
 create or replace function analytics_private.kpi_protocol_loggers_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_protocol_loggers_between(date, date) is 'KPI protocol_loggers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_protocol_loggers_between(date, date) from public, anon, authenticated;
@@ -6369,19 +6740,26 @@ grant execute on function analytics_private.kpi_protocol_loggers_live(date, date
 
 create or replace function analytics_private.network_protocol_loggers_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_protocol_loggers_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_protocol_loggers_cells() is 'KPI protocol_loggers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_protocol_loggers_cells() from public, anon, authenticated;
@@ -6806,15 +7184,22 @@ grant execute on function analytics_private.refresh_kpi_protocol_logging_retenti
 
 create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_protocol_logging_retention_for_caller() is 'KPI protocol_logging_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_logging_retention_for_caller() from public, anon, authenticated;
@@ -6822,16 +7207,23 @@ grant execute on function analytics_private.kpi_protocol_logging_retention_for_c
 
 create or replace function analytics_private.kpi_protocol_logging_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_protocol_logging_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_protocol_logging_retention_between(date, date) is 'KPI protocol_logging_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_protocol_logging_retention_between(date, date) from public, anon, authenticated;
@@ -6853,19 +7245,26 @@ grant execute on function analytics_private.kpi_protocol_logging_retention_live(
 
 create or replace function analytics_private.network_protocol_logging_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_protocol_logging_retention_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_protocol_logging_retention_cells() is 'KPI protocol_logging_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_protocol_logging_retention_cells() from public, anon, authenticated;
@@ -7070,16 +7469,23 @@ grant execute on function analytics_private.refresh_kpi_protocol_sessions_logged
 
 create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_for_caller() is 'KPI protocol_sessions_logged for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_protocol_sessions_logged_for_caller() from public, anon, authenticated;
@@ -7087,17 +7493,24 @@ grant execute on function analytics_private.kpi_protocol_sessions_logged_for_cal
 
 create or replace function analytics_private.kpi_protocol_sessions_logged_between("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_protocol_sessions_logged as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
 $fn$;
 comment on function analytics_private.kpi_protocol_sessions_logged_between(date, date) is 'KPI protocol_sessions_logged for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_protocol_sessions_logged_between(date, date) from public, anon, authenticated;
@@ -7162,19 +7575,26 @@ grant execute on function analytics_private.kpi_protocol_sessions_logged_live(da
 
 create or replace function analytics_private.network_protocol_sessions_logged_cells()
 returns table (period date, logging_mode text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.logging_mode::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.logging_mode, '') as logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_protocol_sessions_logged_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, logging_mode, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_protocol_sessions_logged_cells() is 'KPI protocol_sessions_logged across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_protocol_sessions_logged_cells() from public, anon, authenticated;
@@ -7407,15 +7827,22 @@ grant execute on function analytics_private.refresh_kpi_screen_load_ms() to serv
 
 create or replace function analytics_private.kpi_screen_load_ms_for_caller()
 returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.screen::text, q.platform::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, screen, platform, n, p50, p95);
+end
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_for_caller() is 'KPI screen_load_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_screen_load_ms_for_caller() from public, anon, authenticated;
@@ -7423,16 +7850,23 @@ grant execute on function analytics_private.kpi_screen_load_ms_for_caller() to a
 
 create or replace function analytics_private.kpi_screen_load_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.screen::text, q.platform::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
   from analytics_private.kpi_screen_load_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, screen, platform, n, p50, p95);
+end
 $fn$;
 comment on function analytics_private.kpi_screen_load_ms_between(date, date) is 'KPI screen_load_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_screen_load_ms_between(date, date) from public, anon, authenticated;
@@ -7501,19 +7935,26 @@ grant execute on function analytics_private.kpi_screen_load_ms_live(date, date) 
 
 create or replace function analytics_private.network_screen_load_ms_cells()
 returns table (period date, screen text, platform text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.screen::text, q.platform::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_screen_load_ms_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, screen, platform, n, p50, p95, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_screen_load_ms_cells() is 'KPI screen_load_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_screen_load_ms_cells() from public, anon, authenticated;
@@ -7830,15 +8271,22 @@ grant execute on function analytics_private.refresh_kpi_trial_activation_to_conv
 
 create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_trial_activation_to_conversion_for_caller() is 'KPI trial_activation_to_conversion for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_trial_activation_to_conversion_for_caller() from public, anon, authenticated;
@@ -7846,16 +8294,23 @@ grant execute on function analytics_private.kpi_trial_activation_to_conversion_f
 
 create or replace function analytics_private.kpi_trial_activation_to_conversion_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_trial_activation_to_conversion as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_trial_activation_to_conversion_between(date, date) is 'KPI trial_activation_to_conversion for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_trial_activation_to_conversion_between(date, date) from public, anon, authenticated;
@@ -7877,19 +8332,26 @@ grant execute on function analytics_private.kpi_trial_activation_to_conversion_l
 
 create or replace function analytics_private.network_trial_activation_to_conversion_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_trial_activation_to_conversion_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_trial_activation_to_conversion_cells() is 'KPI trial_activation_to_conversion across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_trial_activation_to_conversion_cells() from public, anon, authenticated;
@@ -8206,15 +8668,22 @@ grant execute on function analytics_private.refresh_kpi_upgrade_funnel_consumer_
 
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller() from public, anon, authenticated;
@@ -8222,16 +8691,23 @@ grant execute on function analytics_private.kpi_upgrade_funnel_consumer_to_clini
 
 create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) from public, anon, authenticated;
@@ -8253,19 +8729,26 @@ grant execute on function analytics_private.kpi_upgrade_funnel_consumer_to_clini
 
 create or replace function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells() is 'KPI upgrade_funnel_consumer_to_clinic across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells() from public, anon, authenticated;
@@ -8571,15 +9054,22 @@ grant execute on function analytics_private.refresh_kpi_upgrade_prompt_to_trial(
 
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() is 'KPI upgrade_prompt_to_trial for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_prompt_to_trial_for_caller() from public, anon, authenticated;
@@ -8587,16 +9077,23 @@ grant execute on function analytics_private.kpi_upgrade_prompt_to_trial_for_call
 
 create or replace function analytics_private.kpi_upgrade_prompt_to_trial_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_prompt_to_trial as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_upgrade_prompt_to_trial_between(date, date) is 'KPI upgrade_prompt_to_trial for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_upgrade_prompt_to_trial_between(date, date) from public, anon, authenticated;
@@ -8618,19 +9115,26 @@ grant execute on function analytics_private.kpi_upgrade_prompt_to_trial_live(dat
 
 create or replace function analytics_private.network_upgrade_prompt_to_trial_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_upgrade_prompt_to_trial_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_upgrade_prompt_to_trial_cells() is 'KPI upgrade_prompt_to_trial across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_prompt_to_trial_cells() from public, anon, authenticated;
@@ -8828,15 +9332,22 @@ grant execute on function analytics_private.refresh_kpi_weekly_active_actors() t
 
 create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_for_caller() is 'KPI weekly_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_active_actors_for_caller() from public, anon, authenticated;
@@ -8844,16 +9355,23 @@ grant execute on function analytics_private.kpi_weekly_active_actors_for_caller(
 
 create or replace function analytics_private.kpi_weekly_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_weekly_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_actors_between(date, date) is 'KPI weekly_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_weekly_active_actors_between(date, date) from public, anon, authenticated;
@@ -8921,19 +9439,26 @@ grant execute on function analytics_private.kpi_weekly_active_actors_live(date, 
 
 create or replace function analytics_private.network_weekly_active_actors_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and m.period + 6 and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_weekly_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_weekly_active_actors_cells() is 'KPI weekly_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_active_actors_cells() from public, anon, authenticated;
@@ -9358,15 +9883,22 @@ grant execute on function analytics_private.refresh_kpi_weekly_signup_retention(
 
 create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_signup_retention_for_caller() is 'KPI weekly_signup_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_signup_retention_for_caller() from public, anon, authenticated;
@@ -9374,16 +9906,23 @@ grant execute on function analytics_private.kpi_weekly_signup_retention_for_call
 
 create or replace function analytics_private.kpi_weekly_signup_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_signup_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_signup_retention_between(date, date) is 'KPI weekly_signup_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_weekly_signup_retention_between(date, date) from public, anon, authenticated;
@@ -9405,19 +9944,26 @@ grant execute on function analytics_private.kpi_weekly_signup_retention_live(dat
 
 create or replace function analytics_private.network_weekly_signup_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_weekly_signup_retention_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_weekly_signup_retention_cells() is 'KPI weekly_signup_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_signup_retention_cells() from public, anon, authenticated;
@@ -9810,15 +10356,22 @@ grant execute on function analytics_private.refresh_kpi_active_actors_28d() to s
 
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_for_caller() is 'KPI active_actors_28d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -9826,16 +10379,23 @@ grant execute on function analytics_private.kpi_active_actors_28d_for_caller() t
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
+    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_active_actors_28d_between(date, date) from public, anon, authenticated;
@@ -9857,19 +10417,26 @@ grant execute on function analytics_private.kpi_active_actors_28d_live(date, dat
 
 create or replace function analytics_private.network_active_actors_28d_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_28d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_28d_cells() from public, anon, authenticated;
@@ -10262,15 +10829,22 @@ grant execute on function analytics_private.refresh_kpi_active_actors_7d() to se
 
 create or replace function analytics_private.kpi_active_actors_7d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date;
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_for_caller() is 'KPI active_actors_7d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_7d_for_caller() from public, anon, authenticated;
@@ -10278,16 +10852,23 @@ grant execute on function analytics_private.kpi_active_actors_7d_for_caller() to
 
 create or replace function analytics_private.kpi_active_actors_7d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_7d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
-    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
+    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_actors_7d_between(date, date) is 'KPI active_actors_7d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_active_actors_7d_between(date, date) from public, anon, authenticated;
@@ -10309,19 +10890,26 @@ grant execute on function analytics_private.kpi_active_actors_7d_live(date, date
 
 create or replace function analytics_private.network_active_actors_7d_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_7d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_active_actors_7d_cells() is 'KPI active_actors_7d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_7d_cells() from public, anon, authenticated;

@@ -1401,15 +1401,22 @@ grant execute on function analytics_private.refresh_kpi_api_latency_ms() to serv
 
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint_group::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, endpoint_group, n, p50, p95);
+end
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_for_caller() is 'KPI api_latency_ms for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_api_latency_ms_for_caller() from public, anon, authenticated;
@@ -1417,16 +1424,23 @@ grant execute on function analytics_private.kpi_api_latency_ms_for_caller() to a
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint_group::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, endpoint_group, n, p50, p95);
+end
 $fn$;
 comment on function analytics_private.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_api_latency_ms_between(date, date) from public, anon, authenticated;
@@ -1495,19 +1509,26 @@ grant execute on function analytics_private.kpi_api_latency_ms_live(date, date) 
 
 create or replace function analytics_private.network_api_latency_ms_cells()
 returns table (period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.endpoint_group::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.endpoint_group, '') as endpoint_group, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_api_latency_ms_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, endpoint_group, n, p50, p95, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_api_latency_ms_cells() is 'KPI api_latency_ms across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_api_latency_ms_cells() from public, anon, authenticated;
@@ -1705,15 +1726,22 @@ grant execute on function analytics_private.refresh_kpi_daily_active_actors() to
 
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_for_caller() is 'KPI daily_active_actors for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_daily_active_actors_for_caller() from public, anon, authenticated;
@@ -1721,16 +1749,23 @@ grant execute on function analytics_private.kpi_daily_active_actors_for_caller()
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_daily_active_actors_between(date, date) from public, anon, authenticated;
@@ -1798,19 +1833,26 @@ grant execute on function analytics_private.kpi_daily_active_actors_live(date, d
 
 create or replace function analytics_private.network_daily_active_actors_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_daily_active_actors_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_daily_active_actors_cells() is 'KPI daily_active_actors across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_daily_active_actors_cells() from public, anon, authenticated;
@@ -2017,16 +2059,23 @@ grant execute on function analytics_private.refresh_kpi_live_protocol_sessions()
 
 create or replace function analytics_private.kpi_live_protocol_sessions_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
 $fn$;
 comment on function analytics_private.kpi_live_protocol_sessions_for_caller() is 'KPI live_protocol_sessions for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_live_protocol_sessions_for_caller() from public, anon, authenticated;
@@ -2034,17 +2083,24 @@ grant execute on function analytics_private.kpi_live_protocol_sessions_for_calle
 
 create or replace function analytics_private.kpi_live_protocol_sessions_between("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
 $fn$;
 comment on function analytics_private.kpi_live_protocol_sessions_between(date, date) is 'KPI live_protocol_sessions for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_live_protocol_sessions_between(date, date) from public, anon, authenticated;
@@ -2110,19 +2166,26 @@ grant execute on function analytics_private.kpi_live_protocol_sessions_live(date
 
 create or replace function analytics_private.network_live_protocol_sessions_cells()
 returns table (period date, logging_mode text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.logging_mode::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, nullif(r.logging_mode, '') as logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_live_protocol_sessions_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, logging_mode, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_live_protocol_sessions_cells() is 'KPI live_protocol_sessions across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_live_protocol_sessions_cells() from public, anon, authenticated;
@@ -2434,15 +2497,22 @@ grant execute on function analytics_private.refresh_kpi_upgrade_funnel() to serv
 
 create or replace function analytics_private.kpi_upgrade_funnel_for_caller()
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_for_caller() is 'KPI upgrade_funnel for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_upgrade_funnel_for_caller() from public, anon, authenticated;
@@ -2450,16 +2520,23 @@ grant execute on function analytics_private.kpi_upgrade_funnel_for_caller() to a
 
 create or replace function analytics_private.kpi_upgrade_funnel_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
   from analytics_private.kpi_upgrade_funnel as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
 $fn$;
 comment on function analytics_private.kpi_upgrade_funnel_between(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_upgrade_funnel_between(date, date) from public, anon, authenticated;
@@ -2481,19 +2558,26 @@ grant execute on function analytics_private.kpi_upgrade_funnel_live(date, date) 
 
 create or replace function analytics_private.network_upgrade_funnel_cells()
 returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_upgrade_funnel_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_upgrade_funnel_cells() is 'KPI upgrade_funnel across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_upgrade_funnel_cells() from public, anon, authenticated;
@@ -2689,15 +2773,22 @@ grant execute on function analytics_private.refresh_kpi_weekly_active_practition
 
 create or replace function analytics_private.kpi_weekly_active_practitioners_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_for_caller() is 'KPI weekly_active_practitioners for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_active_practitioners_for_caller() from public, anon, authenticated;
@@ -2705,16 +2796,23 @@ grant execute on function analytics_private.kpi_weekly_active_practitioners_for_
 
 create or replace function analytics_private.kpi_weekly_active_practitioners_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_active_practitioners as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_active_practitioners_between(date, date) is 'KPI weekly_active_practitioners for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_weekly_active_practitioners_between(date, date) from public, anon, authenticated;
@@ -2783,19 +2881,26 @@ grant execute on function analytics_private.kpi_weekly_active_practitioners_live
 
 create or replace function analytics_private.network_weekly_active_practitioners_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_weekly_active_practitioners_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_weekly_active_practitioners_cells() is 'KPI weekly_active_practitioners across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_active_practitioners_cells() from public, anon, authenticated;
@@ -2991,15 +3096,22 @@ grant execute on function analytics_private.refresh_kpi_weekly_protocol_loggers(
 
 create or replace function analytics_private.kpi_weekly_protocol_loggers_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_for_caller() is 'KPI weekly_protocol_loggers for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_protocol_loggers_for_caller() from public, anon, authenticated;
@@ -3007,16 +3119,23 @@ grant execute on function analytics_private.kpi_weekly_protocol_loggers_for_call
 
 create or replace function analytics_private.kpi_weekly_protocol_loggers_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
   from analytics_private.kpi_weekly_protocol_loggers as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) is 'KPI weekly_protocol_loggers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_weekly_protocol_loggers_between(date, date) from public, anon, authenticated;
@@ -3085,19 +3204,26 @@ grant execute on function analytics_private.kpi_weekly_protocol_loggers_live(dat
 
 create or replace function analytics_private.network_weekly_protocol_loggers_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_weekly_protocol_loggers_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_weekly_protocol_loggers_cells() is 'KPI weekly_protocol_loggers across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_protocol_loggers_cells() from public, anon, authenticated;
@@ -3522,15 +3648,22 @@ grant execute on function analytics_private.refresh_kpi_weekly_retention() to se
 
 create or replace function analytics_private.kpi_weekly_retention_for_caller()
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_retention_for_caller() is 'KPI weekly_retention for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_weekly_retention_for_caller() from public, anon, authenticated;
@@ -3538,16 +3671,23 @@ grant execute on function analytics_private.kpi_weekly_retention_for_caller() to
 
 create or replace function analytics_private.kpi_weekly_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
   from analytics_private.kpi_weekly_retention as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
 $fn$;
 comment on function analytics_private.kpi_weekly_retention_between(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_weekly_retention_between(date, date) from public, anon, authenticated;
@@ -3569,19 +3709,26 @@ grant execute on function analytics_private.kpi_weekly_retention_live(date, date
 
 create or replace function analytics_private.network_weekly_retention_cells()
 returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_weekly_retention_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_weekly_retention_cells() is 'KPI weekly_retention across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_weekly_retention_cells() from public, anon, authenticated;
@@ -3974,15 +4121,22 @@ grant execute on function analytics_private.refresh_kpi_active_actors_28d() to s
 
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date;
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_for_caller() is 'KPI active_actors_28d for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_active_actors_28d_for_caller() from public, anon, authenticated;
@@ -3990,16 +4144,23 @@ grant execute on function analytics_private.kpi_active_actors_28d_for_caller() t
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
+    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 comment on function analytics_private.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_active_actors_28d_between(date, date) from public, anon, authenticated;
@@ -4021,19 +4182,26 @@ grant execute on function analytics_private.kpi_active_actors_28d_live(date, dat
 
 create or replace function analytics_private.network_active_actors_28d_cells()
 returns table (period date, tier text, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier = m.tier and b.hidden)) as suppressed
         from analytics_private.kpi_active_actors_28d_net as m
         where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_active_actors_28d_cells() is 'KPI active_actors_28d across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_active_actors_28d_cells() from public, anon, authenticated;

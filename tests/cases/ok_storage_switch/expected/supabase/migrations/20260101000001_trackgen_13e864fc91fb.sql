@@ -166,29 +166,43 @@ grant execute on function analytics_private.refresh_kpi_api_latency_ms() to serv
 
 create or replace function analytics_private.kpi_api_latency_ms_for_caller()
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint_group::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, endpoint_group, n, p50, p95);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint_group::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95
   from analytics_private.kpi_api_latency_ms_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, endpoint_group, n, p50, p95);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_api_latency_ms_live("from" date, "to" date)
@@ -311,29 +325,43 @@ grant execute on function analytics_private.refresh_kpi_daily_active_actors() to
 
 create or replace function analytics_private.kpi_daily_active_actors_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]);
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])) as q (site_id, period, tier, value);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_daily_active_actors_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to";
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_daily_active_actors_live("from" date, "to" date)
@@ -465,31 +493,45 @@ grant execute on function analytics_private.refresh_kpi_live_protocol_sessions()
 
 create or replace function analytics_private.kpi_live_protocol_sessions_for_caller()
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_live_protocol_sessions_between("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
   from analytics_private.kpi_live_protocol_sessions_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2, 3;
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_live_protocol_sessions_live("from" date, "to" date)
@@ -691,29 +733,43 @@ grant execute on function analytics_private.refresh_kpi_active_actors_28d() to s
 
 create or replace function analytics_private.kpi_active_actors_28d_for_caller()
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
-    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date;
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]) and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 
 create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, r.tier, r.value
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
   from analytics_private.kpi_active_actors_28d_mv as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[])
-    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date;
+    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
 $fn$;
 
 update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'active_actors_28d';
@@ -742,32 +798,6 @@ drop policy if exists kpi_daily_active_actors_facts_service on analytics_private
 drop policy if exists kpi_live_protocol_sessions_service on analytics_private.kpi_live_protocol_sessions;
 
 drop policy if exists kpi_live_protocol_sessions_facts_service on analytics_private.kpi_live_protocol_sessions_facts;
-
-drop index if exists analytics_private.kpi_active_actors_28d_period_idx;
-
-drop index if exists analytics_private.kpi_active_actors_28d_runs_to_idx;
-
-drop index if exists analytics_private.kpi_api_latency_ms_values_cell_idx;
-
-drop index if exists analytics_private.kpi_api_latency_ms_values_net_idx;
-
-drop index if exists analytics_private.kpi_api_latency_ms_values_xid_idx;
-
-drop index if exists analytics_private.kpi_api_latency_ms_xid_idx;
-
-drop index if exists analytics_private.kpi_daily_active_actors_facts_net_idx;
-
-drop index if exists analytics_private.kpi_daily_active_actors_facts_xid_idx;
-
-drop index if exists analytics_private.kpi_daily_active_actors_xid_idx;
-
-drop index if exists analytics_private.kpi_live_protocol_sessions_facts_net_idx;
-
-drop index if exists analytics_private.kpi_live_protocol_sessions_facts_xid_idx;
-
-drop index if exists analytics_private.kpi_live_protocol_sessions_rollup_net_idx;
-
-drop index if exists analytics_private.kpi_live_protocol_sessions_xid_idx;
 
 drop table if exists analytics_private.kpi_active_actors_28d;
 

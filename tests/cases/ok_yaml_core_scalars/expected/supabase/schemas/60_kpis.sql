@@ -459,16 +459,23 @@ grant execute on function analytics_private.refresh_kpi_consent_refusals() to se
 
 create or replace function analytics_private.kpi_consent_refusals_for_caller()
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[])
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consent_refusals_for_caller() is 'KPI consent_refusals for the caller''s own site (JWT claim).';
 revoke all on function analytics_private.kpi_consent_refusals_for_caller() from public, anon, authenticated;
@@ -476,17 +483,24 @@ grant execute on function analytics_private.kpi_consent_refusals_for_caller() to
 
 create or replace function analytics_private.kpi_consent_refusals_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
-select r.site_id, r.period, sum(r.value)::bigint
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
   from analytics_private.kpi_consent_refusals as r
   where r.site_id = (select analytics_private.kpi_caller_site())
     and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[])
     and r.period >= "from" and r.period <= "to"
-  group by 1, 2;
+  group by 1, 2) as q (site_id, period, value);
+end
 $fn$;
 comment on function analytics_private.kpi_consent_refusals_between(date, date) is 'KPI consent_refusals for the caller''s own site, periods in [from, to].';
 revoke all on function analytics_private.kpi_consent_refusals_between(date, date) from public, anon, authenticated;
@@ -552,19 +566,26 @@ grant execute on function analytics_private.kpi_consent_refusals_live(date, date
 
 create or replace function analytics_private.network_consent_refusals_cells()
 returns table (period date, value bigint, suppressed boolean)
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
 as $fn$
--- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
   -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
   -- recovered by subtraction) is listed with null values and suppressed = true.
   select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
   from (select m.*, m.hidden as suppressed
         from analytics_private.kpi_consent_refusals_net as m
         where m.network_id = (select analytics_private.kpi_caller_network())) as r
-  where (select analytics_private.kpi_caller_reads_network());
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
 $fn$;
 comment on function analytics_private.network_consent_refusals_cells() is 'KPI consent_refusals across the caller''s network, k-anonymous (k = 5): hidden cells have null values and suppressed = true.';
 revoke all on function analytics_private.network_consent_refusals_cells() from public, anon, authenticated;

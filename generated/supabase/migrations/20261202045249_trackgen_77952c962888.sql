@@ -1,4 +1,4 @@
--- trackgen migration 20261202044339: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261202045249: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
@@ -385,6 +385,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_active_clinic_members_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_active_clinic_members as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_active_clinic_members_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_active_clinic_members as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_active_clinic_members_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -440,6 +481,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_active_clinic_members_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_active_clinic_members_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -586,6 +651,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_active_network_members_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_active_network_members as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_active_network_members_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_active_network_members as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_active_network_members_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -641,6 +747,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_active_network_members_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_active_network_members_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -787,6 +917,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_active_practitioners_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_active_practitioners as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_active_practitioners_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_active_practitioners as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_active_practitioners_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -842,6 +1013,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_active_practitioners_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_active_practitioners_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -1031,6 +1226,71 @@ select f.network_id, f.period, f.endpoint, count(*) as n, (percentile_disc(array
 end
 $fn$;
 
+create or replace function analytics_private.kpi_api_latency_ms_for_caller()
+returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.p99::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, endpoint, n, p50, p95, p99);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_api_latency_ms_between("from" date, "to" date)
+returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.endpoint::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.p99::double precision
+  from (select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, endpoint, n, p50, p95, p99);
+end
+$fn$;
+
+create or replace function analytics_private.network_api_latency_ms_cells()
+returns table (period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.endpoint::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.p99::double precision, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, nullif(r.endpoint, '') as endpoint, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, case when r.suppressed or r.p99_hidden then null else r.p99 end as p99, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_latency_ms_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, endpoint, n, p50, p95, p99, suppressed);
+end
+$fn$;
+
 -- KPI api_request_count
 create table if not exists analytics_private.kpi_api_request_count_facts (
   site_id uuid not null,
@@ -1177,6 +1437,73 @@ select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
   perform analytics_private.kpi_api_latency_ms_suppress(t_nets, t_periods);
   return changed;
+end
+$fn$;
+
+create or replace function analytics_private.kpi_api_request_count_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
+  from analytics_private.kpi_api_request_count as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+  group by 1, 2) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_api_request_count_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
+  from analytics_private.kpi_api_request_count as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_api_request_count_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_request_count_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -1331,6 +1658,73 @@ select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u
 end
 $fn$;
 
+create or replace function analytics_private.kpi_api_server_error_count_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
+  from analytics_private.kpi_api_server_error_count as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+  group by 1, 2) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_api_server_error_count_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
+  from analytics_private.kpi_api_server_error_count as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_api_server_error_count_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_api_server_error_count_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
+end
+$fn$;
+
 -- KPI clinic_collaborators
 create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   site_id uuid not null,
@@ -1474,6 +1868,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_clinic_collaborators_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_clinic_collaborators as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_clinic_collaborators_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_clinic_collaborators as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_clinic_collaborators_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -1529,6 +1964,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_clinic_collaborators_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_clinic_collaborators_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -1790,6 +2249,71 @@ select a.network_id, a.period, g.step::smallint as step,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_clinic_team_onboarding_for_caller()
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_clinic_team_onboarding as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_clinic_team_onboarding_between("from" date, "to" date)
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_clinic_team_onboarding as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.network_clinic_team_onboarding_cells()
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['upgraded_to_clinic', 'invited_colleague', 'shared_protocol']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_clinic_team_onboarding_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
+$fn$;
+
 -- KPI consumer_daily_actives
 create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   site_id uuid not null,
@@ -1933,6 +2457,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_consumer_daily_actives_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_consumer_daily_actives as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_consumer_daily_actives_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_consumer_daily_actives as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_consumer_daily_actives_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -1988,6 +2553,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_consumer_daily_actives_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consumer_daily_actives_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -2134,6 +2723,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_consumer_feature_users_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_consumer_feature_users as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_consumer_feature_users_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_consumer_feature_users as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_consumer_feature_users_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -2189,6 +2819,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_consumer_feature_users_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consumer_feature_users_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -2338,6 +2992,47 @@ select f.network_id, f.period, f.feature, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_consumer_feature_users_by_feature_for_caller()
+returns table (site_id uuid, period date, feature text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.feature::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
+  from analytics_private.kpi_consumer_feature_users_by_feature as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, feature, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_consumer_feature_users_by_feature_between("from" date, "to" date)
+returns table (site_id uuid, period date, feature text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.feature::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.feature, '') as feature, r.value
+  from analytics_private.kpi_consumer_feature_users_by_feature as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, feature, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_consumer_feature_users_by_feature_live("from" date, "to" date)
 returns table (site_id uuid, period date, feature text, value bigint, as_of timestamptz)
 language plpgsql
@@ -2393,6 +3088,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.feature is not distinct from f.feature)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
+end
+$fn$;
+
+create or replace function analytics_private.network_consumer_feature_users_by_feature_cells()
+returns table (period date, feature text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.feature::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, nullif(r.feature, '') as feature, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_consumer_feature_users_by_feature_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, feature, value, suppressed);
 end
 $fn$;
 
@@ -2541,6 +3260,47 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_daily_active_actors_for_caller()
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_daily_active_actors_between("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_daily_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
 language plpgsql
@@ -2595,6 +3355,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
+end
+$fn$;
+
+create or replace function analytics_private.network_daily_active_actors_cells()
+returns table (period date, tier text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_daily_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
 end
 $fn$;
 
@@ -2744,6 +3528,73 @@ select u.network_id, u.period, sum(u.value)::bigint, sum(u.sites)::bigint, sum(u
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
   perform analytics_private.kpi_error_count_suppress(t_nets, t_periods);
   return changed;
+end
+$fn$;
+
+create or replace function analytics_private.kpi_error_count_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
+  from analytics_private.kpi_error_count as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+  group by 1, 2) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_error_count_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, sum(r.value)::bigint
+  from analytics_private.kpi_error_count as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_error_count_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_error_count_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -2899,6 +3750,73 @@ select u.network_id, u.period, u.error_code, sum(u.value)::bigint, sum(u.sites):
 end
 $fn$;
 
+create or replace function analytics_private.kpi_errors_by_code_for_caller()
+returns table (site_id uuid, period date, error_code text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.error_code::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
+  from analytics_private.kpi_errors_by_code as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+  group by 1, 2, 3) as q (site_id, period, error_code, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_errors_by_code_between("from" date, "to" date)
+returns table (site_id uuid, period date, error_code text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.error_code::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint
+  from analytics_private.kpi_errors_by_code as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3) as q (site_id, period, error_code, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_errors_by_code_cells()
+returns table (period date, error_code text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.error_code::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, nullif(r.error_code, '') as error_code, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_errors_by_code_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, error_code, value, suppressed);
+end
+$fn$;
+
 -- KPI monthly_active_actors
 create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   site_id uuid not null,
@@ -3044,6 +3962,47 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_monthly_active_actors_for_caller()
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_monthly_active_actors as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_monthly_active_actors_between("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_monthly_active_actors as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_monthly_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
 language plpgsql
@@ -3098,6 +4057,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
+end
+$fn$;
+
+create or replace function analytics_private.network_monthly_active_actors_cells()
+returns table (period date, tier text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and (m.period + interval '1 month')::date - 1 and b.tier = m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_monthly_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
 end
 $fn$;
 
@@ -3473,6 +4456,71 @@ select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.site
 end
 $fn$;
 
+create or replace function analytics_private.kpi_monthly_signup_retention_for_caller()
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+  from analytics_private.kpi_monthly_signup_retention as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_monthly_signup_retention_between("from" date, "to" date)
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+  from analytics_private.kpi_monthly_signup_retention as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
+$fn$;
+
+create or replace function analytics_private.network_monthly_signup_retention_cells()
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_monthly_signup_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
+$fn$;
+
 -- KPI network_analytics_viewers
 create table if not exists analytics_private.kpi_network_analytics_viewers_facts (
   site_id uuid not null,
@@ -3616,6 +4664,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_network_analytics_viewers_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_network_analytics_viewers as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_network_analytics_viewers_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_network_analytics_viewers as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_network_analytics_viewers_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -3671,6 +4760,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_network_analytics_viewers_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_network_analytics_viewers_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -3817,6 +4930,47 @@ select f.network_id, f.period, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_protocol_loggers_for_caller()
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_protocol_loggers as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_protocol_loggers_between("from" date, "to" date)
+returns table (site_id uuid, period date, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.value::bigint
+  from (select r.site_id, r.period, r.value
+  from analytics_private.kpi_protocol_loggers as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_protocol_loggers_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
 language plpgsql
@@ -3872,6 +5026,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash)
         group by 1, 2) as c
   group by 1, 2;
+end
+$fn$;
+
+create or replace function analytics_private.network_protocol_loggers_cells()
+returns table (period date, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_protocol_loggers_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, value, suppressed);
 end
 $fn$;
 
@@ -4247,6 +5425,71 @@ select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.site
 end
 $fn$;
 
+create or replace function analytics_private.kpi_protocol_logging_retention_for_caller()
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+  from analytics_private.kpi_protocol_logging_retention as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_protocol_logging_retention_between("from" date, "to" date)
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+  from analytics_private.kpi_protocol_logging_retention as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
+$fn$;
+
+create or replace function analytics_private.network_protocol_logging_retention_cells()
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_protocol_logging_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
+$fn$;
+
 -- KPI protocol_sessions_logged
 create table if not exists analytics_private.kpi_protocol_sessions_logged_facts (
   site_id uuid not null,
@@ -4396,6 +5639,73 @@ select u.network_id, u.period, u.logging_mode, sum(u.value)::bigint, sum(u.sites
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
   perform analytics_private.kpi_protocol_sessions_logged_suppress(t_nets, t_periods);
   return changed;
+end
+$fn$;
+
+create or replace function analytics_private.kpi_protocol_sessions_logged_for_caller()
+returns table (site_id uuid, period date, logging_mode text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+  from analytics_private.kpi_protocol_sessions_logged as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_protocol_sessions_logged_between("from" date, "to" date)
+returns table (site_id uuid, period date, logging_mode text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.logging_mode::text, q.value::bigint
+  from (select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint
+  from analytics_private.kpi_protocol_sessions_logged as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to"
+  group by 1, 2, 3) as q (site_id, period, logging_mode, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_protocol_sessions_logged_cells()
+returns table (period date, logging_mode text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.logging_mode::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, nullif(r.logging_mode, '') as logging_mode, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_protocol_sessions_logged_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, logging_mode, value, suppressed);
 end
 $fn$;
 
@@ -4576,6 +5886,71 @@ select f.network_id, f.period, f.screen, f.platform, count(*) as n, (percentile_
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as y) as x;
   perform analytics_private.kpi_screen_load_ms_suppress(t_nets, t_periods);
   return changed;
+end
+$fn$;
+
+create or replace function analytics_private.kpi_screen_load_ms_for_caller()
+returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.screen::text, q.platform::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
+  from analytics_private.kpi_screen_load_ms as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, screen, platform, n, p50, p95);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_screen_load_ms_between("from" date, "to" date)
+returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.screen::text, q.platform::text, q.n::bigint, q.p50::double precision, q.p95::double precision
+  from (select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95
+  from analytics_private.kpi_screen_load_ms as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, screen, platform, n, p50, p95);
+end
+$fn$;
+
+create or replace function analytics_private.network_screen_load_ms_cells()
+returns table (period date, screen text, platform text, n bigint, p50 double precision, p95 double precision, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.screen::text, q.platform::text, q.n::bigint, q.p50::double precision, q.p95::double precision, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, case when r.suppressed then null else r.n end as n, case when r.suppressed or r.p50_hidden then null else r.p50 end as p50, case when r.suppressed or r.p95_hidden then null else r.p95 end as p95, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_screen_load_ms_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, screen, platform, n, p50, p95, suppressed);
 end
 $fn$;
 
@@ -4843,6 +6218,71 @@ select a.network_id, a.period, g.step::smallint as step,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_trial_activation_to_conversion_for_caller()
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_trial_activation_to_conversion as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_trial_activation_to_conversion_between("from" date, "to" date)
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_trial_activation_to_conversion as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.network_trial_activation_to_conversion_cells()
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['started_trial', 'created_protocol', 'logged_protocol', 'converted']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_trial_activation_to_conversion_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
+$fn$;
+
 -- KPI upgrade_funnel_consumer_to_clinic
 create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps (
   site_id uuid not null,
@@ -5107,6 +6547,71 @@ select a.network_id, a.period, g.step::smallint as step,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_for_caller()
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between("from" date, "to" date)
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_upgrade_funnel_consumer_to_clinic as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.network_upgrade_funnel_consumer_to_clinic_cells()
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['used_free_feature', 'started_trial', 'logged_protocol', 'upgraded_to_clinic']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
+$fn$;
+
 -- KPI upgrade_prompt_to_trial
 create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_steps (
   site_id uuid not null,
@@ -5360,6 +6865,71 @@ select a.network_id, a.period, g.step::smallint as step,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_upgrade_prompt_to_trial_for_caller()
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_upgrade_prompt_to_trial as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_upgrade_prompt_to_trial_between("from" date, "to" date)
+returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric
+  from (select r.site_id, r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, r.value as actors, round(r.value::numeric / nullif(first_value(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as conversion, round(r.value::numeric / nullif(lag(r.value) over (partition by r.site_id, r.period order by r.step), 0), 6) as step_conversion
+  from analytics_private.kpi_upgrade_prompt_to_trial as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, step, step_name, actors, conversion, step_conversion);
+end
+$fn$;
+
+create or replace function analytics_private.network_upgrade_prompt_to_trial_cells()
+returns table (period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.step::smallint, q.step_name::text, q.actors::bigint, q.conversion::numeric, q.step_conversion::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.step, (array['saw_pro_prompt', 'started_trial']::text[])[r.step] as step_name, case when r.suppressed then null else r.value end as actors, round(case when r.suppressed then null else r.value end::numeric / nullif(first_value(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as conversion, round(case when r.suppressed then null else r.value end::numeric / nullif(lag(case when r.suppressed then null else r.value end) over (partition by r.period order by r.step), 0), 6) as step_conversion, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_upgrade_prompt_to_trial_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, step, step_name, actors, conversion, step_conversion, suppressed);
+end
+$fn$;
+
 -- KPI weekly_active_actors
 create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   site_id uuid not null,
@@ -5505,6 +7075,47 @@ select f.network_id, f.period, f.tier, count(distinct f.actor_hash) as value,
 end
 $fn$;
 
+create or replace function analytics_private.kpi_weekly_active_actors_for_caller()
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_weekly_active_actors as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_weekly_active_actors_between("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_weekly_active_actors as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, tier, value);
+end
+$fn$;
+
 create or replace function analytics_private.kpi_weekly_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
 language plpgsql
@@ -5559,6 +7170,30 @@ begin
           where o.site_id = f.site_id and o.period = f.period and o.actor_hash = f.actor_hash and o.tier is not distinct from f.tier)
         group by 1, 2, 3) as c
   group by 1, 2, 3;
+end
+$fn$;
+
+create or replace function analytics_private.network_weekly_active_actors_cells()
+returns table (period date, tier text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period and m.period + 6 and b.tier = m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_weekly_active_actors_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
 end
 $fn$;
 
@@ -5934,6 +7569,71 @@ select n.network_id, n.period, n.period_number, n.cohort_actors, n.value, n.site
 end
 $fn$;
 
+create or replace function analytics_private.kpi_weekly_signup_retention_for_caller()
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+  from analytics_private.kpi_weekly_signup_retention as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])) as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_weekly_signup_retention_between("from" date, "to" date)
+returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric
+  from (select r.site_id, r.period, r.period_number, r.cohort_actors as cohort_actors, r.value as retained, round(r.value::numeric / nullif(r.cohort_actors, 0), 6) as rate
+  from analytics_private.kpi_weekly_signup_retention as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to") as q (site_id, period, period_number, cohort_actors, retained, rate);
+end
+$fn$;
+
+create or replace function analytics_private.network_weekly_signup_retention_cells()
+returns table (period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.period_number::smallint, q.cohort_actors::bigint, q.retained::bigint, q.rate::numeric, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.period_number, case when r.suppressed then null else r.cohort_actors end as cohort_actors, case when r.suppressed then null else r.value end as retained, round(case when r.suppressed then null else r.value end::numeric / nullif(case when r.suppressed then null else r.cohort_actors end, 0), 6) as rate, r.suppressed
+  from (select m.*, m.hidden as suppressed
+        from analytics_private.kpi_weekly_signup_retention_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network())) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, period_number, cohort_actors, retained, rate, suppressed);
+end
+$fn$;
+
 -- KPI active_actors_28d
 create table if not exists analytics_private.kpi_active_actors_28d_runs (
   kind smallint not null,
@@ -6271,6 +7971,71 @@ with marks as (
   from (select distinct y.network_id, y.period from (select x.network_id, x.period from unnest(rn_nets, rn_periods) as x (network_id, period)) as y) as x;
   perform analytics_private.kpi_active_actors_28d_suppress(t_nets, t_periods);
   return changed;
+end
+$fn$;
+
+create or replace function analytics_private.kpi_active_actors_28d_for_caller()
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_active_actors_28d as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_active_actors_28d_between("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_active_actors_28d as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_active_actors_28d_cells()
+returns table (period date, tier text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 27 and m.period and b.tier = m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_active_actors_28d_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
 end
 $fn$;
 
@@ -6614,6 +8379,71 @@ with marks as (
 end
 $fn$;
 
+create or replace function analytics_private.kpi_active_actors_7d_for_caller()
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_active_actors_7d as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]) and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.kpi_active_actors_7d_between("from" date, "to" date)
+returns table (site_id uuid, period date, tier text, value bigint)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.site_id::uuid, q.period::date, q.tier::text, q.value::bigint
+  from (select r.site_id, r.period, r.tier, r.value
+  from analytics_private.kpi_active_actors_7d as r
+  where r.site_id = (select analytics_private.kpi_caller_site())
+    and ((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[])
+    and r.period >= "from" and r.period <= "to" and r.period <= (now() at time zone 'UTC')::date) as q (site_id, period, tier, value);
+end
+$fn$;
+
+create or replace function analytics_private.network_active_actors_7d_cells()
+returns table (period date, tier text, value bigint, suppressed boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+set max_parallel_workers_per_gather = 0
+as $fn$
+#variable_conflict use_column
+begin
+  return query
+  select q.period::date, q.tier::text, q.value::bigint, q.suppressed::boolean
+  from (-- Cells of the caller's network (its network_id claim) only. A cell the refresh marked hidden
+  -- (fewer than 5 sites or actors, or hidden with its family so that no hidden value can be
+  -- recovered by subtraction) is listed with null values and suppressed = true.
+  select r.period, r.tier, case when r.suppressed then null else r.value end as value, r.suppressed
+  from (select m.*, (m.hidden or exists (select 1 from analytics_private.kpi_daily_active_actors_net as b where b.network_id = m.network_id and b.period between m.period - 6 and m.period and b.tier = m.tier and b.hidden)) as suppressed
+        from analytics_private.kpi_active_actors_7d_net as m
+        where m.network_id = (select analytics_private.kpi_caller_network()) and m.period <= (now() at time zone 'UTC')::date) as r
+  where (select analytics_private.kpi_caller_reads_network())) as q (period, tier, value, suppressed);
+end
+$fn$;
+
 -- KPI active_actors_28d
 update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'active_actors_28d';
 
@@ -6697,11 +8527,3 @@ update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'we
 
 -- KPI weekly_signup_retention
 update analytics_private.kpi_watermarks set next_xid = '0'::xid8 where kpi = 'weekly_signup_retention';
-
-drop index if exists analytics_private.kpi_clinic_team_onboarding_steps_actor_idx;
-
-drop index if exists analytics_private.kpi_trial_activation_to_conversion_steps_actor_idx;
-
-drop index if exists analytics_private.kpi_upgrade_funnel_consumer_to_clinic_steps_actor_idx;
-
-drop index if exists analytics_private.kpi_upgrade_prompt_to_trial_steps_actor_idx;
