@@ -241,19 +241,20 @@ def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[st
 
 def rebuild(conn: psycopg.Connection, schema: str, table: str, interned: bool) -> dict[str, Any]:
     """(c) A copy of ``schema.table`` in the scratch schema, same indexes, filled by one insert into the
-    indexed table; ``interned``: bytea actor columns (actor_hash, member) as int4 through the
-    ``actors`` dictionary (values it lacks, such as a site member of a runs table, are added to it
-    first), a text tier as smallint through ``tiers``."""
+    indexed table; ``interned``: actor columns (actor_hash, member; bytea, or the caches' 64-bit keys
+    as int8send) as int4 through the ``actors`` dictionary (values it lacks, such as a site member of
+    a runs table or a 64-bit key, are added to it first), a text tier as smallint through ``tiers``."""
     s = SCRATCH
     name = f"{table[:48]}__{'i' if interned else 'copy'}"
     cols = _columns(conn, schema, table)
-    swap = {c: "int4" for c, t in cols if interned and t == "bytea" and c in ("actor_hash", "member")}
+    swap = {c: "int4" for c, t in cols if interned and t in ("bytea", "bigint") and c in ("actor_hash", "member")}
     swap |= {c: "smallint" for c, t in cols if interned and t == "text" and c == "tier"}
+    as_bytes = {c: f"int8send(t.{c})" if t == "bigint" else f"t.{c}" for c, t in cols}
     stmts = []
     for c in swap:
         if swap[c] == "int4":
-            stmts.append(f"insert into {s}.actors (actor_hash) select distinct t.{c} from {schema}.{table} t "
-                         f"where not exists (select 1 from {s}.actors a where a.actor_hash = t.{c})")
+            stmts.append(f"insert into {s}.actors (actor_hash) select distinct {as_bytes[c]} from {schema}.{table} t "
+                         f"where not exists (select 1 from {s}.actors a where a.actor_hash = {as_bytes[c]})")
         else:
             stmts.append(f"insert into {s}.tiers select (select coalesce(max(id), 0) from {s}.tiers) + row_number() "
                          f"over (), x.{c} from (select distinct {c} from {schema}.{table} except select tier "
@@ -269,7 +270,7 @@ def rebuild(conn: psycopg.Connection, schema: str, table: str, interned: bool) -
     joins = []
     for i, (c, _t) in enumerate(cols):
         if swap.get(c) == "int4":
-            joins.append(f"join {s}.actors d{i} on d{i}.actor_hash = t.{c}")
+            joins.append(f"join {s}.actors d{i} on d{i}.actor_hash = {as_bytes[c]}")
             sel.append(f"d{i}.id")
         elif swap.get(c) == "smallint":
             joins.append(f"join {s}.tiers d{i} on d{i}.tier = t.{c}")
