@@ -23,10 +23,13 @@ def dumps_sorted_indented(value: object) -> str:
     """The text of ``json.dumps(value, indent=2, sort_keys=True)``."""
     out: list[str] = []
     put = out.append
+    text = encode_basestring_ascii
 
     def walk(node: object, indent: str) -> None:
+        # strings, most of the lock's values, are encoded where they are met rather than in a call of
+        # their own: a call per scalar was most of this walk's time
         if type(node) is str:
-            put(encode_basestring_ascii(node))
+            put(text(node))
         elif isinstance(node, dict):
             if not node:
                 put("{}")
@@ -36,10 +39,12 @@ def dumps_sorted_indented(value: object) -> str:
             for key in sorted(node):
                 if type(key) is not str:
                     raise _Fallback
-                put(separator)
-                put(encode_basestring_ascii(key))
-                put(": ")
-                walk(node[key], inner)
+                item = node[key]
+                if type(item) is str:
+                    put(f"{separator}{text(key)}: {text(item)}")
+                else:
+                    put(f"{separator}{text(key)}: ")
+                    walk(item, inner)
                 separator = ",\n" + inner
             put("\n" + indent + "}")
         elif isinstance(node, (list, tuple)):
@@ -49,8 +54,11 @@ def dumps_sorted_indented(value: object) -> str:
             inner = indent + "  "
             separator = "[\n" + inner
             for item in node:
-                put(separator)
-                walk(item, inner)
+                if type(item) is str:
+                    put(separator + text(item))
+                else:
+                    put(separator)
+                    walk(item, inner)
                 separator = ",\n" + inner
             put("\n" + indent + "]")
         else:
