@@ -8,7 +8,6 @@ import pytest
 
 from generator.jsonout import dumps_indented, dumps_sorted_indented
 
-
 VALUES = [
     {}, [], "s", 3, [[[]]], {1: 2}, {"x": float("nan"), "k": 1e300, "m": -0.0},
     {"b": [1, 2.5, True, None, "é\n\"\u2028", {"z": {}, "a": []}], "a": (1,)},
