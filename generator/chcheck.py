@@ -9,6 +9,8 @@ ClickHouse grammar; ClickHouse's own parser checks them in tests/db/test_clickho
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot.errors import OptimizeError, ParseError, SchemaError
 from sqlglot.optimizer.qualify import qualify
@@ -19,7 +21,11 @@ from .plan.clickhouse.catalog import ChCatalog, ChMaterializedView, ChTable, ChV
 from .sqlcheck import Shapes
 
 
-def check(catalog: ChCatalog) -> list[Diagnostic]:
+def check(catalog: ChCatalog, released: dict[str, dict] | None = None) -> list[Diagnostic]:
+    """E922 problems of the views' queries; with ``released`` (the lock's ClickHouse catalog), only of
+    the views new or changed since and of those naming a changed table or view, as the PostgreSQL
+    check does (the rest was checked when it was released)."""
+    only = _changed(catalog, released)
     schema: dict[str, dict[str, dict[str, str]]] = {}
     for t in catalog.of(ChTable):
         schema.setdefault(t.database, {})[t.name] = {c.name: "String" for c in t.columns}
@@ -30,6 +36,8 @@ def check(catalog: ChCatalog) -> list[Diagnostic]:
     shapes = Shapes(schema, {o.origin[4:] for o in catalog.objects if o.origin.startswith("kpi:")}, _problems)
     out = []
     for obj in catalog.of(ChMaterializedView) + catalog.of(ChView):
+        if only is not None and obj.key not in only:
+            continue
         if isinstance(obj, ChMaterializedView):
             if obj.refresh:  # reads postgresql(): its columns are PostgreSQL's export view's (tested on chdb)
                 continue
@@ -39,6 +47,23 @@ def check(catalog: ChCatalog) -> list[Diagnostic]:
         for problem in shapes.check(query, mapping):
             out.append(Diagnostic("E922", f"ClickHouse {obj.key} ({obj.origin}): {problem}"))
     return out
+
+
+def _changed(catalog: ChCatalog, released: dict[str, dict] | None) -> set[str] | None:
+    """Keys of the objects to check: new or changed against the released snapshot, plus every view
+    whose query or source names a changed table or view (its columns may have moved). None: all."""
+    if not released:
+        return None
+    changed = {o.key for o in catalog.objects if (released.get(o.key) or {}).get("parts") != o.digests()}
+    names = {o.name for o in catalog.objects
+             if o.key in changed and isinstance(o, (ChTable, ChView, ChMaterializedView))}
+    if names:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        for o in catalog.of(ChMaterializedView) + catalog.of(ChView):
+            text = o.query + " " + (getattr(o, "source", None) or "") + " " + (getattr(o, "target", None) or "")
+            if pattern.search(text):
+                changed.add(o.key)
+    return changed
 
 
 def _problems(query: str, schema: MappingSchema, _variables: dict[str, str] | None = None) -> list[str]:

@@ -203,7 +203,8 @@ def _plan_ahead(taxonomy: Taxonomy, catalog: Catalog, env, previous: Previous, r
             out.diagnostics.append(Diagnostic(exc.code, exc.message, exc.span))
             out.stopped = True
             return out
-        out.diagnostics.extend(chcheck.check(ch_catalog))
+        released_ch = ((previous.lock or {}).get("clickhouse") or {}).get("catalog")
+        out.diagnostics.extend(chcheck.check(ch_catalog, released_ch))
         if not accept_edited_history:
             out.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))
         if out.stop_if_errors():

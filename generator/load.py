@@ -35,6 +35,20 @@ LAYOUT_GLOBS = ("project.yaml", "tiers.yaml", "events/*.yaml", "kpis/*.yaml")
 class _Resolver(yaml.resolver.BaseResolver):
     """YAML 1.2 core-schema scalars: no yes/no/on/off booleans, no timestamps, no sexagesimals."""
 
+    def resolve(self, kind, value, implicit):  # type: ignore[no-untyped-def]
+        """PyYAML's answer, remembered: the composer asks for every node, and the answer depends on
+        nothing but the arguments (this resolver has no path resolvers), while a taxonomy repeats its
+        values (``type: integer``, ``required: true``) thousands of times."""
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = _RESOLVED[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+#: (node kind, scalar value, implicit flags) -> tag, for ``_Resolver.resolve``
+_RESOLVED: dict[tuple, str] = {}
+
 
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
@@ -112,6 +126,9 @@ class Document:
             key = False
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _span(file: str, node: yaml.Node) -> Span:
     start, end = node.start_mark, node.end_mark
     return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
@@ -138,7 +155,7 @@ class _Builder:
                                    _span(self.file, key_node))
                     )
                     continue
-                key = self.loader.construct_object(key_node, deep=True)
+                key = self._scalar(key_node)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.diagnostics.append(
                         Diagnostic("E003", "mapping keys must be plain scalars", _span(self.file, key_node))
@@ -162,6 +179,13 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        """A string is its node's text, as SafeConstructor makes it (most of a taxonomy's scalars, each
+        of which went through the constructor's bookkeeping); other tags go to the constructor."""
+        if node.tag == _STR and type(node) is yaml.ScalarNode:
+            return node.value
         return self.loader.construct_object(node, deep=True)
 
 

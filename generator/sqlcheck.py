@@ -131,6 +131,11 @@ def _plpgsql_source(fn: Function) -> str:
     return f"create function {fn.schema}.{fn.name}({args}) returns {fn.returns} language plpgsql as $fn$\n{fn.body}\n$fn$"
 
 
+#: the INSERT keyword (keywords are written as words, in any case); four in five of a refresh
+#: function's statements (IF conditions, PERFORM, assignments) lack it
+_INSERT = re.compile(r"\binsert\b", re.IGNORECASE)
+
+
 def _plpgsql_selects(fn: Function) -> tuple[list[str], dict[str, str]]:
     """The SELECT of each INSERT ... SELECT in a PL/pgSQL body, and the body's variables with their types."""
     tree = json.loads(json.dumps(pglast.parse_plpgsql(_plpgsql_source(fn))))
@@ -154,6 +159,8 @@ def _plpgsql_selects(fn: Function) -> tuple[list[str], dict[str, str]]:
     walk(tree)
     selects = []
     for query in queries:
+        if not _INSERT.search(query):  # no INSERT keyword, no INSERT statement: not built into pglast's nodes
+            continue
         for raw in pglast.parse_sql(query):
             stmt = raw.stmt
             if isinstance(stmt, pglast.ast.InsertStmt) and stmt.selectStmt is not None and stmt.withClause is None:

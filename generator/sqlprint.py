@@ -11,7 +11,8 @@ changes, so a reader sees which KPI or event a block belongs to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 
 import jinja2
 
@@ -41,23 +42,31 @@ class Step:
 
 
 def batch_rows(steps: list[Step]) -> list[Step]:
-    """Merge consecutive row steps of one table into one multi-row statement."""
+    """Merge consecutive row steps of one table into one multi-row statement. The rows merged into the
+    last step are gathered in a list and the step remade once: thousands of rows of one table (the
+    event registry) remade the step, and a tuple of all the rows so far, for every row."""
     out: list[Step] = []
+    last_shape: tuple | None = None  # what a row must match to join the last step
+    extra: list[tuple[str, ...]] = []  # rows joining the last step
+
+    def flush() -> None:
+        if extra:
+            out[-1] = replace(out[-1], values=out[-1].values + tuple(extra))
+            extra.clear()
+
     for step in steps:
         if step.action in ("create", "delete") and isinstance(step.obj, Row):
             row = step.obj
             action = "rows" if step.action == "create" else "delete_rows"
-            shape = (action, row.schema, row.table, row.columns, row.key_columns, row.update)
-            last = out[-1] if out else None
-            if last is not None and (last.action, last.schema, last.table, last.columns,
-                                     len(last.key_columns), last.update) == shape:
-                out[-1] = Step(action, note=last.note, schema=last.schema, table=last.table, columns=last.columns,
-                               values=last.values + (row.values,), key_columns=last.key_columns,
-                               update=last.update)
+            if out and last_shape == (action, row.schema, row.table, row.columns, row.key_columns, row.update):
+                extra.append(row.values)
                 continue
             step = Step(action, note=step.note, schema=row.schema, table=row.table, columns=row.columns,
                         values=(row.values,), key_columns=row.columns[: row.key_columns], update=row.update)
+        flush()
         out.append(step)
+        last_shape = (step.action, step.schema, step.table, step.columns, len(step.key_columns), step.update)
+    flush()
     return out
 
 
@@ -81,13 +90,50 @@ def with_headings(steps: list[Step]) -> list[Step]:
     return out
 
 
+#: what every step macro may read besides its step; the file-level values (header, timeouts, lock) are
+#: printed by the template's body alone, so the macros see them neutral: a step's text is the same in
+#: every file it is printed in
+_STEP_VARS = {"header": "", "timeouts": None, "migration_lock": None, "refresh_wait": REFRESH_WAIT,
+              "revoke_from": ", ".join(("public",) + API_ROLES), "steps": ()}
+
+
+class _Printer:
+    """The template's macros for one environment, and the text of every object's create step printed so
+    far. A first migration creates every object the declarative files create, and printing them through
+    the template a second time was a fifth of ``generate``'s planning; a create step's text depends on
+    its object alone, so it is printed once. The object is kept beside its id (no id is reused while the
+    entry lives); another environment (other templates) has its own printer."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.module = env.get_template(TEMPLATE).make_module(vars=_STEP_VARS)
+        self.created: dict[int, tuple[DbObject, str]] = {}
+
+    def texts(self, steps: list[Step]) -> list[tuple[Step, str]]:
+        out = []
+        for s in steps:
+            if s.action == "create" and s.obj is not None:
+                known = self.created.get(id(s.obj))
+                if known is None or known[0] is not s.obj:
+                    known = self.created[id(s.obj)] = (s.obj, str(self.module.step(s)))  # type: ignore[attr-defined]
+                out.append((s, known[1]))
+            else:
+                out.append((s, str(self.module.step(s))))  # type: ignore[attr-defined]
+        return out
+
+
+_PRINTERS: weakref.WeakKeyDictionary[jinja2.Environment, _Printer] = weakref.WeakKeyDictionary()
+
+
 def print_steps(env: jinja2.Environment, steps: list[Step], *, header: str = "", timeouts: bool = True,
                 exclusive: bool = False) -> str:
     """``exclusive``: the file runs in one transaction and first takes the migration lock (catalog.MIGRATION_LOCK)
     that every KPI refresh takes shared, waiting up to the statement timeout for running refreshes."""
+    printer = _PRINTERS.get(env)
+    if printer is None:
+        printer = _PRINTERS[env] = _Printer(env)
     text = env.get_template(TEMPLATE).render(
-        steps=batch_rows(with_headings(steps)), header=header, timeouts=TIMEOUTS if timeouts else None,
+        steps=printer.texts(batch_rows(with_headings(steps))), header=header, timeouts=TIMEOUTS if timeouts else None,
         migration_lock=literal(MIGRATION_LOCK) if exclusive else None, refresh_wait=REFRESH_WAIT,
-        revoke_from=", ".join(("public",) + API_ROLES))
+        revoke_from=_STEP_VARS["revoke_from"])
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")  # one blank line between statements
     return text + "\n"

@@ -23,6 +23,26 @@ def test_an_unknown_column_in_a_clickhouse_query_is_e922_naming_the_kpi():
     assert "kpi:x" in problems[0].message and "period" in problems[0].message
 
 
+def test_a_released_view_is_checked_again_only_when_it_or_a_table_it_reads_changed():
+    """As for PostgreSQL: what the lock records was checked when it was released (here a broken view
+    stands in for it, to show it is not looked at); a change to the table it names brings it back."""
+    table = ChTable("analytics_private", "kpi_x", (ChColumn("site_id", "UUID"),), "AggregatingMergeTree", "site_id")
+    view = ChView("analytics", "kpi_x", "SELECT site_id, period FROM analytics_private.kpi_x",
+                  (("site_id", "UUID"), ("period", "Date")), origin="kpi:x")
+    other = ChView("analytics", "kpi_y", "SELECT site_id, day FROM analytics_private.kpi_x",
+                   (("site_id", "UUID"), ("day", "Date")), origin="kpi:y")
+    released = ChCatalog((table, view)).snapshot()
+    assert check(ChCatalog((table, view)), released) == []
+    # a new view is checked though the rest was released
+    problems = check(ChCatalog((table, view, other)), released)
+    assert len(problems) == 1 and problems[0].message.startswith("ClickHouse view analytics.kpi_y (kpi:y)")
+    # the table gains a column: every view naming it is checked again
+    wider = ChTable("analytics_private", "kpi_x", (ChColumn("site_id", "UUID"), ChColumn("day", "Date")),
+                    "AggregatingMergeTree", "site_id")
+    problems = check(ChCatalog((wider, view)), released)
+    assert [p.code for p in problems] == ["E922"] and "period" in problems[0].message
+
+
 def test_the_target_is_off_by_default_and_on_by_targets(tmp_path):
     tax = tmp_path / "taxonomy"
     shutil.copytree(ROOT / "taxonomy", tax)

@@ -424,6 +424,14 @@ def _comment(literal: str | None) -> str:
 def exposed(taxonomy: Taxonomy, catalog: Catalog) -> tuple[ExposedDoc, ...]:
     public = taxonomy.project.public_schema
     k = taxonomy.project.k_anonymity
+    # each exposed object lists its KPI's tables and jobs: grouped once, in catalog order, rather than
+    # every table and job tried against every object
+    tables_of: dict[str, list[Table]] = {}
+    for t in catalog.of(Table):
+        tables_of.setdefault(t.origin.entity, []).append(t)
+    jobs_of: dict[str, list[CronJob]] = {}
+    for j in catalog.of(CronJob):
+        jobs_of.setdefault(j.origin.entity, []).append(j)
     out = []
     for obj in catalog.objects:
         if not isinstance(obj, View | Function) or obj.schema != public:
@@ -446,10 +454,8 @@ def exposed(taxonomy: Taxonomy, catalog: Catalog) -> tuple[ExposedDoc, ...]:
         else:
             tiers = ", ".join(taxonomy.site_reader_tiers(kpi.sql_name)) or "none"
             scope = f"the caller's own site only (claim {taxonomy.project.claims.site_id})"
-        behind = tuple((t.qualified, _unique_key(t)) for t in catalog.of(Table)
-                       if kpi is not None and t.origin.entity == entity)
-        jobs = tuple((object_name(j), j.schedule.strip("'")) for j in catalog.of(CronJob)
-                     if kpi is not None and j.origin.entity == entity)
+        behind = tuple((t.qualified, _unique_key(t)) for t in (tables_of.get(entity, ()) if kpi is not None else ()))
+        jobs = tuple((object_name(j), j.schedule.strip("'")) for j in (jobs_of.get(entity, ()) if kpi is not None else ()))
         name = object_name(obj)
         out.append(ExposedDoc(obj.kind, name, slug(name), _comment(obj.comment), columns, arguments, roles, tiers,
                               scope, behind, jobs, kpi_link(kpi) if kpi else ""))
@@ -483,9 +489,11 @@ def jobs(taxonomy: Taxonomy, catalog: Catalog) -> tuple[JobDoc, ...]:
     return tuple(sorted(out, key=lambda j: j.name))
 
 
-def access_matrix(taxonomy: Taxonomy, catalog: Catalog) -> tuple[AccessRow, ...]:
-    """Per table, view and function: may anon, authenticated and service_role select or execute it."""
-    docs = {d.name: d for d in exposed(taxonomy, catalog)}
+def access_matrix(taxonomy: Taxonomy, catalog: Catalog,
+                  public: tuple[ExposedDoc, ...] | None = None) -> tuple[AccessRow, ...]:
+    """Per table, view and function: may anon, authenticated and service_role select or execute it.
+    ``public``: ``exposed(taxonomy, catalog)`` when the caller has it already."""
+    docs = {d.name: d for d in (exposed(taxonomy, catalog) if public is None else public)}
     out = []
     for obj in catalog.objects:
         if not isinstance(obj, Table | View | Function):
@@ -646,6 +654,7 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
     """The docs pages; ``lock`` is the lock this generate writes (``since`` and the migration history)."""
     project = taxonomy.project
     kpis = kpi_docs(taxonomy, catalog, lock)
+    public = exposed(taxonomy, catalog)
     exemptions = tuple((e.id, p.name, cell(p.pii_exempt.reason), p.pii_exempt.reviewed_by)
                        for e in taxonomy.events for p in e.properties if p.pii_exempt is not None)
     common = {"project": project.name, "public": project.public_schema, "private": project.private_schema}
@@ -656,12 +665,12 @@ def plan(taxonomy: Taxonomy, catalog: Catalog, lock: dict,
                                                    len(catalog.objects), len(lock.get("migrations") or {}))}),
         "events.md": ("md/events.md.j2", {"tiers": tiers(taxonomy, catalog, lock)}),
         "kpis.md": ("md/kpis.md.j2", {"kpis": kpis}),
-        "views.md": ("md/views.md.j2", {"objects": exposed(taxonomy, catalog), "jobs": jobs(taxonomy, catalog),
+        "views.md": ("md/views.md.j2", {"objects": public, "jobs": jobs(taxonomy, catalog),
                                         "live_cap": f"{LIVE_TAIL_CAP:,}"}),
         "indexes.md": ("md/indexes.md.j2", {"indexes": indexes(catalog)}),
         "privacy.md": ("md/privacy.md.j2", {
             "deny": project.pii_deny, "exemptions": exemptions, "k": project.k_anonymity,
-            "claims": project.claims, "roles": ROLES, "matrix": access_matrix(taxonomy, catalog),
+            "claims": project.claims, "roles": ROLES, "matrix": access_matrix(taxonomy, catalog, public),
             "network_tiers": ", ".join(taxonomy.network_reader_tiers) or "none",
             "site_tiers": ", ".join(taxonomy.project_site_reader_tiers) or "none",
             "max_payload_bytes": project.max_payload_bytes,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from ..jsonout import dumps_indented
 from ..model import Taxonomy
 from ..payload import payload_schema
 from . import Artifact
@@ -11,7 +10,7 @@ from . import Artifact
 
 def dumps(document: object) -> str:
     """Stable JSON: two-space indent, UTF-8 kept, key order as built (which is fixed)."""
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    return dumps_indented(document)  # json.dumps(document, indent=2, ensure_ascii=False), in C where it can
 
 
 def plan(taxonomy: Taxonomy) -> list[Artifact]:

@@ -27,6 +27,7 @@ import json
 import re
 import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import Event, Property, Taxonomy, ValueType
 from . import Artifact, PlanError
@@ -187,8 +188,10 @@ def ts_regex(pattern: str) -> str:
     return "/" + "".join(out) + "/u"
 
 
+@lru_cache(maxsize=65536)
 def doc_lines(text: str, width: int = 100) -> tuple[str, ...]:
-    """Plain text as JSDoc lines: wrapped, with '*/' defused so a description cannot end the comment."""
+    """Plain text as JSDoc lines: wrapped, with '*/' defused so a description cannot end the comment.
+    Remembered: properties of one name share their description across events, and textwrap is slow."""
     safe = " ".join(text.split()).replace("*/", "*\\/")
     return tuple(textwrap.wrap(safe, width=width, break_long_words=False, break_on_hyphens=False)) or ("",)
 
