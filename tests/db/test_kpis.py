@@ -992,6 +992,41 @@ def test_funnel_cells_kept_by_differences_equal_a_recount(cron_db, short_window_
     check_all(cron_db, tax, events, network=False)
 
 
+def test_funnel_suppression_follows_a_hidden_tail_down(cron_db, compiled, tmp_path):
+    """The funnel's suppression runs in passes; a pass after the first re-reads only the cells the
+    previous pass changed. Network A, one day: step 4 reached by one actor (hidden), steps 2 and 3
+    by 10 actors at 5 of the network's 6 sites, step 1 by 12 more at all 6. The tail rule hides step 3
+    (the actors who reached the last shown step: 5 sites), which makes step 2 the last shown step,
+    whose tail (the same 5 sites) a second pass hides; step 1 stays shown."""
+    tax, _, schema = compiled
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=41)
+    kpi = "upgrade_funnel_consumer_to_clinic"
+    steps = [s.selection.events[0] for s in tax.kpi(kpi).steps]
+    day = (datetime.now(UTC) - timedelta(days=3)).replace(hour=6, minute=0, second=0, microsecond=0)
+
+    def ev(site, actor, step, hours):
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "consumer",
+                "event_id": steps[step - 1], "occurred_at": day + timedelta(hours=hours),
+                "payload": gen.payload(steps[step - 1]), "key": str(uuid.uuid4())}
+
+    insert(cron_db, [ev(SITES[0], "early", 1, -240)])
+    refresh_all(cron_db, tax)
+    events = []
+    for i, site in enumerate(SITES[:6]):
+        for j in range(2):
+            events.append(ev(site, f"one{i}{j}", 1, j))  # depth 1 at all 6 sites
+            if i < 5:  # depth 3 at 5 sites
+                events += [ev(site, f"three{i}{j}", n, n + j) for n in (1, 2, 3)]
+    events.append(ev(SITES[0], "three00", 4, 10))  # one actor reaches step 4
+    insert(cron_db, events)
+    refresh_all(cron_db, tax)
+    rows = cron_db.execute(f"select step, value, sites, actors, hidden from analytics_private.{short_name(f'kpi_{kpi}_net')}"
+                           " where network_id = %s and period = %s order by step", (NET_A, day.date())).fetchall()
+    assert [r[:4] for r in rows] == [(1, 22, 6, 22), (2, 10, 5, 10), (3, 10, 5, 10), (4, 1, 1, 1)], rows
+    assert [r[4] for r in rows] == [False, True, True, True], rows
+
+
 def test_one_pass_of_the_cron_jobs_in_any_order_gives_current_values(db, compiled):
     """Issue 9, finding 2: pg_cron runs jobs in no particular order. Whatever the order (rolling windows
     before their base, after it, shuffled), one pass of every refresh job's own command gives the

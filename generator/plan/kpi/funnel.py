@@ -64,7 +64,9 @@ class FunnelPlan(KpiPlan):
         self.read_vals = vals.format(names=names, w=w_site, v="r.value")
         # conversions from the shown steps only: a hidden step's value never enters a rate
         self.net_vals = vals.format(names=names, w=w_net, v=self.masked("r.value"))
-        self.declare += [("fs_step", "integer"), ("fs_moved", "bigint"), ("fs_total", "bigint")]
+        self.declare += [("fs_step", "integer"), ("fs_moved", "bigint"), ("fs_total", "bigint"),
+                         ("fs_nets", "uuid[]"), ("fs_periods", "date[]"),
+                         ("fs_next_nets", "uuid[]"), ("fs_next_periods", "date[]")]
         self.r_dims = "".join(", " + d.read("r") for d in by) + ", r.step"
         self.by_c2 = "".join(f", c2.{d.column}" for d in by)
         self.cell_group2 = ", ".join(str(i) for i in range(1, 3 + len(by)))

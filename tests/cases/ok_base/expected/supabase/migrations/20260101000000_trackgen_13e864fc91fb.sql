@@ -2329,6 +2329,10 @@ declare
   fs_step integer;
   fs_moved bigint;
   fs_total bigint;
+  fs_nets uuid[];
+  fs_periods date[];
+  fs_next_nets uuid[];
+  fs_next_periods date[];
 begin
   -- A migration holds this lock exclusively until it commits. A refresh that meets one skips this run
   -- (the next run reads the migrated caches) instead of running a body the migration has replaced.
@@ -2550,9 +2554,16 @@ select a.network_id, a.period, g.step::smallint as step,
         from analytics_private.kpi_upgrade_funnel_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t
   where c.network_id = t.network_id and c.period = t.period and c.hidden is distinct from (c.sites < 5 or c.actors < 5);
+  -- A cell's rules read only its own rows, so a pass after the first re-reads only the (network,
+  -- period)s in which the previous pass hid a step (fs_nets, fs_periods; null: every touched cell).
+  fs_nets := null;
+  fs_periods := null;
   loop
     fs_total := 0;
+    fs_next_nets := '{}';
+    fs_next_periods := '{}';
     for fs_step in 2 .. 3 loop
+      with hid as (
       update analytics_private.kpi_upgrade_funnel_net as c set hidden = true
       from (select x.network_id, x.period, x.prev,
                    count(distinct m.actor_hash) as actors, count(distinct m.site_id) as sites,
@@ -2563,7 +2574,8 @@ select a.network_id, a.period, g.step::smallint as step,
         from analytics_private.kpi_upgrade_funnel_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
                   join analytics_private.kpi_upgrade_funnel_net as pv on pv.network_id = c2.network_id and pv.period = c2.period and pv.step < fs_step and not pv.hidden
-                  where c2.step = fs_step and not c2.hidden
+                  where c2.step = fs_step and not c2.hidden and (fs_nets is null or exists (select 1 from unnest(fs_nets, fs_periods) as f (network_id, period)
+                                   where f.network_id = c2.network_id and f.period = c2.period))
                   group by 1, 2) as x
             left join analytics_private.kpi_upgrade_funnel_actors as m
               on m.network_id = x.network_id and m.period = x.period and m.depth >= x.prev
@@ -2573,10 +2585,16 @@ select a.network_id, a.period, g.step::smallint as step,
       where c.network_id = band.network_id and c.period = band.period and c.step = fs_step
         and case when band.prev = fs_step - 1
                    then band.actors > 0 and (band.actors < 5 or band.sites < 5)
-                 else band.but_one < 5 or band.sites <= 5 end;
-      get diagnostics fs_moved = row_count;
-      fs_total := fs_total + fs_moved;
+                 else band.but_one < 5 or band.sites <= 5 end
+      returning c.network_id, c.period
+      )
+select fs_next_nets || coalesce(array_agg(h.network_id), '{}'), fs_next_periods || coalesce(array_agg(h.period), '{}'),
+           count(*)
+      into fs_next_nets, fs_next_periods, fs_moved
+    from hid as h;
+    fs_total := fs_total + fs_moved;
     end loop;
+    with hid as (
     update analytics_private.kpi_upgrade_funnel_net as c set hidden = true
     from (select x.network_id, x.period, x.last, count(distinct m.site_id) as sites,
                  analytics_private.kpi_actors_but_one(array_agg(m.site_id), array_agg(m.actor_hash)) as but_one
@@ -2585,15 +2603,24 @@ select a.network_id, a.period, g.step::smallint as step,
                 join (select distinct x.network_id, x.period
         from analytics_private.kpi_upgrade_funnel_actors as x
         where x.ingest_xid = pg_current_xact_id() and x.network_id is not null) as t on c2.network_id = t.network_id and c2.period = t.period
+                where (fs_nets is null or exists (select 1 from unnest(fs_nets, fs_periods) as f (network_id, period)
+                                   where f.network_id = c2.network_id and f.period = c2.period))
                 group by 1, 2) as x
           join analytics_private.kpi_upgrade_funnel_actors as m on m.network_id = x.network_id and m.period = x.period and m.depth >= x.last
           where x.last < 3
           group by 1, 2, x.last) as tail
     where c.network_id = tail.network_id and c.period = tail.period and c.step = tail.last
-      and (tail.but_one < 5 or tail.sites <= 5);
-    get diagnostics fs_moved = row_count;
+      and (tail.but_one < 5 or tail.sites <= 5)
+    returning c.network_id, c.period
+    )
+select fs_next_nets || coalesce(array_agg(h.network_id), '{}'), fs_next_periods || coalesce(array_agg(h.period), '{}'),
+           count(*)
+      into fs_next_nets, fs_next_periods, fs_moved
+    from hid as h;
     fs_total := fs_total + fs_moved;
     exit when fs_total = 0;
+    fs_nets := fs_next_nets;
+    fs_periods := fs_next_periods;
   end loop;
   return changed;
 end
