@@ -1,4 +1,4 @@
--- trackgen migration 20261202051755: KPIs clinic_team_onboarding, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial.
+-- trackgen migration 20261202051856: KPIs clinic_team_onboarding, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
