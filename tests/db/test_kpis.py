@@ -596,8 +596,8 @@ def test_network_cells_are_recomputed_through_network_period_indexes(db, compile
             net = short_name(f"kpi_{kpi.name}_net")
             upkeep = [n for n in notices if f"delete from analytics_private.{net} " in n
                       or f"insert into analytics_private.{net} " in n]
-            exact = kpi.type == "rolling" and kpis[kpi.base].type == "distinct_actors"
-            if exact:  # one statement merges the new days into the runs and adds the difference
+            exact = (kpi.type == "rolling" and kpis[kpi.base].type == "distinct_actors") or kpi.type == "funnel"
+            if exact:  # one statement merges the new days into the runs (the actors' depths) and adds the difference
                 assert len(upkeep) == 1, (kpi.name, notices)
             else:
                 assert len(upkeep) == 2, (kpi.name, notices)  # the delete and the insert of the touched cells
@@ -607,6 +607,12 @@ def test_network_cells_are_recomputed_through_network_period_indexes(db, compile
             assert len(touching) > 2, kpi.name
             for plan in touching:
                 assert "Seq Scan" not in plan, plan
+            if exact and kpi.type == "funnel":  # the new steps through their ingest_xid index; a touched
+                # actor's rows of its site cell through the key, of its network cell through (network_id, ...)
+                for index in (f"kpi_{kpi.name}_steps_xid_idx", f"kpi_{kpi.name}_actors_key",
+                              f"kpi_{kpi.name}_actors_net_idx"):
+                    assert short_name(index) in plans[0], (index, plans[0])
+                continue
             if exact:  # the new facts through their ingest_xid index, the runs they reach through their key
                 base = kpis[kpi.base]
                 for index in (f"kpi_{base.name}_facts_xid_idx", f"kpi_{kpi.name}_runs_key"):
@@ -913,6 +919,112 @@ def test_funnel_refresh_rereads_one_window_and_stays_exact(cron_db, short_window
     for order in ("ordered", "strict", "any"):
         cells = read_site(cron_db, f"kpi_quick_relog_{order}", site)
         assert cells[(site, x.date(), 3)][1] >= 1, (order, cells.get((site, x.date(), 3)))
+
+
+def _funnel_recount_differences(conn, kpi: str, steps: int) -> list[str]:
+    """The cells an incremental refresh keeps by differences against a recount of the actors' rows:
+    a site cell counts distinct actors reaching the step (over the actor's rows of every network), a
+    network cell distinct actors and distinct sites (over the network's sites)."""
+    priv = "analytics_private"
+    actors, rollup, net = (short_name(f"kpi_{kpi}{s}") for s in ("_actors", "", "_net"))
+    site_kept = set(conn.execute(f"select site_id, period, step, value from {priv}.{rollup}").fetchall())
+    site_counted = set(conn.execute(
+        f"select a.site_id, a.period, g.step::smallint, count(distinct a.actor_hash) filter (where a.depth >= g.step)"
+        f" from {priv}.{actors} as a cross join generate_series(1, {steps}) as g (step) group by 1, 2, 3").fetchall())
+    net_kept = set(conn.execute(f"select network_id, period, step, value, sites, actors from {priv}.{net}").fetchall())
+    net_counted = set(conn.execute(
+        f"select a.network_id, a.period, g.step::smallint,"
+        f" count(distinct a.actor_hash) filter (where a.depth >= g.step),"
+        f" count(distinct a.site_id) filter (where a.depth >= g.step),"
+        f" count(distinct a.actor_hash) filter (where a.depth >= g.step)"
+        f" from {priv}.{actors} as a cross join generate_series(1, {steps}) as g (step)"
+        f" where a.network_id is not null group by 1, 2, 3").fetchall())
+    return ([f"site {r}" for r in site_kept ^ site_counted] + [f"network {r}" for r in net_kept ^ net_counted])
+
+
+def test_funnel_cells_kept_by_differences_equal_a_recount(cron_db, short_window_funnels, tmp_path):
+    """The funnel refresh adds each touched actor's difference to its site and network cells instead of
+    recounting them. After every refresh, over batches with late events, duplicates, strict attempts
+    that lose a step, and a site whose events move to another network (so an actor has two rows in one
+    site cell, and a network cell gains and loses sites), every site and network cell equals a recount
+    of the actors' rows, and the site views equal the reference."""
+    tax, schema = short_window_funnels
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=31)
+    created, logged = "practitioner.protocol_created", "practitioner.protocol_logged"
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    rnd = random.Random(31)
+    sites = SITES[:4] + SITES[6:8]
+    moved = SITES[2]  # its events carry network B from the third batch on
+
+    def ev(site, actor, at, network=None):
+        return {"site": site, "network": network or network_of(site), "actor": actor, "tier": "practitioner",
+                "event_id": rnd.choice((created, logged, logged)), "occurred_at": at,
+                "payload": gen.payload(logged), "key": str(uuid.uuid4())}
+
+    def batch(n, days, network_for_moved=None):
+        out = []
+        for _ in range(n):
+            site = rnd.choice(sites)
+            out.append(ev(site, f"actor{rnd.randrange(12)}", now - timedelta(hours=rnd.randrange(days * 24)),
+                          network_for_moved if site == moved else None))
+        return out
+
+    events = batch(300, 20)
+    insert(cron_db, events)
+    refresh_all(cron_db, tax)
+    names = [f"quick_relog_{order}" for order in ("ordered", "strict", "any")]
+    for round_ in range(5):
+        new = batch(60, 3, NET_B if round_ >= 2 else None) + batch(20, 15, NET_B if round_ >= 2 else None)
+        new += [dict(e) for e in rnd.sample(events, 10)]  # duplicates: ignored by the store
+        insert(cron_db, new)
+        events += new
+        refresh_all(cron_db, tax)
+        for name in names:
+            assert _funnel_recount_differences(cron_db, name, 3) == [], (round_, name)
+    for name in names:  # the data reach what the differences must handle
+        actors = short_name(f"kpi_{name}_actors")
+        two = cron_db.execute(f"select count(*) from (select 1 from analytics_private.{actors}"
+                              " group by site_id, period, actor_hash having count(*) > 1) as x").fetchone()[0]
+        assert two > 0, name
+        deep = cron_db.execute(f"select count(*) from analytics_private.{actors} where depth = 3").fetchone()[0]
+        assert deep > 0, name
+    check_all(cron_db, tax, events, network=False)
+
+
+def test_funnel_suppression_follows_a_hidden_tail_down(cron_db, compiled, tmp_path):
+    """The funnel's suppression runs in passes; a pass after the first re-reads only the cells the
+    previous pass changed. Network A, one day: step 4 reached by one actor (hidden), steps 2 and 3
+    by 10 actors at 5 of the network's 6 sites, step 1 by 12 more at all 6. The tail rule hides step 3
+    (the actors who reached the last shown step: 5 sites), which makes step 2 the last shown step,
+    whose tail (the same 5 sites) a second pass hides; step 1 stays shown."""
+    tax, _, schema = compiled
+    apply_schema(cron_db, schema, tmp_path)
+    gen = Generator(tax, seed=41)
+    kpi = "upgrade_funnel_consumer_to_clinic"
+    steps = [s.selection.events[0] for s in tax.kpi(kpi).steps]
+    day = (datetime.now(UTC) - timedelta(days=3)).replace(hour=6, minute=0, second=0, microsecond=0)
+
+    def ev(site, actor, step, hours):
+        return {"site": site, "network": network_of(site), "actor": actor, "tier": "consumer",
+                "event_id": steps[step - 1], "occurred_at": day + timedelta(hours=hours),
+                "payload": gen.payload(steps[step - 1]), "key": str(uuid.uuid4())}
+
+    insert(cron_db, [ev(SITES[0], "early", 1, -240)])
+    refresh_all(cron_db, tax)
+    events = []
+    for i, site in enumerate(SITES[:6]):
+        for j in range(2):
+            events.append(ev(site, f"one{i}{j}", 1, j))  # depth 1 at all 6 sites
+            if i < 5:  # depth 3 at 5 sites
+                events += [ev(site, f"three{i}{j}", n, n + j) for n in (1, 2, 3)]
+    events.append(ev(SITES[0], "three00", 4, 10))  # one actor reaches step 4
+    insert(cron_db, events)
+    refresh_all(cron_db, tax)
+    rows = cron_db.execute(f"select step, value, sites, actors, hidden from analytics_private.{short_name(f'kpi_{kpi}_net')}"
+                           " where network_id = %s and period = %s order by step", (NET_A, day.date())).fetchall()
+    assert [r[:4] for r in rows] == [(1, 22, 6, 22), (2, 10, 5, 10), (3, 10, 5, 10), (4, 1, 1, 1)], rows
+    assert [r[4] for r in rows] == [False, True, True, True], rows
 
 
 def test_one_pass_of_the_cron_jobs_in_any_order_gives_current_values(db, compiled):

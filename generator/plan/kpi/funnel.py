@@ -64,11 +64,26 @@ class FunnelPlan(KpiPlan):
         self.read_vals = vals.format(names=names, w=w_site, v="r.value")
         # conversions from the shown steps only: a hidden step's value never enters a rate
         self.net_vals = vals.format(names=names, w=w_net, v=self.masked("r.value"))
-        self.declare += [("fs_step", "integer"), ("fs_moved", "bigint"), ("fs_total", "bigint")]
+        self.declare += [("fs_step", "integer"), ("fs_moved", "bigint"), ("fs_total", "bigint"),
+                         ("fs_nets", "uuid[]"), ("fs_periods", "date[]"),
+                         ("fs_next_nets", "uuid[]"), ("fs_next_periods", "date[]")]
         self.r_dims = "".join(", " + d.read("r") for d in by) + ", r.step"
         self.by_c2 = "".join(f", c2.{d.column}" for d in by)
         self.cell_group2 = ", ".join(str(i) for i in range(1, 3 + len(by)))
         self.net_val_cols = ", value"
+        # Exact deltas (an incremental refresh): the rows of a touched actor in its site cell (any
+        # network) and in its network cell (any site), and the changed rows of one site in a network cell.
+        self.by_c = "".join(f", c.{d.column}" for d in by)
+        self.by_o = "".join(f", o.{d.column}" for d in by)
+        self.by_v = "".join(f", v.{d.column}" for d in by)
+        self.by_g = "".join(f", g.{d.column}" for d in by)
+        self.by_f = "".join(f", f.{d.column}" for d in by)
+        self.by_d = "".join(f", d.{d.column}" for d in by)
+        self.by_s = "".join(f", s.{d.column}" for d in by)
+        self.f_o = join_on("o", "f", by, ("site_id", "period", "actor_hash"))
+        self.site_actor_o = join_on("o", "k", by, ("site_id", "period", "actor_hash"))
+        self.net_actor_o = join_on("o", "k", by, ("network_id", "period", "actor_hash"))
+        self.site_net_x = join_on("x", "s", by, ("site_id", "period", "network_id"))
 
     def read_columns(self) -> tuple[tuple[str, str], ...]:
         return (("step_name", "text"), ("actors", "bigint"), ("conversion", "numeric"), ("step_conversion", "numeric"))
