@@ -39,6 +39,9 @@ class FunnelPlan(KpiPlan):
         self.since = (f"date_trunc({literal(kpi.grain)}, (min(x.occurred_at) - interval {literal(kpi.window)}) "
                       f"at time zone {literal(tz)}) at time zone {literal(tz)}")
         self.by_cols = "".join(f", {d.column}" for d in by)
+        #: a backfill's attempt rows (site_id, actor_hash, period, by..., network_id, depth) in the order
+        #: of their unique key (site_id, period, by..., actor_hash, network_id)
+        self.actors_order = key_order(1, 3, *range(4, 4 + len(by)), 2, 4 + len(by))
         self.by_nulls = "".join(", null" for _ in by)
         self.by_exprs = "".join(f", {d.expr}" for d in by)
         self.by_a = "".join(f", a.{d.column}" for d in by)

@@ -1207,6 +1207,7 @@ select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::d
       as u (step, t, depth, network_id)
     where u.step = 1
     group by 1, 2, 3, 4
+    order by 1, 3, 2, 4
     on conflict (site_id, period, actor_hash, network_id) do update
       set depth = excluded.depth, ingest_xid = pg_current_xact_id()
       where r.depth is distinct from excluded.depth;

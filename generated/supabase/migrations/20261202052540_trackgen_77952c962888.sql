@@ -1,4 +1,4 @@
--- trackgen migration 20261202052446: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261202052540: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
@@ -2150,6 +2150,7 @@ select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::d
       as u (step, t, depth, network_id)
     where u.step = 1
     group by 1, 2, 3, 4
+    order by 1, 3, 2, 4
     on conflict (site_id, period, actor_hash, network_id) do update
       set depth = excluded.depth, ingest_xid = pg_current_xact_id()
       where r.depth is distinct from excluded.depth;
@@ -6253,6 +6254,7 @@ select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::d
       as u (step, t, depth, network_id)
     where u.step = 1
     group by 1, 2, 3, 4
+    order by 1, 3, 2, 4
     on conflict (site_id, period, actor_hash, network_id) do update
       set depth = excluded.depth, ingest_xid = pg_current_xact_id()
       where r.depth is distinct from excluded.depth;
@@ -6716,6 +6718,7 @@ select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::d
       as u (step, t, depth, network_id)
     where u.step = 1
     group by 1, 2, 3, 4
+    order by 1, 3, 2, 4
     on conflict (site_id, period, actor_hash, network_id) do update
       set depth = excluded.depth, ingest_xid = pg_current_xact_id()
       where r.depth is distinct from excluded.depth;
@@ -7168,6 +7171,7 @@ select seq.site_id, seq.actor_hash, date_trunc('day', u.t at time zone 'UTC')::d
       as u (step, t, depth, network_id)
     where u.step = 1
     group by 1, 2, 3, 4
+    order by 1, 3, 2, 4
     on conflict (site_id, period, actor_hash, network_id) do update
       set depth = excluded.depth, ingest_xid = pg_current_xact_id()
       where r.depth is distinct from excluded.depth;
