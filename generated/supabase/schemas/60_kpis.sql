@@ -680,7 +680,7 @@ create table if not exists analytics_private.kpi_active_clinic_members_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_active_clinic_members_facts is 'KPI active_clinic_members: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_active_clinic_members_facts enable row level security;
@@ -1003,7 +1003,7 @@ create table if not exists analytics_private.kpi_active_network_members_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_active_network_members_facts is 'KPI active_network_members: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_active_network_members_facts enable row level security;
@@ -1326,7 +1326,7 @@ create table if not exists analytics_private.kpi_active_practitioners_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_active_practitioners_facts is 'KPI active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_active_practitioners_facts enable row level security;
@@ -2015,7 +2015,7 @@ create table if not exists analytics_private.kpi_api_request_count_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_api_request_count_facts is 'KPI api_request_count: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_api_request_count_facts enable row level security;
@@ -2342,7 +2342,7 @@ create table if not exists analytics_private.kpi_api_server_error_count_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_api_server_error_count_facts is 'KPI api_server_error_count: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_api_server_error_count_facts enable row level security;
@@ -2672,7 +2672,7 @@ create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_clinic_collaborators_facts is 'KPI clinic_collaborators: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_clinic_collaborators_facts enable row level security;
@@ -3013,7 +3013,7 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_clinic_team_onboarding_actors enable row level security;
@@ -3521,7 +3521,7 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consumer_daily_actives_facts is 'KPI consumer_daily_actives: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consumer_daily_actives_facts enable row level security;
@@ -3844,7 +3844,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consumer_feature_users_facts is 'KPI consumer_feature_users: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consumer_feature_users_facts enable row level security;
@@ -4168,7 +4168,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
+  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_facts is 'KPI consumer_feature_users_by_feature: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consumer_feature_users_by_feature_facts enable row level security;
@@ -4494,7 +4494,7 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_daily_active_actors_facts enable row level security;
@@ -4817,7 +4817,7 @@ create table if not exists analytics_private.kpi_error_count_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_error_count_facts is 'KPI error_count: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_error_count_facts enable row level security;
@@ -5145,7 +5145,7 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
+  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_errors_by_code_facts is 'KPI errors_by_code: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_errors_by_code_facts enable row level security;
@@ -5475,7 +5475,7 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_monthly_active_actors_facts is 'KPI monthly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_monthly_active_actors_facts enable row level security;
@@ -6303,7 +6303,7 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_facts
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_network_analytics_viewers_facts is 'KPI network_analytics_viewers: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_network_analytics_viewers_facts enable row level security;
@@ -6626,7 +6626,7 @@ create table if not exists analytics_private.kpi_protocol_loggers_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_protocol_loggers_facts is 'KPI protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_protocol_loggers_facts enable row level security;
@@ -7455,7 +7455,7 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
+  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_protocol_sessions_logged_facts is 'KPI protocol_sessions_logged: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_protocol_sessions_logged_facts enable row level security;
@@ -8162,7 +8162,7 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_trial_activation_to_conversion_actors enable row level security;
@@ -8694,7 +8694,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors enable row level security;
@@ -9226,7 +9226,7 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_prompt_to_trial_actors enable row level security;
@@ -9730,7 +9730,7 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_weekly_active_actors_facts is 'KPI weekly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_weekly_active_actors_facts enable row level security;

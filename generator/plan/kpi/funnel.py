@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import literal
-from .common import ACTOR_TYPE, XID, Dim, KpiPlan, dims_of, join_on, key_order
+from .common import ACTOR_TYPE, PACKED_KEY, XID, Dim, KpiPlan, dims_of, join_on, key_order
 
 
 class FunnelPlan(KpiPlan):
@@ -114,7 +114,7 @@ class FunnelPlan(KpiPlan):
                                      Column("period", "date", not_null=True)) + by_cols
                        + (Column("network_id", "uuid"), Column("depth", "smallint", not_null=True), XID),
                        f"constraint {self.sql('kpi_{}_actors_key')} unique nulls not distinct "
-                       f"(site_id, period{self.by_cols}, actor_hash, network_id)",
+                       f"(site_id, period{self.by_cols}, actor_hash, network_id){PACKED_KEY}",
                        f"KPI {self.name}: per actor and entry cell, the deepest step reached."),
             self.index("kpi_{}_actors_xid_idx", self.actors, "(ingest_xid)"),
             # actor_hash last: the suppression's "no deeper row of this actor in the cell" probes it (without

@@ -693,7 +693,7 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_daily_active_actors_facts enable row level security;
@@ -1017,7 +1017,7 @@ create table if not exists analytics_private.kpi_live_protocol_sessions_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_live_protocol_sessions_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
+  constraint kpi_live_protocol_sessions_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_live_protocol_sessions_facts is 'KPI live_protocol_sessions: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_live_protocol_sessions_facts enable row level security;
@@ -1367,7 +1367,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_upgrade_funnel_actors is 'KPI upgrade_funnel: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_funnel_actors enable row level security;
@@ -1876,7 +1876,7 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_fac
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_weekly_active_practitioners_facts is 'KPI weekly_active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_weekly_active_practitioners_facts enable row level security;
@@ -2199,7 +2199,7 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_weekly_protocol_loggers_facts is 'KPI weekly_protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_weekly_protocol_loggers_facts enable row level security;

@@ -1072,7 +1072,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_actors (
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_upgrade_funnel_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_upgrade_funnel_actors is 'KPI upgrade_funnel: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_funnel_actors enable row level security;
@@ -1581,7 +1581,7 @@ create table if not exists analytics_private.kpi_weekly_active_practitioners_fac
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_weekly_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_weekly_active_practitioners_facts is 'KPI weekly_active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_weekly_active_practitioners_facts enable row level security;
@@ -1904,7 +1904,7 @@ create table if not exists analytics_private.kpi_weekly_protocol_loggers_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_weekly_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_weekly_protocol_loggers_facts is 'KPI weekly_protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_weekly_protocol_loggers_facts enable row level security;

@@ -310,7 +310,7 @@ create table if not exists analytics_private.kpi_consent_refusals_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consent_refusals_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_consent_refusals_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consent_refusals_facts is 'KPI consent_refusals: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consent_refusals_facts enable row level security;

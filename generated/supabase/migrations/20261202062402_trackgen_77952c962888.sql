@@ -1,4 +1,4 @@
--- trackgen migration 20261202052644: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
+-- trackgen migration 20261202062402: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
@@ -249,7 +249,7 @@ create table if not exists analytics_private.kpi_active_clinic_members_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_active_clinic_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_active_clinic_members_facts is 'KPI active_clinic_members: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_active_clinic_members_facts enable row level security;
@@ -515,7 +515,7 @@ create table if not exists analytics_private.kpi_active_network_members_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_active_network_members_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_active_network_members_facts is 'KPI active_network_members: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_active_network_members_facts enable row level security;
@@ -781,7 +781,7 @@ create table if not exists analytics_private.kpi_active_practitioners_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_active_practitioners_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_active_practitioners_facts is 'KPI active_practitioners: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_active_practitioners_facts enable row level security;
@@ -1298,7 +1298,7 @@ create table if not exists analytics_private.kpi_api_request_count_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_api_request_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_api_request_count_facts is 'KPI api_request_count: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_api_request_count_facts enable row level security;
@@ -1514,7 +1514,7 @@ create table if not exists analytics_private.kpi_api_server_error_count_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_api_server_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_api_server_error_count_facts is 'KPI api_server_error_count: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_api_server_error_count_facts enable row level security;
@@ -1732,7 +1732,7 @@ create table if not exists analytics_private.kpi_clinic_collaborators_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_clinic_collaborators_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_clinic_collaborators_facts is 'KPI clinic_collaborators: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_clinic_collaborators_facts enable row level security;
@@ -2016,7 +2016,7 @@ create table if not exists analytics_private.kpi_clinic_team_onboarding_actors (
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_clinic_team_onboarding_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_clinic_team_onboarding_actors is 'KPI clinic_team_onboarding: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_clinic_team_onboarding_actors enable row level security;
@@ -2456,7 +2456,7 @@ create table if not exists analytics_private.kpi_consumer_daily_actives_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_consumer_daily_actives_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consumer_daily_actives_facts is 'KPI consumer_daily_actives: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consumer_daily_actives_facts enable row level security;
@@ -2722,7 +2722,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_consumer_feature_users_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consumer_feature_users_facts is 'KPI consumer_feature_users: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consumer_feature_users_facts enable row level security;
@@ -2989,7 +2989,7 @@ create table if not exists analytics_private.kpi_consumer_feature_users_by_featu
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id)
+  constraint kpi_consumer_feature_users_by_feature_facts_key unique nulls not distinct (site_id, period, feature, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_consumer_feature_users_by_feature_facts is 'KPI consumer_feature_users_by_feature: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_consumer_feature_users_by_feature_facts enable row level security;
@@ -3258,7 +3258,7 @@ create table if not exists analytics_private.kpi_daily_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_daily_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_daily_active_actors_facts is 'KPI daily_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_daily_active_actors_facts enable row level security;
@@ -3524,7 +3524,7 @@ create table if not exists analytics_private.kpi_error_count_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_error_count_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_error_count_facts is 'KPI error_count: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_error_count_facts enable row level security;
@@ -3741,7 +3741,7 @@ create table if not exists analytics_private.kpi_errors_by_code_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id)
+  constraint kpi_errors_by_code_facts_key unique nulls not distinct (site_id, period, error_code, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_errors_by_code_facts is 'KPI errors_by_code: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_errors_by_code_facts enable row level security;
@@ -3960,7 +3960,7 @@ create table if not exists analytics_private.kpi_monthly_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_monthly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_monthly_active_actors_facts is 'KPI monthly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_monthly_active_actors_facts enable row level security;
@@ -4663,7 +4663,7 @@ create table if not exists analytics_private.kpi_network_analytics_viewers_facts
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_network_analytics_viewers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_network_analytics_viewers_facts is 'KPI network_analytics_viewers: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_network_analytics_viewers_facts enable row level security;
@@ -4929,7 +4929,7 @@ create table if not exists analytics_private.kpi_protocol_loggers_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_protocol_loggers_facts_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_protocol_loggers_facts is 'KPI protocol_loggers: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_protocol_loggers_facts enable row level security;
@@ -5633,7 +5633,7 @@ create table if not exists analytics_private.kpi_protocol_sessions_logged_facts 
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id)
+  constraint kpi_protocol_sessions_logged_facts_key unique nulls not distinct (site_id, period, logging_mode, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_protocol_sessions_logged_facts is 'KPI protocol_sessions_logged: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_protocol_sessions_logged_facts enable row level security;
@@ -6114,7 +6114,7 @@ create table if not exists analytics_private.kpi_trial_activation_to_conversion_
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_trial_activation_to_conversion_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_trial_activation_to_conversion_actors is 'KPI trial_activation_to_conversion: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_trial_activation_to_conversion_actors enable row level security;
@@ -6578,7 +6578,7 @@ create table if not exists analytics_private.kpi_upgrade_funnel_consumer_to_clin
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_upgrade_funnel_consumer_to_clinic_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors is 'KPI upgrade_funnel_consumer_to_clinic: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_funnel_consumer_to_clinic_actors enable row level security;
@@ -7042,7 +7042,7 @@ create table if not exists analytics_private.kpi_upgrade_prompt_to_trial_actors 
   network_id uuid,
   depth smallint not null,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id)
+  constraint kpi_upgrade_prompt_to_trial_actors_key unique nulls not distinct (site_id, period, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_upgrade_prompt_to_trial_actors is 'KPI upgrade_prompt_to_trial: per actor and entry cell, the deepest step reached.';
 alter table analytics_private.kpi_upgrade_prompt_to_trial_actors enable row level security;
@@ -7478,7 +7478,7 @@ create table if not exists analytics_private.kpi_weekly_active_actors_facts (
   actor_hash bigint not null,
   network_id uuid,
   ingest_xid xid8 not null default pg_current_xact_id(),
-  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id)
+  constraint kpi_weekly_active_actors_facts_key unique nulls not distinct (site_id, period, tier, actor_hash, network_id) with (fillfactor = 100)
 );
 comment on table analytics_private.kpi_weekly_active_actors_facts is 'KPI weekly_active_actors: the distinct actors of each (site, period, dimensions) cell.';
 alter table analytics_private.kpi_weekly_active_actors_facts enable row level security;
