@@ -333,9 +333,7 @@ class KpiPlan:
         return self.returns(True)[:-1] + ", as_of timestamptz)"
 
     def view_columns(self, site: bool) -> tuple[tuple[str, str], ...]:
-        cols = ([("site_id", "uuid")] if site else []) + [("period", "date")] + \
-            [(d.column, d.type) for d in self.dims] + list(self.read_columns() if site else self.net_read_columns())
-        return tuple((c.strip('"'), t) for c, t in cols)
+        return tuple((c.strip('"'), t) for c, t in self.result_columns(site))
 
     # -- lowering ----------------------------------------------------------------------------
     def net_table(self) -> Table:
@@ -411,9 +409,14 @@ class KpiPlan:
         select = ", ".join(f"q.{c}::{t}" for c, t in cols)
         names = ", ".join(c for c, _ in cols)
         body = macro("sql/kpi/reads.sql.j2", "cached", query.strip().removesuffix(";"), select, names)
-        return Function(p, name, args, self.returns(site), body, language="plpgsql",
-                        security="definer", settings=LIVE_SETTINGS, grants=(Grant("execute", read_roles),),
-                        comment=literal(comment), group=GROUP, origin=self.origin)
+        return self.plpgsql_read(p, name, args, self.returns(site), body, read_roles, comment)
+
+    def plpgsql_read(self, p: str, name: str, args: tuple[Arg, ...], returns: str, body: str,
+                     read_roles: tuple[str, ...], comment: str) -> Function:
+        """A private PL/pgSQL definer read run with LIVE_SETTINGS (one generic plan per session)."""
+        return Function(p, name, args, returns, body, language="plpgsql", security="definer",
+                        settings=LIVE_SETTINGS, grants=(Grant("execute", read_roles),), comment=literal(comment),
+                        group=GROUP, origin=self.origin)
 
     LIVE_COMMENT = ("KPI {}, real time: the caller's own site, periods in [from, to], including events not yet "
                     "refreshed; as_of: every event committed by then is counted.")
@@ -423,10 +426,8 @@ class KpiPlan:
         refreshed cells with their refresh time."""
         body = macro("sql/kpi/live.sql.j2", self.live_macro, self, p)
         if self.live == "exact":
-            return Function(p, self.live_fn, dates, self.returns_live(), body, language="plpgsql",
-                            security="definer", settings=LIVE_SETTINGS,
-                            grants=(Grant("execute", read_roles),), comment=literal(self.LIVE_COMMENT.format(self.name)),
-                            group=GROUP, origin=self.origin)
+            return self.plpgsql_read(p, self.live_fn, dates, self.returns_live(), body, read_roles,
+                                     self.LIVE_COMMENT.format(self.name))
         return self.fn(p, self.live_fn, dates, self.returns_live(), body, security="definer", grants=read_roles,
                        calls=(f"{p}.{self.between_fn}(date, date)",),
                        comment=f"KPI {self.name}, refreshed cells for the caller's own site, periods in [from, to]; "

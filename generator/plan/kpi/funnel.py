@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...catalog import Column, DbObject
 from ...sqlquote import literal
-from .common import ACTOR_TYPE, PACKED_KEY, XID, Dim, KpiPlan, dims_of, join_on, key_order
+from .common import ACTOR_TYPE, PACKED_KEY, XID, Dim, KpiPlan, dims_of, join_on, key_order, prefixed
 
 
 class FunnelPlan(KpiPlan):
@@ -76,13 +76,8 @@ class FunnelPlan(KpiPlan):
         self.net_val_cols = ", value"
         # Exact deltas (an incremental refresh): the rows of a touched actor in its site cell (any
         # network) and in its network cell (any site), and the changed rows of one site in a network cell.
-        self.by_c = "".join(f", c.{d.column}" for d in by)
-        self.by_o = "".join(f", o.{d.column}" for d in by)
-        self.by_v = "".join(f", v.{d.column}" for d in by)
-        self.by_g = "".join(f", g.{d.column}" for d in by)
-        self.by_f = "".join(f", f.{d.column}" for d in by)
-        self.by_d = "".join(f", d.{d.column}" for d in by)
-        self.by_s = "".join(f", s.{d.column}" for d in by)
+        for alias in ("c", "o", "v", "g", "f", "d", "s"):
+            setattr(self, f"by_{alias}", prefixed(alias, by))
         self.f_o = join_on("o", "f", by, ("site_id", "period", "actor_hash"))
         self.site_actor_o = join_on("o", "k", by, ("site_id", "period", "actor_hash"))
         self.net_actor_o = join_on("o", "k", by, ("network_id", "period", "actor_hash"))
