@@ -55,14 +55,15 @@ LIVE_SETTINGS = (("search_path", "''"), ("plan_cache_mode", "force_generic_plan"
 ACTOR_TYPE = "bigint"
 
 
-def key_order(*positions: int) -> str:
-    """``order by`` for an insert into a cache: its rows in the order of the table's unique key.
+def key_order(columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    """``order by`` for an insert into a cache: its rows (``columns``, in insert order) in the order
+    of the table's unique ``key``, by position.
 
     A btree filled in key order packs its leaves (each split at the rightmost page leaves it 90%
     full); filled in hash order it splits mid-page and ends about 70% full.  A backfill writes
     millions of rows in one insert, so this sets the keys' size for good, and the sorted insert is
     also the faster one (fewer pages touched per row)."""
-    return "order by " + ", ".join(str(p) for p in positions)
+    return "order by " + ", ".join(str(columns.index(c) + 1) for c in key)
 
 
 #: The unique key of a cache keyed (site_id, period, ...): its leaves packed full.  A backfill
@@ -485,7 +486,8 @@ class EventKpi(KpiPlan):
         self.dim_exprs = "".join(f", {d.expr}" for d in self.dims)
         self.dim_exprs_as = "".join(f", {d.expr} as {d.column}" for d in self.dims)
         #: facts rows (site_id, period, dimensions, actor_hash, network_id) in their unique key's order
-        self.facts_order = key_order(*range(1, len(self.dims) + 5))
+        facts = ("site_id", "period", *(d.column for d in self.dims), "actor_hash", "network_id")
+        self.facts_order = key_order(facts, facts)
         self.read_vals = ", r.value"
         self.net_vals = f", {self.masked('r.value')} as value"
         #: the events behind a network cell, one row per (site, actor): what a hidden remainder protects

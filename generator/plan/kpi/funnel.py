@@ -41,7 +41,9 @@ class FunnelPlan(KpiPlan):
         self.by_cols = "".join(f", {d.column}" for d in by)
         #: a backfill's attempt rows (site_id, actor_hash, period, by..., network_id, depth) in the order
         #: of their unique key (site_id, period, by..., actor_hash, network_id)
-        self.actors_order = key_order(1, 3, *range(4, 4 + len(by)), 2, 4 + len(by))
+        by_names = tuple(d.column for d in by)
+        self.actors_order = key_order(("site_id", "actor_hash", "period", *by_names, "network_id"),
+                                      ("site_id", "period", *by_names, "actor_hash", "network_id"))
         self.by_nulls = "".join(", null" for _ in by)
         self.by_exprs = "".join(f", {d.expr}" for d in by)
         self.by_a = "".join(f", a.{d.column}" for d in by)
@@ -62,7 +64,8 @@ class FunnelPlan(KpiPlan):
                       for i, st in enumerate(kpi.steps, start=1)]
         self.step_rows = self.sql("kpi_{}_steps")
         #: steps rows (site_id, actor_hash, step, occurred_at, event_key, ...) in their unique key's order
-        self.steps_order = key_order(1, 2, 4, 5, 3)
+        self.steps_order = key_order(("site_id", "actor_hash", "step", "occurred_at", "event_key"),
+                                     ("site_id", "actor_hash", "occurred_at", "event_key", "step"))
         self.actors = self.sql("kpi_{}_actors")
         self.read_vals = vals.format(names=names, w=w_site, v="r.value")
         # conversions from the shown steps only: a hidden step's value never enters a rate

@@ -29,7 +29,8 @@ class PercentilePlan(EventKpi):
         self.field_expr = f"(e.payload ->> {literal(kpi.field)})::double precision"
         #: values rows (site_id, period, dimensions, actor_hash, event_key, occurred_at, ...) in the
         #: order of their unique key (site_id, event_key, occurred_at)
-        self.values_order = key_order(1, len(self.dims) + 4, len(self.dims) + 5)
+        self.values_order = key_order(("site_id", "period", *(d.column for d in self.dims), "actor_hash",
+                                       "event_key", "occurred_at"), ("site_id", "event_key", "occurred_at"))
         self.field_present = f"jsonb_typeof(e.payload -> {literal(kpi.field)}) = 'number'"
         self.pct_set = ", ".join(f"{c} = excluded.{c}" for c in self.pcts)
         self.pct_exprs = "".join(f", (percentile_disc({arr}) within group (order by f.measure))[{i}] as {c}"

@@ -18,8 +18,8 @@ class RetentionPlan(KpiPlan):
         self.grain = kpi.cohort_grain
         self.period = period_expr(kpi.cohort_grain, self.tz)
         #: cohorts (site_id, actor_hash, ...) and actives (site_id, actor_hash, period) in key order
-        self.cohorts_order = key_order(1, 2)
-        self.active_order = key_order(1, 2, 3)
+        self.cohorts_order = key_order(("site_id", "actor_hash"), ("site_id", "actor_hash"))
+        self.active_order = key_order(("site_id", "actor_hash", "period"), ("site_id", "actor_hash", "period"))
         self.cohort_filter = self.sets.filter(f"{self.base_name}.cohort", kpi.cohort, self.origin)
         self.returning_filter = self.sets.filter(f"{self.base_name}.returning", kpi.returning, self.origin)
         self.periods = kpi.periods

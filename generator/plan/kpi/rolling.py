@@ -46,7 +46,8 @@ class RollingPlan(KpiPlan):
         self.runs = self.sql("kpi_{}_runs") if base.type == "distinct_actors" and not self.matview else None
         if self.runs:
             #: runs rows (kind, key, dimensions, member, run_from, run_to) in their primary key's order
-            self.runs_order = key_order(*range(1, len(self.dims) + 6))
+            runs = ("kind", "key", *(d.column for d in self.dims), "member", "run_from", "run_to")
+            self.runs_order = key_order(runs, runs)
             self.declare += [("rn_nets", "uuid[]"), ("rn_periods", "date[]")]
 
     def cache_tables(self) -> list[DbObject]:
