@@ -160,19 +160,16 @@ def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
     return tuple(out)
 
 
-#: declarative SQL beyond which the checks run in a second process (a fork costs tens of milliseconds;
-#: the repository's own taxonomy, about 1 MB, stays in one process, as the tests that compile it do)
-PARALLEL_SQL_CHARS = 2_000_000
+#: catalog objects beyond which the checks run in other processes (a fork costs tens of milliseconds;
+#: the repository's own taxonomy, about 1,100 objects, stays in one process, as the tests that compile it do)
+PARALLEL_OBJECTS = 5_000
 
 
-def _check_sql(artifacts: list[Artifact], files: dict[str, str], catalog: Catalog,
-               released: dict | None) -> tuple[list[Diagnostic], object]:
-    """The lint's and sqlcheck's findings, and the statements the lint found clean (the migration lint
-    then skips them)."""
+def _lint_files(artifacts: list[Artifact], files: dict[str, str]) -> tuple[list[Diagnostic], object]:
+    """The lint's findings, and the statements it found clean (the migration lint then skips them)."""
     from . import sqllint
 
-    found = lint(artifacts, files) + sqlcheck.check(catalog, released)
-    return found, sqllint.clean_state()
+    return lint(artifacts, files), sqllint.clean_state()
 
 
 @dataclass
@@ -267,6 +264,12 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
         result.diagnostics.append(Diagnostic("E902", f"rendering a SQL body failed: {exc}"))
         return result
     result.catalog = catalog
+    # The SQL checks (about half of what is left for a large taxonomy) run in two other processes while
+    # the rest is planned ahead; the rest counts only if the checks pass, as when run one after the other.
+    # sqlcheck needs only the catalog, so it starts first; the lint starts once the files are printed.
+    released = (previous.lock or {}).get("catalog")
+    fork = background.parallel_allowed() and len(catalog.objects) > PARALLEL_OBJECTS
+    qualified = background.start(sqlcheck.check, catalog, released, fork=fork)
     artifacts += plan_dashboard.plan(taxonomy, catalog, kpi_files(result.built))
     files, problems = render(artifacts, templates)
     result.diagnostics.extend(problems)
@@ -274,12 +277,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     files.update(schema_files)
     from . import sqllint  # local import: libpg_query is loaded only when SQL is checked
 
-    # The SQL checks (about half of what is left for a large taxonomy) run in a second process while
-    # the rest is planned ahead; the rest counts only if the checks pass, as when run one after the other.
-    released = (previous.lock or {}).get("catalog")
-    fork = background.parallel_allowed() and sum(map(len, schema_files.values())) > PARALLEL_SQL_CHARS
-    checks = background.start(_check_sql, artifacts + schema_artifacts(catalog, taxonomy), files, catalog, released,
-                              fork=fork)
+    linted = background.start(_lint_files, artifacts + schema_artifacts(catalog, taxonomy), files, fork=fork)
     ahead: _Ahead | BaseException | None = None
     if fork:
         try:
@@ -291,9 +289,9 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
                 _plan_docs(ahead, taxonomy, catalog, result.built, taxonomy_dir, templates)
             except Exception as exc:  # raised below, only where the migration lint passed
                 ahead.docs_error = exc
-    diagnostics, clean = checks.result()
+    diagnostics, clean = linted.result()
     sqllint.remember_clean(clean)
-    result.diagnostics.extend(diagnostics)
+    result.diagnostics.extend(diagnostics + qualified.result())
     if not result.ok:
         return result
     if ahead is None:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _compile(monkeypatch, parallel: bool, **kwargs):
-    monkeypatch.setattr(compiler, "PARALLEL_SQL_CHARS", 0 if parallel else 10**12)
+    monkeypatch.setattr(compiler, "PARALLEL_OBJECTS", 0 if parallel else 10**12)
     monkeypatch.setattr(sqllint, "_CLEAN", set())  # each run checks every statement itself
     monkeypatch.setattr(sqllint, "_CLEAN_SHAPES", set())
     return compile_taxonomy(ROOT / "taxonomy", **kwargs)
