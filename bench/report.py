@@ -610,9 +610,14 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
     add("")
     add("## B5 generator")
     add("")
+    runs = b5.get("repeats", 1)
+    samples = ("" if runs == 1 else
+               f" Medians of {runs} runs, each `generate` into an empty folder then `check` against it: generate "
+               f"{', '.join(_f(x) for x in b5.get('generate_samples_s', []))} s; check "
+               f"{', '.join(_f(x) for x in b5.get('check_samples_s', []))} s.")
     add(f"A synthetic taxonomy ({b5['events']:,} events over all tiers, {b5['kpis']} KPIs of every type; "
         f"bench/synthtax.py) written to a temporary folder; `trackgen generate` {_f(b5['generate_s'])} s "
-        f"({b5['files']:,} files), then `trackgen check` {_f(b5['check_s'])} s, each a fresh process.")
+        f"({b5['files']:,} files), then `trackgen check` {_f(b5['check_s'])} s, each a fresh process.{samples}")
     add("")
     add("## B6 the application under refresh")
     add("")
