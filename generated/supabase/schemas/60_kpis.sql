@@ -39,7 +39,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -56,7 +56,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -879,29 +879,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_active_clinic_members as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_clinic_members as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'active_clinic_members');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1223,29 +1223,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_active_network_members as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_network_members as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'active_network_members');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1567,29 +1567,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_active_practitioners as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_practitioners as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'active_practitioners');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1954,29 +1954,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, statement_timestamp()
-    from analytics_private.kpi_api_latency_ms as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, statement_timestamp()
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_latency_ms');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -2306,30 +2306,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_api_request_count as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_api_request_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_request_count')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -2657,30 +2657,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_api_server_error_count as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_api_server_error_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_server_error_count')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -2999,29 +2999,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_clinic_collaborators as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_clinic_collaborators as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'clinic_collaborators');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -3875,29 +3875,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_consumer_daily_actives as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_daily_actives as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_daily_actives');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -4219,29 +4219,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_consumer_feature_users as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_feature_users as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_feature_users');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -4566,29 +4566,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.feature, '') as feature, r.value, statement_timestamp()
-    from analytics_private.kpi_consumer_feature_users_by_feature as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.feature, '') as feature, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_feature_users_by_feature as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_feature_users_by_feature');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -4912,29 +4912,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_daily_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'daily_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -5263,30 +5263,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_error_count as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_error_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'error_count')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -5615,30 +5615,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_errors_by_code as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2, 3;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_errors_by_code as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'errors_by_code')
+  group by 1, 2, 3;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -5958,29 +5958,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_monthly_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_monthly_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'monthly_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -6812,29 +6812,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_network_analytics_viewers as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_network_analytics_viewers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'network_analytics_viewers');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -7156,29 +7156,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_protocol_loggers as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_protocol_loggers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'protocol_loggers');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -8022,30 +8022,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_protocol_sessions_logged as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2, 3;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_protocol_sessions_logged as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'protocol_sessions_logged')
+  group by 1, 2, 3;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -8400,29 +8400,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, statement_timestamp()
-    from analytics_private.kpi_screen_load_ms as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, statement_timestamp()
+  from analytics_private.kpi_screen_load_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'screen_load_ms');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -10349,29 +10349,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_weekly_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in

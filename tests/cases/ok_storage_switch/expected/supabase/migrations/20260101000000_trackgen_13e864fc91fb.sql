@@ -930,7 +930,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -947,7 +947,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -1459,29 +1459,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95, statement_timestamp()
-    from analytics_private.kpi_api_latency_ms as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95, statement_timestamp()
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_latency_ms');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1805,29 +1805,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_daily_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'daily_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -2161,30 +2161,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_live_protocol_sessions as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2, 3;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_live_protocol_sessions as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'live_protocol_sessions')
+  group by 1, 2, 3;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -3036,29 +3036,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_weekly_active_practitioners as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_active_practitioners as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_active_practitioners');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -3380,29 +3380,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_weekly_protocol_loggers as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_protocol_loggers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_protocol_loggers');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in

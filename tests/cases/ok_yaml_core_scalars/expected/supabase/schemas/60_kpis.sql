@@ -39,7 +39,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -56,7 +56,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -519,30 +519,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['consumer']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consent_refusals';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_consent_refusals as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_consent_refusals as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consent_refusals')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consent_refusals';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in

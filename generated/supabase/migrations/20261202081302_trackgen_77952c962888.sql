@@ -1,10 +1,37 @@
--- trackgen migration 20261202071407: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention.
+-- trackgen migration 20261202081302: KPIs active_actors_28d, active_actors_7d, active_clinic_members, active_network_members, active_practitioners, api_latency_ms, api_request_count, api_server_error_count, clinic_collaborators, clinic_team_onboarding, consumer_daily_actives, consumer_feature_users, consumer_feature_users_by_feature, daily_active_actors, error_count, errors_by_code, monthly_active_actors, monthly_signup_retention, network_analytics_viewers, protocol_loggers, protocol_logging_retention, protocol_sessions_logged, screen_load_ms, trial_activation_to_conversion, upgrade_funnel_consumer_to_clinic, upgrade_prompt_to_trial, weekly_active_actors, weekly_signup_retention; core objects.
 -- Generated from taxonomy/ as the difference from the released catalog. Do not edit.
 set statement_timeout = '5min';
 -- KPI refreshes take this lock shared: wait for the running ones; new ones skip their run until this commits.
 set lock_timeout = '5min';
 select pg_advisory_xact_lock(hashtextextended('trackgen.migrations', 0));
 set lock_timeout = '5s';
+create or replace function analytics_private.kpi_caller_site()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
+
+create or replace function analytics_private.kpi_caller_network()
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+begin
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
+exception when invalid_text_representation then
+  return null;
+end
+$fn$;
 
 -- KPI active_clinic_members
 create or replace function analytics_private.kpi_active_clinic_members_live("from" date, "to" date)
@@ -20,29 +47,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_active_clinic_members as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_clinic_members as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'active_clinic_members');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -120,29 +147,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_active_network_members as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_network_members as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'active_network_members');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -220,29 +247,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_active_practitioners as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_practitioners as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'active_practitioners');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -320,29 +347,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, statement_timestamp()
-    from analytics_private.kpi_api_latency_ms as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, statement_timestamp()
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_latency_ms');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -420,30 +447,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_api_request_count as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_api_request_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_request_count')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -517,30 +544,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_api_server_error_count as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_api_server_error_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_server_error_count')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -615,29 +642,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_clinic_collaborators as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_clinic_collaborators as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'clinic_collaborators');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -742,29 +769,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_consumer_daily_actives as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_daily_actives as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_daily_actives');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -842,29 +869,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_consumer_feature_users as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_feature_users as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_feature_users');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -942,29 +969,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.feature, '') as feature, r.value, statement_timestamp()
-    from analytics_private.kpi_consumer_feature_users_by_feature as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.feature, '') as feature, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_feature_users_by_feature as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_feature_users_by_feature');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1042,29 +1069,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_daily_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'daily_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1141,30 +1168,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_error_count as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_error_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'error_count')
+  group by 1, 2;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1238,30 +1265,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_errors_by_code as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2, 3;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_errors_by_code as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'errors_by_code')
+  group by 1, 2, 3;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1335,29 +1362,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_monthly_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_monthly_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'monthly_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1461,29 +1488,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_network_analytics_viewers as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_network_analytics_viewers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'network_analytics_viewers');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1561,29 +1588,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.value, statement_timestamp()
-    from analytics_private.kpi_protocol_loggers as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_protocol_loggers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'protocol_loggers');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1688,30 +1715,30 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
-    from analytics_private.kpi_protocol_sessions_logged as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
-    group by 1, 2, 3;
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_protocol_sessions_logged as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'protocol_sessions_logged')
+  group by 1, 2, 3;
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1785,29 +1812,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, statement_timestamp()
-    from analytics_private.kpi_screen_load_ms as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, statement_timestamp()
+  from analytics_private.kpi_screen_load_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'screen_load_ms');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
@@ -1966,29 +1993,29 @@ as $fn$
 declare
   wm xid8;
   refreshed timestamptz;
-  pending boolean;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
   -- A stable function: the statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
-  select w.next_xid, w.refreshed_at,
-         exists (select from analytics_private.events as e
-                 where e.ingest_xid >= w.next_xid
-                   and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
-                   and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC'))
-    into wm, refreshed, pending
-  from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
-  if not pending then
-    -- no event past the watermark in these periods: the rollup's cells are the whole answer
-    return query
-    select r.site_id, r.period, r.tier, r.value, statement_timestamp()
-    from analytics_private.kpi_weekly_active_actors as r
-    where r.site_id = caller_site and r.period >= "from" and r.period <= "to";
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_active_actors');
+  if found then
     return;
   end if;
+  select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
   return query
   with tail as materialized (
     -- at most 10000 events past the watermark (every site's, in the requested periods), in
