@@ -39,7 +39,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -56,7 +56,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -881,11 +881,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_clinic_members as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'active_clinic_members');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_clinic_members';
   return query
   with tail as materialized (
@@ -962,12 +977,15 @@ grant select on analytics.kpi_active_clinic_members to authenticated, service_ro
 
 create or replace function analytics.kpi_active_clinic_members_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_clinic_members_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_clinic_members_between(date, date) is 'KPI active_clinic_members for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_active_clinic_members_between(date, date) from public, anon, authenticated;
@@ -975,12 +993,15 @@ grant execute on function analytics.kpi_active_clinic_members_between(date, date
 
 create or replace function analytics.kpi_active_clinic_members_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_clinic_members_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_clinic_members_live(date, date) is 'KPI active_clinic_members, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_active_clinic_members_live(date, date) from public, anon, authenticated;
@@ -1204,11 +1225,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_network_members as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'active_network_members');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_network_members';
   return query
   with tail as materialized (
@@ -1285,12 +1321,15 @@ grant select on analytics.kpi_active_network_members to authenticated, service_r
 
 create or replace function analytics.kpi_active_network_members_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_network_members_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_network_members_between(date, date) is 'KPI active_network_members for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_active_network_members_between(date, date) from public, anon, authenticated;
@@ -1298,12 +1337,15 @@ grant execute on function analytics.kpi_active_network_members_between(date, dat
 
 create or replace function analytics.kpi_active_network_members_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_network_members_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_network_members_live(date, date) is 'KPI active_network_members, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_active_network_members_live(date, date) from public, anon, authenticated;
@@ -1527,11 +1569,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_active_practitioners as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'active_practitioners');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'active_practitioners';
   return query
   with tail as materialized (
@@ -1608,12 +1665,15 @@ grant select on analytics.kpi_active_practitioners to authenticated, service_rol
 
 create or replace function analytics.kpi_active_practitioners_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_practitioners_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_practitioners_between(date, date) is 'KPI active_practitioners for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_active_practitioners_between(date, date) from public, anon, authenticated;
@@ -1621,12 +1681,15 @@ grant execute on function analytics.kpi_active_practitioners_between(date, date)
 
 create or replace function analytics.kpi_active_practitioners_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_practitioners_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_practitioners_live(date, date) is 'KPI active_practitioners, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_active_practitioners_live(date, date) from public, anon, authenticated;
@@ -1893,11 +1956,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.endpoint, '') as endpoint, r.n, r.p50, r.p95, r.p99, statement_timestamp()
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_latency_ms');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
   with tail as materialized (
@@ -1974,12 +2052,15 @@ grant select on analytics.kpi_api_latency_ms to authenticated, service_role;
 
 create or replace function analytics.kpi_api_latency_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_latency_ms_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_latency_ms_between(date, date) from public, anon, authenticated;
@@ -1987,12 +2068,15 @@ grant execute on function analytics.kpi_api_latency_ms_between(date, date) to au
 
 create or replace function analytics.kpi_api_latency_ms_live("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint text, n bigint, p50 double precision, p95 double precision, p99 double precision, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_latency_ms_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_latency_ms_live(date, date) is 'KPI api_latency_ms, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_api_latency_ms_live(date, date) from public, anon, authenticated;
@@ -2224,11 +2308,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_api_request_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_request_count')
+  group by 1, 2;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_request_count';
   return query
   with tail as materialized (
@@ -2301,12 +2401,15 @@ grant select on analytics.kpi_api_request_count to authenticated, service_role;
 
 create or replace function analytics.kpi_api_request_count_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_request_count_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_request_count_between(date, date) is 'KPI api_request_count for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_request_count_between(date, date) from public, anon, authenticated;
@@ -2314,12 +2417,15 @@ grant execute on function analytics.kpi_api_request_count_between(date, date) to
 
 create or replace function analytics.kpi_api_request_count_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_request_count_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_request_count_live(date, date) is 'KPI api_request_count, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_api_request_count_live(date, date) from public, anon, authenticated;
@@ -2553,11 +2659,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_api_server_error_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_server_error_count')
+  group by 1, 2;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_server_error_count';
   return query
   with tail as materialized (
@@ -2631,12 +2753,15 @@ grant select on analytics.kpi_api_server_error_count to authenticated, service_r
 
 create or replace function analytics.kpi_api_server_error_count_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_server_error_count_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_server_error_count_between(date, date) is 'KPI api_server_error_count for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_server_error_count_between(date, date) from public, anon, authenticated;
@@ -2644,12 +2769,15 @@ grant execute on function analytics.kpi_api_server_error_count_between(date, dat
 
 create or replace function analytics.kpi_api_server_error_count_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_server_error_count_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_server_error_count_live(date, date) is 'KPI api_server_error_count, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_api_server_error_count_live(date, date) from public, anon, authenticated;
@@ -2873,11 +3001,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_clinic_collaborators as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'clinic_collaborators');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'clinic_collaborators';
   return query
   with tail as materialized (
@@ -2954,12 +3097,15 @@ grant select on analytics.kpi_clinic_collaborators to authenticated, service_rol
 
 create or replace function analytics.kpi_clinic_collaborators_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_clinic_collaborators_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_clinic_collaborators_between(date, date) is 'KPI clinic_collaborators for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_clinic_collaborators_between(date, date) from public, anon, authenticated;
@@ -2967,12 +3113,15 @@ grant execute on function analytics.kpi_clinic_collaborators_between(date, date)
 
 create or replace function analytics.kpi_clinic_collaborators_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_clinic_collaborators_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_clinic_collaborators_live(date, date) is 'KPI clinic_collaborators, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_clinic_collaborators_live(date, date) from public, anon, authenticated;
@@ -3480,12 +3629,15 @@ grant select on analytics.kpi_clinic_team_onboarding to authenticated, service_r
 
 create or replace function analytics.kpi_clinic_team_onboarding_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_clinic_team_onboarding_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_clinic_team_onboarding_between(date, date) is 'KPI clinic_team_onboarding for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_clinic_team_onboarding_between(date, date) from public, anon, authenticated;
@@ -3493,12 +3645,15 @@ grant execute on function analytics.kpi_clinic_team_onboarding_between(date, dat
 
 create or replace function analytics.kpi_clinic_team_onboarding_live("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_clinic_team_onboarding_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_clinic_team_onboarding_live(date, date) is 'KPI clinic_team_onboarding for the caller''s own site, periods in [from, to]: the refreshed cells (a funnel KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_clinic_team_onboarding_live(date, date) from public, anon, authenticated;
@@ -3722,11 +3877,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_daily_actives as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_daily_actives');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_daily_actives';
   return query
   with tail as materialized (
@@ -3803,12 +3973,15 @@ grant select on analytics.kpi_consumer_daily_actives to authenticated, service_r
 
 create or replace function analytics.kpi_consumer_daily_actives_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consumer_daily_actives_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consumer_daily_actives_between(date, date) is 'KPI consumer_daily_actives for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consumer_daily_actives_between(date, date) from public, anon, authenticated;
@@ -3816,12 +3989,15 @@ grant execute on function analytics.kpi_consumer_daily_actives_between(date, dat
 
 create or replace function analytics.kpi_consumer_daily_actives_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consumer_daily_actives_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consumer_daily_actives_live(date, date) is 'KPI consumer_daily_actives, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_consumer_daily_actives_live(date, date) from public, anon, authenticated;
@@ -4045,11 +4221,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_feature_users as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_feature_users');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users';
   return query
   with tail as materialized (
@@ -4126,12 +4317,15 @@ grant select on analytics.kpi_consumer_feature_users to authenticated, service_r
 
 create or replace function analytics.kpi_consumer_feature_users_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consumer_feature_users_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consumer_feature_users_between(date, date) is 'KPI consumer_feature_users for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consumer_feature_users_between(date, date) from public, anon, authenticated;
@@ -4139,12 +4333,15 @@ grant execute on function analytics.kpi_consumer_feature_users_between(date, dat
 
 create or replace function analytics.kpi_consumer_feature_users_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consumer_feature_users_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consumer_feature_users_live(date, date) is 'KPI consumer_feature_users, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_consumer_feature_users_live(date, date) from public, anon, authenticated;
@@ -4371,11 +4568,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.feature, '') as feature, r.value, statement_timestamp()
+  from analytics_private.kpi_consumer_feature_users_by_feature as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consumer_feature_users_by_feature');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consumer_feature_users_by_feature';
   return query
   with tail as materialized (
@@ -4452,12 +4664,15 @@ grant select on analytics.kpi_consumer_feature_users_by_feature to authenticated
 
 create or replace function analytics.kpi_consumer_feature_users_by_feature_between("from" date, "to" date)
 returns table (site_id uuid, period date, feature text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consumer_feature_users_by_feature_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consumer_feature_users_by_feature_between(date, date) is 'KPI consumer_feature_users_by_feature for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consumer_feature_users_by_feature_between(date, date) from public, anon, authenticated;
@@ -4465,12 +4680,15 @@ grant execute on function analytics.kpi_consumer_feature_users_by_feature_betwee
 
 create or replace function analytics.kpi_consumer_feature_users_by_feature_live("from" date, "to" date)
 returns table (site_id uuid, period date, feature text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consumer_feature_users_by_feature_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consumer_feature_users_by_feature_live(date, date) is 'KPI consumer_feature_users_by_feature, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_consumer_feature_users_by_feature_live(date, date) from public, anon, authenticated;
@@ -4696,11 +4914,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'daily_active_actors');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
   with tail as materialized (
@@ -4776,12 +5009,15 @@ grant select on analytics.kpi_daily_active_actors to authenticated, service_role
 
 create or replace function analytics.kpi_daily_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_daily_active_actors_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_daily_active_actors_between(date, date) from public, anon, authenticated;
@@ -4789,12 +5025,15 @@ grant execute on function analytics.kpi_daily_active_actors_between(date, date) 
 
 create or replace function analytics.kpi_daily_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_daily_active_actors_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_daily_active_actors_live(date, date) is 'KPI daily_active_actors, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_daily_active_actors_live(date, date) from public, anon, authenticated;
@@ -5026,11 +5265,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_error_count as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'error_count')
+  group by 1, 2;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'error_count';
   return query
   with tail as materialized (
@@ -5103,12 +5358,15 @@ grant select on analytics.kpi_error_count to authenticated, service_role;
 
 create or replace function analytics.kpi_error_count_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_error_count_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_error_count_between(date, date) is 'KPI error_count for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_error_count_between(date, date) from public, anon, authenticated;
@@ -5116,12 +5374,15 @@ grant execute on function analytics.kpi_error_count_between(date, date) to authe
 
 create or replace function analytics.kpi_error_count_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_error_count_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_error_count_live(date, date) is 'KPI error_count, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_error_count_live(date, date) from public, anon, authenticated;
@@ -5356,11 +5617,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.error_code, '') as error_code, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_errors_by_code as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'errors_by_code')
+  group by 1, 2, 3;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'errors_by_code';
   return query
   with tail as materialized (
@@ -5433,12 +5710,15 @@ grant select on analytics.kpi_errors_by_code to authenticated, service_role;
 
 create or replace function analytics.kpi_errors_by_code_between("from" date, "to" date)
 returns table (site_id uuid, period date, error_code text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_errors_by_code_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_errors_by_code_between(date, date) is 'KPI errors_by_code for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_errors_by_code_between(date, date) from public, anon, authenticated;
@@ -5446,12 +5726,15 @@ grant execute on function analytics.kpi_errors_by_code_between(date, date) to au
 
 create or replace function analytics.kpi_errors_by_code_live("from" date, "to" date)
 returns table (site_id uuid, period date, error_code text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_errors_by_code_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_errors_by_code_live(date, date) is 'KPI errors_by_code, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_errors_by_code_live(date, date) from public, anon, authenticated;
@@ -5677,11 +5960,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_monthly_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'monthly_active_actors');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'monthly_active_actors';
   return query
   with tail as materialized (
@@ -5757,12 +6055,15 @@ grant select on analytics.kpi_monthly_active_actors to authenticated, service_ro
 
 create or replace function analytics.kpi_monthly_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_monthly_active_actors_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_monthly_active_actors_between(date, date) is 'KPI monthly_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_monthly_active_actors_between(date, date) from public, anon, authenticated;
@@ -5770,12 +6071,15 @@ grant execute on function analytics.kpi_monthly_active_actors_between(date, date
 
 create or replace function analytics.kpi_monthly_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_monthly_active_actors_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_monthly_active_actors_live(date, date) is 'KPI monthly_active_actors, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_monthly_active_actors_live(date, date) from public, anon, authenticated;
@@ -6262,12 +6566,15 @@ grant select on analytics.kpi_monthly_signup_retention to authenticated, service
 
 create or replace function analytics.kpi_monthly_signup_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_monthly_signup_retention_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_monthly_signup_retention_between(date, date) is 'KPI monthly_signup_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_monthly_signup_retention_between(date, date) from public, anon, authenticated;
@@ -6275,12 +6582,15 @@ grant execute on function analytics.kpi_monthly_signup_retention_between(date, d
 
 create or replace function analytics.kpi_monthly_signup_retention_live("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_monthly_signup_retention_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_monthly_signup_retention_live(date, date) is 'KPI monthly_signup_retention for the caller''s own site, periods in [from, to]: the refreshed cells (a retention KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_monthly_signup_retention_live(date, date) from public, anon, authenticated;
@@ -6504,11 +6814,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_network_analytics_viewers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 month') at time zone 'UTC')
+                    where w.kpi = 'network_analytics_viewers');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'network_analytics_viewers';
   return query
   with tail as materialized (
@@ -6585,12 +6910,15 @@ grant select on analytics.kpi_network_analytics_viewers to authenticated, servic
 
 create or replace function analytics.kpi_network_analytics_viewers_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_network_analytics_viewers_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_network_analytics_viewers_between(date, date) is 'KPI network_analytics_viewers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_network_analytics_viewers_between(date, date) from public, anon, authenticated;
@@ -6598,12 +6926,15 @@ grant execute on function analytics.kpi_network_analytics_viewers_between(date, 
 
 create or replace function analytics.kpi_network_analytics_viewers_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_network_analytics_viewers_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_network_analytics_viewers_live(date, date) is 'KPI network_analytics_viewers, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_network_analytics_viewers_live(date, date) from public, anon, authenticated;
@@ -6827,11 +7158,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_protocol_loggers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'protocol_loggers');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_loggers';
   return query
   with tail as materialized (
@@ -6908,12 +7254,15 @@ grant select on analytics.kpi_protocol_loggers to authenticated, service_role;
 
 create or replace function analytics.kpi_protocol_loggers_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_protocol_loggers_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_protocol_loggers_between(date, date) is 'KPI protocol_loggers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_loggers_between(date, date) from public, anon, authenticated;
@@ -6921,12 +7270,15 @@ grant execute on function analytics.kpi_protocol_loggers_between(date, date) to 
 
 create or replace function analytics.kpi_protocol_loggers_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_protocol_loggers_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_protocol_loggers_live(date, date) is 'KPI protocol_loggers, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_protocol_loggers_live(date, date) from public, anon, authenticated;
@@ -7413,12 +7765,15 @@ grant select on analytics.kpi_protocol_logging_retention to authenticated, servi
 
 create or replace function analytics.kpi_protocol_logging_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_protocol_logging_retention_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_protocol_logging_retention_between(date, date) is 'KPI protocol_logging_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_logging_retention_between(date, date) from public, anon, authenticated;
@@ -7426,12 +7781,15 @@ grant execute on function analytics.kpi_protocol_logging_retention_between(date,
 
 create or replace function analytics.kpi_protocol_logging_retention_live("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_protocol_logging_retention_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_protocol_logging_retention_live(date, date) is 'KPI protocol_logging_retention for the caller''s own site, periods in [from, to]: the refreshed cells (a retention KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_protocol_logging_retention_live(date, date) from public, anon, authenticated;
@@ -7666,11 +8024,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_protocol_sessions_logged as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'protocol_sessions_logged')
+  group by 1, 2, 3;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'protocol_sessions_logged';
   return query
   with tail as materialized (
@@ -7743,12 +8117,15 @@ grant select on analytics.kpi_protocol_sessions_logged to authenticated, service
 
 create or replace function analytics.kpi_protocol_sessions_logged_between("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_protocol_sessions_logged_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_protocol_sessions_logged_between(date, date) is 'KPI protocol_sessions_logged for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_protocol_sessions_logged_between(date, date) from public, anon, authenticated;
@@ -7756,12 +8133,15 @@ grant execute on function analytics.kpi_protocol_sessions_logged_between(date, d
 
 create or replace function analytics.kpi_protocol_sessions_logged_live("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_protocol_sessions_logged_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_protocol_sessions_logged_live(date, date) is 'KPI protocol_sessions_logged, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_protocol_sessions_logged_live(date, date) from public, anon, authenticated;
@@ -8022,11 +8402,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.screen, '') as screen, nullif(r.platform, '') as platform, r.n, r.p50, r.p95, statement_timestamp()
+  from analytics_private.kpi_screen_load_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'screen_load_ms');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'screen_load_ms';
   return query
   with tail as materialized (
@@ -8103,12 +8498,15 @@ grant select on analytics.kpi_screen_load_ms to authenticated, service_role;
 
 create or replace function analytics.kpi_screen_load_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_screen_load_ms_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_screen_load_ms_between(date, date) is 'KPI screen_load_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_screen_load_ms_between(date, date) from public, anon, authenticated;
@@ -8116,12 +8514,15 @@ grant execute on function analytics.kpi_screen_load_ms_between(date, date) to au
 
 create or replace function analytics.kpi_screen_load_ms_live("from" date, "to" date)
 returns table (site_id uuid, period date, screen text, platform text, n bigint, p50 double precision, p95 double precision, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_screen_load_ms_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_screen_load_ms_live(date, date) is 'KPI screen_load_ms, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_screen_load_ms_live(date, date) from public, anon, authenticated;
@@ -8635,12 +9036,15 @@ grant select on analytics.kpi_trial_activation_to_conversion to authenticated, s
 
 create or replace function analytics.kpi_trial_activation_to_conversion_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_trial_activation_to_conversion_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_trial_activation_to_conversion_between(date, date) is 'KPI trial_activation_to_conversion for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_trial_activation_to_conversion_between(date, date) from public, anon, authenticated;
@@ -8648,12 +9052,15 @@ grant execute on function analytics.kpi_trial_activation_to_conversion_between(d
 
 create or replace function analytics.kpi_trial_activation_to_conversion_live("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_trial_activation_to_conversion_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_trial_activation_to_conversion_live(date, date) is 'KPI trial_activation_to_conversion for the caller''s own site, periods in [from, to]: the refreshed cells (a funnel KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_trial_activation_to_conversion_live(date, date) from public, anon, authenticated;
@@ -9167,12 +9574,15 @@ grant select on analytics.kpi_upgrade_funnel_consumer_to_clinic to authenticated
 
 create or replace function analytics.kpi_upgrade_funnel_consumer_to_clinic_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_upgrade_funnel_consumer_to_clinic_between(date, date) from public, anon, authenticated;
@@ -9180,12 +9590,15 @@ grant execute on function analytics.kpi_upgrade_funnel_consumer_to_clinic_betwee
 
 create or replace function analytics.kpi_upgrade_funnel_consumer_to_clinic_live("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_upgrade_funnel_consumer_to_clinic_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_upgrade_funnel_consumer_to_clinic_live(date, date) is 'KPI upgrade_funnel_consumer_to_clinic for the caller''s own site, periods in [from, to]: the refreshed cells (a funnel KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_upgrade_funnel_consumer_to_clinic_live(date, date) from public, anon, authenticated;
@@ -9688,12 +10101,15 @@ grant select on analytics.kpi_upgrade_prompt_to_trial to authenticated, service_
 
 create or replace function analytics.kpi_upgrade_prompt_to_trial_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_upgrade_prompt_to_trial_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_upgrade_prompt_to_trial_between(date, date) is 'KPI upgrade_prompt_to_trial for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_upgrade_prompt_to_trial_between(date, date) from public, anon, authenticated;
@@ -9701,12 +10117,15 @@ grant execute on function analytics.kpi_upgrade_prompt_to_trial_between(date, da
 
 create or replace function analytics.kpi_upgrade_prompt_to_trial_live("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_upgrade_prompt_to_trial_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_upgrade_prompt_to_trial_live(date, date) is 'KPI upgrade_prompt_to_trial for the caller''s own site, periods in [from, to]: the refreshed cells (a funnel KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_upgrade_prompt_to_trial_live(date, date) from public, anon, authenticated;
@@ -9932,11 +10351,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic', 'network']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_active_actors');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_actors';
   return query
   with tail as materialized (
@@ -10012,12 +10446,15 @@ grant select on analytics.kpi_weekly_active_actors to authenticated, service_rol
 
 create or replace function analytics.kpi_weekly_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_active_actors_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_active_actors_between(date, date) is 'KPI weekly_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_active_actors_between(date, date) from public, anon, authenticated;
@@ -10025,12 +10462,15 @@ grant execute on function analytics.kpi_weekly_active_actors_between(date, date)
 
 create or replace function analytics.kpi_weekly_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_active_actors_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_active_actors_live(date, date) is 'KPI weekly_active_actors, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_weekly_active_actors_live(date, date) from public, anon, authenticated;
@@ -10517,12 +10957,15 @@ grant select on analytics.kpi_weekly_signup_retention to authenticated, service_
 
 create or replace function analytics.kpi_weekly_signup_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_signup_retention_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_signup_retention_between(date, date) is 'KPI weekly_signup_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_signup_retention_between(date, date) from public, anon, authenticated;
@@ -10530,12 +10973,15 @@ grant execute on function analytics.kpi_weekly_signup_retention_between(date, da
 
 create or replace function analytics.kpi_weekly_signup_retention_live("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_signup_retention_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_signup_retention_live(date, date) is 'KPI weekly_signup_retention for the caller''s own site, periods in [from, to]: the refreshed cells (a retention KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_weekly_signup_retention_live(date, date) from public, anon, authenticated;
@@ -10990,12 +11436,15 @@ grant select on analytics.kpi_active_actors_28d to authenticated, service_role;
 
 create or replace function analytics.kpi_active_actors_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_actors_28d_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_active_actors_28d_between(date, date) from public, anon, authenticated;
@@ -11003,12 +11452,15 @@ grant execute on function analytics.kpi_active_actors_28d_between(date, date) to
 
 create or replace function analytics.kpi_active_actors_28d_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_actors_28d_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_actors_28d_live(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to]: the refreshed cells (a rolling KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_active_actors_28d_live(date, date) from public, anon, authenticated;
@@ -11463,12 +11915,15 @@ grant select on analytics.kpi_active_actors_7d to authenticated, service_role;
 
 create or replace function analytics.kpi_active_actors_7d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_actors_7d_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_actors_7d_between(date, date) is 'KPI active_actors_7d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_active_actors_7d_between(date, date) from public, anon, authenticated;
@@ -11476,12 +11931,15 @@ grant execute on function analytics.kpi_active_actors_7d_between(date, date) to 
 
 create or replace function analytics.kpi_active_actors_7d_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_actors_7d_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_actors_7d_live(date, date) is 'KPI active_actors_7d for the caller''s own site, periods in [from, to]: the refreshed cells (a rolling KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_active_actors_7d_live(date, date) from public, anon, authenticated;

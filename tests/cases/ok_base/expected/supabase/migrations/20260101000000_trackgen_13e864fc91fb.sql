@@ -930,7 +930,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -947,7 +947,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -1461,11 +1461,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.endpoint_group, '') as endpoint_group, r.n, r.p50, r.p95, statement_timestamp()
+  from analytics_private.kpi_api_latency_ms as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'api_latency_ms');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'api_latency_ms';
   return query
   with tail as materialized (
@@ -1542,12 +1557,15 @@ grant select on analytics.kpi_api_latency_ms to authenticated, service_role;
 
 create or replace function analytics.kpi_api_latency_ms_between("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_latency_ms_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_latency_ms_between(date, date) is 'KPI api_latency_ms for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_api_latency_ms_between(date, date) from public, anon, authenticated;
@@ -1555,12 +1573,15 @@ grant execute on function analytics.kpi_api_latency_ms_between(date, date) to au
 
 create or replace function analytics.kpi_api_latency_ms_live("from" date, "to" date)
 returns table (site_id uuid, period date, endpoint_group text, n bigint, p50 double precision, p95 double precision, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_api_latency_ms_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_api_latency_ms_live(date, date) is 'KPI api_latency_ms, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_api_latency_ms_live(date, date) from public, anon, authenticated;
@@ -1786,11 +1807,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.tier, r.value, statement_timestamp()
+  from analytics_private.kpi_daily_active_actors as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'daily_active_actors');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'daily_active_actors';
   return query
   with tail as materialized (
@@ -1866,12 +1902,15 @@ grant select on analytics.kpi_daily_active_actors to authenticated, service_role
 
 create or replace function analytics.kpi_daily_active_actors_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_daily_active_actors_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_daily_active_actors_between(date, date) is 'KPI daily_active_actors for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_daily_active_actors_between(date, date) from public, anon, authenticated;
@@ -1879,12 +1918,15 @@ grant execute on function analytics.kpi_daily_active_actors_between(date, date) 
 
 create or replace function analytics.kpi_daily_active_actors_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_daily_active_actors_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_daily_active_actors_live(date, date) is 'KPI daily_active_actors, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_daily_active_actors_live(date, date) from public, anon, authenticated;
@@ -2121,11 +2163,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, nullif(r.logging_mode, '') as logging_mode, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_live_protocol_sessions as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'live_protocol_sessions')
+  group by 1, 2, 3;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'live_protocol_sessions';
   return query
   with tail as materialized (
@@ -2199,12 +2257,15 @@ grant select on analytics.kpi_live_protocol_sessions to authenticated, service_r
 
 create or replace function analytics.kpi_live_protocol_sessions_between("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_live_protocol_sessions_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_live_protocol_sessions_between(date, date) is 'KPI live_protocol_sessions for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_live_protocol_sessions_between(date, date) from public, anon, authenticated;
@@ -2212,12 +2273,15 @@ grant execute on function analytics.kpi_live_protocol_sessions_between(date, dat
 
 create or replace function analytics.kpi_live_protocol_sessions_live("from" date, "to" date)
 returns table (site_id uuid, period date, logging_mode text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_live_protocol_sessions_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_live_protocol_sessions_live(date, date) is 'KPI live_protocol_sessions, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_live_protocol_sessions_live(date, date) from public, anon, authenticated;
@@ -2726,12 +2790,15 @@ grant select on analytics.kpi_upgrade_funnel to authenticated, service_role;
 
 create or replace function analytics.kpi_upgrade_funnel_between("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_upgrade_funnel_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_upgrade_funnel_between(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_upgrade_funnel_between(date, date) from public, anon, authenticated;
@@ -2739,12 +2806,15 @@ grant execute on function analytics.kpi_upgrade_funnel_between(date, date) to au
 
 create or replace function analytics.kpi_upgrade_funnel_live("from" date, "to" date)
 returns table (site_id uuid, period date, step smallint, step_name text, actors bigint, conversion numeric, step_conversion numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_upgrade_funnel_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_upgrade_funnel_live(date, date) is 'KPI upgrade_funnel for the caller''s own site, periods in [from, to]: the refreshed cells (a funnel KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_upgrade_funnel_live(date, date) from public, anon, authenticated;
@@ -2968,11 +3038,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_active_practitioners as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_active_practitioners');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_active_practitioners';
   return query
   with tail as materialized (
@@ -3049,12 +3134,15 @@ grant select on analytics.kpi_weekly_active_practitioners to authenticated, serv
 
 create or replace function analytics.kpi_weekly_active_practitioners_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_active_practitioners_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_active_practitioners_between(date, date) is 'KPI weekly_active_practitioners for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_active_practitioners_between(date, date) from public, anon, authenticated;
@@ -3062,12 +3150,15 @@ grant execute on function analytics.kpi_weekly_active_practitioners_between(date
 
 create or replace function analytics.kpi_weekly_active_practitioners_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_active_practitioners_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_active_practitioners_live(date, date) is 'KPI weekly_active_practitioners, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_weekly_active_practitioners_live(date, date) from public, anon, authenticated;
@@ -3291,11 +3382,26 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['clinic']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, r.value, statement_timestamp()
+  from analytics_private.kpi_weekly_protocol_loggers as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 week') at time zone 'UTC')
+                    where w.kpi = 'weekly_protocol_loggers');
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'weekly_protocol_loggers';
   return query
   with tail as materialized (
@@ -3372,12 +3478,15 @@ grant select on analytics.kpi_weekly_protocol_loggers to authenticated, service_
 
 create or replace function analytics.kpi_weekly_protocol_loggers_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_protocol_loggers_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_protocol_loggers_between(date, date) is 'KPI weekly_protocol_loggers for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_protocol_loggers_between(date, date) from public, anon, authenticated;
@@ -3385,12 +3494,15 @@ grant execute on function analytics.kpi_weekly_protocol_loggers_between(date, da
 
 create or replace function analytics.kpi_weekly_protocol_loggers_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_protocol_loggers_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_protocol_loggers_live(date, date) is 'KPI weekly_protocol_loggers, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_weekly_protocol_loggers_live(date, date) from public, anon, authenticated;
@@ -3877,12 +3989,15 @@ grant select on analytics.kpi_weekly_retention to authenticated, service_role;
 
 create or replace function analytics.kpi_weekly_retention_between("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_retention_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_retention_between(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_weekly_retention_between(date, date) from public, anon, authenticated;
@@ -3890,12 +4005,15 @@ grant execute on function analytics.kpi_weekly_retention_between(date, date) to 
 
 create or replace function analytics.kpi_weekly_retention_live("from" date, "to" date)
 returns table (site_id uuid, period date, period_number smallint, cohort_actors bigint, retained bigint, rate numeric, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_weekly_retention_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_weekly_retention_live(date, date) is 'KPI weekly_retention for the caller''s own site, periods in [from, to]: the refreshed cells (a retention KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_weekly_retention_live(date, date) from public, anon, authenticated;
@@ -4350,12 +4468,15 @@ grant select on analytics.kpi_active_actors_28d to authenticated, service_role;
 
 create or replace function analytics.kpi_active_actors_28d_between("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_actors_28d_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_actors_28d_between(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_active_actors_28d_between(date, date) from public, anon, authenticated;
@@ -4363,12 +4484,15 @@ grant execute on function analytics.kpi_active_actors_28d_between(date, date) to
 
 create or replace function analytics.kpi_active_actors_28d_live("from" date, "to" date)
 returns table (site_id uuid, period date, tier text, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_active_actors_28d_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_active_actors_28d_live(date, date) is 'KPI active_actors_28d for the caller''s own site, periods in [from, to]: the refreshed cells (a rolling KPI has no real-time tail); as_of: when they were last refreshed.';
 revoke all on function analytics.kpi_active_actors_28d_live(date, date) from public, anon, authenticated;

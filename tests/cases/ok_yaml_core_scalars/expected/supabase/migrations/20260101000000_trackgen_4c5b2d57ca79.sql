@@ -678,7 +678,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,site_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,site_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -695,7 +695,7 @@ security invoker
 set search_path = ''
 as $fn$
 begin
-  return ((select auth.jwt()) #>> '{app_metadata,network_id}')::uuid;
+  return (auth.jwt() #>> '{app_metadata,network_id}')::uuid;
 exception when invalid_text_representation then
   return null;
 end
@@ -1160,11 +1160,27 @@ declare
   refreshed timestamptz;
   caller_site uuid := analytics_private.kpi_caller_site();
 begin
-  if caller_site is null or not coalesce(((select auth.jwt()) #>> '{app_metadata,tier}') = any (array['consumer']::text[]), false) then
+  if caller_site is null or not coalesce((auth.jwt() #>> '{app_metadata,tier}') = any (array['consumer']::text[]), false) then
     return;
   end if;
-  -- A stable function: both statements below see the calling query's one snapshot, so the
-  -- watermark, the rollup and the tail agree.
+  -- A stable function: the statements below see the calling query's one snapshot, so the
+  -- watermark, the rollup and the tail agree. With no event past the watermark in these periods
+  -- the rollup's cells are the whole answer; no row means events are pending or there are no
+  -- cells, and the tail's read below tells which.
+  return query
+  select r.site_id, r.period, sum(r.value)::bigint, statement_timestamp()
+  from analytics_private.kpi_consent_refusals as r
+  where r.site_id = caller_site and r.period >= "from" and r.period <= "to"
+    and not exists (select from analytics_private.kpi_watermarks as w
+                    join analytics_private.events as e
+                      on e.ingest_xid >= w.next_xid
+                     and e.occurred_at >= ("from"::timestamp at time zone 'UTC')
+                     and e.occurred_at < (("to" + interval '1 day') at time zone 'UTC')
+                    where w.kpi = 'consent_refusals')
+  group by 1, 2;
+  if found then
+    return;
+  end if;
   select w.next_xid, w.refreshed_at into wm, refreshed from analytics_private.kpi_watermarks as w where w.kpi = 'consent_refusals';
   return query
   with tail as materialized (
@@ -1238,12 +1254,15 @@ grant select on analytics.kpi_consent_refusals to authenticated, service_role;
 
 create or replace function analytics.kpi_consent_refusals_between("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consent_refusals_between("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consent_refusals_between(date, date) is 'KPI consent_refusals for the caller''s own site, periods in [from, to].';
 revoke all on function analytics.kpi_consent_refusals_between(date, date) from public, anon, authenticated;
@@ -1251,12 +1270,15 @@ grant execute on function analytics.kpi_consent_refusals_between(date, date) to 
 
 create or replace function analytics.kpi_consent_refusals_live("from" date, "to" date)
 returns table (site_id uuid, period date, value bigint, as_of timestamptz)
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $fn$
+begin
+  return query
   select * from analytics_private.kpi_consent_refusals_live("from", "to");
+end
 $fn$;
 comment on function analytics.kpi_consent_refusals_live(date, date) is 'KPI consent_refusals, real time: the caller''s own site, periods in [from, to], including events not yet refreshed; as_of: every event committed by then is counted.';
 revoke all on function analytics.kpi_consent_refusals_live(date, date) from public, anon, authenticated;
