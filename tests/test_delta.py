@@ -108,7 +108,7 @@ def test_adding_a_kpi_creates_only_its_objects(released, tmp_path):
     assert "select cron.schedule('analytics_refresh_goals_completed'" in text
     assert "kpi_daily_active_actors" not in text  # other KPIs are not touched
     assert not any(f"drop {kind}" in text for kind in ("table", "function", "view", "index"))
-    assert text.count("\n") < 400
+    assert text.count("\n") < 450  # one count KPI's objects are about 420 lines; the whole schema is thousands
 
 
 def test_a_new_version_of_history_keeps_old_migrations_verbatim(released, tmp_path):
