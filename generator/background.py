@@ -66,6 +66,18 @@ class Job:
         return payload
 
 
+    def cancel(self) -> None:
+        """Stop a forked run whose result is no longer wanted (the caller returned early); a run
+        already collected, or one that ran in this process, is left as it is."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        self.process.join()
+        self.receive.close()
+        self.process = None
+        gc.unfreeze()
+
+
 def _run(send, fn: Callable[..., Any], args: tuple) -> None:
     try:
         message = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -78,3 +90,25 @@ def _run(send, fn: Callable[..., Any], args: tuple) -> None:
 def start(fn: Callable[..., Any], *args: Any, fork: bool | None = None) -> Job:
     """Start ``fn(*args)``: in a forked process when ``fork`` (default: ``parallel_allowed()``)."""
     return Job(fn, args, parallel_allowed() if fork is None else fork)
+
+
+class Group:
+    """Jobs started together and never outliving the block: ``with Group(fork) as jobs: jobs.start(...)``.
+    A caller that returns early (an error found before a job's result was wanted) leaves no process
+    behind."""
+
+    def __init__(self, fork: bool | None = None):
+        self.fork = parallel_allowed() if fork is None else fork
+        self.jobs: list[Job] = []
+
+    def start(self, fn: Callable[..., Any], *args: Any) -> Job:
+        job = Job(fn, args, self.fork)
+        self.jobs.append(job)
+        return job
+
+    def __enter__(self) -> Group:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for job in self.jobs:
+            job.cancel()

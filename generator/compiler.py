@@ -160,9 +160,14 @@ def hand_pages(taxonomy_dir: Path) -> tuple[plan_docs.HandPage, ...]:
     return tuple(out)
 
 
-#: catalog objects beyond which the checks run in other processes (a fork costs tens of milliseconds;
-#: the repository's own taxonomy, about 1,100 objects, stays in one process, as the tests that compile it do)
-PARALLEL_OBJECTS = 5_000
+#: taxonomy size (events, plus ten per KPI) beyond which ClickHouse and the SQL checks run in other
+#: processes (a fork costs tens of milliseconds; the repository's own taxonomy, about 400, stays in one
+#: process, as the tests that compile it do; 1,000 events and 200 KPIs are 3,000)
+PARALLEL_ITEMS = 1_500
+
+
+def _parallel(taxonomy: Taxonomy) -> bool:
+    return background.parallel_allowed() and len(taxonomy.events) + 10 * len(taxonomy.kpis) > PARALLEL_ITEMS
 
 
 def _lint_files(artifacts: list[Artifact], files: dict[str, str]) -> tuple[list[Diagnostic], object]:
@@ -187,13 +192,24 @@ class _Ahead:
         return self.stopped
 
 
-def _plan_ahead(taxonomy: Taxonomy, catalog: Catalog, env, previous: Previous, release: datetime,
-                accept_edited_history: bool, built: Built | None) -> _Ahead:
-    """ClickHouse, then the migrations and the lock, stopping where the compiler would."""
-    out = _Ahead()
-    project = taxonomy.project
-    extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(built))
-    if clickhouse_export.enabled(taxonomy):
+@dataclass
+class _ClickHouse:
+    """The ClickHouse part of the plan: its findings, files and lock entry (``lock`` None: export off)."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stopped: bool = False  # an error where the sequence returns early
+    files: dict[str, str] = field(default_factory=dict)
+    lock: dict | None = None
+
+
+def _plan_clickhouse_part(taxonomy: Taxonomy, env, previous: Previous, release: datetime,
+                          accept_edited_history: bool) -> _ClickHouse | Exception:
+    """The ClickHouse catalog, its checks and migrations. It needs only the taxonomy, so it runs beside
+    the PostgreSQL plan; an unexpected exception is returned, to be raised where the sequence would
+    have met it (after the SQL checks)."""
+    out = _ClickHouse()
+    if not clickhouse_export.enabled(taxonomy):
+        return out
+    try:
         try:
             ch_catalog = plan_clickhouse(taxonomy)
         except PlanError as exc:  # e.g. E923: a network rule ClickHouse cannot apply as PostgreSQL does
@@ -204,18 +220,35 @@ def _plan_ahead(taxonomy: Taxonomy, catalog: Catalog, env, previous: Previous, r
         out.diagnostics.extend(chcheck.check(ch_catalog, released_ch))
         if not accept_edited_history:
             out.diagnostics.extend(chmigrate.integrity(previous.clickhouse, (previous.lock or {}).get("clickhouse")))
-        if out.stop_if_errors():
+        if any(d.severity == "error" for d in out.diagnostics):
+            out.stopped = True
             return out
         try:
-            ch_files, ch_lock = chmigrate.plan(
+            out.files, out.lock = chmigrate.plan(
                 ch_catalog, env, previous.clickhouse, (previous.lock or {}).get("clickhouse"),
-                release.astimezone(UTC).strftime(migrations.VERSION_FORMAT), project.clickhouse_cluster)
+                release.astimezone(UTC).strftime(migrations.VERSION_FORMAT), taxonomy.project.clickhouse_cluster)
         except DeltaError as exc:
             out.diagnostics.append(Diagnostic("E930", f"the ClickHouse migration would break the additive rule: {exc}"))
             out.stopped = True
-            return out
-        out.files.update(ch_files)
-        extra_lock["clickhouse"] = ch_lock
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, raised where it would have been met
+        return exc
+    return out
+
+
+def _plan_ahead(taxonomy: Taxonomy, catalog: Catalog, env, previous: Previous, release: datetime,
+                accept_edited_history: bool, built: Built | None, ch: _ClickHouse | Exception) -> _Ahead:
+    """ClickHouse's part (planned beside), then the migrations and the lock, stopping where the
+    compiler would."""
+    if isinstance(ch, Exception):
+        raise ch
+    out = _Ahead(diagnostics=list(ch.diagnostics), stopped=ch.stopped)
+    if ch.stopped:
+        return out
+    project = taxonomy.project
+    extra_lock = lineage.lock_entry(taxonomy) | evolution.lock_entry(taxonomy, kpi_files(built))
+    if ch.lock is not None:
+        out.files.update(ch.files)
+        extra_lock["clickhouse"] = ch.lock
     try:
         out.files.update(migrations.plan(
             previous, catalog, env, plan_version=plan_database.plan_version(taxonomy), release=release,
@@ -250,7 +283,21 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     if not result.ok or result.taxonomy is None:
         return result
     taxonomy = result.taxonomy
+    with background.Group(_parallel(taxonomy)) as jobs:
+        return _plan_and_check(result, taxonomy, taxonomy_dir, previous, release, templates, accept_edited_history,
+                               jobs)
+
+
+def _plan_and_check(result: Compilation, taxonomy: Taxonomy, taxonomy_dir: Path, previous: Previous,
+                    release: datetime, templates: Path, accept_edited_history: bool,
+                    jobs: background.Group) -> Compilation:
+    """compile_taxonomy after the analysis: the plans, the checks (in ``jobs``' processes for a large
+    taxonomy) and the files, stopping at the first stage with errors."""
     env = environment(templates)
+    fork = jobs.fork
+    # ClickHouse needs only the taxonomy: planned and checked in another process from here on, while
+    # this one plans the PostgreSQL catalog
+    clickhouse = jobs.start(_plan_clickhouse_part, taxonomy, env, previous, release, accept_edited_history)
     try:
         with bodies.using(templates):
             artifacts = plan_all(taxonomy)
@@ -268,8 +315,7 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     # the rest is planned ahead; the rest counts only if the checks pass, as when run one after the other.
     # sqlcheck needs only the catalog, so it starts first; the lint starts once the files are printed.
     released = (previous.lock or {}).get("catalog")
-    fork = background.parallel_allowed() and len(catalog.objects) > PARALLEL_OBJECTS
-    qualified = background.start(sqlcheck.check, catalog, released, fork=fork)
+    qualified = jobs.start(sqlcheck.check, catalog, released)
     artifacts += plan_dashboard.plan(taxonomy, catalog, kpi_files(result.built))
     files, problems = render(artifacts, templates)
     result.diagnostics.extend(problems)
@@ -277,11 +323,12 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     files.update(schema_files)
     from . import sqllint  # local import: libpg_query is loaded only when SQL is checked
 
-    linted = background.start(_lint_files, artifacts + schema_artifacts(catalog, taxonomy), files, fork=fork)
+    linted = jobs.start(_lint_files, artifacts + schema_artifacts(catalog, taxonomy), files)
     ahead: _Ahead | BaseException | None = None
     if fork:
         try:
-            ahead = _plan_ahead(taxonomy, catalog, env, previous, release, accept_edited_history, result.built)
+            ahead = _plan_ahead(taxonomy, catalog, env, previous, release, accept_edited_history, result.built,
+                                clickhouse.result())
         except Exception as exc:  # raised below, only where the checks passed (where it would have been met)
             ahead = exc
         if isinstance(ahead, _Ahead) and not ahead.stopped:
@@ -295,7 +342,8 @@ def compile_taxonomy(taxonomy_dir: Path, *, previous: Previous | None = None,
     if not result.ok:
         return result
     if ahead is None:
-        ahead = _plan_ahead(taxonomy, catalog, env, previous, release, accept_edited_history, result.built)
+        ahead = _plan_ahead(taxonomy, catalog, env, previous, release, accept_edited_history, result.built,
+                            clickhouse.result())
     elif isinstance(ahead, BaseException):
         raise ahead
     result.diagnostics.extend(ahead.diagnostics)

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _compile(monkeypatch, parallel: bool, **kwargs):
-    monkeypatch.setattr(compiler, "PARALLEL_OBJECTS", 0 if parallel else 10**12)
+    monkeypatch.setattr(compiler, "PARALLEL_ITEMS", -1 if parallel else 10**12)
     monkeypatch.setattr(sqllint, "_CLEAN", set())  # each run checks every statement itself
     monkeypatch.setattr(sqllint, "_CLEAN_SHAPES", set())
     return compile_taxonomy(ROOT / "taxonomy", **kwargs)
@@ -45,3 +45,21 @@ def test_a_failing_job_raises_in_the_caller():
     with pytest.raises(ValueError):
         job.result()
     assert background.start(int, "7", fork=background.parallel_allowed()).result() == 7
+
+
+def _sleep_then(value: int) -> int:
+    import time
+
+    time.sleep(60)
+    return value
+
+
+@pytest.mark.skipif(not background.parallel_allowed(), reason="needs fork and two cores")
+def test_a_group_leaves_no_process_behind_an_early_return():
+    with background.Group(fork=True) as jobs:
+        slow = jobs.start(_sleep_then, 1)
+        process = slow.process
+        assert process is not None and process.is_alive()
+    assert not process.is_alive() and slow.process is None  # stopped at the block's end, not after a minute
+    with background.Group(fork=False) as jobs:
+        assert jobs.start(len, "abc").result() == 3  # without a fork: run at start, kept
