@@ -1,12 +1,13 @@
-"""Run one pure function in a forked process while the caller goes on, on a machine with 2+ cores.
+"""Run pure functions in forked processes while the caller goes on, on a machine with 2+ cores.
 
-The checks of a large taxonomy's SQL (pglast, sqlglot) take about as long as planning the rest
-(ClickHouse, migrations, docs), and neither needs the other's result until the end: the compiler
-starts the checks here, plans the rest meanwhile, then waits. The function's result comes back
-pickled; it must not depend on anything the caller does after the fork.
+A large taxonomy's ClickHouse plan, SQL qualification (sqlglot) and SQL lint (pglast) each need
+only part of the compiler's state and none needs the others' results until the end: the compiler
+starts each in a ``Group`` as soon as its input exists, plans the rest meanwhile, then waits.
+A function's result comes back pickled; it must not depend on anything the caller does after the
+fork. The group stops the processes whose results were never asked for (an early return).
 
 Nothing changes but the wall time: where ``fork`` is unavailable, with one core or other threads,
-for small inputs or with ``TRACKGEN_JOBS=1``, the function simply runs inline, before ``start``
+for small inputs or with ``TRACKGEN_JOBS=1``, a function simply runs inline, before ``start``
 returns. If the child fails in any way, the function runs again inline, so its exception is
 raised in the caller exactly as without the fork.
 """
@@ -65,7 +66,6 @@ class Job:
         self.value = payload
         return payload
 
-
     def cancel(self) -> None:
         """Stop a forked run whose result is no longer wanted (the caller returned early); a run
         already collected, or one that ran in this process, is left as it is."""
@@ -85,11 +85,6 @@ def _run(send, fn: Callable[..., Any], args: tuple) -> None:
         message = pickle.dumps(("failed", None))
     send.send_bytes(message)
     send.close()
-
-
-def start(fn: Callable[..., Any], *args: Any, fork: bool | None = None) -> Job:
-    """Start ``fn(*args)``: in a forked process when ``fork`` (default: ``parallel_allowed()``)."""
-    return Job(fn, args, parallel_allowed() if fork is None else fork)
 
 
 class Group:

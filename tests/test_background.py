@@ -41,10 +41,11 @@ def test_forked_checks_report_a_template_bug_as_before(monkeypatch, tmp_path):
 
 
 def test_a_failing_job_raises_in_the_caller():
-    job = background.start(int, "not a number", fork=background.parallel_allowed())
-    with pytest.raises(ValueError):
-        job.result()
-    assert background.start(int, "7", fork=background.parallel_allowed()).result() == 7
+    with background.Group() as jobs:
+        job = jobs.start(int, "not a number")
+        with pytest.raises(ValueError):
+            job.result()
+        assert jobs.start(int, "7").result() == 7
 
 
 def _sleep_then(value: int) -> int:
