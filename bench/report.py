@@ -423,12 +423,10 @@ def markdown(res: dict[str, Any], fig: dict[str, Any], js: dict[str, Any], image
         f"{_verdict(fig['size'], TARGETS['size'], False)}{'' if fig['at10m'] else f' at {h}'} |")
     add("")
     if not fig["at10m"]:
-        if ten_m is None:
-            add(f"Targets stated at 10M are shown at this run's size ({h}); `make bench SCALE=10M` fills the 10M keys.")
-        else:
-            add(f"Targets stated at 10M are shown at this run's size ({h}); the figures at 10M are those of the "
-                f"committed `make bench SCALE=10M` run below, which `performance.json` also carries in its `_10M` "
-                f"keys (`ten_m_keys_from` names the run).")
+        source = ("`make bench SCALE=10M` fills the 10M keys." if ten_m is None else
+                  "the figures at 10M are those of the committed `make bench SCALE=10M` run below, which "
+                  "`performance.json` also carries in its `_10M` keys (`ten_m_keys_from` names the run).")
+        add(f"Targets stated at 10M are shown at this run's size ({h}); {source}")
         add("")
         if ten_m is not None:
             L.extend(ten_m_section(ten_m))
