@@ -66,6 +66,11 @@ def copy_parallel(bench: Bench, chunks: Iterable[Chunk], connections: int = 4,
                     copy_chunk(conn, chunk)
                     if progress:
                         progress.add(chunk.rows)
+                # the tables a load wrote are found by their write counters (discover.write_counters):
+                # flush this backend's now, as a closing backend flushes them only some time after
+                # the client has gone (seen: a tiny run that found no event store)
+                conn.execute("select pg_stat_force_next_flush()")
+                conn.commit()
         except BaseException as e:  # reported by the caller
             errors.append(e)
             while work.get() is not None:  # drain so the producer never blocks
